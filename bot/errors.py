@@ -1,0 +1,273 @@
+"""The one exception tree of Mailroom.
+
+Every error Mailroom raises on purpose is a ``MailroomError``. Errors carry data as
+attributes (status, code, request id, retry-after), never only text, so callers branch
+on types and attributes. Each foreign library's errors are translated at exactly one
+boundary with ``raise ... from exc``.
+
+::
+
+    MailroomError
+    ├── ConfigError                    bad setting / policy file (startup exits 2)
+    ├── TemplateError
+    │   ├── TemplateLoadError          a template file is broken (path, line)
+    │   ├── TemplateRenderError        rendering failed or broke a rule (template)
+    │   └── ValuesInvalid              user-supplied values failed validation (errors)
+    ├── IdentityError
+    │   └── TokenAcquisitionError      Entra refused a token (error, description, correlation_id)
+    │       └── ConsentRequired        invalid_grant / interaction_required
+    ├── GraphError                     Graph answered with its error envelope
+    │   ├── Unauthorized               401 InvalidAuthenticationToken
+    │   ├── AccessDenied               403 ErrorAccessDenied
+    │   ├── SendAsDenied               403 ErrorSendAsDenied
+    │   ├── InvalidRecipients          400 ErrorInvalidRecipients
+    │   ├── MessageTooLarge            400 ErrorMessageSizeExceeded
+    │   ├── QuotaExceeded              400 ErrorQuotaExceeded
+    │   ├── MailboxNotFound            404 ErrorInvalidUser / ErrorNonExistentMailbox / ErrorItemNotFound
+    │   ├── MailboxNotEnabledForRest   MailboxNotEnabledForRESTAPI
+    │   ├── Throttled                  429 (retry_after)
+    │   └── ServiceUnavailable         503 / 504 (retry_after)
+    ├── GraphTransportError            no HTTP answer from Graph (sent: "not" | "maybe")
+    ├── ExchangeError                  the Exchange admin API failed (status, code)
+    ├── StoreError
+    │   ├── StoreUnavailable           the database cannot be reached right now
+    │   ├── NotFound                   no such row (entity, key)
+    │   └── VersionConflict            compare-and-set lost (entity, key, expected)
+    └── PackageError                   the Teams app package failed validation (problems)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class MailroomError(Exception):
+    """Root of every error Mailroom raises on purpose."""
+
+
+class ConfigError(MailroomError):
+    """A setting or the policy file is missing or malformed; ``setting`` names it."""
+
+    def __init__(self, setting: str, problem: str, *, line: int | None = None) -> None:
+        self.setting = setting
+        self.problem = problem
+        self.line = line
+        where = f" (line {line})" if line is not None else ""
+        super().__init__(f"{setting}{where}: {problem}")
+
+
+# --- templates -------------------------------------------------------------------------
+
+
+class TemplateError(MailroomError):
+    """Base for template loading, validation and rendering problems."""
+
+
+class TemplateLoadError(TemplateError):
+    """A template or layout file cannot be loaded; ``path`` and ``line`` locate it."""
+
+    def __init__(self, path: str, problem: str, *, line: int | None = None) -> None:
+        self.path = path
+        self.problem = problem
+        self.line = line
+        where = f":{line}" if line is not None else ""
+        super().__init__(f"{path}{where}: {problem}")
+
+
+class TemplateRenderError(TemplateError):
+    """Rendering a template failed or its output broke a rule (size, footer, subject)."""
+
+    def __init__(self, template: str, problem: str) -> None:
+        self.template = template
+        self.problem = problem
+        super().__init__(f"template {template!r}: {problem}")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One bad user-supplied field: which, what is wrong, what would be accepted."""
+
+    field: str
+    problem: str
+    accepted: str = ""
+
+
+class ValuesInvalid(TemplateError):
+    """User-supplied values failed validation; ``errors`` lists every bad field."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("; ".join(f"{e.field}: {e.problem}" for e in self.errors))
+
+
+# --- identity --------------------------------------------------------------------------
+
+
+class IdentityError(MailroomError):
+    """Base for token problems."""
+
+
+class TokenAcquisitionError(IdentityError):
+    """Entra ID refused to issue a token. Never carries the secret or the assertion."""
+
+    def __init__(
+        self, error: str, description: str = "", *, correlation_id: str | None = None
+    ) -> None:
+        self.error = error
+        self.description = description
+        self.correlation_id = correlation_id
+        super().__init__(f"{error}: {description}" if description else error)
+
+
+class ConsentRequired(TokenAcquisitionError):
+    """The user must sign in again or consent (invalid_grant / interaction_required)."""
+
+
+# --- Microsoft Graph -------------------------------------------------------------------
+
+
+class GraphError(MailroomError):
+    """Graph answered with its error envelope. Branch on ``code``, never on ``message``."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str = "",
+        *,
+        request_id: str | None = None,
+        client_request_id: str | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.client_request_id = client_request_id
+        super().__init__(f"{status} {code}: {message}")
+
+
+class Unauthorized(GraphError):
+    """401: the token was refused."""
+
+
+class AccessDenied(GraphError):
+    """403 ErrorAccessDenied: missing scope/role or outside the app's RBAC scope."""
+
+
+class SendAsDenied(GraphError):
+    """403 ErrorSendAsDenied: the user lacks Send As / Send on Behalf on ``from``."""
+
+
+class InvalidRecipients(GraphError):
+    """400 ErrorInvalidRecipients."""
+
+
+class MessageTooLarge(GraphError):
+    """400 ErrorMessageSizeExceeded."""
+
+
+class QuotaExceeded(GraphError):
+    """400 ErrorQuotaExceeded."""
+
+
+class MailboxNotFound(GraphError):
+    """404: the mailbox or user does not exist."""
+
+
+class MailboxNotEnabledForRest(GraphError):
+    """The mailbox is inactive, soft-deleted or on-premises."""
+
+
+class Throttled(GraphError):
+    """429: wait ``retry_after`` seconds."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str = "",
+        *,
+        request_id: str | None = None,
+        client_request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            status, code, message, request_id=request_id, client_request_id=client_request_id
+        )
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(Throttled):
+    """503/504: the service is busy; ``retry_after`` when it said so."""
+
+
+class GraphTransportError(MailroomError):
+    """No HTTP answer. ``sent`` is "not" (safe to retry) or "maybe" (reconcile first)."""
+
+    def __init__(self, sent: str, reason: str) -> None:
+        self.sent = sent
+        self.reason = reason
+        super().__init__(f"{reason} (sent: {sent})")
+
+
+# --- Exchange admin API ----------------------------------------------------------------
+
+
+class ExchangeError(MailroomError):
+    """The Exchange admin API could not answer (status 0 = no HTTP answer)."""
+
+    def __init__(self, status: int, code: str, message: str = "") -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        super().__init__(f"{status} {code}: {message}")
+
+
+# --- store -----------------------------------------------------------------------------
+
+
+class StoreError(MailroomError):
+    """Base for persistence problems."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached or is locked right now; try again later."""
+
+
+class NotFound(StoreError):
+    """No row for ``entity`` with ``key``."""
+
+    def __init__(self, entity: str, key: str) -> None:
+        self.entity = entity
+        self.key = key
+        super().__init__(f"{entity} {key} not found")
+
+
+class VersionConflict(StoreError):
+    """A compare-and-set lost: the row is no longer at ``expected`` version."""
+
+    def __init__(self, entity: str, key: str, expected: int) -> None:
+        self.entity = entity
+        self.key = key
+        self.expected = expected
+        super().__init__(f"{entity} {key} is no longer at version {expected}")
+
+
+# --- packaging -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackageProblem:
+    """One problem with the Teams app package: a JSON path and a readable message."""
+
+    path: str
+    message: str
+
+
+class PackageError(MailroomError):
+    """The Teams app package failed validation; ``problems`` lists every one."""
+
+    def __init__(self, problems: Sequence[PackageProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(f"{p.path}: {p.message}" for p in self.problems))

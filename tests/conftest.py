@@ -1,0 +1,1 @@
+"""Shared pytest setup. Fixtures that start the local tenant live in emulator.pytest_plugin."""
