@@ -1,0 +1,189 @@
+"""``create_app``: the aiohttp application, its routes and everything it owns.
+
+Every dependency is built here (or handed in by a test), kept in typed app keys and
+closed on shutdown; nothing lives in module globals.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from typing import Any
+
+from aiohttp import web
+from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_decorator
+from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
+from pydantic import ValidationError
+
+from bot.settings import Settings
+from bot.teams.agent import MailroomAgent, Routes
+from bot.teams.connector import (
+    AppTokenSource,
+    MailroomClientFactory,
+    MailroomConnections,
+    tls_context,
+)
+from bot.teams.routes import build_routes
+
+logger = logging.getLogger("mailroom.activity")
+
+MAX_ACTIVITY_BYTES = 256 * 1024
+
+
+SETTINGS = web.AppKey("settings", Settings)
+ADAPTER = web.AppKey("adapter", CloudAdapter)
+AGENT = web.AppKey("agent", MailroomAgent)
+READINESS = web.AppKey("readiness", list[str])  # names of components not yet ready
+
+
+def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
+    """What the SDK's JWT check enforces: anonymous only without an app id."""
+    if not settings.has_credentials:
+        return AgentAuthConfiguration(anonymous_allowed=True)
+    return AgentAuthConfiguration(
+        client_id=settings.app_id,
+        tenant_id=settings.app_tenant_id,
+        anonymous_allowed=False,
+    )
+
+
+async def _no_token_source(scope: str) -> str:
+    raise RuntimeError("no bot credentials are configured; replies are anonymous")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    routes: Routes | None = None,
+    app_token_source: AppTokenSource | None = None,
+) -> web.Application:
+    app = web.Application(client_max_size=MAX_ACTIVITY_BYTES)
+    configuration = auth_configuration(settings)
+    connections = MailroomConnections(configuration, app_token_source or _no_token_source)
+    adapter = CloudAdapter(
+        channel_service_client_factory=MailroomClientFactory(
+            connections, tls_context(settings.ca_bundle)
+        )
+    )
+    adapter.on_turn_error = _on_turn_error
+    agent = MailroomAgent(
+        routes or build_routes(), allowed_tenants=settings.effective_allowed_tenants
+    )
+
+    app[SETTINGS] = settings
+    app[ADAPTER] = adapter
+    app[AGENT] = agent
+    app[READINESS] = []
+    # The SDK's JWT check reads this plain string key; aiohttp warns about string keys.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", web.NotAppKeyWarning)
+        app["agent_configuration"] = configuration
+
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    """Log the failure (type and ids only) and tell the user something went wrong;
+    never echo exception text into the chat."""
+    activity = context.activity
+    logger.error(
+        "turn failed: %s",
+        type(error).__name__,
+        exc_info=error,
+        extra={"activity_id": activity.id, "activity_type": activity.type},
+    )
+    if activity.type == "message":
+        await context.send_activity(
+            "Sorry, something went wrong on my side. Please try again in a moment."
+        )
+
+
+@jwt_authorization_decorator  # type: ignore[untyped-decorator]  # the SDK's is untyped
+async def _authorized_messages(request: web.Request) -> web.StreamResponse:
+    adapter = request.app[ADAPTER]
+    agent = request.app[AGENT]
+    response = await adapter.process(request, agent)
+    return response if response is not None else web.Response(status=202)
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    """POST /api/messages: authenticate, process, log one line. Never answers 500."""
+    started = time.perf_counter()
+    body = await _read_json(request)
+    activity: dict[str, Any] = body if isinstance(body, dict) else {}
+    try:
+        problem = _shape_problem(body)
+        if problem is not None:
+            response: web.StreamResponse = _bad_request(problem)
+        else:
+            response = await _authorized_messages(request)
+    except ValidationError:
+        response = _bad_request("The activity is not valid.")
+    except Exception as error:  # the endpoint's contract: never a 500
+        logger.exception("activity processing failed: %s", type(error).__name__)
+        response = web.json_response({"error": "The activity could not be processed."}, status=502)
+    _log_activity(activity, response.status, started)
+    return response
+
+
+async def _read_json(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _shape_problem(body: Any) -> str | None:
+    """The minimum every Bot Framework activity has; anything less is refused up front."""
+    if not isinstance(body, dict):
+        return "The body must be a JSON activity."
+    if not isinstance(body.get("type"), str):
+        return "The activity has no type."
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
+        return "The activity has no conversation id."
+    service_url = body.get("serviceUrl")
+    if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
+        return "The activity has no valid serviceUrl."
+    return None
+
+
+def _bad_request(message: str) -> web.Response:
+    return web.json_response({"error": message}, status=400)
+
+
+def _log_activity(activity: dict[str, Any], status: int, started: float) -> None:
+    conversation = activity.get("conversation")
+    value = activity.get("value")
+    action = value.get("action") if isinstance(value, dict) else None
+    extra: dict[str, Any] = {
+        "activity_id": str(activity.get("id", ""))[:100],
+        "activity_type": str(activity.get("type", ""))[:40],
+        "conversation_id": str(conversation.get("id", ""))[:200]
+        if isinstance(conversation, dict)
+        else "",
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        "status": status,
+        "outcome": "ok" if status < 400 else "refused",
+    }
+    if isinstance(action, dict) and isinstance(action.get("verb"), str):
+        extra["verb"] = action["verb"][:64]
+    logger.info("activity", extra=extra)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "alive"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    pending = request.app[READINESS]
+    if pending:
+        return web.json_response(
+            {"status": "not ready", "reason": f"waiting for {', '.join(pending)}"}, status=503
+        )
+    return web.json_response({"status": "ready"})

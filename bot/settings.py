@@ -1,0 +1,257 @@
+"""Mailroom's configuration: one frozen ``Settings``, parsed and validated once.
+
+This is the only module that reads the process environment (``Settings.from_env`` is
+handed a mapping; the CLI passes ``os.environ``). A bad value raises ``ConfigError``
+naming the variable; the CLI turns that into exit code 2 and one line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TypeVar
+from urllib.parse import urlsplit
+
+from bot.errors import ConfigError
+
+_T = TypeVar("_T", bound=str)
+LogFormat = Literal["text", "json"]
+AppType = Literal["SingleTenant", "MultiTenant", "UserAssignedMSI"]
+
+_APP_TYPES: tuple[AppType, ...] = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_SDK_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+
+
+class Secret:
+    """A value that must never be printed: ``repr`` and ``str`` give ``***``."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "***"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Mailroom needs to start; see docs/configuration.md for each variable."""
+
+    app_id: str | None = None
+    app_password: Secret | None = field(default=None, repr=False)
+    app_tenant_id: str | None = None
+    app_type: AppType = "SingleTenant"
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    authority_host: str = "https://login.microsoftonline.com"
+    exchange_admin_url: str = "https://outlook.office365.com/adminapi/beta"
+    ca_bundle: Path | None = None
+    database_url: str = "sqlite:///./.mailroom/mailroom.db"
+    config_path: Path = Path("mailroom.toml")
+    templates_dir: Path = Path("templates")
+    allowed_tenants: tuple[str, ...] = ()
+    host: str = "0.0.0.0"  # noqa: S104 - a server's production default; checked by serve
+    port: int = 3978
+    log_format: LogFormat = "text"
+    log_level: str = "INFO"
+    public_url: str | None = None
+    dev_token_source: bool = False
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.app_id is not None
+
+    @property
+    def effective_allowed_tenants(self) -> tuple[str, ...]:
+        """Tenants whose activities are served; empty means any (anonymous local use)."""
+        if self.allowed_tenants:
+            return self.allowed_tenants
+        return (self.app_tenant_id,) if self.app_tenant_id else ()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, dotenv: Path | None = None) -> Settings:
+        """Parse ``env`` (plus an optional ``.env`` file, which ``env`` overrides)."""
+        merged: dict[str, str] = {}
+        if dotenv is not None and dotenv.is_file():
+            merged.update(read_dotenv(dotenv))
+        merged.update(env)
+        return _parse(merged)
+
+
+def _parse(env: Mapping[str, str]) -> Settings:
+    def get(*names: str) -> tuple[str, str] | None:
+        for name in names:
+            value = env.get(name, "").strip()
+            if value:
+                return name, value
+        return None
+
+    app_id = _optional_guid(get("MicrosoftAppId", _SDK_PREFIX + "CLIENTID"))
+    tenant = _optional_guid(get("MicrosoftAppTenantId", _SDK_PREFIX + "TENANTID"))
+    password_item = get("MicrosoftAppPassword", _SDK_PREFIX + "CLIENTSECRET")
+    app_type = _choice(get("MicrosoftAppType"), _APP_TYPES, "SingleTenant")
+    if password_item is not None and app_id is None:
+        raise ConfigError(password_item[0], "is set but MicrosoftAppId is not; set both")
+    if app_id is not None and password_item is None and app_type != "UserAssignedMSI":
+        raise ConfigError("MicrosoftAppPassword", "is required when MicrosoftAppId is set")
+    if app_type == "SingleTenant" and app_id is not None and tenant is None:
+        raise ConfigError("MicrosoftAppTenantId", "is required for a SingleTenant app")
+
+    ca_item = get("MAILROOM_CA_BUNDLE")
+    ca_bundle = None
+    if ca_item is not None:
+        ca_bundle = Path(ca_item[1])
+        if not ca_bundle.is_file():
+            raise ConfigError(ca_item[0], f"file not found: {ca_bundle}")
+
+    return Settings(
+        app_id=app_id,
+        app_password=Secret(password_item[1]) if password_item else None,
+        app_tenant_id=tenant,
+        app_type=app_type,
+        graph_url=_https_url(get("MAILROOM_GRAPH_URL"), Settings.graph_url),
+        authority_host=_https_url(get("MAILROOM_AUTHORITY_HOST"), Settings.authority_host),
+        exchange_admin_url=_https_url(
+            get("MAILROOM_EXCHANGE_ADMIN_URL"), Settings.exchange_admin_url
+        ),
+        ca_bundle=ca_bundle,
+        database_url=_database_url(get("MAILROOM_DATABASE_URL")),
+        config_path=Path(_value(get("MAILROOM_CONFIG"), str(Settings.config_path))),
+        templates_dir=Path(_value(get("MAILROOM_TEMPLATES_DIR"), str(Settings.templates_dir))),
+        allowed_tenants=_guid_list(get("MAILROOM_ALLOWED_TENANTS")),
+        host=_host(get("MAILROOM_HOST")),
+        port=_port(get("PORT")),
+        log_format=_choice(get("MAILROOM_LOG_FORMAT"), ("text", "json"), "text"),
+        log_level=_choice(get("MAILROOM_LOG_LEVEL"), _LOG_LEVELS, "INFO", upper=True),
+        public_url=_optional_url(get("MAILROOM_PUBLIC_URL")),
+    )
+
+
+def _value(item: tuple[str, str] | None, default: str) -> str:
+    return item[1] if item else default
+
+
+def _optional_guid(item: tuple[str, str] | None) -> str | None:
+    if item is None:
+        return None
+    name, value = item
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ConfigError(name, f"must be a GUID, got {value!r}") from None
+
+
+def _guid_list(item: tuple[str, str] | None) -> tuple[str, ...]:
+    if item is None:
+        return ()
+    name, value = item
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    return tuple(_optional_guid((name, p)) or "" for p in parts)
+
+
+def _choice(
+    item: tuple[str, str] | None, options: tuple[_T, ...], default: _T, *, upper: bool = False
+) -> _T:
+    if item is None:
+        return default
+    name, value = item
+    wanted = value.upper() if upper else value
+    for option in options:
+        if option == wanted:
+            return option
+    raise ConfigError(name, f"must be one of {', '.join(options)}; got {value!r}")
+
+
+def _https_url(item: tuple[str, str] | None, default: str) -> str:
+    if item is None:
+        return default
+    name, value = item
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ConfigError(name, f"must be an https:// URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def _optional_url(item: tuple[str, str] | None) -> str | None:
+    if item is None:
+        return None
+    name, value = item
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(name, f"must be an http(s):// URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def _database_url(item: tuple[str, str] | None) -> str:
+    if item is None:
+        return Settings.database_url
+    name, value = item
+    if not re.match(r"^(sqlite:///.+|postgres(ql)?://.+)$", value):
+        raise ConfigError(name, "must be sqlite:///PATH or postgresql://USER@HOST/DB")
+    return value
+
+
+def _host(item: tuple[str, str] | None) -> str:
+    if item is None:
+        return Settings.host
+    name, value = item
+    if value == "localhost":
+        return value
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise ConfigError(name, f"must be an IP address or localhost, got {value!r}") from None
+    return value
+
+
+def _port(item: tuple[str, str] | None) -> int:
+    if item is None:
+        return Settings.port
+    name, value = item
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(name, f"must be a port number 1-65535, got {value!r}")
+    return int(value)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Read KEY=VALUE lines; ``#`` comments and blank lines are skipped, quotes stripped."""
+    values: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :]
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(str(path), "expected KEY=VALUE", line=number)
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values

@@ -1,0 +1,109 @@
+"""The Teams-facing agent: turns activities into calls on the handlers and answers.
+
+Thin by design: it finds who is speaking and in which tenant, parses the text or the
+``Action.Execute`` payload, and hands over to one small function per command or verb.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse, TurnContextProtocol
+from microsoft_agents.hosting.core import ActivityHandler, TurnContext
+
+from bot.teams.invoke import (
+    InvokeAction,
+    InvokeResult,
+    error_response,
+    parse_invoke_action,
+    to_invoke_response,
+)
+from bot.teams.turn import TurnInfo, turn_info
+
+logger = logging.getLogger(__name__)
+
+_TURN_KEY = "mailroom.turn"
+
+MessageHandler = Callable[[TurnContext, TurnInfo, str], Awaitable[None]]
+VerbHandler = Callable[[TurnContext, TurnInfo, InvokeAction], Awaitable[InvokeResult]]
+WelcomeHandler = Callable[[TurnContext, TurnInfo], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Routes:
+    """What the agent dispatches to: text messages, card verbs, and installs."""
+
+    on_text: MessageHandler
+    verbs: Mapping[str, VerbHandler] = field(default_factory=dict)
+    on_welcome: WelcomeHandler | None = None
+
+
+class MailroomAgent(ActivityHandler):
+    def __init__(self, routes: Routes, *, allowed_tenants: tuple[str, ...]) -> None:
+        self._routes = routes
+        self._allowed_tenants = frozenset(t.lower() for t in allowed_tenants)
+
+    async def on_turn(self, turn_context: TurnContextProtocol[Any]) -> None:
+        info = turn_info(turn_context.activity)
+        turn_context.turn_state[_TURN_KEY] = info
+        if self._allowed_tenants and (info.tenant_id or "").lower() not in self._allowed_tenants:
+            await self._refuse_tenant(turn_context)
+            return
+        await super().on_turn(turn_context)
+
+    async def _refuse_tenant(self, turn_context: TurnContextProtocol[Any]) -> None:
+        logger.info("activity refused: tenant not allowed")
+        text = "Mailroom is not enabled for your organisation."
+        if turn_context.activity.type == ActivityTypes.invoke:
+            response = error_response(403, "TenantNotAllowed", text)
+            await _send_invoke_response(turn_context, response)
+        elif turn_context.activity.type == ActivityTypes.message:
+            await turn_context.send_activity(Activity(type=ActivityTypes.message, text=text))
+
+    async def on_message_activity(self, turn_context: TurnContextProtocol[Any]) -> None:
+        context = _context(turn_context)
+        info = current_turn(context)
+        await self._routes.on_text(context, info, info.text)
+
+    async def on_installation_update_add(self, turn_context: TurnContextProtocol[Any]) -> None:
+        context = _context(turn_context)
+        if self._routes.on_welcome is not None:
+            await self._routes.on_welcome(context, current_turn(context))
+
+    async def on_invoke_activity(
+        self, turn_context: TurnContextProtocol[Any]
+    ) -> InvokeResponse | None:
+        if turn_context.activity.name != "adaptiveCard/action":
+            return InvokeResponse(status=200, body={})
+        context = _context(turn_context)
+        info = current_turn(context)
+        parsed = parse_invoke_action(turn_context.activity.value)
+        if isinstance(parsed, InvokeResponse):
+            return parsed
+        handler = self._routes.verbs.get(parsed.verb)
+        if handler is None:
+            return error_response(400, "UnknownVerb", f"Unknown action {parsed.verb!r}.")
+        result = await handler(context, info, parsed)
+        return to_invoke_response(result)
+
+
+def _context(turn_context: TurnContextProtocol[Any]) -> TurnContext:
+    assert isinstance(turn_context, TurnContext)
+    return turn_context
+
+
+def current_turn(turn_context: TurnContext) -> TurnInfo:
+    """The TurnInfo the agent stored for this turn."""
+    info = turn_context.turn_state.get(_TURN_KEY)
+    assert isinstance(info, TurnInfo)
+    return info
+
+
+async def _send_invoke_response(
+    turn_context: TurnContextProtocol[Any], response: InvokeResponse
+) -> None:
+    body: dict[str, Any] = response.model_dump(by_alias=True, exclude_none=True)
+    await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response, value=body))

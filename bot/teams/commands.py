@@ -1,0 +1,27 @@
+"""The commands Mailroom understands in chat: one catalogue for help, parsing and the
+Teams manifest's command lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    usage: str
+    title: str
+    description: str
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("send", "/send", "Send an email", "Pick a sender and a template, preview, send"),
+    CommandSpec("senders", "/senders", "My senders", "Who you may send as, and why not for others"),
+    CommandSpec("templates", "/templates [name]", "Templates", "The email templates you can use"),
+    CommandSpec("why", "/why <sender>", "Why (not)?", "Why you may or may not send as a mailbox"),
+    CommandSpec("status", "/status [id]", "Status", "Where a send request stands"),
+    CommandSpec("history", "/history", "History", "Your recent send requests"),
+    CommandSpec("approvals", "/approvals", "Approvals", "Send requests waiting for your approval"),
+    CommandSpec("cancel", "/cancel <id>", "Cancel", "Cancel a request that has not been sent"),
+    CommandSpec("help", "/help", "Help", "What Mailroom does and how to use it"),
+)

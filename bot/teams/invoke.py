@@ -1,0 +1,113 @@
+"""Universal Actions (``adaptiveCard/action``) in and out.
+
+In: the invoke's ``value`` is untrusted; it is parsed into ``InvokeAction`` (verb plus a
+flat dict of strings) or answered with a 400 error response. Out: a card, a message, or
+an error, in the shape Teams wants (PLATFORM_FACTS.md, "Universal Actions").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from microsoft_agents.activity import InvokeResponse
+
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
+ERROR_TYPE = "application/vnd.microsoft.error"
+
+MAX_VERB_LENGTH = 64
+MAX_DATA_KEYS = 200
+MAX_VALUE_LENGTH = 100_000
+
+
+@dataclass(frozen=True)
+class InvokeAction:
+    """A parsed ``Action.Execute``: the verb and the merged inputs + data, as strings."""
+
+    verb: str
+    data: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CardResult:
+    card: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MessageResult:
+    text: str
+
+
+@dataclass(frozen=True)
+class ErrorResult:
+    status: int
+    code: str
+    message: str
+
+
+InvokeResult = CardResult | MessageResult | ErrorResult
+
+
+def parse_invoke_action(value: object) -> InvokeAction | InvokeResponse:
+    """Parse an untrusted invoke value; on any problem, return the 400 response to send."""
+    if not isinstance(value, dict):
+        return error_response(400, "BadRequest", "The action carried no value.")
+    action = value.get("action")
+    if not isinstance(action, dict):
+        return error_response(400, "BadRequest", "The action is missing.")
+    if action.get("type") != "Action.Execute":
+        return error_response(400, "NotSupported", "Only Action.Execute is supported.")
+    verb = action.get("verb")
+    if not isinstance(verb, str) or not verb or len(verb) > MAX_VERB_LENGTH:
+        return error_response(400, "BadRequest", "The action has no valid verb.")
+    raw = action.get("data", {})
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict) or len(raw) > MAX_DATA_KEYS:
+        return error_response(400, "BadRequest", "The action data is not an object.")
+    data: dict[str, str] = {}
+    for key, item in raw.items():
+        if not isinstance(key, str):
+            continue
+        text = _as_text(item)
+        if text is None or len(text) > MAX_VALUE_LENGTH:
+            return error_response(400, "BadRequest", f"The field {key[:40]!r} is not valid.")
+        data[key] = text
+    return InvokeAction(verb=verb, data=data)
+
+
+def _as_text(item: object) -> str | None:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    if isinstance(item, int | float):
+        return str(item)
+    if item is None:
+        return ""
+    return None
+
+
+def to_invoke_response(result: InvokeResult) -> InvokeResponse:
+    if isinstance(result, CardResult):
+        body: dict[str, Any] = {"statusCode": 200, "type": CARD_TYPE, "value": result.card}
+        return InvokeResponse(status=200, body=body)
+    if isinstance(result, MessageResult):
+        return InvokeResponse(
+            status=200, body={"statusCode": 200, "type": MESSAGE_TYPE, "value": result.text}
+        )
+    return error_response(result.status, result.code, result.message)
+
+
+def error_response(status: int, code: str, message: str) -> InvokeResponse:
+    """Teams reads errors from the body; the HTTP status stays 200 so it never looks
+    like a bot crash."""
+    return InvokeResponse(
+        status=200,
+        body={
+            "statusCode": status,
+            "type": ERROR_TYPE,
+            "value": {"code": code, "message": message},
+        },
+    )

@@ -1,0 +1,27 @@
+"""Small helpers to put a card or a line of text into the conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from microsoft_agents.activity import Activity, ActivityTypes, Attachment
+from microsoft_agents.hosting.core import TurnContext
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+
+def card_activity(card: dict[str, Any]) -> Activity:
+    return Activity(
+        type=ActivityTypes.message,
+        attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)],
+    )
+
+
+async def send_card(turn_context: TurnContext, card: dict[str, Any]) -> str | None:
+    """Send ``card`` as a new message; returns the activity id Teams gave it."""
+    response = await turn_context.send_activity(card_activity(card))
+    return getattr(response, "id", None) if response is not None else None
+
+
+async def send_text(turn_context: TurnContext, text: str) -> None:
+    await turn_context.send_activity(Activity(type=ActivityTypes.message, text=text))

@@ -1,0 +1,33 @@
+"""Shared pieces of every card: the schema version, JSON dumping, safe text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from microsoft_teams.cards import AdaptiveCard, RichTextBlock, TextRun
+
+CARD_VERSION = "1.5"
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
+
+
+def to_json(card: AdaptiveCard) -> dict[str, Any]:
+    """The card as Teams wants it: aliases, no nulls, schema and version set."""
+    data = card.model_dump(by_alias=True, exclude_none=True)
+    data["$schema"] = CARD_SCHEMA
+    data["version"] = CARD_VERSION
+    return data
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape every markdown character so user text never becomes a link,
+    emphasis or list. Use for TextBlock/FactSet values that carry user-supplied text."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def plain_text(text: str, *, subtle: bool = False) -> RichTextBlock:
+    """User-supplied text as a RichTextBlock: TextRuns are never parsed as markdown."""
+    run = TextRun(text=text, is_subtle=subtle) if subtle else TextRun(text=text)
+    return RichTextBlock(inlines=[run])

@@ -1,0 +1,56 @@
+"""The help card: what Mailroom does and every command it understands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from microsoft_teams.cards import (
+    AdaptiveCard,
+    ExecuteAction,
+    Fact,
+    FactSet,
+    TextBlock,
+)
+
+from cards._common import escape_markdown, to_json
+
+
+@dataclass(frozen=True)
+class CommandHelp:
+    usage: str
+    description: str
+
+
+def build(commands: Sequence[CommandHelp], *, note: str | None = None) -> dict[str, Any]:
+    """``note`` is shown first, e.g. "I didn't understand 'foo'" (escaped: it may echo
+    what the user typed)."""
+    body: list[Any] = []
+    if note:
+        body.append(TextBlock(text=escape_markdown(note), wrap=True, color="Attention"))
+    body += [
+        TextBlock(text="Mailroom", size="Large", weight="Bolder", wrap=True),
+        TextBlock(
+            text=(
+                "Send email as a colleague who granted you Send As or Send on Behalf, "
+                "from a shared mailbox, or from a no-reply mailbox. Pick a sender and a "
+                "template, preview exactly what recipients will see, get approval when "
+                "policy asks for it, and see what happened."
+            ),
+            wrap=True,
+        ),
+        TextBlock(text="Commands", weight="Bolder", wrap=True, spacing="Medium"),
+        FactSet(facts=[Fact(title=c.usage, value=c.description) for c in commands]),
+        TextBlock(
+            text="The leading / is optional. In group chats and channels, @mention Mailroom first.",
+            wrap=True,
+            is_subtle=True,
+            size="Small",
+        ),
+    ]
+    card = AdaptiveCard(
+        body=body,
+        actions=[ExecuteAction(title="Send an email", verb="send.start", data={})],
+    )
+    return to_json(card)

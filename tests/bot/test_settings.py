@@ -1,0 +1,86 @@
+"""Settings: parsed once, bad values named, secrets never printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.settings import Settings
+
+APP_ID = "11111111-2222-3333-4444-555555555555"
+TENANT = "7a3d7b8e-0c5e-4d9c-9f0e-6b1a2f3c4d5e"
+
+
+def test_defaults_need_no_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings.port == 3978
+    assert settings.graph_url == "https://graph.microsoft.com/v1.0"
+    assert settings.database_url == "sqlite:///./.mailroom/mailroom.db"
+    assert not settings.has_credentials
+
+
+def test_azure_names_and_agents_sdk_names_are_both_accepted() -> None:
+    azure = Settings.from_env(
+        {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "s3cret", "MicrosoftAppTenantId": TENANT}
+    )
+    sdk = Settings.from_env(
+        {
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": APP_ID,
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET": "s3cret",
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID": TENANT,
+        }
+    )
+    assert azure == sdk
+    assert azure.app_id == APP_ID
+    assert azure.effective_allowed_tenants == (TENANT,)
+
+
+def test_secret_never_prints() -> None:
+    settings = Settings.from_env(
+        {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "s3cret", "MicrosoftAppTenantId": TENANT}
+    )
+    assert "s3cret" not in repr(settings)
+    assert "s3cret" not in str(settings.app_password)
+    assert settings.app_password is not None
+    assert settings.app_password.reveal() == "s3cret"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"MicrosoftAppType": "Nonsense"}, "MicrosoftAppType"),
+        ({"MicrosoftAppId": "not-a-guid"}, "MicrosoftAppId"),
+        ({"MicrosoftAppId": APP_ID}, "MicrosoftAppPassword"),
+        ({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "x"}, "MicrosoftAppTenantId"),
+        ({"MicrosoftAppPassword": "x"}, "MicrosoftAppPassword"),
+        ({"PORT": "99999"}, "PORT"),
+        ({"PORT": "http"}, "PORT"),
+        ({"MAILROOM_GRAPH_URL": "http://graph.local"}, "MAILROOM_GRAPH_URL"),
+        ({"MAILROOM_CA_BUNDLE": "/no/such/file.pem"}, "MAILROOM_CA_BUNDLE"),
+        ({"MAILROOM_DATABASE_URL": "mysql://x"}, "MAILROOM_DATABASE_URL"),
+        ({"MAILROOM_ALLOWED_TENANTS": "contoso.com"}, "MAILROOM_ALLOWED_TENANTS"),
+        ({"MAILROOM_LOG_FORMAT": "xml"}, "MAILROOM_LOG_FORMAT"),
+        ({"MAILROOM_LOG_LEVEL": "loud"}, "MAILROOM_LOG_LEVEL"),
+        ({"MAILROOM_HOST": "example.com"}, "MAILROOM_HOST"),
+    ],
+)
+def test_bad_values_name_the_variable(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(env)
+    assert caught.value.setting == named
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text('# comment\nPORT=4000\nMAILROOM_LOG_FORMAT="json"\n', encoding="utf-8")
+    settings = Settings.from_env({"PORT": "5000"}, dotenv=dotenv)
+    assert settings.port == 5000
+    assert settings.log_format == "json"
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings.from_env({})
+    with pytest.raises(AttributeError):
+        settings.port = 1  # type: ignore[misc]
