@@ -1,0 +1,332 @@
+"""The catalogue: every denial reason and every Graph error Mailroom can meet, explained.
+
+Each entry says what happened, why, how to fix it, who can, and whether retrying makes
+sense. Texts take ``{placeholders}`` from the decision's reason params or the error.
+Unknown Graph codes get a generic entry that still shows the request id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from string import Formatter
+from typing import Any
+
+from bot.errors import GraphError
+
+_PROPAGATION = "Exchange can take up to two hours to apply a permission change."
+
+
+@dataclass(frozen=True)
+class Explanation:
+    key: str
+    title: str
+    what: str
+    why: str
+    fix: str
+    who: str
+    retry: bool = False
+
+
+@dataclass(frozen=True)
+class _Entry:
+    title: str
+    what: str
+    why: str
+    fix: str
+    who: str
+    retry: bool = False
+
+
+CATALOGUE: dict[str, _Entry] = {
+    # --- permission decisions ----------------------------------------------------------
+    "missing_send_as": _Entry(
+        "You can't send as {mailbox}",
+        "Mailroom did not send the message.",
+        "Exchange does not list you ({user}) as a Send As trustee of {mailbox}.",
+        "An Exchange admin adds you in the Exchange admin center under Recipients → Mailboxes "
+        "→ {mailbox} → Delegation → Send as, or runs "
+        "`Add-RecipientPermission {mailbox} -Trustee {user} -AccessRights SendAs`. " + _PROPAGATION,
+        "An Exchange administrator (or the mailbox's owner, through your helpdesk).",
+    ),
+    "missing_full_access": _Entry(
+        "You need Full Access to {mailbox}",
+        "Mailroom did not send the message.",
+        "Sending from a shared mailbox so that the copy lands in its Sent Items needs Full "
+        "Access to {mailbox} as well as Send As; Exchange does not list you ({user}) with Full "
+        "Access.",
+        "An Exchange admin adds you in the Exchange admin center under Recipients → Mailboxes "
+        "→ {mailbox} → Delegation → Read and manage (Full Access), or runs "
+        "`Add-MailboxPermission {mailbox} -User {user} -AccessRights FullAccess "
+        "-InheritanceType All`. " + _PROPAGATION,
+        "An Exchange administrator.",
+    ),
+    "missing_send_on_behalf": _Entry(
+        "You can't send on behalf of {mailbox}",
+        "Mailroom did not send the message.",
+        "{mailbox} has not granted you ({user}) Send on Behalf.",
+        "The mailbox owner adds you as a delegate in Outlook (File → Account Settings → "
+        "Delegate Access), or an Exchange admin runs "
+        '`Set-Mailbox {mailbox} -GrantSendOnBehalfTo @{{Add="{user}"}}`. ' + _PROPAGATION,
+        "The owner of {mailbox}, or an Exchange administrator.",
+    ),
+    "no_mailbox": _Entry(
+        "You have no mailbox",
+        "Mailroom did not send the message.",
+        "{user} has no Exchange Online mailbox, so Exchange has nothing to send from.",
+        "A Microsoft 365 admin assigns you a licence that includes Exchange Online.",
+        "A Microsoft 365 administrator.",
+    ),
+    "rights_unverified": _Entry(
+        "Your rights on {mailbox} could not be checked",
+        "Mailroom did not send the message.",
+        "This sender sends with the Mailroom app's own permission, so Mailroom must confirm "
+        "with Exchange that you may use {mailbox} first; Exchange did not answer ({problem}).",
+        "Try again in a few minutes. If it keeps failing, the Mailroom admin checks the "
+        "Exchange admin API connection (`mailroom doctor`).",
+        "Nobody, usually: this clears by itself. Otherwise the Mailroom administrator.",
+        retry=True,
+    ),
+    "groups_unverified": _Entry(
+        "Your group membership could not be checked",
+        "Mailroom did not send the message.",
+        "{mailbox} is limited to some groups, and Microsoft Graph did not tell Mailroom "
+        "which groups you are in.",
+        "Try again in a few minutes; if it persists, the Mailroom admin checks the app's "
+        "GroupMember.Read.All permission (`mailroom doctor`).",
+        "The Mailroom administrator.",
+        retry=True,
+    ),
+    "not_in_allowed_group": _Entry(
+        "{mailbox} is limited to certain groups",
+        "Mailroom did not send the message.",
+        "Mailroom's policy lets only members of these groups use {mailbox}: {groups}. "
+        "You ({user}) are not in any of them.",
+        "Ask the group's owner to add you, or the Mailroom admin to change `allowed_groups` "
+        "for {mailbox} in mailroom.toml.",
+        "The group's owner, or the Mailroom administrator.",
+    ),
+    "template_not_allowed": _Entry(
+        "That template can't be sent from {mailbox}",
+        "Mailroom did not send the message.",
+        "The policy allows only these templates for {mailbox}: {templates}.",
+        "Pick one of those templates, or ask the Mailroom admin to allow {template} for "
+        "{mailbox} (`templates` in mailroom.toml).",
+        "The Mailroom administrator.",
+    ),
+    "too_many_recipients": _Entry(
+        "Too many recipients",
+        "Mailroom did not send the message.",
+        "The message has {count} recipients; {mailbox} allows at most {max}.",
+        "Split the recipients into smaller groups, use a distribution list, or ask the "
+        "Mailroom admin to raise `max_recipients` (Exchange's own limit is 500 by default, "
+        "1,000 at most).",
+        "You, or the Mailroom administrator.",
+    ),
+    "external_not_allowed": _Entry(
+        "{mailbox} only writes inside the organisation",
+        "Mailroom did not send the message.",
+        "These recipients are external: {external}. The policy marks {mailbox} internal-only.",
+        "Remove the external recipients, or send from a sender that may write outside.",
+        "You, or the Mailroom administrator (`internal_only` in mailroom.toml).",
+    ),
+    "domain_not_allowed": _Entry(
+        "Some recipients are in domains {mailbox} may not write to",
+        "Mailroom did not send the message.",
+        "{mailbox} may write only to {domains}; these recipients are outside: {external}.",
+        "Remove those recipients, or ask the Mailroom admin to add the domain to "
+        "`allowed_domains`.",
+        "You, or the Mailroom administrator.",
+    ),
+    "rate_limited": _Entry(
+        "Slow down a little",
+        "Mailroom has not sent the message yet.",
+        "{mailbox} may send {limit} messages a minute and that limit is reached.",
+        "Mailroom sends the rest automatically as the limit allows; nothing is lost.",
+        "Nobody: it resolves itself.",
+        retry=True,
+    ),
+    "approval_always": _Entry(
+        "Approval needed",
+        "The message waits for approval.",
+        "Every message from {mailbox} is approved before it is sent.",
+        "Request approval; an approver decides from a card in Teams.",
+        "An approver for {mailbox}.",
+    ),
+    "approval_external": _Entry(
+        "Approval needed for external recipients",
+        "The message waits for approval.",
+        "Messages from {mailbox} to people outside the organisation are approved first "
+        "({external}).",
+        "Request approval, or send only to internal recipients.",
+        "An approver for {mailbox}.",
+    ),
+    "approval_over_recipients": _Entry(
+        "Approval needed for large sends",
+        "The message waits for approval.",
+        "Messages from {mailbox} to more than {limit} recipients are approved first; this one "
+        "has {count}.",
+        "Request approval, or send to fewer recipients.",
+        "An approver for {mailbox}.",
+    ),
+    # --- Graph errors at send time -----------------------------------------------------
+    "ErrorSendAsDenied": _Entry(
+        "Exchange refused to send as {mailbox}",
+        "Exchange did not accept the message (Graph request {request_id}).",
+        "Exchange says you ({user}) do not have the right to send as or on behalf of "
+        "{mailbox}. If the right was granted recently, it may not have applied yet.",
+        "An Exchange admin grants Send As (`Add-RecipientPermission {mailbox} -Trustee {user} "
+        "-AccessRights SendAs`) or Send on Behalf. " + _PROPAGATION,
+        "An Exchange administrator.",
+    ),
+    "ErrorAccessDenied": _Entry(
+        "Access to {mailbox} was denied",
+        "Microsoft Graph refused the request (Graph request {request_id}).",
+        "The Mailroom app is not allowed to send from {mailbox}: its Mail.Send permission is "
+        "limited by Exchange RBAC for Applications (or an application access policy) to other "
+        "mailboxes, or the permission was not consented.",
+        "An Exchange admin adds {mailbox} to the app's management scope "
+        "(`New-ManagementScope` / `Set-ManagementScope`, then the `Application Mail.Send` "
+        "role assignment), or an Entra admin grants consent. See docs/deploy.md.",
+        "An Exchange administrator or an Entra ID administrator.",
+    ),
+    "ErrorInvalidRecipients": _Entry(
+        "Some recipient addresses are not valid",
+        "Exchange did not accept the message (Graph request {request_id}).",
+        "At least one recipient address was rejected by Exchange.",
+        "Check the addresses for typos and try again.",
+        "You.",
+    ),
+    "ErrorMessageSizeExceeded": _Entry(
+        "The message is too large",
+        "Exchange did not accept the message (Graph request {request_id}).",
+        "The message is larger than the organisation's size limit.",
+        "Remove or shrink attachments and try again.",
+        "You, or an Exchange administrator (message size limits).",
+    ),
+    "ErrorQuotaExceeded": _Entry(
+        "{mailbox} is full",
+        "Exchange did not accept the message (Graph request {request_id}).",
+        "The mailbox has reached its storage quota, so it cannot store the sent copy.",
+        "The mailbox owner deletes old items, or an admin raises the quota.",
+        "The mailbox owner or an Exchange administrator.",
+    ),
+    "ErrorInvalidUser": _Entry(
+        "{mailbox} does not exist",
+        "Microsoft Graph could not find the mailbox (Graph request {request_id}).",
+        "There is no mailbox {mailbox} in the organisation, or it was removed.",
+        "The Mailroom admin corrects or removes this sender in mailroom.toml.",
+        "The Mailroom administrator.",
+    ),
+    "MailboxNotEnabledForRESTAPI": _Entry(
+        "{mailbox} can't be used through Microsoft Graph",
+        "Microsoft Graph refused the request (Graph request {request_id}).",
+        "The mailbox is inactive, soft-deleted or hosted on-premises.",
+        "An Exchange admin restores or migrates the mailbox to Exchange Online.",
+        "An Exchange administrator.",
+    ),
+    "TooManyRequests": _Entry(
+        "Exchange asked Mailroom to slow down",
+        "The message has not been sent yet (Graph request {request_id}).",
+        "Exchange limits how fast one app may send from one mailbox.",
+        "Nothing: Mailroom waits as Exchange asks and sends it.",
+        "Nobody: it resolves itself.",
+        retry=True,
+    ),
+    "ServiceUnavailable": _Entry(
+        "Microsoft 365 is busy",
+        "The message has not been sent yet (Graph request {request_id}).",
+        "Exchange answered that it is temporarily unavailable.",
+        "Try again in a few minutes.",
+        "Nobody: it resolves itself.",
+        retry=True,
+    ),
+    "InvalidAuthenticationToken": _Entry(
+        "Mailroom's sign-in to Microsoft 365 failed",
+        "Microsoft Graph refused Mailroom's token (Graph request {request_id}).",
+        "The token was expired or not valid for Microsoft Graph.",
+        "Try again; if it persists, the Mailroom admin checks the app registration "
+        "(`mailroom doctor`).",
+        "The Mailroom administrator.",
+        retry=True,
+    ),
+    "consent_required": _Entry(
+        "Please sign in again",
+        "Mailroom could not act for you.",
+        "Microsoft Entra ID needs you to sign in again or consent to Mailroom's permissions.",
+        "Sign in when Mailroom asks; if it keeps asking, an Entra admin grants admin consent.",
+        "You, or an Entra ID administrator.",
+        retry=True,
+    ),
+    "maybe_sent": _Entry(
+        "Checking whether the message went out",
+        "The connection to Microsoft 365 broke after the message was handed over.",
+        "It may or may not have been sent; Mailroom never sends twice, so it looks in "
+        "{mailbox}'s Sent Items before doing anything else.",
+        "Nothing: Mailroom reconciles and updates this card.",
+        "Nobody.",
+    ),
+    "temporarily_unavailable": _Entry(
+        "Mailroom is temporarily unavailable",
+        "Your request was not lost, but it could not be processed right now.",
+        "A service Mailroom depends on did not answer ({problem}).",
+        "Try again in a minute.",
+        "Nobody, usually; otherwise the Mailroom administrator.",
+        retry=True,
+    ),
+    "unknown": _Entry(
+        "Something went wrong sending from {mailbox}",
+        "Microsoft Graph answered {status} {code} (Graph request {request_id}).",
+        "Mailroom does not have a specific explanation for this error.",
+        "Try again; if it persists, give the Graph request id to your Mailroom admin.",
+        "The Mailroom administrator.",
+        retry=True,
+    ),
+}
+
+_GRAPH_ALIASES = {
+    "ErrorNonExistentMailbox": "ErrorInvalidUser",
+    "ErrorItemNotFound": "ErrorInvalidUser",
+    "ApplicationThrottled": "TooManyRequests",
+    "ErrorServerBusy": "ServiceUnavailable",
+    "serviceNotAvailable": "ServiceUnavailable",
+}
+
+
+class _Defaults(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "unknown" if key == "request_id" else f"({key})"
+
+
+def explain(key: str, **params: Any) -> Explanation:
+    entry = CATALOGUE.get(key) or CATALOGUE["unknown"]
+    values = _Defaults({k: str(v) for k, v in params.items() if v is not None})
+    fmt = Formatter()
+
+    def fill(text: str) -> str:
+        return fmt.vformat(text, (), values)
+
+    return Explanation(
+        key=key if key in CATALOGUE else "unknown",
+        title=fill(entry.title),
+        what=fill(entry.what),
+        why=fill(entry.why),
+        fix=fill(entry.fix),
+        who=fill(entry.who),
+        retry=entry.retry,
+    )
+
+
+def explain_graph_error(error: GraphError, **params: Any) -> Explanation:
+    """The explanation for a Graph error; unknown codes get the generic entry."""
+    key = _GRAPH_ALIASES.get(error.code, error.code)
+    if error.status == 429:
+        key = "TooManyRequests"
+    elif error.status in (503, 504) and key not in CATALOGUE:
+        key = "ServiceUnavailable"
+    return explain(
+        key if key in CATALOGUE else "unknown",
+        request_id=error.request_id,
+        status=error.status,
+        code=error.code,
+        **params,
+    )

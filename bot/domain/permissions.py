@@ -1,0 +1,276 @@
+"""May this user send as this sender? Pure: ``decide(user, sender, facts, request)``.
+
+Every rule that applies adds a ``Reason``; a denial reason names an explanation key
+(``bot/domain/explanations.py``) that says who must do what to change it. All denial
+reasons are collected, not just the first, so one card can list every fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.domain.senders import ApprovalRuleKind, Mode, Policy, SenderConfig, SenderKind
+
+
+class Outcome(StrEnum):
+    ALLOWED = "allowed"
+    NEEDS_APPROVAL = "needs_approval"
+    DENIED = "denied"
+
+
+class Source(StrEnum):
+    """Where a fact came from, for `mailroom explain` and the audit log."""
+
+    EXCHANGE = "exchange admin API"
+    GRAPH = "Microsoft Graph"
+    POLICY = "mailroom.toml"
+    NOT_ASKED = "not asked (delegated mode: Exchange checks when sending)"
+    UNAVAILABLE = "could not be asked"
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    oid: str
+    upn: str
+    display_name: str
+    has_mailbox: bool
+    groups: frozenset[str] | None  # None: membership could not be read
+
+
+@dataclass(frozen=True)
+class Rights:
+    """The user's Exchange rights on one mailbox. ``None`` means unknown."""
+
+    send_as: bool | None = None
+    full_access: bool | None = None
+    send_on_behalf: bool | None = None
+    source: Source = Source.NOT_ASKED
+    problem: str | None = None  # why they are unknown, when asked and failed
+
+    @property
+    def known(self) -> bool:
+        return self.source is Source.EXCHANGE
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    recipients: tuple[str, ...]
+    template: str | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One line of the decision. ``key`` names an explanation for denials and approvals."""
+
+    effect: str  # "grant" | "deny" | "approval" | "note"
+    key: str
+    text: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    verified: bool  # the Exchange rights were confirmed by Exchange
+
+    @property
+    def denials(self) -> tuple[Reason, ...]:
+        return tuple(r for r in self.reasons if r.effect == "deny")
+
+    @property
+    def approval_reasons(self) -> tuple[Reason, ...]:
+        return tuple(r for r in self.reasons if r.effect == "approval")
+
+
+def decide(
+    user: UserFacts,
+    sender: SenderConfig,
+    rights: Rights,
+    policy: Policy,
+    request: RequestFacts | None = None,
+) -> Decision:
+    params = {"user": user.upn, "mailbox": sender.address, "sender": sender.display_name}
+    reasons: list[Reason] = []
+    reasons += _mailbox_reasons(user, sender, params)
+    reasons += _group_reasons(user, sender, params)
+    reasons += _rights_reasons(sender, rights, params)
+    if request is not None:
+        reasons += _request_reasons(user, sender, policy, request, params)
+    if any(r.effect == "deny" for r in reasons):
+        outcome = Outcome.DENIED
+    elif any(r.effect == "approval" for r in reasons):
+        outcome = Outcome.NEEDS_APPROVAL
+    else:
+        outcome = Outcome.ALLOWED
+    verified = sender.kind in (SenderKind.SELF, SenderKind.NOREPLY) or rights.known
+    return Decision(outcome, tuple(reasons), verified)
+
+
+def _mailbox_reasons(user: UserFacts, sender: SenderConfig, params: dict[str, str]) -> list[Reason]:
+    if sender.kind is SenderKind.SELF and not user.has_mailbox:
+        return [_deny("no_mailbox", f"{user.upn} has no Exchange Online mailbox", params)]
+    if sender.kind in (SenderKind.SEND_AS, SenderKind.SEND_ON_BEHALF) and not user.has_mailbox:
+        # /me/sendMail needs the acting user's own mailbox.
+        return [_deny("no_mailbox", f"{user.upn} has no Exchange Online mailbox", params)]
+    return []
+
+
+def _group_reasons(user: UserFacts, sender: SenderConfig, params: dict[str, str]) -> list[Reason]:
+    if not sender.allowed_groups:
+        return []
+    if user.groups is None:
+        return [_deny("groups_unverified", "your group membership could not be read", params)]
+    if user.groups.isdisjoint(sender.allowed_groups):
+        groups = ", ".join(sender.allowed_groups)
+        return [
+            _deny(
+                "not_in_allowed_group",
+                f"you are not in a group allowed to use {sender.address}",
+                {**params, "groups": groups},
+            )
+        ]
+    return [_grant("in_allowed_group", "you are in a group allowed to use this sender", params)]
+
+
+def _rights_reasons(sender: SenderConfig, rights: Rights, params: dict[str, str]) -> list[Reason]:
+    if sender.kind in (SenderKind.SELF, SenderKind.NOREPLY):
+        return []
+    if not rights.known:
+        if sender.mode is Mode.APPLICATION:
+            # Fail closed: with the app's token Graph would send as anyone.
+            return [
+                _deny(
+                    "rights_unverified",
+                    "your rights on this mailbox could not be verified right now",
+                    {**params, "problem": rights.problem or "Exchange did not answer"},
+                )
+            ]
+        return [
+            Reason(
+                "note",
+                "not_verified",
+                "allowed, not verified: Exchange checks your rights when sending",
+                params,
+            )
+        ]
+    if sender.kind is SenderKind.SEND_AS:
+        return [_need(rights.send_as, "send_as", "Send As", params)]
+    if sender.kind is SenderKind.SEND_ON_BEHALF:
+        if rights.send_on_behalf:
+            return [_grant("has_send_on_behalf", "you hold Send on Behalf", params)]
+        if rights.send_as:
+            return [_grant("has_send_as", "you hold Send As (recipients see the mailbox)", params)]
+        return [_deny("missing_send_on_behalf", "you do not hold Send on Behalf", params)]
+    # shared: /users/{shared}/sendMail needs Full Access and a sending right
+    reasons = [_need(rights.full_access, "full_access", "Full Access", params)]
+    if rights.send_as:
+        reasons.append(_grant("has_send_as", "you hold Send As", params))
+    elif rights.send_on_behalf:
+        reasons.append(_grant("has_send_on_behalf", "you hold Send on Behalf", params))
+    else:
+        reasons.append(
+            _deny("missing_send_as", "you hold neither Send As nor Send on Behalf", params)
+        )
+    return reasons
+
+
+def _request_reasons(
+    user: UserFacts,
+    sender: SenderConfig,
+    policy: Policy,
+    request: RequestFacts,
+    params: dict[str, str],
+) -> list[Reason]:
+    reasons: list[Reason] = []
+    if request.template is not None and not sender.allows_template(request.template):
+        reasons.append(
+            _deny(
+                "template_not_allowed",
+                f"the template {request.template!r} is not allowed for this sender",
+                {**params, "template": request.template,
+                 "templates": ", ".join(sender.templates or ())},
+            )
+        )  # fmt: skip
+    rules = sender.recipients
+    count = len(request.recipients)
+    if count > rules.max_recipients:
+        reasons.append(
+            _deny(
+                "too_many_recipients",
+                f"{count} recipients; this sender allows at most {rules.max_recipients}",
+                {**params, "count": str(count), "max": str(rules.max_recipients)},
+            )
+        )
+    external = [a for a in request.recipients if not policy.is_internal(a)]
+    if external and rules.internal_only:
+        reasons.append(
+            _deny(
+                "external_not_allowed",
+                "this sender may only write to internal recipients",
+                {**params, "external": _sample(external)},
+            )
+        )
+    elif rules.allowed_domains:
+        outside = [a for a in external if a.rsplit("@", 1)[-1].lower() not in rules.allowed_domains]
+        if outside:
+            reasons.append(
+                _deny(
+                    "domain_not_allowed",
+                    "some recipients are outside the domains this sender may write to",
+                    {**params, "external": _sample(outside),
+                     "domains": ", ".join(rules.allowed_domains)},
+                )
+            )  # fmt: skip
+    reasons += _approval_reasons(sender, count, external, params)
+    return reasons
+
+
+def _approval_reasons(
+    sender: SenderConfig, count: int, external: Sequence[str], params: dict[str, str]
+) -> list[Reason]:
+    approval = sender.approval
+    if approval.rule is ApprovalRuleKind.ALWAYS:
+        return [
+            Reason("approval", "approval_always", "every send from this sender is approved", params)
+        ]
+    if approval.rule is ApprovalRuleKind.EXTERNAL and external:
+        return [
+            Reason(
+                "approval",
+                "approval_external",
+                f"{len(external)} recipient(s) are outside the organisation",
+                {**params, "external": _sample(external)},
+            )
+        ]
+    if approval.rule is ApprovalRuleKind.OVER_RECIPIENTS and count > approval.over_recipients:
+        return [
+            Reason(
+                "approval",
+                "approval_over_recipients",
+                f"{count} recipients is more than {approval.over_recipients}",
+                {**params, "count": str(count), "limit": str(approval.over_recipients)},
+            )
+        ]
+    return []
+
+
+def _need(held: bool | None, right: str, label: str, params: dict[str, str]) -> Reason:
+    if held:
+        return _grant(f"has_{right}", f"you hold {label}", params)
+    return _deny(f"missing_{right}", f"you do not hold {label}", params)
+
+
+def _grant(key: str, text: str, params: dict[str, str]) -> Reason:
+    return Reason("grant", key, text, params)
+
+
+def _deny(key: str, text: str, params: dict[str, str]) -> Reason:
+    return Reason("deny", key, text, params)
+
+
+def _sample(addresses: Sequence[str], limit: int = 3) -> str:
+    shown = ", ".join(addresses[:limit])
+    return shown if len(addresses) <= limit else f"{shown} and {len(addresses) - limit} more"

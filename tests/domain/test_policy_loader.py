@@ -1,0 +1,83 @@
+"""mailroom.toml: the example loads; mistakes are named with their line and a suggestion."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.domain.senders import DEFAULT_FOOTER, Mode, SenderKind
+from bot.errors import ConfigError
+from bot.policy.loader import load_policy, parse_policy
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = (ROOT / "mailroom.example.toml").read_text(encoding="utf-8")
+GROUP = "a0353d9e-cdec-4617-8159-f7b503bf84c5"
+
+
+def test_the_example_policy_loads_every_sender_kind() -> None:
+    policy = load_policy(ROOT / "mailroom.example.toml")
+    kinds = {s.kind for s in policy.senders}
+    assert {SenderKind.SHARED, SenderKind.SEND_ON_BEHALF, SenderKind.NOREPLY} <= kinds
+    noreply = policy.sender("noreply")
+    assert noreply is not None
+    assert noreply.mode is Mode.APPLICATION
+    assert noreply.footer_text == DEFAULT_FOOTER
+
+
+def test_a_misspelt_key_is_named_with_its_line_and_a_suggestion() -> None:
+    broken = EXAMPLE.replace('allowed_groups = ["b5f', 'alowed_groups = ["b5f')
+    line = next(i for i, t in enumerate(broken.splitlines(), 1) if t.startswith("alowed_groups"))
+    with pytest.raises(ConfigError) as caught:
+        parse_policy(broken)
+    assert caught.value.setting.endswith("alowed_groups")
+    assert caught.value.line == line
+    assert "did you mean 'allowed_groups'" in caught.value.problem
+
+
+@pytest.mark.parametrize(
+    ("snippet", "named"),
+    [
+        ('[[senders]]\naddress = "x@contoso.com"\nkind = "shraed"\n', "senders[0].kind"),
+        ('[[senders]]\naddress = "not an address"\nkind = "shared"\n', "senders[0].address"),
+        ('[[senders]]\naddress = "n@contoso.com"\nkind = "noreply"\n', "senders[0].allowed_groups"),
+        (
+            f'[[senders]]\naddress = "n@contoso.com"\nkind = "noreply"\nmode = "delegated"\n'
+            f'allowed_groups = ["{GROUP}"]\n',
+            "senders[0].mode",
+        ),
+        ('[[senders]]\naddress = "x@contoso.com"\nkind = "shared"\nallowed_groups = ["ops"]\n',
+         "senders[0].allowed_groups"),
+        ('[[senders]]\naddress = "x@contoso.com"\nkind = "shared"\n[senders.approval]\n'
+         'rule = "always"\n', "senders[0].approval.approvers_group"),
+        ('[[senders]]\naddress = "x@contoso.com"\nkind = "shared"\n[senders.recipients]\n'
+         "max_recipients = 5000\n", "senders[0].recipients.max_recipients"),
+        ("internal_domains = [\"not a domain\"]\n", "internal_domains"),
+        ("discover = \"yes\"\n", "discover"),
+    ],
+)  # fmt: skip
+def test_invalid_policies_name_the_key(snippet: str, named: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_policy(snippet)
+    assert caught.value.setting == named
+
+
+def test_config_check_command_reports_the_line_and_suggestion(tmp_path: Path) -> None:
+    broken = tmp_path / "mailroom.toml"
+    broken.write_text(EXAMPLE.replace('allowed_groups = ["b5f', 'alowed_groups = ["b5f'))
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "config", "check", str(broken)],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 1
+    assert "alowed_groups" in run.stderr
+    assert "line " in run.stderr
+    assert "did you mean 'allowed_groups'" in run.stderr
+    ok = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "config", "check", str(ROOT / "mailroom.example.toml")],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert "support@contoso.com" in ok.stdout
