@@ -1,0 +1,168 @@
+"""Parse what people type: ``/send``, ``/why support``, and the one-line fast path
+
+    /send from:support template:ticket-reply to:a@contoso.com,b@fabrikam.com ticket_id=123
+          subject_var="two words"
+
+Never raises: the result is a ``Command`` or a ``ParseError`` carrying the usage, the
+offending token and a "did you mean" suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+import shlex
+from dataclasses import dataclass, field
+
+from bot.teams.commands import COMMANDS
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
+_FAST_KEYS = ("from", "template", "to", "cc", "bcc", "importance")
+_IMPORTANCE = ("low", "normal", "high")
+_NEEDS_ARGUMENT = {"why", "cancel"}
+_OPTIONAL_ARGUMENT = {"templates", "status"}
+MAX_TEXT = 20_000
+
+
+@dataclass(frozen=True)
+class FastSend:
+    sender: str | None = None
+    template: str | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    importance: str | None = None
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    argument: str | None = None
+    fast: FastSend | None = None
+
+
+@dataclass(frozen=True)
+class ParseError:
+    message: str
+    token: str | None = None
+    suggestion: str | None = None
+    usage: str | None = None
+
+
+def usage_of(name: str) -> str:
+    return next((c.usage for c in COMMANDS if c.name == name), "/help")
+
+
+def parse(text: str) -> Command | ParseError:
+    cleaned = text.translate(_QUOTES).strip()
+    if not cleaned:
+        return Command("help")
+    if len(cleaned) > MAX_TEXT:
+        return ParseError(f"That message is too long for a command ({len(cleaned)} characters).")
+    word, _, rest = cleaned.partition(" ")
+    name = word.lstrip("/").lower()
+    rest = rest.strip()
+    known = [c.name for c in COMMANDS]
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        return ParseError(
+            f"I don't know the command “{word[:40]}”.",
+            token=word[:40],
+            suggestion=f"/{close[0]}" if close else None,
+            usage="/help",
+        )
+    if name == "send":
+        return _parse_send(rest)
+    if name in _NEEDS_ARGUMENT:
+        if not rest:
+            return ParseError(f"/{name} needs an argument.", token=None, usage=usage_of(name))
+        return Command(name, rest.split()[0][:200])
+    if name in _OPTIONAL_ARGUMENT:
+        return Command(name, rest.split()[0][:200] if rest else None)
+    if rest:
+        return ParseError(
+            f"/{name} takes no arguments.", token=rest.split()[0][:40], usage=usage_of(name)
+        )
+    return Command(name)
+
+
+def _parse_send(rest: str) -> Command | ParseError:
+    if not rest:
+        return Command("send")
+    try:
+        tokens = shlex.split(rest, posix=True)
+    except ValueError:
+        return ParseError("A quote is not closed.", usage=_SEND_USAGE)
+    fields: dict[str, str] = {}
+    values: dict[str, str] = {}
+    for token in tokens:
+        key, value, kind = _split_token(token)
+        if kind is None:
+            return ParseError(
+                "Expected key:value (from:, template:, to:, cc:, bcc:, importance:) or "
+                "variable=value.",
+                token=token[:60],
+                usage=_SEND_USAGE,
+            )
+        if kind == ":":
+            if key not in _FAST_KEYS:
+                close = difflib.get_close_matches(key, _FAST_KEYS, n=1, cutoff=0.5)
+                return ParseError(
+                    f"Unknown option “{key[:30]}:”.",
+                    token=token[:60],
+                    suggestion=f"{close[0]}:" if close else None,
+                    usage=_SEND_USAGE,
+                )
+            if key in fields and key not in ("to", "cc", "bcc"):
+                return ParseError(f"{key}: is given twice.", token=token[:60], usage=_SEND_USAGE)
+            fields[key] = f"{fields[key]},{value}" if key in fields else value
+        else:
+            if key in values:
+                return ParseError(f"{key} is given twice.", token=token[:60], usage=_SEND_USAGE)
+            values[key] = value
+    importance = fields.get("importance")
+    if importance is not None and importance.lower() not in _IMPORTANCE:
+        return ParseError(
+            "importance must be low, normal or high.",
+            token=f"importance:{importance[:20]}",
+            usage=_SEND_USAGE,
+        )
+    return Command(
+        "send",
+        fast=FastSend(
+            sender=fields.get("from"),
+            template=fields.get("template"),
+            to=_addresses(fields.get("to")),
+            cc=_addresses(fields.get("cc")),
+            bcc=_addresses(fields.get("bcc")),
+            importance=importance.lower() if importance else None,
+            values=values,
+        ),
+    )
+
+
+_SEND_USAGE = (
+    "/send from:<sender> template:<name> to:<a@x.com,b@y.com> [cc:…] [bcc:…] "
+    '[importance:high] [variable=value …] (quote values with spaces: name="two words")'
+)
+
+
+def _split_token(token: str) -> tuple[str, str, str | None]:
+    """``key:value`` (an option) or ``name=value`` (a template variable), whichever
+    separator comes first; anything else is not a token of /send."""
+    colon, equals = token.find(":"), token.find("=")
+    candidates = [(i, sep) for i, sep in ((colon, ":"), (equals, "=")) if i > 0]
+    if not candidates:
+        return token, "", None
+    index, sep = min(candidates)
+    key = token[:index].strip().lower()
+    if not key.replace("_", "").replace("-", "").isalnum():
+        return token, "", None
+    return key, token[index + 1 :], sep
+
+
+def _addresses(raw: str | None) -> tuple[str, ...]:
+    if not raw:
+        return ()
+    parts = raw.replace(";", ",").split(",")
+    return tuple(p.strip() for p in parts if p.strip())
