@@ -12,7 +12,8 @@ boundary with ``raise ... from exc``.
     ├── TemplateError
     │   ├── TemplateLoadError          a template file is broken (path, line)
     │   ├── TemplateRenderError        rendering failed or broke a rule (template)
-    │   └── ValuesInvalid              user-supplied values failed validation (errors)
+    │   ├── ValuesInvalid              user-supplied values failed validation (errors)
+    │   └── UnknownTemplate            no template by that name (name, available)
     ├── IdentityError
     │   └── TokenAcquisitionError      Entra refused a token (error, description, correlation_id)
     │       └── ConsentRequired        invalid_grant / interaction_required
@@ -23,7 +24,7 @@ boundary with ``raise ... from exc``.
     │   ├── InvalidRecipients          400 ErrorInvalidRecipients
     │   ├── MessageTooLarge            400 ErrorMessageSizeExceeded
     │   ├── QuotaExceeded              400 ErrorQuotaExceeded
-    │   ├── MailboxNotFound            404 ErrorInvalidUser / ErrorNonExistentMailbox / ErrorItemNotFound
+    │   ├── MailboxNotFound            404 ErrorInvalidUser / ErrorNonExistentMailbox
     │   ├── MailboxNotEnabledForRest   MailboxNotEnabledForRESTAPI
     │   ├── Throttled                  429 (retry_after)
     │   └── ServiceUnavailable         503 / 504 (retry_after)
@@ -33,7 +34,8 @@ boundary with ``raise ... from exc``.
     │   ├── StoreUnavailable           the database cannot be reached right now
     │   ├── NotFound                   no such row (entity, key)
     │   └── VersionConflict            compare-and-set lost (entity, key, expected)
-    └── PackageError                   the Teams app package failed validation (problems)
+    ├── PackageError                   the Teams app package failed validation (problems)
+    └── IllegalTransition              no such state-machine edge (entity, key, current, requested)
 """
 
 from __future__ import annotations
@@ -271,3 +273,30 @@ class PackageError(MailroomError):
     def __init__(self, problems: Sequence[PackageProblem]) -> None:
         self.problems = tuple(problems)
         super().__init__("; ".join(f"{p.path}: {p.message}" for p in self.problems))
+
+
+# --- added by store --------------------------------------------------------------------
+
+
+class IllegalTransition(MailroomError):
+    """A state machine has no edge ``current`` → ``requested`` (e.g. a sent request queued)."""
+
+    def __init__(self, entity: str, key: str, current: str, requested: str) -> None:
+        self.entity = entity
+        self.key = key
+        self.current = current
+        self.requested = requested
+        super().__init__(f"{entity} {key} cannot go from {current} to {requested}")
+
+
+# --- added by rendering ----------------------------------------------------------------
+
+
+class UnknownTemplate(TemplateError):
+    """No template is called ``name``; ``available`` lists the names there are."""
+
+    def __init__(self, name: str, available: Sequence[str]) -> None:
+        self.name = name
+        self.available = tuple(available)
+        listed = ", ".join(self.available) or "none"
+        super().__init__(f"no template called {name!r} (available: {listed})")

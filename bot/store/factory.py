@@ -1,0 +1,48 @@
+"""``open_store(database_url)``: pick the implementation from ``MAILROOM_DATABASE_URL``.
+
+* ``sqlite:///relative/path.db`` — a file relative to the working directory;
+  ``sqlite:////absolute/path.db`` — an absolute path (SQLAlchemy's convention: the path is
+  what follows ``sqlite:///``); ``sqlite:///:memory:`` — a private in-memory database.
+* ``postgresql://…`` or ``postgres://…`` — a libpq URL, handed to psycopg as it is (so
+  ``?options=-csearch_path%3Dschema`` and friends work).
+
+The store is returned unconnected: ``async with open_store(url) as store:`` (or ``await
+store.connect()`` … ``await store.close()``), then ``await store.migrate()``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from bot.errors import ConfigError
+from bot.store.postgres_driver import PostgresDriver
+from bot.store.protocol import Store
+from bot.store.records import Clock, utc_now
+from bot.store.sql_store import SqlStore
+from bot.store.sqlite_driver import SqliteDriver
+
+SETTING = "MAILROOM_DATABASE_URL"
+
+
+def sqlite_path(database_url: str) -> str:
+    """The file path in a ``sqlite:///`` URL (``:memory:`` stays as it is)."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix):
+        raise ConfigError(SETTING, "a SQLite URL starts with sqlite:/// (then the file path)")
+    path = unquote(database_url[len(prefix) :].split("?", 1)[0])
+    if not path:
+        raise ConfigError(SETTING, "the SQLite URL names no file (sqlite:///path/to/file.db)")
+    return path
+
+
+def open_store(database_url: str, *, clock: Clock = utc_now, postgres_pool_size: int = 10) -> Store:
+    """A store for ``database_url``; raises ``ConfigError`` for an unsupported URL."""
+    url = database_url.strip()
+    scheme = url.split(":", 1)[0].lower()
+    if scheme == "sqlite":
+        return SqlStore(SqliteDriver(sqlite_path(url)), clock=clock)
+    if scheme in ("postgresql", "postgres"):
+        return SqlStore(PostgresDriver(url, max_size=postgres_pool_size), clock=clock)
+    raise ConfigError(
+        SETTING, "use sqlite:///path/to/file.db or postgresql://user@host:port/database"
+    )

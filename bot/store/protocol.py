@@ -1,0 +1,284 @@
+"""The one async ``Store`` protocol. ``open_store(url)`` returns an implementation.
+
+Times: methods whose *outcome* depends on the time take ``now`` (claiming, pacing, leases,
+expiry, purge) so a worker decides with one clock; bookkeeping stamps (created_at,
+updated_at, decided_at, seen_at, sent_at) come from the store's injected clock. All times are
+timezone-aware UTC.
+
+Errors (``bot.errors``): ``StoreUnavailable`` (database unreachable, locked, timed out —
+try again later), ``NotFound``, ``VersionConflict`` (a compare-and-set lost, or a job lease
+is no longer yours), ``IllegalTransition`` (no such edge in the state machine), other
+``StoreError`` for anything else the database refused.
+
+How the outbox worker uses it, per job::
+
+    claimed = await store.claim_due_jobs(worker_id, limit, lease_seconds, now)
+    for c in claimed:
+        if c.needs_reconcile:              # may have gone out already: look before sending
+            found = <search the mailbox for c.job.mailroom_id>
+            if found: await store.record_sent(c.lease, graph_request_id=None); continue
+        decision = await store.acquire_send_slot(c.lease, policy, lease_seconds, now)
+        if not decision.granted:
+            await store.release_job(c.lease, due_at=decision.not_before); continue
+        <sendMail with c.job.content and c.job.mailroom_id>
+        202            → record_sent
+        429/503        → block_mailbox(mailbox, retry_after) + record_retry
+        "not sent"     → record_retry;  "maybe sent" → record_maybe_sent (reconcile later)
+        refused        → record_failed
+    then job_counts(request_id): when nothing is open, transition the request to sent/failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self, Unpack
+
+from bot.domain.send_request import JsonValue, OutgoingMessage, SendRequest, SendState
+from bot.store.records import (
+    Approval,
+    ApprovalDecision,
+    ApprovalOutcome,
+    AuditEntry,
+    CardRef,
+    ClaimedJob,
+    ConversationRef,
+    Job,
+    JobCounts,
+    JobState,
+    Lease,
+    PacingPolicy,
+    PacingState,
+    PurgeResult,
+    RequestChanges,
+    RetentionPolicy,
+    SlotDecision,
+)
+
+
+class Store(Protocol):
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Open the connection (pool). ``async with store:`` calls this and ``close``."""
+        ...
+
+    async def close(self) -> None: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def migrate(self) -> list[int]:
+        """Apply missing schema migrations (idempotent, safe from several replicas at once);
+        return the versions applied by this call."""
+        ...
+
+    async def schema_version(self) -> int: ...
+
+    # --- send requests -----------------------------------------------------------------
+
+    async def create_request(
+        self, request: SendRequest, messages: Sequence[OutgoingMessage]
+    ) -> SendRequest:
+        """Store a new ``draft`` (see ``domain.send_request.new_draft``) and its messages
+        (outbox jobs in state ``held``, each with a fresh unique ``mailroom_id``)."""
+        ...
+
+    async def get_request(self, request_id: str) -> SendRequest:
+        """Raises ``NotFound``."""
+        ...
+
+    async def list_requests(
+        self,
+        *,
+        requester_oid: str | None = None,
+        states: Collection[SendState] | None = None,
+        limit: int = 20,
+    ) -> list[SendRequest]:
+        """Newest first (for ``/history``, ``/approvals``)."""
+        ...
+
+    async def transition(
+        self,
+        request_id: str,
+        expected_version: int,
+        new_state: SendState,
+        **changes: Unpack[RequestChanges],
+    ) -> SendRequest:
+        """Compare-and-set: move the request to ``new_state`` if it is still at
+        ``expected_version``; returns it at ``expected_version + 1``.
+
+        Its jobs move in the same transaction: → ``queued`` releases ``held`` jobs (and,
+        from ``failed``, re-queues failed ones: "Retry failed"); → ``cancelled`` /
+        ``expired`` / ``rejected`` cancels jobs that are ``held`` or ``queued``. Jobs
+        ``sending`` or ``maybe_sent`` are left to finish or be reconciled.
+
+        Raises ``NotFound``, ``VersionConflict`` (someone else moved it first: reload),
+        ``IllegalTransition``.
+        """
+        ...
+
+    async def due_expirations(self, now: datetime, limit: int = 100) -> list[SendRequest]:
+        """Requests not yet queued whose ``expires_at`` has passed."""
+        ...
+
+    # --- approvals ---------------------------------------------------------------------
+
+    async def decide_approval(
+        self,
+        request_id: str,
+        approver_oid: str,
+        decision: ApprovalDecision,
+        comment: str = "",
+    ) -> ApprovalOutcome:
+        """Record an approver's decision and move the request ``pending_approval`` →
+        ``approved`` / ``rejected``, atomically. The first decision wins: a later one gets
+        ``won=False`` and the winning approval. Raises ``NotFound``, and
+        ``IllegalTransition`` when the request is not awaiting approval (and nobody decided)."""
+        ...
+
+    async def get_approval(self, request_id: str) -> Approval | None: ...
+
+    # --- outbox --------------------------------------------------------------------------
+
+    async def claim_due_jobs(
+        self, worker_id: str, limit: int, lease_seconds: float, now: datetime
+    ) -> list[ClaimedJob]:
+        """Lease up to ``limit`` jobs that are due (``queued`` or ``maybe_sent`` with
+        ``due_at <= now``) or whose lease expired (including ``sending`` jobs of a dead
+        worker: flagged ``needs_reconcile``). Never hands one job to two claimers."""
+        ...
+
+    async def renew_lease(self, lease: Lease, lease_seconds: float, now: datetime) -> Lease:
+        """Extend a lease. Raises ``VersionConflict`` if the job was reclaimed."""
+        ...
+
+    async def acquire_send_slot(
+        self, lease: Lease, policy: PacingPolicy, lease_seconds: float, now: datetime
+    ) -> SlotDecision:
+        """Ask the mailbox's shared pacing for permission to call Graph now. Granted: the
+        job is ``sending``, ``attempts`` + 1, its lease extended to ``now + lease_seconds``,
+        and the mailbox's next slot moved on. Refused: nothing changes; retry at
+        ``not_before``. The job must be ``queued``, ``maybe_sent`` (reconciled: not found)
+        or ``sending`` under this lease (reclaimed, reconciled). Raises ``VersionConflict``
+        if the lease was lost (reclaimed, released, finished, cancelled)."""
+        ...
+
+    async def release_job(self, lease: Lease, due_at: datetime | None = None) -> Job:
+        """Give a job back (e.g. no pacing slot): lease cleared, due at ``due_at``. A
+        ``sending`` job given back becomes ``maybe_sent`` (it may have gone out); after a
+        reconciliation that found nothing, use ``record_retry`` instead."""
+        ...
+
+    async def record_sent(self, lease: Lease, graph_request_id: str | None) -> Job:
+        """Graph accepted (202), or reconciliation found the message. Final."""
+        ...
+
+    async def record_retry(
+        self, lease: Lease, due_at: datetime, error_code: str | None = None
+    ) -> Job:
+        """Certainly not sent (429, 503, connect error): back to ``queued`` at ``due_at``."""
+        ...
+
+    async def record_maybe_sent(
+        self, lease: Lease, reconcile_at: datetime, error_code: str | None = None
+    ) -> Job:
+        """Perhaps sent (timeout after the request was written): ``maybe_sent``, claimable
+        again at ``reconcile_at`` with ``needs_reconcile``."""
+        ...
+
+    async def record_failed(
+        self, lease: Lease, error_code: str, error_key: str | None = None
+    ) -> Job:
+        """Refused for good (e.g. ErrorSendAsDenied). Final until "Retry failed"."""
+        ...
+
+    async def get_job(self, job_id: str) -> Job: ...
+
+    async def find_job(self, mailroom_id: str) -> Job:
+        """By the Mailroom id carried in the message. Raises ``NotFound``."""
+        ...
+
+    async def list_jobs(
+        self, request_id: str, states: Collection[JobState] | None = None
+    ) -> list[Job]:
+        """A request's messages in row order."""
+        ...
+
+    async def job_counts(self, request_id: str) -> JobCounts: ...
+
+    # --- pacing --------------------------------------------------------------------------
+
+    async def block_mailbox(self, mailbox: str, until: datetime) -> None:
+        """Graph said Retry-After: no slot for ``mailbox`` before ``until`` on any replica."""
+        ...
+
+    async def pacing_state(self, mailbox: str, now: datetime) -> PacingState: ...
+
+    # --- conversation references and cards ----------------------------------------------
+
+    async def save_conversation_ref(
+        self, user_oid: str, reference: Mapping[str, JsonValue]
+    ) -> ConversationRef:
+        """Upsert the user's reference; clears any ``blocked_code`` (they talked to us)."""
+        ...
+
+    async def get_conversation_ref(self, user_oid: str) -> ConversationRef:
+        """Raises ``NotFound``."""
+        ...
+
+    async def mark_user_unreachable(self, user_oid: str, code: str) -> None:
+        """E.g. 403 BotNotInConversationRoster / MessageWritesBlocked: stop trying."""
+        ...
+
+    async def save_card(self, card: CardRef) -> None:
+        """Upsert by (request_id, activity_id)."""
+        ...
+
+    async def list_cards(self, request_id: str) -> list[CardRef]: ...
+
+    async def mark_card_updated(self, request_id: str, activity_id: str) -> None:
+        """Stamp ``last_updated_at`` (to keep progress updates under Teams' rate limits)."""
+        ...
+
+    async def mark_card_unreachable(self, request_id: str, activity_id: str, code: str) -> None: ...
+
+    # --- audit ---------------------------------------------------------------------------
+
+    async def append_audit(self, entry: AuditEntry) -> AuditEntry:
+        """Append a row; returns it with its ``id``. Rows are never changed or deleted."""
+        ...
+
+    async def query_audit(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sender: str | None = None,
+        user: str | None = None,
+        limit: int | None = None,
+    ) -> list[AuditEntry]:
+        """Oldest first. ``sender``: mailbox address (any case); ``user``: requester's
+        object id or UPN (any case)."""
+        ...
+
+    # --- idempotency ---------------------------------------------------------------------
+
+    async def remember_activity(self, activity_id: str) -> bool:
+        """True the first time an activity id is seen, False for a redelivery."""
+        ...
+
+    # --- retention -----------------------------------------------------------------------
+
+    async def purge(self, policy: RetentionPolicy, now: datetime) -> PurgeResult:
+        """Blank rendered bodies and values of finished requests older than
+        ``policy.body_days`` (subject, recipients, hashes and audit rows stay); forget
+        activity ids older than ``policy.activity_days``."""
+        ...
