@@ -4,6 +4,7 @@
 takes and returns, ``migrations`` for the schema.
 """
 
+from bot.store.compose_sql import ComposeDraft
 from bot.store.factory import open_store
 from bot.store.migrations import LATEST_VERSION
 from bot.store.protocol import Store
@@ -41,6 +42,7 @@ __all__ = [
     "CardRole",
     "ClaimedJob",
     "Clock",
+    "ComposeDraft",
     "ConversationRef",
     "Job",
     "JobCounts",

@@ -196,7 +196,27 @@ _AUDIT = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_CORE, _AUDIT)
+_COMPOSE = Migration(
+    3,
+    "compose drafts: a user's choices between the sender card and the preview",
+    (
+        """CREATE TABLE compose_drafts (
+            id TEXT PRIMARY KEY,
+            user_oid TEXT NOT NULL,
+            tenant_id TEXT NOT NULL,
+            sender_address TEXT NOT NULL,
+            template TEXT,
+            fields {JSON} NOT NULL,
+            request_id TEXT,
+            version INTEGER NOT NULL,
+            created_at {TS} NOT NULL,
+            updated_at {TS} NOT NULL
+        )""",
+        "CREATE INDEX compose_drafts_user ON compose_drafts (user_oid, updated_at)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_CORE, _AUDIT, _COMPOSE)
 
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -36,6 +36,7 @@ from types import TracebackType
 from typing import Protocol, Self, Unpack
 
 from bot.domain.send_request import JsonValue, OutgoingMessage, SendRequest, SendState
+from bot.store.compose_sql import ComposeDraft
 from bot.store.records import (
     Approval,
     ApprovalDecision,
@@ -127,6 +128,30 @@ class Store(Protocol):
 
     async def due_expirations(self, now: datetime, limit: int = 100) -> list[SendRequest]:
         """Requests not yet queued whose ``expires_at`` has passed."""
+        ...
+
+    # --- compose drafts ----------------------------------------------------------------
+
+    async def create_compose(
+        self, *, user_oid: str, tenant_id: str, sender_address: str, template: str | None
+    ) -> ComposeDraft:
+        """Start a compose draft at version 1."""
+        ...
+
+    async def get_compose(self, draft_id: str) -> ComposeDraft:
+        """Raises ``NotFound``."""
+        ...
+
+    async def update_compose(
+        self,
+        draft_id: str,
+        expected_version: int,
+        *,
+        template: str | None = None,
+        fields: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+    ) -> ComposeDraft:
+        """Compare-and-set; ``VersionConflict`` when the draft moved on."""
         ...
 
     # --- approvals ---------------------------------------------------------------------

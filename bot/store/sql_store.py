@@ -32,6 +32,7 @@ from bot.store.codec import (
     to_json,
     utc,
 )
+from bot.store.compose_sql import ComposeSql
 from bot.store.driver import Driver, Param, Tx
 from bot.store.outbox_sql import OutboxSql, new_job_ids
 from bot.store.records import (
@@ -84,7 +85,7 @@ def _change_param(key: str, value: object) -> Param:
     raise TypeError(f"{key} cannot be set to {value!r}")
 
 
-class SqlStore(OutboxSql):
+class SqlStore(OutboxSql, ComposeSql):
     def __init__(self, driver: Driver, *, clock: Clock = utc_now) -> None:
         self._driver = driver
         self._clock = clock

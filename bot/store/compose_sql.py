@@ -1,0 +1,103 @@
+"""Compose drafts: what a user chose between the sender card and the preview.
+
+A draft belongs to one user; every change is a compare-and-set on ``version`` so a stale
+card (an earlier step, a second click) cannot overwrite a newer choice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.errors import NotFound, VersionConflict
+from bot.store.codec import read_json, read_time, to_json, utc
+from bot.store.driver import Driver, Row
+from bot.store.records import Clock
+
+
+@dataclass(frozen=True)
+class ComposeDraft:
+    id: str
+    user_oid: str
+    tenant_id: str
+    sender_address: str
+    template: str | None
+    fields: Mapping[str, str] = field(default_factory=dict)  # to/cc/bcc/importance/var_*
+    request_id: str | None = None  # the preview's send request, once made
+    version: int = 1
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def _draft(row: Row) -> ComposeDraft:
+    raw = read_json(row["fields"]) or {}
+    return ComposeDraft(
+        id=row["id"],
+        user_oid=row["user_oid"],
+        tenant_id=row["tenant_id"],
+        sender_address=row["sender_address"],
+        template=row["template"],
+        fields={str(k): str(v) for k, v in raw.items()},
+        request_id=row["request_id"],
+        version=int(row["version"]),
+        created_at=read_time(row["created_at"]),
+        updated_at=read_time(row["updated_at"]),
+    )
+
+
+class ComposeSql:
+    _driver: Driver
+    _clock: Clock
+
+    async def create_compose(
+        self, *, user_oid: str, tenant_id: str, sender_address: str, template: str | None
+    ) -> ComposeDraft:
+        now = utc(self._clock())
+        draft_id = uuid.uuid4().hex
+        async with self._driver.transaction() as tx:
+            row = await tx.fetch_one(
+                "INSERT INTO compose_drafts (id, user_oid, tenant_id, sender_address, template,"
+                " fields, request_id, version, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, NULL, 1, ?, ?) RETURNING *",
+                (draft_id, user_oid, tenant_id, sender_address.lower(), template,
+                 to_json({}), now, now),
+            )  # fmt: skip
+        assert row is not None
+        return _draft(row)
+
+    async def get_compose(self, draft_id: str) -> ComposeDraft:
+        async with self._driver.reading() as tx:
+            row = await tx.fetch_one("SELECT * FROM compose_drafts WHERE id = ?", (draft_id,))
+        if row is None:
+            raise NotFound("compose draft", draft_id)
+        return _draft(row)
+
+    async def update_compose(
+        self,
+        draft_id: str,
+        expected_version: int,
+        *,
+        template: str | None = None,
+        fields: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+    ) -> ComposeDraft:
+        current = await self.get_compose(draft_id)
+        async with self._driver.transaction() as tx:
+            row = await tx.fetch_one(
+                "UPDATE compose_drafts SET template = ?, fields = ?, request_id = ?,"
+                " version = version + 1, updated_at = ? WHERE id = ? AND version = ?"
+                " RETURNING *",
+                (
+                    template if template is not None else current.template,
+                    to_json(dict(fields if fields is not None else current.fields)),
+                    request_id if request_id is not None else current.request_id,
+                    utc(self._clock()),
+                    draft_id,
+                    expected_version,
+                ),
+            )
+        if row is None:
+            raise VersionConflict("compose draft", draft_id, expected_version)
+        return _draft(row)
