@@ -1,0 +1,160 @@
+"""``mailroom templates``: list, check and preview the email templates.
+
+* ``mailroom templates list [--variables]``
+* ``mailroom templates check`` — loads every template and renders it with its sample values
+  for every sender kind; prints each problem as ``file:line: problem`` and exits 1 if any.
+* ``mailroom templates preview NAME [--var k=v ...] [--sender ADDR] [--kind KIND]
+  [--out FILE.html] [--text]`` — values not given fall back to the template's samples
+  (``--no-samples`` turns that off).
+
+Every action takes ``--templates-dir DIR`` (default: ``./templates``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.errors import TemplateError, TemplateLoadError, ValuesInvalid
+from bot.rendering import SENDER_KINDS, RenderSender, TemplateCatalog, check_templates
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--templates-dir",
+        type=Path,
+        default=Path("templates"),
+        metavar="DIR",
+        help="the templates folder (default: ./templates)",
+    )
+    parser = sub.add_parser("templates", help="list, check and preview email templates")
+    parser.set_defaults(handler=run)
+    actions = parser.add_subparsers(dest="templates_action", metavar="ACTION", required=True)
+
+    listing = actions.add_parser("list", parents=[common], help="list the templates")
+    listing.add_argument("--variables", action="store_true", help="also list each variable")
+
+    actions.add_parser(
+        "check",
+        parents=[common],
+        help="load every template and render it with its samples for every sender kind",
+    )
+
+    preview = actions.add_parser("preview", parents=[common], help="render one template")
+    preview.add_argument("name", help="the template's name (see `mailroom templates list`)")
+    preview.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a variable's value (repeatable); others use the template's samples",
+    )
+    preview.add_argument("--no-samples", action="store_true", help="do not fill in samples")
+    preview.add_argument("--sender", default="preview@contoso.com", metavar="ADDR")
+    preview.add_argument("--display-name", default=None, help="the sender's display name")
+    preview.add_argument("--kind", choices=SENDER_KINDS, default="self", help="sender kind")
+    preview.add_argument("--footer-text", default=None, help="no-reply footer wording")
+    preview.add_argument("--help-contact", default=None, help="no-reply 'For help' contact")
+    preview.add_argument("--out", type=Path, default=None, metavar="FILE.html")
+    preview.add_argument("--text", action="store_true", help="print the text part instead")
+
+
+def run(args: argparse.Namespace) -> int:
+    action = args.templates_action
+    if action == "list":
+        return _list(args)
+    if action == "check":
+        return _check(args)
+    return _preview(args)
+
+
+def _error(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _load(directory: Path) -> TemplateCatalog | None:
+    try:
+        return TemplateCatalog.load(directory)
+    except TemplateLoadError as exc:
+        _error(f"error: {exc}")
+        return None
+
+
+def _list(args: argparse.Namespace) -> int:
+    catalog = _load(args.templates_dir)
+    if catalog is None:
+        return 1
+    width = max(len(n) for n in catalog.names())
+    for name in catalog.names():
+        template = catalog.get(name)
+        print(f"{name:<{width}}  {template.title}")
+        if args.variables:
+            for v in template.variables:
+                need = "required" if v.required else "optional"
+                print(f"{'':<{width}}    {v.name} ({v.type.value}, {need}): {v.label}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    problems = check_templates(args.templates_dir)
+    for problem in problems:
+        _error(str(problem))
+    if problems:
+        _error(f"{len(problems)} problem(s) in {args.templates_dir}")
+        return 1
+    catalog = TemplateCatalog.load(args.templates_dir)
+    names = catalog.names()
+    print(
+        f"ok: {len(names)} templates ({', '.join(names)}), "
+        f"each rendered for {len(SENDER_KINDS)} sender kinds"
+    )
+    return 0
+
+
+def _preview(args: argparse.Namespace) -> int:
+    values: dict[str, str] = {}
+    for item in args.var:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            _error(f"error: --var wants NAME=VALUE, got {item!r}")
+            return 2
+        values[key.strip()] = value
+    catalog = _load(args.templates_dir)
+    if catalog is None:
+        return 1
+    sender = RenderSender(
+        address=args.sender,
+        display_name=args.display_name or args.sender.partition("@")[0],
+        kind=args.kind,
+        footer_text=args.footer_text,
+        help_contact=args.help_contact,
+    )
+    try:
+        if not args.no_samples:
+            samples = catalog.get(args.name).sample_values()
+            filled = sorted(set(samples) - set(values))
+            if filled:
+                _error(f"using sample values for: {', '.join(filled)}")
+            values = {**samples, **values}
+        email = catalog.render(args.name, values, sender)
+    except ValuesInvalid as exc:
+        for field in exc.errors:
+            accepted = f" (accepted: {field.accepted})" if field.accepted else ""
+            _error(f"{field.field}: {field.problem}{accepted}")
+        return 1
+    except TemplateError as exc:
+        _error(f"error: {exc}")
+        return 1
+    if args.out is not None:
+        args.out.write_text(email.html, encoding="utf-8")
+        _error(f"HTML written to {args.out}")
+    if args.text:
+        print(f"Subject: {email.subject}\n\n{email.text}", end="")
+    elif args.out is not None:
+        print(f"Subject: {email.subject}")
+    else:
+        _error(f"Subject: {email.subject}")
+        print(email.html)
+    return 0

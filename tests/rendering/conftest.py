@@ -1,0 +1,14 @@
+"""Fixtures for the rendering tests (helpers in ``helpers.py``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.rendering import TemplateCatalog
+from tests.rendering.helpers import SHIPPED
+
+
+@pytest.fixture(scope="session")
+def shipped() -> TemplateCatalog:
+    """The five templates the project ships, loaded once."""
+    return TemplateCatalog.load(SHIPPED)
