@@ -1,0 +1,143 @@
+"""The typed outgoing message and its Graph JSON.
+
+Every message carries its **Mailroom id** twice:
+
+* as the internet header ``x-mailroom-id`` (visible to recipients' mail systems), and
+* as a single-value extended property in Mailroom's own property set
+  ``{71c4cd5a-e31c-4c9c-83b1-138216e831ed}`` named ``MailroomId``, which survives into the
+  Sent Items copy and can be searched with ``$filter`` (internet headers cannot).
+
+The GUID is fixed forever: changing it would make earlier messages unfindable.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+MAILROOM_PROPERTY_SET = "71c4cd5a-e31c-4c9c-83b1-138216e831ed"
+MAILROOM_ID_PROPERTY = f"String {{{MAILROOM_PROPERTY_SET}}} Name MailroomId"
+MAILROOM_ID_HEADER = "x-mailroom-id"
+
+MAX_RECIPIENTS = 500
+MAX_INLINE_ATTACHMENT_BYTES = 3 * 1024 * 1024
+"""Graph takes attachments inline in one request only below 3 MB (all of them together,
+since the request itself is limited to 4 MB once base64-encoded)."""
+
+_MAILROOM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_HEADER_NAME = re.compile(r"[Xx]-[A-Za-z0-9-]{1,100}")
+
+Importance = Literal["low", "normal", "high"]
+
+
+@dataclass(frozen=True)
+class EmailAddress:
+    address: str
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if "@" not in self.address:
+            raise ValueError(f"not an email address: {self.address!r}")
+
+    def to_graph(self) -> dict[str, Any]:
+        email: dict[str, str] = {"address": self.address}
+        if self.name:
+            email["name"] = self.name
+        return {"emailAddress": email}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attachment sent inline (base64) in the create/send request."""
+
+    name: str
+    content_type: str
+    content: bytes = field(repr=False)
+    inline: bool = False
+    content_id: str | None = None
+
+    def to_graph(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "@odata.type": "#microsoft.graph.fileAttachment",
+            "name": self.name,
+            "contentType": self.content_type,
+            "contentBytes": base64.b64encode(self.content).decode("ascii"),
+            "isInline": self.inline,
+        }
+        if self.content_id:
+            data["contentId"] = self.content_id
+        return data
+
+
+@dataclass(frozen=True)
+class MailMessage:
+    """One message as Mailroom sends it. ``sender`` becomes Graph's ``from`` (Graph fills in
+    ``sender`` itself); leave it ``None`` to send as the mailbox in the URL."""
+
+    mailroom_id: str
+    subject: str
+    html_body: str = field(repr=False)
+    to: tuple[EmailAddress, ...] = ()
+    cc: tuple[EmailAddress, ...] = ()
+    bcc: tuple[EmailAddress, ...] = ()
+    reply_to: tuple[EmailAddress, ...] = ()
+    sender: EmailAddress | None = None
+    importance: Importance = "normal"
+    attachments: tuple[Attachment, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    """Extra internet headers; names must start with ``x-`` (Graph's rule)."""
+
+    def __post_init__(self) -> None:
+        if not _MAILROOM_ID.fullmatch(self.mailroom_id):
+            raise ValueError("mailroom_id must be 1-128 of [A-Za-z0-9._:-]")
+        if len(self.to) + len(self.cc) + len(self.bcc) > MAX_RECIPIENTS:
+            raise ValueError(f"at most {MAX_RECIPIENTS} recipients (To + Cc + Bcc)")
+        for name, _value in self.headers:
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"header {name!r}: Graph accepts only x- headers")
+            if name.lower() == MAILROOM_ID_HEADER:
+                raise ValueError(f"{MAILROOM_ID_HEADER} is set from mailroom_id")
+        if sum(len(a.content) for a in self.attachments) >= MAX_INLINE_ATTACHMENT_BYTES:
+            raise ValueError("attachments of 3 MB or more need an upload session")
+
+    @property
+    def recipient_count(self) -> int:
+        return len(self.to) + len(self.cc) + len(self.bcc)
+
+    def to_graph(self) -> dict[str, Any]:
+        """The ``message`` resource for ``sendMail`` or ``POST .../messages``."""
+        data: dict[str, Any] = {
+            "subject": self.subject,
+            "body": {"contentType": "HTML", "content": self.html_body},
+            "toRecipients": [r.to_graph() for r in self.to],
+            "ccRecipients": [r.to_graph() for r in self.cc],
+            "bccRecipients": [r.to_graph() for r in self.bcc],
+            "importance": self.importance,
+            "internetMessageHeaders": [
+                {"name": MAILROOM_ID_HEADER, "value": self.mailroom_id},
+                *({"name": n, "value": v} for n, v in self.headers),
+            ],
+            "singleValueExtendedProperties": [
+                {"id": MAILROOM_ID_PROPERTY, "value": self.mailroom_id}
+            ],
+        }
+        if self.reply_to:
+            data["replyTo"] = [r.to_graph() for r in self.reply_to]
+        if self.sender is not None:
+            data["from"] = self.sender.to_graph()
+        if self.attachments:
+            data["attachments"] = [a.to_graph() for a in self.attachments]
+        return data
+
+
+def mailroom_id_filter(mailroom_id: str) -> str:
+    """The ``$filter`` that finds messages carrying ``mailroom_id``."""
+    if not _MAILROOM_ID.fullmatch(mailroom_id):
+        raise ValueError("mailroom_id must be 1-128 of [A-Za-z0-9._:-]")
+    # The id's alphabet has no quote, so no OData escaping is needed.
+    return (
+        f"singleValueExtendedProperties/any(ep:ep/id eq '{MAILROOM_ID_PROPERTY}'"
+        f" and ep/value eq '{mailroom_id}')"
+    )

@@ -1,0 +1,119 @@
+"""The message model and its Graph JSON: the Mailroom id travels as header and property."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from bot.graph import (
+    MAILROOM_ID_HEADER,
+    MAILROOM_ID_PROPERTY,
+    Attachment,
+    EmailAddress,
+    MailMessage,
+)
+from bot.graph.message import MAX_INLINE_ATTACHMENT_BYTES, mailroom_id_filter
+
+
+def _message(**overrides: object) -> MailMessage:
+    fields: dict[str, object] = {
+        "mailroom_id": "mr-0001",
+        "subject": "Your ticket",
+        "html_body": "<p>Hello</p>",
+        "to": (EmailAddress("customer@example.com", "A Customer"),),
+    }
+    fields.update(overrides)
+    return MailMessage(**fields)  # type: ignore[arg-type]
+
+
+def test_mailroom_id_is_both_an_internet_header_and_an_extended_property() -> None:
+    data = _message(headers=(("x-ticket", "123"),)).to_graph()
+
+    assert data["internetMessageHeaders"] == [
+        {"name": MAILROOM_ID_HEADER, "value": "mr-0001"},
+        {"name": "x-ticket", "value": "123"},
+    ]
+    assert data["singleValueExtendedProperties"] == [
+        {"id": MAILROOM_ID_PROPERTY, "value": "mr-0001"}
+    ]
+    assert MAILROOM_ID_PROPERTY == "String {71c4cd5a-e31c-4c9c-83b1-138216e831ed} Name MailroomId"
+
+
+def test_graph_json_has_from_recipients_reply_to_importance_and_html_body() -> None:
+    data = _message(
+        sender=EmailAddress("support@contoso.com"),
+        cc=(EmailAddress("cc@example.com"),),
+        bcc=(EmailAddress("bcc@example.com"),),
+        reply_to=(EmailAddress("replies@contoso.com"),),
+        importance="high",
+    ).to_graph()
+
+    assert data["from"] == {"emailAddress": {"address": "support@contoso.com"}}
+    assert data["toRecipients"] == [
+        {"emailAddress": {"address": "customer@example.com", "name": "A Customer"}}
+    ]
+    assert data["ccRecipients"] == [{"emailAddress": {"address": "cc@example.com"}}]
+    assert data["bccRecipients"] == [{"emailAddress": {"address": "bcc@example.com"}}]
+    assert data["replyTo"] == [{"emailAddress": {"address": "replies@contoso.com"}}]
+    assert data["importance"] == "high"
+    assert data["body"] == {"contentType": "HTML", "content": "<p>Hello</p>"}
+    assert "sender" not in data
+
+
+def test_attachments_go_inline_as_base64_file_attachments() -> None:
+    pdf = Attachment("a.pdf", "application/pdf", b"%PDF-1.7", inline=False)
+    data = _message(attachments=(pdf,)).to_graph()
+
+    assert data["attachments"] == [
+        {
+            "@odata.type": "#microsoft.graph.fileAttachment",
+            "name": "a.pdf",
+            "contentType": "application/pdf",
+            "contentBytes": base64.b64encode(b"%PDF-1.7").decode(),
+            "isInline": False,
+        }
+    ]
+
+
+def test_attachments_of_three_megabytes_are_refused() -> None:
+    big = Attachment("big.bin", "application/octet-stream", b"\0" * MAX_INLINE_ATTACHMENT_BYTES)
+    with pytest.raises(ValueError, match="upload session"):
+        _message(attachments=(big,))
+
+
+@pytest.mark.parametrize("name", ["X-Priority-Bad!", "Priority", "x-mailroom-id"])
+def test_only_x_headers_other_than_the_mailroom_id_are_accepted(name: str) -> None:
+    with pytest.raises(ValueError, match=r"header|mailroom_id"):
+        _message(headers=((name, "v"),))
+
+
+def test_more_than_500_recipients_are_refused() -> None:
+    many = tuple(EmailAddress(f"u{i}@example.com") for i in range(501))
+    with pytest.raises(ValueError, match="500"):
+        _message(to=many)
+
+
+@pytest.mark.parametrize("bad", ["", "has space", "quote'd", "x" * 129])
+def test_a_mailroom_id_outside_its_alphabet_is_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match="mailroom_id"):
+        _message(mailroom_id=bad)
+
+
+def test_the_filter_searches_the_extended_property() -> None:
+    assert mailroom_id_filter("mr-0001") == (
+        "singleValueExtendedProperties/any(ep:ep/id eq "
+        "'String {71c4cd5a-e31c-4c9c-83b1-138216e831ed} Name MailroomId' "
+        "and ep/value eq 'mr-0001')"
+    )
+
+
+def test_the_body_and_attachment_bytes_stay_out_of_repr() -> None:
+    secret_body = "<p>salary details</p>"
+    message = _message(
+        html_body=secret_body,
+        attachments=(Attachment("p.txt", "text/plain", b"payslip-bytes"),),
+    )
+
+    assert secret_body not in repr(message)
+    assert "payslip-bytes" not in repr(message)
