@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 # Order is the order of ``mailroom --help``.
-COMMAND_MODULES = ("serve", "templates", "config", "version")
+COMMAND_MODULES = ("serve", "templates", "config", "package", "version")
 
 Handler = Callable[[argparse.Namespace], int]
 
