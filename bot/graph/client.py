@@ -238,6 +238,24 @@ class GraphClient:
             url, query = self._next_link(page), None
         return groups
 
+    async def group_members(
+        self, caller: Caller, group_id: str, *, timeouts: Timeouts | None = None
+    ) -> list[GraphUser]:
+        """Every user in the group, directly or through nested groups (all pages)."""
+        url: str | None = self._base + f"/groups/{quote(group_id, safe='')}/transitiveMembers"
+        query: str | None = _query(
+            {"$select": "id,displayName,mail,userPrincipalName", "$top": "999"}
+        )
+        members: list[GraphUser] = []
+        while url is not None:
+            result = await self._perform(caller, "GET", url, query=query, timeouts=timeouts)
+            page = _json_object(_unwrap(result))
+            for item in page.get("value") or []:
+                if item.get("@odata.type", "#microsoft.graph.user") == "#microsoft.graph.user":
+                    members.append(GraphUser.from_graph(item))
+            url, query = self._next_link(page), None
+        return members
+
     # --- $batch ------------------------------------------------------------------------
 
     async def batch(

@@ -240,13 +240,6 @@ async def test_drop_after_accept_is_maybe_sent_not_retried_and_found_in_sent_ite
     assert not found.is_draft
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the emulator resets close_before_read after the client has written the request, "
-        "which no client can tell from drop_after_accept; see docs/agents/emulator-requests.md #1"
-    ),
-)
 async def test_close_before_read_is_not_sent_and_retried(
     emulator: RunningEmulator, live_graph: GraphClient, msal_tokens: MsalTokenProvider
 ) -> None:
@@ -260,13 +253,13 @@ async def test_close_before_read_is_not_sent_and_retried(
     assert len(emulator.control.mailbox(NOREPLY, "sentitems")) == 1
 
 
-async def test_close_before_read_today_is_maybe_sent_and_reconciliation_finds_nothing(
+async def test_a_reset_after_the_request_was_written_is_maybe_sent_and_reconciliation_finds_nothing(
     emulator: RunningEmulator, live_graph: GraphClient
 ) -> None:
-    """Today's fault resets the connection after the request was written: the client cannot
-    know, says MaybeSent, and the lookup by Mailroom id shows it is safe to send again.
-    (Replace with the test above once emulator-requests.md #1 is settled.)"""
-    emulator.control.add_fault("POST", "/v1.0/users/*/sendMail", "close_before_read")
+    """The connection is reset after the request was written but before Exchange accepted
+    it: the client cannot know, says MaybeSent, and the lookup by Mailroom id shows it is
+    safe to send again."""
+    emulator.control.add_fault("POST", "/v1.0/users/*/sendMail", "drop_before_accept")
 
     outcome = await live_graph.send_mail(APP, message("mr-cbr2"), mailbox=NOREPLY)
 

@@ -1,0 +1,206 @@
+"""Bot Connector stand-in: receives what the bot says (``/v3/conversations/...``).
+
+* ``POST /v3/conversations`` creates a conversation (proactive messages) → ``{"id", ...}``;
+* ``POST /v3/conversations/{id}/activities[/{replyToId}]`` stores an activity → ``{"id"}``;
+* ``PUT /v3/conversations/{id}/activities/{activityId}`` replaces it; the replaced versions are
+  kept in the record's ``updates``;
+* ``DELETE`` of an activity marks it deleted;
+* ``GET /v3/conversations/{id}/members[/{memberId}]`` answers with tenant users.
+
+A bearer token, when sent, must be an app token this emulator issued for
+``https://api.botframework.com``; with ``auth_required`` set (control API) it must be sent.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from emulator.appkeys import CTX, STATE
+from emulator.seed import Account
+from emulator.state import EmulatorState
+from emulator.tokens import BOT_FRAMEWORK_RESOURCE, TokenRejected
+
+Json = dict[str, Any]
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+def _check_auth(state: EmulatorState, request: web.Request) -> web.Response | None:
+    header = request.headers.get("Authorization")
+    if not header:
+        if state.connector.auth_required:
+            return _error(401, "Unauthorized", "Authorization has been denied for this request.")
+        return None
+    if not header.lower().startswith("bearer "):
+        return _error(401, "Unauthorized", "Authorization has been denied for this request.")
+    try:
+        principal = state.tokens.principal(header[7:].strip(), [BOT_FRAMEWORK_RESOURCE])
+    except TokenRejected as exc:
+        return _error(401, "Unauthorized", f"Authorization has been denied. {exc.reason}")
+    ctx = request[CTX]
+    ctx.app_id = principal.app_id
+    ctx.subject = principal.subject
+    return None
+
+
+async def _body(request: web.Request) -> Json | web.Response:
+    try:
+        payload = await request.json()
+    except ValueError:
+        return _error(400, "BadSyntax", "The activity is not JSON.")
+    if not isinstance(payload, dict):
+        return _error(400, "BadSyntax", "The activity must be a JSON object.")
+    return payload
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def create_conversation(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    denied = _check_auth(state, request)
+    if denied is not None:
+        return denied
+    payload = await _body(request)
+    if isinstance(payload, web.Response):
+        return payload
+    conversation_id = f"a:{uuid.uuid4().hex}"
+    state.connector.conversations[conversation_id] = {"id": conversation_id, "params": payload}
+    answer: Json = {"id": conversation_id, "serviceUrl": state.base_url + "/"}
+    activity = payload.get("activity")
+    if isinstance(activity, dict):
+        answer["activityId"] = _store(state, conversation_id, activity, None)["id"]
+    return web.json_response(answer, status=201)
+
+
+def _store(
+    state: EmulatorState, conversation_id: str, activity: Json, reply_to: str | None
+) -> Json:
+    activity_id = state.connector.new_id()
+    stored = copy.deepcopy(activity)
+    stored["id"] = activity_id
+    stored.setdefault("conversation", {})["id"] = conversation_id
+    if reply_to is not None:
+        stored["replyToId"] = reply_to
+    record: Json = {
+        "id": activity_id,
+        "conversation_id": conversation_id,
+        "reply_to_id": reply_to,
+        "time": _now(),
+        "activity": stored,
+        "updates": [],
+        "deleted": False,
+    }
+    state.connector.activities.append(record)
+    return record
+
+
+async def send_activity(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    denied = _check_auth(state, request)
+    if denied is not None:
+        return denied
+    payload = await _body(request)
+    if isinstance(payload, web.Response):
+        return payload
+    reply_to = request.match_info.get("activity")
+    record = _store(state, request.match_info["conversation"], payload, reply_to)
+    return web.json_response({"id": record["id"]}, status=200)
+
+
+def _find(state: EmulatorState, conversation_id: str, activity_id: str) -> Json | None:
+    for record in state.connector.activities:
+        if record["id"] == activity_id and record["conversation_id"] == conversation_id:
+            return record
+    return None
+
+
+async def update_activity(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    denied = _check_auth(state, request)
+    if denied is not None:
+        return denied
+    payload = await _body(request)
+    if isinstance(payload, web.Response):
+        return payload
+    conversation_id = request.match_info["conversation"]
+    activity_id = request.match_info["activity"]
+    record = _find(state, conversation_id, activity_id)
+    if record is None:
+        return _error(404, "ActivityNotFound", f"Activity {activity_id} was not found.")
+    record["updates"].append({"time": _now(), "activity": record["activity"]})
+    replaced = copy.deepcopy(payload)
+    replaced["id"] = activity_id
+    replaced.setdefault("conversation", {})["id"] = conversation_id
+    if record["reply_to_id"] is not None:
+        replaced.setdefault("replyToId", record["reply_to_id"])
+    record["activity"] = replaced
+    return web.json_response({"id": activity_id})
+
+
+async def delete_activity(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    denied = _check_auth(state, request)
+    if denied is not None:
+        return denied
+    record = _find(state, request.match_info["conversation"], request.match_info["activity"])
+    if record is None:
+        return _error(404, "ActivityNotFound", "Activity was not found.")
+    record["deleted"] = True
+    return web.Response(status=200)
+
+
+def _member(state: EmulatorState, account: Account) -> Json:
+    return {
+        "id": f"29:{account.id}",
+        "name": account.display_name,
+        "aadObjectId": account.id,
+        "givenName": account.given_name,
+        "surname": account.surname,
+        "email": account.mail,
+        "userPrincipalName": account.upn,
+        "tenantId": state.tenant.id,
+        "userRole": "user",
+    }
+
+
+async def get_members(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    denied = _check_auth(state, request)
+    if denied is not None:
+        return denied
+    people = [a for a in state.tenant.accounts if a.kind == "member"]
+    member_id = request.match_info.get("member")
+    if member_id is None:
+        return web.json_response([_member(state, a) for a in people])
+    key = member_id.removeprefix("29:")
+    account = state.tenant.account(key)
+    if account is None or account.kind != "member":
+        return _error(404, "MemberNotFoundInConversation", "The member was not found.")
+    return web.json_response(_member(state, account))
+
+
+def activities(state: EmulatorState, conversation_id: str | None) -> list[Json]:
+    return [
+        copy.deepcopy(r)
+        for r in state.connector.activities
+        if conversation_id is None or r["conversation_id"] == conversation_id
+    ]
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/v3/conversations", create_conversation)
+    app.router.add_post("/v3/conversations/{conversation}/activities", send_activity)
+    app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", send_activity)
+    app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", update_activity)
+    app.router.add_delete("/v3/conversations/{conversation}/activities/{activity}", delete_activity)
+    app.router.add_get("/v3/conversations/{conversation}/members", get_members)
+    app.router.add_get("/v3/conversations/{conversation}/members/{member}", get_members)

@@ -1,0 +1,265 @@
+"""Control and inspection endpoints under ``/_emulator`` (never logged, never faulted).
+
+=========================================  ==============================================
+``GET  /_emulator/health``                 ``{"status": "ok"}``
+``GET  /_emulator/tenant``                 tenant id, domain, users, mailboxes, groups, apps
+``POST /_emulator/reset``                  back to the seed (mail, log, faults, throttle...)
+``GET  /_emulator/mailboxes/{addr}/{f}``   messages of folder ``inbox|sentitems|drafts``
+``GET  /_emulator/external``               deliveries to addresses outside the tenant
+``GET|DELETE /_emulator/log``              the request log
+``GET|POST|DELETE /_emulator/faults``      list / add / clear faults
+``GET|PUT /_emulator/throttle``            ``messages_per_minute``, ``concurrency_limit``,
+                                           ``request_budget``, ``concurrency_retry_after``
+``PUT  /_emulator/latency``                ``fixed_ms``, ``jitter_ms``, ``path_pattern``
+``GET|PUT /_emulator/limits``              ``max_recipients``, ``max_message_bytes``,
+                                           ``exchange_page_size``
+``PUT  /_emulator/tokens/lifetime``        ``seconds`` for tokens issued from now on
+``POST /_emulator/tokens/user``            ``user``, ``audience`` → ``{"token"}``: a Teams SSO token
+``GET  /_emulator/connector/activities``   ``?conversation_id=``
+``PUT  /_emulator/connector/auth``         ``required``: demand a bearer token on /v3
+=========================================  ==============================================
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, fields
+from typing import Any
+
+from aiohttp import web
+
+from emulator import connector
+from emulator.appkeys import STATE
+from emulator.faults import CONNECTION_FAULTS, FAULT_KINDS
+from emulator.state import FOLDERS, EmulatorState, Limits
+from emulator.throttle import ThrottleSettings
+
+Json = dict[str, Any]
+
+
+def _bad(message: str) -> web.Response:
+    return web.json_response({"error": {"code": "BadRequest", "message": message}}, status=400)
+
+
+async def _json(request: web.Request) -> Json:
+    if not request.can_read_body:
+        return {}
+    payload = await request.json()
+    if not isinstance(payload, dict):
+        raise web.HTTPBadRequest(text="a JSON object is expected")
+    return payload
+
+
+def _state(request: web.Request) -> EmulatorState:
+    return request.app[STATE]
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "tenant_id": _state(request).tenant.id})
+
+
+async def tenant(request: web.Request) -> web.Response:
+    t = _state(request).tenant
+    return web.json_response(
+        {
+            "tenant_id": t.id,
+            "domain": t.domain,
+            "display_name": t.display_name,
+            "accounts": [
+                {
+                    "id": a.id,
+                    "upn": a.upn,
+                    "display_name": a.display_name,
+                    "kind": a.kind,
+                    "has_mailbox": a.has_mailbox,
+                }
+                for a in t.accounts
+            ],
+            "groups": [
+                {"id": g.id, "display_name": g.display_name, "mail_nickname": g.mail_nickname}
+                for g in t.groups
+            ],
+            "apps": [
+                {"client_id": a.client_id, "display_name": a.display_name, "bot": a.is_bot}
+                for a in t.apps
+            ],
+        }
+    )
+
+
+async def reset(request: web.Request) -> web.Response:
+    _state(request).reset()
+    return web.json_response({"status": "reset"})
+
+
+async def mailbox(request: web.Request) -> web.Response:
+    state = _state(request)
+    account = state.tenant.account(request.match_info["address"])
+    folder = request.match_info["folder"].lower()
+    if account is None or not account.has_mailbox:
+        return web.json_response(
+            {"error": {"code": "NotFound", "message": "no such mailbox"}}, status=404
+        )
+    if folder not in FOLDERS:
+        return _bad(f"folder must be one of {', '.join(FOLDERS)}")
+    return web.json_response(copy.deepcopy(state.mail.folder(account.id, folder)))
+
+
+async def external(request: web.Request) -> web.Response:
+    return web.json_response(copy.deepcopy(_state(request).mail.external))
+
+
+async def get_log(request: web.Request) -> web.Response:
+    return web.json_response(_state(request).log.entries())
+
+
+async def clear_log(request: web.Request) -> web.Response:
+    _state(request).log.clear()
+    return web.json_response({"status": "cleared"})
+
+
+async def list_faults(request: web.Request) -> web.Response:
+    return web.json_response(_state(request).faults.listing())
+
+
+_FAULT_KEYS = {
+    "method",
+    "path_pattern",
+    "kind",
+    "count",
+    "status",
+    "code",
+    "message",
+    "delay",
+    "retry_after",
+}
+
+
+async def add_fault(request: web.Request) -> web.Response:
+    payload = await _json(request)
+    unknown = set(payload) - _FAULT_KEYS
+    if unknown:
+        return _bad(f"unknown fault field(s): {', '.join(sorted(unknown))}")
+    kind = payload.get("kind")
+    if kind not in FAULT_KINDS:
+        return _bad(f"kind must be one of {', '.join(FAULT_KINDS)}")
+    if not isinstance(payload.get("path_pattern"), str):
+        return _bad("path_pattern is required")
+    fault = _state(request).faults.add(
+        method=str(payload.get("method", "*")),
+        path_pattern=payload["path_pattern"],
+        kind=kind,
+        count=int(payload.get("count", 1)),
+        status=payload.get("status"),
+        code=payload.get("code"),
+        message=payload.get("message"),
+        delay=payload.get("delay"),
+        retry_after=payload.get("retry_after"),
+    )
+    if fault.kind in CONNECTION_FAULTS:
+        _state(request).close_other_connections(request.protocol)
+    return web.json_response(fault.as_dict(), status=201)
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    _state(request).faults.clear()
+    return web.json_response({"status": "cleared"})
+
+
+async def get_throttle(request: web.Request) -> web.Response:
+    return web.json_response(asdict(_state(request).throttle.settings))
+
+
+async def put_throttle(request: web.Request) -> web.Response:
+    payload = await _json(request)
+    state = _state(request)
+    names = {f.name for f in fields(ThrottleSettings)}
+    unknown = set(payload) - names
+    if unknown:
+        return _bad(f"unknown throttle field(s): {', '.join(sorted(unknown))}")
+    for key, value in payload.items():
+        setattr(state.throttle.settings, key, value)
+    return web.json_response(asdict(state.throttle.settings))
+
+
+async def put_latency(request: web.Request) -> web.Response:
+    payload = await _json(request)
+    state = _state(request)
+    state.latency.set(
+        float(payload.get("fixed_ms", 0)),
+        float(payload.get("jitter_ms", 0)),
+        payload.get("path_pattern"),
+    )
+    return web.json_response(state.latency.listing())
+
+
+async def get_limits(request: web.Request) -> web.Response:
+    return web.json_response(asdict(_state(request).limits))
+
+
+async def put_limits(request: web.Request) -> web.Response:
+    payload = await _json(request)
+    state = _state(request)
+    names = {f.name for f in fields(Limits)}
+    unknown = set(payload) - names
+    if unknown:
+        return _bad(f"unknown limit field(s): {', '.join(sorted(unknown))}")
+    for key, value in payload.items():
+        setattr(state.limits, key, int(value))
+    return web.json_response(asdict(state.limits))
+
+
+async def token_lifetime(request: web.Request) -> web.Response:
+    payload = await _json(request)
+    seconds = payload.get("seconds")
+    if not isinstance(seconds, int) or seconds < 1:
+        return _bad("seconds must be a positive integer")
+    _state(request).tokens.lifetime = seconds
+    return web.json_response({"seconds": seconds})
+
+
+async def user_token(request: web.Request) -> web.Response:
+    payload = await _json(request)
+    state = _state(request)
+    who = payload.get("user")
+    account = state.tenant.account(str(who)) if who else None
+    if account is None or account.kind != "member":
+        return _bad(f"no such user: {who!r}")
+    audience = str(payload.get("audience") or state.tenant.bot_app.client_id)
+    token = state.tokens.teams_sso_token(account, audience)
+    return web.json_response({"token": token, "oid": account.id, "upn": account.upn})
+
+
+async def connector_activities(request: web.Request) -> web.Response:
+    conversation_id = request.query.get("conversation_id")
+    return web.json_response(connector.activities(_state(request), conversation_id))
+
+
+async def connector_auth(request: web.Request) -> web.Response:
+    payload = await _json(request)
+    state = _state(request)
+    state.connector.auth_required = bool(payload.get("required", False))
+    return web.json_response({"required": state.connector.auth_required})
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/_emulator/health", health)
+    r.add_get("/_emulator/tenant", tenant)
+    r.add_post("/_emulator/reset", reset)
+    r.add_get("/_emulator/mailboxes/{address}/{folder}", mailbox)
+    r.add_get("/_emulator/external", external)
+    r.add_get("/_emulator/log", get_log)
+    r.add_delete("/_emulator/log", clear_log)
+    r.add_get("/_emulator/faults", list_faults)
+    r.add_post("/_emulator/faults", add_fault)
+    r.add_delete("/_emulator/faults", clear_faults)
+    r.add_get("/_emulator/throttle", get_throttle)
+    r.add_put("/_emulator/throttle", put_throttle)
+    r.add_put("/_emulator/latency", put_latency)
+    r.add_get("/_emulator/limits", get_limits)
+    r.add_put("/_emulator/limits", put_limits)
+    r.add_put("/_emulator/tokens/lifetime", token_lifetime)
+    r.add_post("/_emulator/tokens/user", user_token)
+    r.add_get("/_emulator/connector/activities", connector_activities)
+    r.add_put("/_emulator/connector/auth", connector_auth)

@@ -1,0 +1,1 @@
+"""Microsoft Graph v1.0 stand-in: routing, authorization, directory, mail, ``$batch``."""

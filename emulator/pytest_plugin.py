@@ -1,0 +1,34 @@
+"""Pytest fixtures for the local tenant (enable with ``pytest_plugins = ["emulator.pytest_plugin"]``
+in the root conftest).
+
+* ``emulator_server`` (session): the demo seed served on a free loopback port from a thread,
+  with its state (CA, keys) in a temporary folder;
+* ``emulator`` (function): the same server after ``control.reset()`` — empty mailboxes, log,
+  faults, latency and throttle counters, default limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from emulator.seed import DEMO_SEED
+from emulator.testing import RunningEmulator, start_emulator_thread
+
+
+@pytest.fixture(scope="session")
+def emulator_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    running = start_emulator_thread(
+        seed=DEMO_SEED, state_dir=tmp_path_factory.mktemp("emulator-state")
+    )
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def emulator(emulator_server: RunningEmulator) -> RunningEmulator:
+    emulator_server.control.reset()
+    return emulator_server

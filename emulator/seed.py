@@ -1,0 +1,366 @@
+"""The tenant seed: a TOML file describing one Microsoft 365 tenant, loaded into frozen data.
+
+The format is documented in ``emulator/README.md``. Loading resolves every reference (a trustee
+or a group member named by UPN, address or object id) to an object id and stops with a
+``SeedError`` naming the offending entry when something does not resolve.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+AccountKind = Literal["member", "shared", "noreply"]
+
+DEMO_SEED = Path(__file__).with_name("seeds") / "demo.toml"
+
+_SP_NAMESPACE = uuid.UUID("5b0c8b57-8a41-4d55-9a8e-0f2f5d0b3a11")
+
+
+class SeedError(ValueError):
+    """The seed file is malformed; the message names the entry."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """A directory user object: a person, or the account behind a shared / no-reply mailbox."""
+
+    id: str
+    upn: str
+    display_name: str
+    kind: AccountKind
+    has_mailbox: bool
+    given_name: str | None = None
+    surname: str | None = None
+    job_title: str | None = None
+    department: str | None = None
+    send_as: tuple[str, ...] = ()
+    full_access: tuple[str, ...] = ()
+    send_on_behalf: tuple[str, ...] = ()
+
+    @property
+    def mail(self) -> str | None:
+        return self.upn if self.has_mailbox else None
+
+    @property
+    def alias(self) -> str:
+        return self.upn.split("@", 1)[0]
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    display_name: str
+    mail_nickname: str
+    description: str
+    member_users: tuple[str, ...]
+    member_groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AppRegistration:
+    client_id: str
+    display_name: str
+    secret: str
+    application_permissions: frozenset[str]
+    delegated_permissions: frozenset[str]
+    # Object ids of the mailboxes the app's Mail.Send is scoped to (RBAC for Applications);
+    # None means not scoped: every mailbox in the tenant.
+    mail_send_scope: frozenset[str] | None
+    is_bot: bool
+
+    @property
+    def service_principal_id(self) -> str:
+        return str(uuid.uuid5(_SP_NAMESPACE, self.client_id))
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: str
+    domain: str
+    display_name: str
+    accounts: tuple[Account, ...]
+    groups: tuple[Group, ...]
+    apps: tuple[AppRegistration, ...]
+    _by_key: Mapping[str, Account] = field(default_factory=dict, repr=False, compare=False)
+
+    def account(self, key: str) -> Account | None:
+        """An account by object id, UPN or mail address (case-insensitive)."""
+        return self._by_key.get(key.strip().lower())
+
+    def group(self, group_id: str) -> Group | None:
+        for group in self.groups:
+            if group.id.lower() == group_id.lower():
+                return group
+        return None
+
+    def app(self, client_id: str) -> AppRegistration | None:
+        for app in self.apps:
+            if app.client_id.lower() == client_id.lower():
+                return app
+        return None
+
+    @property
+    def bot_app(self) -> AppRegistration:
+        for app in self.apps:
+            if app.is_bot:
+                return app
+        return self.apps[0]
+
+    def is_internal_address(self, address: str) -> bool:
+        return address.rsplit("@", 1)[-1].lower() == self.domain.lower()
+
+    def transitive_groups(self, account_id: str) -> list[Group]:
+        """Every group the account belongs to, directly or through nested groups."""
+        direct = [g for g in self.groups if account_id in g.member_users]
+        found: dict[str, Group] = {g.id: g for g in direct}
+        frontier = list(direct)
+        while frontier:
+            inner = frontier.pop()
+            for outer in self.groups:
+                if inner.id in outer.member_groups and outer.id not in found:
+                    found[outer.id] = outer
+                    frontier.append(outer)
+        return list(found.values())
+
+
+def load_seed(path: Path) -> Tenant:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SeedError(f"{path}: {exc}") from exc
+    return parse_seed(raw, source=str(path))
+
+
+def _str(entry: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
+    value = entry.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise SeedError(f"{where}: '{key}' must be a non-empty string")
+    return value
+
+
+def _opt_str(entry: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SeedError(f"{where}: '{key}' must be a string")
+    return value
+
+
+def _str_list(entry: Mapping[str, Any], key: str, where: str) -> list[str]:
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SeedError(f"{where}: '{key}' must be a list of strings")
+    return list(value)
+
+
+def _guid(value: str, where: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError as exc:
+        raise SeedError(f"{where}: '{value}' is not a GUID") from exc
+
+
+def _check_keys(entry: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
+    unknown = sorted(set(entry) - set(allowed))
+    if unknown:
+        raise SeedError(f"{where}: unknown key(s) {', '.join(unknown)}")
+
+
+_RIGHT_KEYS = ("send_as", "full_access", "send_on_behalf")
+_USER_KEYS = (
+    "id",
+    "upn",
+    "display_name",
+    "mailbox",
+    "given_name",
+    "surname",
+    "job_title",
+    "department",
+    *_RIGHT_KEYS,
+)
+_MAILBOX_KEYS = ("id", "address", "display_name", "kind", *_RIGHT_KEYS)
+
+
+Pending = list[tuple[Account, Mapping[str, Any], str]]
+
+
+def _bool(entry: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
+    value = entry.get(key, default)
+    if not isinstance(value, bool):
+        raise SeedError(f"{where}: '{key}' must be true or false")
+    return value
+
+
+def _people(raw: Mapping[str, Any], source: str) -> Pending:
+    pending: Pending = []
+    for index, entry in enumerate(raw.get("users", [])):
+        where = f"{source} users[{index}]"
+        _check_keys(entry, _USER_KEYS, where)
+        account = Account(
+            id=_guid(_str(entry, "id", where), where),
+            upn=_str(entry, "upn", where).lower(),
+            display_name=_str(entry, "display_name", where),
+            kind="member",
+            has_mailbox=_bool(entry, "mailbox", where, default=True),
+            given_name=_opt_str(entry, "given_name", where),
+            surname=_opt_str(entry, "surname", where),
+            job_title=_opt_str(entry, "job_title", where),
+            department=_opt_str(entry, "department", where),
+        )
+        pending.append((account, entry, where))
+    for index, entry in enumerate(raw.get("mailboxes", [])):
+        where = f"{source} mailboxes[{index}]"
+        _check_keys(entry, _MAILBOX_KEYS, where)
+        kind = entry.get("kind", "shared")
+        if kind not in ("shared", "noreply"):
+            raise SeedError(f"{where}: 'kind' must be 'shared' or 'noreply'")
+        account = Account(
+            id=_guid(_str(entry, "id", where), where),
+            upn=_str(entry, "address", where).lower(),
+            display_name=_str(entry, "display_name", where),
+            kind=kind,
+            has_mailbox=True,
+        )
+        pending.append((account, entry, where))
+    return pending
+
+
+class _Resolver:
+    def __init__(self, pending: Pending) -> None:
+        self.by_key: dict[str, Account] = {}
+        for account, _entry, where in pending:
+            for key in (account.id, account.upn):
+                if key in self.by_key:
+                    raise SeedError(f"{where}: '{key}' is used twice")
+                self.by_key[key] = account
+
+    def __call__(self, ref: str, where: str) -> str:
+        found = self.by_key.get(ref.strip().lower())
+        if found is None:
+            raise SeedError(f"{where}: '{ref}' is not a user or mailbox of this seed")
+        return found.id
+
+
+def _with_rights(pending: Pending, resolve: _Resolver) -> list[Account]:
+    accounts: list[Account] = []
+    for account, entry, where in pending:
+        rights = {
+            key: tuple(resolve(ref, f"{where} {key}") for ref in _str_list(entry, key, where))
+            for key in _RIGHT_KEYS
+        }
+        if any(rights.values()) and not account.has_mailbox:
+            raise SeedError(f"{where}: rights given on an account without a mailbox")
+        accounts.append(
+            replace(
+                account,
+                send_as=rights["send_as"],
+                full_access=rights["full_access"],
+                send_on_behalf=rights["send_on_behalf"],
+            )
+        )
+    return accounts
+
+
+def _groups(raw: Mapping[str, Any], source: str, resolve: _Resolver) -> list[Group]:
+    entries = raw.get("groups", [])
+    group_ids: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        where = f"{source} groups[{index}]"
+        gid = _guid(_str(entry, "id", where), where)
+        group_ids[gid] = gid
+        group_ids[_str(entry, "display_name", where).lower()] = gid
+    groups: list[Group] = []
+    for index, entry in enumerate(entries):
+        where = f"{source} groups[{index}]"
+        _check_keys(entry, ("id", "display_name", "mail_nickname", "description", "members"), where)
+        users: list[str] = []
+        nested: list[str] = []
+        for ref in _str_list(entry, "members", where):
+            key = ref.strip().lower()
+            if key in resolve.by_key:
+                users.append(resolve.by_key[key].id)
+            elif key in group_ids:
+                nested.append(group_ids[key])
+            else:
+                raise SeedError(f"{where} members: '{ref}' is not a user or group of this seed")
+        name = _str(entry, "display_name", where)
+        groups.append(
+            Group(
+                id=_guid(_str(entry, "id", where), where),
+                display_name=name,
+                mail_nickname=_opt_str(entry, "mail_nickname", where)
+                or name.lower().replace(" ", "-"),
+                description=_opt_str(entry, "description", where) or "",
+                member_users=tuple(users),
+                member_groups=tuple(nested),
+            )
+        )
+    return groups
+
+
+_APP_KEYS = (
+    "client_id",
+    "display_name",
+    "secret",
+    "application_permissions",
+    "delegated_permissions",
+    "mail_send_scope",
+    "bot",
+)
+
+
+def _apps(raw: Mapping[str, Any], source: str, resolve: _Resolver) -> list[AppRegistration]:
+    apps: list[AppRegistration] = []
+    for index, entry in enumerate(raw.get("apps", [])):
+        where = f"{source} apps[{index}]"
+        _check_keys(entry, _APP_KEYS, where)
+        scope: frozenset[str] | None = None
+        if "mail_send_scope" in entry:
+            scope = frozenset(
+                resolve(ref, f"{where} mail_send_scope")
+                for ref in _str_list(entry, "mail_send_scope", where)
+            )
+        apps.append(
+            AppRegistration(
+                client_id=_guid(_str(entry, "client_id", where), where),
+                display_name=_str(entry, "display_name", where),
+                secret=_str(entry, "secret", where),
+                application_permissions=frozenset(
+                    _str_list(entry, "application_permissions", where)
+                ),
+                delegated_permissions=frozenset(_str_list(entry, "delegated_permissions", where)),
+                mail_send_scope=scope,
+                is_bot=_bool(entry, "bot", where, default=False),
+            )
+        )
+    if not apps:
+        raise SeedError(f"{source}: at least one [[apps]] entry is required")
+    return apps
+
+
+def parse_seed(raw: Mapping[str, Any], *, source: str = "seed") -> Tenant:
+    _check_keys(raw, ("tenant", "users", "mailboxes", "groups", "apps"), source)
+    tenant_raw = raw.get("tenant")
+    if not isinstance(tenant_raw, dict):
+        raise SeedError(f"{source}: a [tenant] table is required")
+    _check_keys(tenant_raw, ("id", "domain", "display_name"), f"{source} [tenant]")
+    domain = _str(tenant_raw, "domain", "[tenant]").lower()
+    pending = _people(raw, source)
+    resolve = _Resolver(pending)
+    accounts = _with_rights(pending, resolve)
+    by_id = {a.id: a for a in accounts}
+    return Tenant(
+        id=_guid(_str(tenant_raw, "id", "[tenant]"), "[tenant] id"),
+        domain=domain,
+        display_name=_str(tenant_raw, "display_name", "[tenant]", default=domain),
+        accounts=tuple(accounts),
+        groups=tuple(_groups(raw, source, resolve)),
+        apps=tuple(_apps(raw, source, resolve)),
+        _by_key={k: by_id[v.id] for k, v in resolve.by_key.items()},
+    )

@@ -1,0 +1,119 @@
+"""Everything the running emulator remembers: mailboxes, the request log, faults, throttle
+counters, connector activities. It all lives in memory and ``reset()`` returns to the seed."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.faults import FaultTable, LatencyModel
+from emulator.seed import Tenant
+from emulator.throttle import Throttle
+from emulator.tokens import TokenService
+
+FOLDERS = ("inbox", "sentitems", "drafts")
+
+Json = dict[str, Any]
+
+
+@dataclass
+class Limits:
+    max_recipients: int = 500
+    # Size of the sendMail / message JSON as received (attachments are base64 inside it).
+    max_message_bytes: int = 35 * 1024 * 1024
+    exchange_page_size: int = 1000
+
+
+class MailStore:
+    def __init__(self) -> None:
+        self._folders: dict[str, dict[str, list[Json]]] = defaultdict(
+            lambda: {name: [] for name in FOLDERS}
+        )
+        self.external: list[Json] = []
+
+    def clear(self) -> None:
+        self._folders.clear()
+        self.external.clear()
+
+    def folder(self, account_id: str, name: str) -> list[Json]:
+        return self._folders[account_id][name]
+
+    def put(self, account_id: str, folder: str, message: Json) -> None:
+        self._folders[account_id][folder].append(message)
+
+    def find(self, account_id: str, message_id: str) -> tuple[str, Json] | None:
+        for name, messages in self._folders[account_id].items():
+            for message in messages:
+                if message["id"] == message_id:
+                    return name, message
+        return None
+
+    def remove(self, account_id: str, folder: str, message_id: str) -> None:
+        messages = self._folders[account_id][folder]
+        messages[:] = [m for m in messages if m["id"] != message_id]
+
+
+class RequestLog:
+    def __init__(self) -> None:
+        self._entries: list[Json] = []
+        self._seq = itertools.count(1)
+
+    def append(self, entry: Json) -> None:
+        entry["seq"] = next(self._seq)
+        self._entries.append(entry)
+
+    def entries(self) -> list[Json]:
+        return copy.deepcopy(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class ConnectorStore:
+    """Activities the bot posted to the Bot Connector stand-in, with their updates."""
+
+    def __init__(self) -> None:
+        self.activities: list[Json] = []
+        self.conversations: dict[str, Json] = {}
+        self.auth_required = False
+        self._ids = itertools.count(1)
+
+    def clear(self) -> None:
+        self.activities.clear()
+        self.conversations.clear()
+        self.auth_required = False
+
+    def new_id(self) -> str:
+        return f"{int(time.time() * 1000)}{next(self._ids):04d}"
+
+
+class EmulatorState:
+    def __init__(self, tenant: Tenant, tokens: TokenService, base_url: str) -> None:
+        self.tenant = tenant
+        self.tokens = tokens
+        self.base_url = base_url
+        self.mail = MailStore()
+        self.log = RequestLog()
+        self.faults = FaultTable()
+        self.latency = LatencyModel()
+        self.throttle = Throttle()
+        self.limits = Limits()
+        self.connector = ConnectorStore()
+        # Set by the server: close every keep-alive connection except the given one.
+        self.close_other_connections: Callable[[object], None] = lambda _keep: None
+
+    def reset(self) -> None:
+        """Back to the seed: empty mailboxes, log, faults, latency, throttle counters."""
+        self.mail.clear()
+        self.log.clear()
+        self.faults.clear()
+        self.latency.clear()
+        self.throttle.reset()
+        self.limits = Limits()
+        self.connector.clear()
+        self.tokens.lifetime = 3600

@@ -1,0 +1,265 @@
+"""Run the emulator from tests and scripts: a background thread with its own event loop
+(so it serves sync tests, async tests on any loop and subprocesses alike), and a small sync
+client for the ``/_emulator`` control endpoints.
+
+    with start_emulator_thread() as emu:
+        emu.control.mailbox("support@contoso.com", "sentitems")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import ssl
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from emulator.seed import DEMO_SEED, AppRegistration, Tenant
+from emulator.server import EmulatorServer
+from emulator.tls import CONTROL_SNI
+
+Json = dict[str, Any]
+
+
+class EmulatorControl:
+    """Sync HTTPS client for ``/_emulator``; every method raises ``httpx.HTTPStatusError`` on a
+    non-2xx answer."""
+
+    def __init__(self, base_url: str, ca_path: Path, timeout: float = 10.0) -> None:
+        self._client = httpx.Client(
+            base_url=base_url,
+            verify=ssl.create_default_context(cafile=str(ca_path)),
+            timeout=timeout,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._client.request(
+            method, f"/_emulator{path}", extensions={"sni_hostname": CONTROL_SNI}, **kwargs
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def health(self) -> Json:
+        result: Json = self._call("GET", "/health")
+        return result
+
+    def reset(self) -> None:
+        """Back to the seed: mailboxes, log, faults, latency, throttle counters and settings,
+        limits, token lifetime, connector activities."""
+        self._call("POST", "/reset")
+
+    def mailbox(self, address: str, folder: str) -> list[Json]:
+        """Messages in ``inbox``, ``sentitems`` or ``drafts`` (all properties, incl. headers)."""
+        result: list[Json] = self._call("GET", f"/mailboxes/{address}/{folder}")
+        return result
+
+    def external_deliveries(self) -> list[Json]:
+        result: list[Json] = self._call("GET", "/external")
+        return result
+
+    def request_log(self) -> list[Json]:
+        result: list[Json] = self._call("GET", "/log")
+        return result
+
+    def clear_log(self) -> None:
+        self._call("DELETE", "/log")
+
+    def add_fault(  # noqa: PLR0917 - positional order is the shared contract
+        self,
+        method: str,
+        path_pattern: str,
+        kind: str,
+        count: int = 1,
+        status: int | None = None,
+        code: str | None = None,
+        delay: float | None = None,
+        retry_after: float | None = None,
+        message: str | None = None,
+    ) -> Json:
+        payload = {
+            "method": method,
+            "path_pattern": path_pattern,
+            "kind": kind,
+            "count": count,
+            "status": status,
+            "code": code,
+            "delay": delay,
+            "retry_after": retry_after,
+            "message": message,
+        }
+        result: Json = self._call(
+            "POST", "/faults", json={k: v for k, v in payload.items() if v is not None}
+        )
+        return result
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    def set_message_rate(self, per_minute: float) -> None:
+        self._call("PUT", "/throttle", json={"messages_per_minute": per_minute})
+
+    def set_throttle(self, **settings: float) -> Json:
+        """``concurrency_limit``, ``messages_per_minute``, ``request_budget``,
+        ``concurrency_retry_after``."""
+        result: Json = self._call("PUT", "/throttle", json=settings)
+        return result
+
+    def set_latency(
+        self, fixed_ms: float, jitter_ms: float = 0, path_pattern: str | None = None
+    ) -> None:
+        self._call(
+            "PUT",
+            "/latency",
+            json={"fixed_ms": fixed_ms, "jitter_ms": jitter_ms, "path_pattern": path_pattern},
+        )
+
+    def set_limits(self, **limits: int) -> Json:
+        """``max_recipients``, ``max_message_bytes``, ``exchange_page_size``."""
+        result: Json = self._call("PUT", "/limits", json=limits)
+        return result
+
+    def set_token_lifetime(self, seconds: int) -> None:
+        self._call("PUT", "/tokens/lifetime", json={"seconds": seconds})
+
+    def mint_user_token(self, user_upn_or_oid: str, audience: str | None = None) -> str:
+        """The Teams SSO token Teams would hand the bot for this user (audience defaults to
+        the bot app's client id)."""
+        payload: Json = {"user": user_upn_or_oid}
+        if audience is not None:
+            payload["audience"] = audience
+        result: Json = self._call("POST", "/tokens/user", json=payload)
+        return str(result["token"])
+
+    def connector_activities(self, conversation_id: str | None = None) -> list[Json]:
+        params = {"conversation_id": conversation_id} if conversation_id else None
+        result: list[Json] = self._call("GET", "/connector/activities", params=params)
+        return result
+
+    def set_connector_auth(self, required: bool) -> None:
+        self._call("PUT", "/connector/auth", json={"required": required})
+
+    def tenant(self) -> Json:
+        result: Json = self._call("GET", "/tenant")
+        return result
+
+
+@dataclass
+class RunningEmulator:
+    base_url: str
+    ca_path: Path
+    tenant_id: str
+    domain: str
+    control: EmulatorControl
+    tenant: Tenant
+    state_dir: Path
+    _stop: Any = field(repr=False, default=None)
+
+    @property
+    def authority(self) -> str:
+        """What msal takes as ``authority=`` (with ``instance_discovery=False``)."""
+        return f"{self.base_url}/{self.tenant_id}"
+
+    @property
+    def bot_app(self) -> AppRegistration:
+        return self.tenant.bot_app
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.ca_path))
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._stop()
+            self._stop = None
+
+    def __enter__(self) -> RunningEmulator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_emulator_thread(
+    seed: Path | None = None,
+    state_dir: Path | None = None,
+    port: int = 0,
+    host: str = "127.0.0.1",
+) -> RunningEmulator:
+    """Start the emulator on a background thread and return once it listens."""
+    owned_dir = state_dir is None
+    folder = Path(tempfile.mkdtemp(prefix="mailroom-emulator-")) if state_dir is None else state_dir
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            box["server"] = loop.run_until_complete(
+                EmulatorServer.start(seed=seed, state_dir=folder, host=host, port=port)
+            )
+        except BaseException as exc:  # handed to the starting thread below
+            box["error"] = exc
+            ready.set()
+            loop.close()
+            return
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(box["server"].stop())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    thread = threading.Thread(target=run, name="mailroom-emulator", daemon=True)
+    thread.start()
+    ready.wait()
+    if "error" in box:
+        thread.join()
+        raise box["error"]
+    server: EmulatorServer = box["server"]
+    control = EmulatorControl(server.base_url, server.tls.ca_path)
+
+    def stop() -> None:
+        control.close()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        if owned_dir:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    return RunningEmulator(
+        base_url=server.base_url,
+        ca_path=server.tls.ca_path,
+        tenant_id=server.state.tenant.id,
+        domain=server.state.tenant.domain,
+        control=control,
+        tenant=server.state.tenant,
+        state_dir=folder,
+        _stop=stop,
+    )
+
+
+@contextmanager
+def running_emulator(
+    seed: Path | None = None, state_dir: Path | None = None, port: int = 0
+) -> Iterator[RunningEmulator]:
+    emu = start_emulator_thread(seed=seed or DEMO_SEED, state_dir=state_dir, port=port)
+    try:
+        yield emu
+    finally:
+        emu.stop()
