@@ -1,4 +1,5 @@
-"""Directory reads: ``/me``, ``/users/{id|upn}``, ``transitiveMemberOf``, ``checkMemberGroups``."""
+"""Directory reads: ``/me``, ``/users/{id|upn}``, ``transitiveMemberOf``, ``checkMemberGroups``,
+``/groups/{id}/transitiveMembers``."""
 
 from __future__ import annotations
 
@@ -108,7 +109,36 @@ async def check_member_groups(svc: GraphService, call: GraphCall, params: Params
     return GraphReply(200, {"@odata.context": f"{CONTEXT}#Collection(Edm.String)", "value": value})
 
 
+async def group_transitive_members(
+    svc: GraphService, call: GraphCall, params: Params
+) -> GraphReply:
+    principal = call.principal
+    allowed = principal.roles if principal.user is None else principal.scopes
+    if not allowed & (GROUPS_READ | USER_READ_ALL):
+        raise _denied()
+    tenant = svc.state.tenant
+    group = tenant.group(params["group"])
+    if group is None:
+        raise GraphFailure(
+            404,
+            "Request_ResourceNotFound",
+            f"Resource '{params['group']}' does not exist or one of its queried reference-property "
+            "objects are not present.",
+        )
+    members = [
+        a for a in tenant.accounts
+        if any(g.id == group.id for g in tenant.transitive_groups(a.id))
+    ]  # fmt: skip
+    fields = select_fields(call.query)
+    value = [
+        {"@odata.type": "#microsoft.graph.user", **select(user_json(a), fields)}
+        for a in sorted(members, key=lambda a: a.display_name)
+    ]
+    return GraphReply(200, {"@odata.context": f"{CONTEXT}#directoryObjects", "value": value})
+
+
 def register(svc: GraphService) -> None:
+    svc.add("GET", "/groups/{group}/transitiveMembers", group_transitive_members)
     svc.add("GET", "/users/{user}", get_user)
     svc.add("GET", "/users/{user}/transitiveMemberOf", transitive_member_of)
     svc.add("GET", "/users/{user}/transitiveMemberOf/microsoft.graph.group", transitive_member_of)
