@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +19,7 @@ from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
 from pydantic import ValidationError
 
+from bot.services import Services
 from bot.settings import Settings
 from bot.teams.agent import MailroomAgent, Routes
 from bot.teams.connector import (
@@ -53,13 +56,35 @@ async def _no_token_source(scope: str) -> str:
     raise RuntimeError("no bot credentials are configured; replies are anonymous")
 
 
+ServicesFactory = Callable[[], AbstractAsyncContextManager[Services]]
+
+
+class ServicesHolder:
+    """The app's services once started; ``get`` raises LookupError before that."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+    def get(self) -> Services:
+        if self.services is None:
+            raise LookupError("services are not started")
+        return self.services
+
+
+SERVICES = web.AppKey("services", ServicesHolder)
+
+
 def create_app(
     settings: Settings,
     *,
+    services: ServicesFactory | None = None,
     routes: Routes | None = None,
     app_token_source: AppTokenSource | None = None,
 ) -> web.Application:
+    """``services`` builds the store, clients and flow at startup (``build_services``);
+    without it the bot answers help only (used by tests of the HTTP surface)."""
     app = web.Application(client_max_size=MAX_ACTIVITY_BYTES)
+    holder = ServicesHolder()
     configuration = auth_configuration(settings)
     connections = MailroomConnections(configuration, app_token_source or _no_token_source)
     adapter = CloudAdapter(
@@ -69,13 +94,16 @@ def create_app(
     )
     adapter.on_turn_error = _on_turn_error
     agent = MailroomAgent(
-        routes or build_routes(), allowed_tenants=settings.effective_allowed_tenants
+        routes or build_routes(holder.get), allowed_tenants=settings.effective_allowed_tenants
     )
 
     app[SETTINGS] = settings
     app[ADAPTER] = adapter
     app[AGENT] = agent
     app[READINESS] = []
+    app[SERVICES] = holder
+    if services is not None:
+        app.cleanup_ctx.append(_services_lifecycle(services))
     # The SDK's JWT check reads this plain string key; aiohttp warns about string keys.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", web.NotAppKeyWarning)
@@ -85,6 +113,20 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     return app
+
+
+def _services_lifecycle(
+    factory: ServicesFactory,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        app[READINESS].append("services")
+        async with factory() as services:
+            app[SERVICES].services = services
+            app[READINESS].remove("services")
+            yield
+            app[SERVICES].services = None
+
+    return lifecycle
 
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:

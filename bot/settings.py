@@ -60,7 +60,7 @@ class Settings:
     app_type: AppType = "SingleTenant"
     graph_url: str = "https://graph.microsoft.com/v1.0"
     authority_host: str = "https://login.microsoftonline.com"
-    exchange_admin_url: str = "https://outlook.office365.com/adminapi/beta"
+    exchange_admin_url: str | None = "https://outlook.office365.com/adminapi/beta"
     ca_bundle: Path | None = None
     database_url: str = "sqlite:///./.mailroom/mailroom.db"
     config_path: Path = Path("mailroom.toml")
@@ -71,7 +71,26 @@ class Settings:
     log_format: LogFormat = "text"
     log_level: str = "INFO"
     public_url: str | None = None
+    tenant_domain: str | None = None
+    oauth_connection: str | None = None  # the Azure Bot's OAuth connection for Teams SSO
+    signing_key: Secret | None = field(default=None, repr=False)
+    # Microsoft Graph / Exchange credentials; default to the bot's own app registration.
+    graph_client_id: str | None = None
+    graph_client_secret: Secret | None = field(default=None, repr=False)
+    graph_tenant_id: str | None = None
+    # Only `mailroom dev` sets this (never from the environment): user tokens minted by the
+    # local tenant emulator stand in for Teams SSO, which the Agents Playground lacks.
     dev_token_source: bool = False
+
+    @property
+    def graph_credentials(self) -> tuple[str, Secret, str] | None:
+        """(client id, secret, tenant) for Graph and Exchange, or None when not configured."""
+        client = self.graph_client_id or self.app_id
+        secret = self.graph_client_secret or self.app_password
+        tenant = self.graph_tenant_id or self.app_tenant_id
+        if client and secret and tenant:
+            return client, secret, tenant
+        return None
 
     @property
     def has_credentials(self) -> bool:
@@ -127,9 +146,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         app_type=app_type,
         graph_url=_https_url(get("MAILROOM_GRAPH_URL"), Settings.graph_url),
         authority_host=_https_url(get("MAILROOM_AUTHORITY_HOST"), Settings.authority_host),
-        exchange_admin_url=_https_url(
-            get("MAILROOM_EXCHANGE_ADMIN_URL"), Settings.exchange_admin_url
-        ),
+        exchange_admin_url=_exchange_url(get("MAILROOM_EXCHANGE_ADMIN_URL")),
         ca_bundle=ca_bundle,
         database_url=_database_url(get("MAILROOM_DATABASE_URL")),
         config_path=Path(_value(get("MAILROOM_CONFIG"), str(Settings.config_path))),
@@ -140,6 +157,12 @@ def _parse(env: Mapping[str, str]) -> Settings:
         log_format=_choice(get("MAILROOM_LOG_FORMAT"), ("text", "json"), "text"),
         log_level=_choice(get("MAILROOM_LOG_LEVEL"), _LOG_LEVELS, "INFO", upper=True),
         public_url=_optional_url(get("MAILROOM_PUBLIC_URL")),
+        tenant_domain=_domain(get("MAILROOM_TENANT_DOMAIN")),
+        oauth_connection=_value(get("MAILROOM_OAUTH_CONNECTION"), "") or None,
+        signing_key=Secret(key[1]) if (key := get("MAILROOM_SIGNING_KEY")) else None,
+        graph_client_id=_optional_guid(get("MAILROOM_GRAPH_CLIENT_ID")),
+        graph_client_secret=Secret(g[1]) if (g := get("MAILROOM_GRAPH_CLIENT_SECRET")) else None,
+        graph_tenant_id=_optional_guid(get("MAILROOM_GRAPH_TENANT_ID")),
     )
 
 
@@ -186,6 +209,22 @@ def _https_url(item: tuple[str, str] | None, default: str) -> str:
     if parts.scheme != "https" or not parts.netloc:
         raise ConfigError(name, f"must be an https:// URL, got {value!r}")
     return value.rstrip("/")
+
+
+def _exchange_url(item: tuple[str, str] | None) -> str | None:
+    """``off`` disables the Exchange admin API (delegated senders are then "not verified")."""
+    if item is not None and item[1].lower() in ("off", "none", "disabled"):
+        return None
+    return _https_url(item, "https://outlook.office365.com/adminapi/beta")
+
+
+def _domain(item: tuple[str, str] | None) -> str | None:
+    if item is None:
+        return None
+    name, value = item
+    if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", value):
+        raise ConfigError(name, f"must be a domain such as contoso.com, got {value!r}")
+    return value.lower()
 
 
 def _optional_url(item: tuple[str, str] | None) -> str | None:

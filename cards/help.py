@@ -11,10 +11,12 @@ from microsoft_teams.cards import (
     ExecuteAction,
     Fact,
     FactSet,
+    RichTextBlock,
     TextBlock,
+    TextRun,
 )
 
-from cards._common import escape_markdown, to_json
+from cards._common import to_json
 
 
 @dataclass(frozen=True)
@@ -27,8 +29,8 @@ def build(commands: Sequence[CommandHelp], *, note: str | None = None) -> dict[s
     """``note`` is shown first, e.g. "I didn't understand 'foo'" (escaped: it may echo
     what the user typed)."""
     body: list[Any] = []
-    if note:
-        body.append(TextBlock(text=escape_markdown(note), wrap=True, color="Attention"))
+    if note:  # may echo what the user typed: a TextRun, never parsed as markdown
+        body.append(RichTextBlock(inlines=[TextRun(text=note, color="Attention")]))
     body += [
         TextBlock(text="Mailroom", size="Large", weight="Bolder", wrap=True),
         TextBlock(

@@ -137,6 +137,7 @@ class RequestSummary:
     subject: str
     recipients: str  # "a@x.com and 3 more"
     when: str  # formatted
+    version: int | None = None  # lets the status card offer Cancel with {"request", "version"}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, TemplateLoadError
 from bot.settings import Settings, is_loopback
 
 
@@ -45,19 +45,32 @@ def check_exposure(settings: Settings) -> None:
         )
 
 
+def check_graph_credentials(settings: Settings) -> None:
+    if settings.graph_credentials is None:
+        raise ConfigError(
+            "MicrosoftAppId",
+            "is needed to send mail through Microsoft Graph; set MicrosoftAppId, "
+            "MicrosoftAppPassword and MicrosoftAppTenantId (or the MAILROOM_GRAPH_* "
+            "variables, see docs/configuration.md)",
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from bot.app import create_app  # noqa: PLC0415 - keep `mailroom --help` light
     from bot.logs import configure_logging  # noqa: PLC0415
+    from bot.services import build_services, load_static  # noqa: PLC0415
 
     try:
         settings = load_settings(args)
         check_exposure(settings)
-    except ConfigError as error:
+        check_graph_credentials(settings)
+        static = load_static(settings)
+    except (ConfigError, TemplateLoadError) as error:
         print(f"mailroom: configuration error: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_format, settings.log_level)
     web.run_app(
-        create_app(settings),
+        create_app(settings, services=lambda: build_services(settings, static=static)),
         host=settings.host,
         port=settings.port,
         print=lambda line: print(line, file=sys.stderr),

@@ -168,6 +168,20 @@ CATALOGUE: dict[str, _Entry] = {
         "Request approval, or send to fewer recipients.",
         "An approver for {mailbox}.",
     ),
+    "unknown_sender": _Entry(
+        "{mailbox} is not a sender you can use",
+        "Mailroom did not start a message.",
+        "{mailbox} is not configured in Mailroom, and Exchange does not say you may send as it.",
+        "Pick a sender from /senders, or ask the Mailroom admin to add {mailbox} to mailroom.toml.",
+        "The Mailroom administrator.",
+    ),
+    "not_yours": _Entry(
+        "That card isn't yours",
+        "Mailroom did nothing.",
+        "The card belongs to another person's message, or to a message that no longer exists.",
+        "Start your own with /send.",
+        "You.",
+    ),
     # --- Graph errors at send time -----------------------------------------------------
     "ErrorSendAsDenied": _Entry(
         "Exchange refused to send as {mailbox}",

@@ -5,23 +5,11 @@ from __future__ import annotations
 from microsoft_agents.hosting.core import TurnContext
 
 from bot.teams.agent import Routes
-from bot.teams.commands import COMMANDS
+from bot.teams.handlers import Handlers, ServicesRef
+from bot.teams.help import help_card_json
 from bot.teams.invoke import CardResult, InvokeAction, InvokeResult
-from bot.teams.replies import send_card
 from bot.teams.turn import TurnInfo
-from cards import help as help_card
-
-
-def help_card_json(note: str | None = None) -> dict[str, object]:
-    return help_card.build(
-        [help_card.CommandHelp(c.usage, c.description) for c in COMMANDS], note=note
-    )
-
-
-async def on_text(turn_context: TurnContext, info: TurnInfo, text: str) -> None:
-    word = text.lstrip("/").split(" ", 1)[0].lower() if text else ""
-    note = None if word in ("", "help") else f"I didn't understand “{text[:80]}”."
-    await send_card(turn_context, help_card_json(note))
+from cards import verbs
 
 
 async def on_help_verb(
@@ -30,5 +18,23 @@ async def on_help_verb(
     return CardResult(help_card_json())
 
 
-def build_routes() -> Routes:
-    return Routes(on_text=on_text, verbs={"help.show": on_help_verb})
+def build_routes(services: ServicesRef) -> Routes:
+    handlers = Handlers(services)
+    return Routes(
+        on_text=handlers.on_text,
+        on_welcome=handlers.on_welcome,
+        verbs={
+            verbs.HELP: on_help_verb,
+            verbs.SEND_START: handlers.start,
+            verbs.PICK_SENDER: handlers.pick_sender,
+            verbs.WHY: handlers.why,
+            verbs.PICK_TEMPLATE: handlers.pick_template,
+            verbs.PREVIEW: handlers.preview,
+            verbs.COMPOSE_CANCEL: handlers.compose_cancel,
+            verbs.SEND: handlers.send,
+            verbs.EDIT: handlers.edit,
+            verbs.CANCEL: handlers.cancel,
+            verbs.STATUS: handlers.status,
+            verbs.REFRESH: handlers.status,
+        },
+    )

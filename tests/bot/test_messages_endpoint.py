@@ -53,7 +53,7 @@ async def test_help_command_delivers_the_help_card_to_the_service_url(
     text = str(card)
     for command in ("/send", "/senders", "/why <sender>", "/approvals", "/cancel <id>"):
         assert command in text
-    assert "didn't understand" not in text
+    assert "don't know the command" not in text
 
 
 async def test_unknown_text_gets_the_help_card_with_a_note(
@@ -62,7 +62,7 @@ async def test_unknown_text_gets_the_help_card_with_a_note(
     stand_in, service_url = connector
     await post(bot_url, message("hello there", service_url))
     card = card_of(stand_in.posted[0])
-    assert "I didn't understand" in str(card)
+    assert "I don't know the command “hello”" in str(card)
 
 
 async def test_card_action_is_answered_with_a_universal_action_card(

@@ -1,0 +1,44 @@
+"""Signed, expiring links to a request's full HTML preview (``GET /preview/{id}``).
+
+The signature is an HMAC over the request id and the expiry; the link works for anyone
+holding it until it expires, like an Outlook "view in browser" link, so it is short-lived.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+DEFAULT_LIFETIME = 60 * 60  # one hour
+
+
+class PreviewLinks:
+    def __init__(
+        self,
+        key: bytes,
+        base_url: str,
+        *,
+        lifetime: int = DEFAULT_LIFETIME,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._key = key
+        self._base = base_url.rstrip("/")
+        self._lifetime = lifetime
+        self._clock = clock
+
+    def url(self, request_id: str) -> str:
+        expires = int(self._clock()) + self._lifetime
+        query = urlencode({"exp": expires, "sig": self._sign(request_id, expires)})
+        return f"{self._base}/preview/{request_id}?{query}"
+
+    def verify(self, request_id: str, expires: str, signature: str) -> bool:
+        if not expires.isdigit() or int(expires) < self._clock():
+            return False
+        return hmac.compare_digest(self._sign(request_id, int(expires)), signature)
+
+    def _sign(self, request_id: str, expires: int) -> str:
+        message = f"{request_id}.{expires}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()

@@ -1,0 +1,492 @@
+"""The guided send, step by step, with nothing taken from a card on trust.
+
+Each step loads the state from the store, checks that it belongs to the user and is at the
+version the card showed, re-takes the permission decision, validates the inputs, and
+answers with a typed result the Teams layer turns into a card:
+
+    senders → start(sender) → choose_template → preview(inputs) → send | request approval
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.domain.explanations import Explanation, explain
+from bot.domain.permissions import Decision, Outcome, RequestFacts, UserFacts
+from bot.domain.send_request import (
+    OutgoingMessage,
+    Recipients,
+    RenderedContent,
+    SendMode,
+    SendRequest,
+    SendState,
+    new_draft,
+)
+from bot.domain.send_request import SenderKind as StoredKind
+from bot.domain.senders import SenderConfig, SenderKind
+from bot.errors import (
+    FieldError,
+    NotFound,
+    TemplateRenderError,
+    TokenAcquisitionError,
+    ValuesInvalid,
+    VersionConflict,
+)
+from bot.flow.facts import FactsService
+from bot.flow.recipients import BulkRow, parse_addresses, parse_bulk_csv
+from bot.rendering import RenderSender, TemplateCatalog
+from bot.store import ComposeDraft, Store
+
+logger = logging.getLogger(__name__)
+
+VAR_PREFIX = "var_"
+TIME_SUFFIX = "__time"
+BULK_FIELD = "bulk_csv"
+IMPORTANCE = ("low", "normal", "high")
+CANCELLABLE = frozenset(
+    {SendState.DRAFT, SendState.PENDING_APPROVAL, SendState.APPROVED, SendState.QUEUED}
+)
+
+
+@dataclass(frozen=True)
+class SenderChoice:
+    sender: SenderConfig
+    decision: Decision
+    from_line: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The step is refused; ``explanation`` says why and how to fix it."""
+
+    explanation: Explanation
+    others: tuple[str, ...] = ()
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Stale:
+    """The card was out of date; ``request`` / ``draft`` is the current state to show."""
+
+    request: SendRequest | None = None
+    draft: ComposeDraft | None = None
+
+
+@dataclass(frozen=True)
+class Compose:
+    draft: ComposeDraft
+    sender: SenderConfig
+    from_line: str
+    templates: tuple[str, ...]
+    errors: dict[str, str] = field(default_factory=dict)  # input id → problem
+    general: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Preview:
+    request: SendRequest
+    decision: Decision
+    sender: SenderConfig
+    from_line: str
+    footer_text: str | None
+
+
+Step = Compose | Preview | Refused | Stale
+
+
+def from_line(sender: SenderConfig, user: UserFacts) -> str:
+    """What recipients see in From, as Outlook shows it."""
+    if sender.kind is SenderKind.SEND_ON_BEHALF:
+        return f"{user.display_name} on behalf of {sender.display_name} <{sender.address}>"
+    return f"{sender.display_name} <{sender.address}>"
+
+
+def _refused(key: str, **params: str) -> Refused:
+    return Refused(explain(key, **params))
+
+
+class SendFlow:
+    def __init__(
+        self,
+        store: Store,
+        facts: FactsService,
+        catalog: TemplateCatalog,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._facts = facts
+        self._catalog = catalog
+        self._policy = facts.policy
+        self._clock = clock
+
+    # --- senders -------------------------------------------------------------------------
+
+    async def senders(self, user_oid: str) -> list[SenderChoice]:
+        user = await self._facts.user(user_oid)
+        candidates = [self._policy.self_sender(user.upn, user.display_name)]
+        candidates += self._policy.senders
+        if self._policy.discover:
+            configured = {s.address for s in candidates}
+            for address in sorted(await self._facts.discoverable(user)):
+                if address not in configured:
+                    candidates.append(_discovered(address))
+        choices = []
+        for sender in candidates:
+            _, decision = await self._facts.decide(user_oid, sender)
+            choices.append(SenderChoice(sender, decision, from_line(sender, user)))
+        return choices
+
+    async def resolve(self, user: UserFacts, address: str) -> SenderConfig | None:
+        """The sender ``address`` names for this user, or None: never trusted from a card."""
+        wanted = address.strip().lower()
+        if wanted in (user.upn, "me", "self"):
+            return self._policy.self_sender(user.upn, user.display_name)
+        configured = self._policy.sender(wanted)
+        if configured is not None:
+            return configured
+        if (
+            self._policy.discover
+            and "@" in wanted
+            and wanted in await self._facts.discoverable(user)
+        ):
+            return _discovered(wanted)
+        return None
+
+    async def why(self, user_oid: str, address: str) -> tuple[SenderConfig | None, Decision | None]:
+        user = await self._facts.user(user_oid)
+        sender = await self.resolve(user, address)
+        if sender is None:
+            return None, None
+        _, decision = await self._facts.decide(user_oid, sender)
+        return sender, decision
+
+    # --- compose -------------------------------------------------------------------------
+
+    async def start(
+        self, user_oid: str, tenant_id: str, address: str, template: str | None = None
+    ) -> Compose | Refused:
+        user = await self._facts.user(user_oid)
+        sender = await self.resolve(user, address)
+        if sender is None:
+            return _refused("unknown_sender", mailbox=address[:100], user=user.upn)
+        _, decision = await self._facts.decide(user_oid, sender)
+        if decision.outcome is Outcome.DENIED:
+            return self._denied(decision)
+        templates = self._templates_for(sender)
+        chosen = template if template in templates else None
+        if chosen is None and len(templates) == 1:
+            chosen = templates[0]
+        draft = await self._store.create_compose(
+            user_oid=user_oid, tenant_id=tenant_id, sender_address=sender.address, template=chosen
+        )
+        return Compose(draft, sender, from_line(sender, user), templates)
+
+    async def choose_template(
+        self, user_oid: str, draft_id: str, version: int, template: str
+    ) -> Step:
+        loaded = await self._load_draft(user_oid, draft_id, version)
+        if not isinstance(loaded, tuple):
+            return loaded
+        draft, sender, user = loaded
+        templates = self._templates_for(sender)
+        if template not in templates:
+            return Compose(
+                draft, sender, from_line(sender, user), templates,
+                errors={"template": "Pick one of the templates in the list."},
+            )  # fmt: skip
+        updated = await self._store.update_compose(draft.id, draft.version, template=template)
+        return Compose(updated, sender, from_line(sender, user), templates)
+
+    async def preview(
+        self, user_oid: str, draft_id: str, version: int, inputs: Mapping[str, str]
+    ) -> Step:
+        loaded = await self._load_draft(user_oid, draft_id, version)
+        if not isinstance(loaded, tuple):
+            return loaded
+        draft, sender, user = loaded
+        templates = self._templates_for(sender)
+        if draft.template is None or draft.template not in templates:
+            return Compose(draft, sender, from_line(sender, user), templates,
+                           errors={"template": "Pick a template first."})  # fmt: skip
+        template = draft.template
+        fields = _kept_inputs(inputs, self._catalog.get(template).variable_names)
+        # The compose card may withhold very long values to stay under Teams' size limit;
+        # it lists them in "kept": those keep their stored value when they come back empty.
+        for name in inputs.get("kept", "").split(","):
+            if name and not fields.get(name) and draft.fields.get(name):
+                fields[name] = draft.fields[name]
+        draft = await self._store.update_compose(draft.id, draft.version, fields=fields)
+        messages, errors = self._build_messages(draft, sender, fields)
+        if errors:
+            return Compose(
+                draft, sender, from_line(sender, user), templates,
+                errors=_by_field(errors), general=_general(errors),
+            )  # fmt: skip
+        everyone = tuple(a for m in messages for a in m.recipients.all())
+        _, decision = await self._facts.decide(user_oid, sender, RequestFacts(everyone, template))
+        if decision.outcome is Outcome.DENIED:
+            return self._denied(decision)
+        request = new_draft(
+            requester_oid=user_oid,
+            requester_upn=user.upn,
+            tenant_id=draft.tenant_id,
+            sender_address=sender.address,
+            sender_kind=StoredKind(sender.kind.value),
+            mode=SendMode(sender.mode.value),
+            template=template,
+            values=dict(fields),
+            messages=messages,
+            now=self._clock(),
+            decision_reasons=[f"{r.effect}:{r.key}" for r in decision.reasons],
+            approval_required=decision.outcome is Outcome.NEEDS_APPROVAL,
+        )
+        request = await self._store.create_request(request, messages)
+        await self._store.update_compose(draft.id, draft.version, request_id=request.id)
+        return Preview(request, decision, sender, from_line(sender, user), sender.footer_text)
+
+    # --- after the preview -----------------------------------------------------------------
+
+    async def send(
+        self,
+        user_oid: str,
+        request_id: str,
+        version: int,
+        *,
+        warm_user_token: Callable[[], Awaitable[None]] | None = None,
+    ) -> Step | SendRequest:
+        """Queue a previewed request; the outbox worker sends it. Re-decides first. For a
+        delegated sender ``warm_user_token`` makes sure the worker can get the user's token
+        later (msal's cache); a refusal there asks the user to sign in again."""
+        loaded = await self._load_request(user_oid, request_id, version, SendState.DRAFT)
+        if not isinstance(loaded, SendRequest):
+            return loaded
+        request = loaded
+        user = await self._facts.user(user_oid)
+        sender = await self.resolve(user, request.sender_address)
+        if sender is None:
+            return _refused("unknown_sender", mailbox=request.sender_address, user=user.upn)
+        _, decision = await self._facts.decide(
+            user_oid, sender, RequestFacts(request.recipients.all(), request.template)
+        )
+        if decision.outcome is Outcome.DENIED:
+            return self._denied(decision, request.id)
+        if decision.outcome is Outcome.NEEDS_APPROVAL:
+            return Preview(request, decision, sender, from_line(sender, user), sender.footer_text)
+        if request.mode is SendMode.DELEGATED and warm_user_token is not None:
+            try:
+                await warm_user_token()
+            except TokenAcquisitionError:
+                return Refused(explain("consent_required"), request_id=request.id)
+        try:
+            return await self._store.transition(request.id, request.version, SendState.QUEUED)
+        except VersionConflict:
+            return Stale(request=await self._store.get_request(request.id))
+
+    async def cancel(self, user_oid: str, request_id: str, version: int) -> Step | SendRequest:
+        try:
+            request = await self._store.get_request(request_id)
+        except NotFound:
+            return _refused("not_yours")
+        if request.requester_oid != user_oid:
+            return _refused("not_yours")
+        if request.state not in CANCELLABLE:
+            return Stale(request=request)
+        try:
+            return await self._store.transition(request.id, request.version, SendState.CANCELLED)
+        except VersionConflict:
+            return Stale(request=await self._store.get_request(request.id))
+
+    async def edit(self, user_oid: str, request_id: str, version: int) -> Step:
+        """Back to the compose card with the previewed values; the old preview is cancelled
+        (its content is fixed, so an edit makes a new request)."""
+        loaded = await self._load_request(user_oid, request_id, version, SendState.DRAFT)
+        if not isinstance(loaded, SendRequest):
+            return loaded
+        request = loaded
+        try:
+            await self._store.transition(request.id, request.version, SendState.CANCELLED)
+        except VersionConflict:
+            return Stale(request=await self._store.get_request(request.id))
+        user = await self._facts.user(user_oid)
+        sender = await self.resolve(user, request.sender_address)
+        if sender is None:
+            return _refused("unknown_sender", mailbox=request.sender_address, user=user.upn)
+        draft = await self._store.create_compose(
+            user_oid=user_oid,
+            tenant_id=request.tenant_id,
+            sender_address=sender.address,
+            template=request.template,
+        )
+        values = {k: str(v) for k, v in request.values.items() if v is not None}
+        draft = await self._store.update_compose(draft.id, draft.version, fields=values)
+        return Compose(draft, sender, from_line(sender, user), self._templates_for(sender))
+
+    async def request_view(self, user_oid: str, request_id: str) -> SendRequest | Refused:
+        try:
+            request = await self._store.get_request(request_id)
+        except NotFound:
+            return _refused("not_yours")
+        if request.requester_oid != user_oid:
+            return _refused("not_yours")
+        return request
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _templates_for(self, sender: SenderConfig) -> tuple[str, ...]:
+        return tuple(n for n in self._catalog.names() if sender.allows_template(n))
+
+    def _denied(self, decision: Decision, request_id: str | None = None) -> Refused:
+        first, *rest = decision.denials
+        return Refused(explain(first.key, **first.params), tuple(r.text for r in rest), request_id)
+
+    async def _load_draft(
+        self, user_oid: str, draft_id: str, version: int
+    ) -> tuple[ComposeDraft, SenderConfig, UserFacts] | Refused | Stale:
+        try:
+            draft = await self._store.get_compose(draft_id)
+        except NotFound:
+            return _refused("not_yours")
+        if draft.user_oid != user_oid:
+            return _refused("not_yours")
+        if draft.request_id is not None or draft.version != version:
+            if draft.request_id is not None:
+                return Stale(request=await self._store.get_request(draft.request_id))
+            return Stale(draft=draft)
+        user = await self._facts.user(user_oid)
+        sender = await self.resolve(user, draft.sender_address)
+        if sender is None:
+            return _refused("unknown_sender", mailbox=draft.sender_address, user=user.upn)
+        _, decision = await self._facts.decide(user_oid, sender)
+        if decision.outcome is Outcome.DENIED:
+            return self._denied(decision)
+        return draft, sender, user
+
+    async def _load_request(
+        self, user_oid: str, request_id: str, version: int, expected: SendState
+    ) -> SendRequest | Refused | Stale:
+        try:
+            request = await self._store.get_request(request_id)
+        except NotFound:
+            return _refused("not_yours")
+        if request.requester_oid != user_oid:
+            return _refused("not_yours")
+        if request.version != version or request.state is not expected:
+            return Stale(request=request)
+        return request
+
+    def _build_messages(
+        self, draft: ComposeDraft, sender: SenderConfig, fields: Mapping[str, str]
+    ) -> tuple[list[OutgoingMessage], list[FieldError]]:
+        assert draft.template is not None
+        variables = self._catalog.get(draft.template).variable_names
+        errors: list[FieldError] = []
+        to, bad = parse_addresses(fields.get("to", ""), "to")
+        errors += bad
+        cc, bad = parse_addresses(fields.get("cc", ""), "cc")
+        errors += bad
+        bcc, bad = parse_addresses(fields.get("bcc", ""), "bcc")
+        errors += bad
+        rows, bad = parse_bulk_csv(fields.get(BULK_FIELD, ""), variables, BULK_FIELD)
+        errors += bad
+        if not to and not rows and not bad:
+            errors.append(FieldError("to", "add at least one recipient", "name@example.com"))
+        if fields.get("importance", "normal") not in IMPORTANCE:
+            errors.append(FieldError("importance", "must be low, normal or high"))
+        values = {k[len(VAR_PREFIX) :]: v for k, v in fields.items() if k.startswith(VAR_PREFIX)}
+        render_sender = _render_sender(sender)
+        if errors:  # show every problem at once: the variables' too
+            try:
+                self._catalog.validate(draft.template, values)
+            except ValuesInvalid as invalid:
+                errors += [FieldError(VAR_PREFIX + e.field, e.problem, e.accepted)
+                           for e in invalid.errors]  # fmt: skip
+            return [], errors
+        if rows:
+            return self._bulk(draft.template, rows, values, render_sender)
+        try:
+            email = self._catalog.render(draft.template, values, render_sender)
+        except ValuesInvalid as invalid:
+            bad = [FieldError(VAR_PREFIX + e.field, e.problem, e.accepted) for e in invalid.errors]
+            return [], bad
+        except TemplateRenderError as error:
+            return [], [FieldError("", f"the template could not be rendered: {error.problem}")]
+        content = RenderedContent(email.subject, email.html, email.text)
+        return [OutgoingMessage(Recipients(to, cc, bcc), content, dict(values))], []
+
+    def _bulk(
+        self, template: str, rows: list[BulkRow], shared: dict[str, str], sender: RenderSender
+    ) -> tuple[list[OutgoingMessage], list[FieldError]]:
+        messages: list[OutgoingMessage] = []
+        errors: list[FieldError] = []
+        for row in rows:
+            values = {**shared, **{k: v for k, v in row.values.items() if v}}
+            try:
+                email = self._catalog.render(template, values, sender)
+            except ValuesInvalid as invalid:
+                errors += [
+                    FieldError(BULK_FIELD, f"row {row.line}, column {e.field}: {e.problem}")
+                    for e in invalid.errors
+                ]
+                continue
+            except TemplateRenderError as error:
+                errors.append(FieldError(BULK_FIELD, f"row {row.line}: {error.problem}"))
+                continue
+            content = RenderedContent(email.subject, email.html, email.text)
+            messages.append(OutgoingMessage(Recipients((row.recipient,)), content, dict(values)))
+        return ([], errors) if errors else (messages, [])
+
+
+def _render_sender(sender: SenderConfig) -> RenderSender:
+    return RenderSender(
+        address=sender.address,
+        display_name=sender.display_name,
+        kind=sender.kind.value,
+        footer_text=sender.footer_text,
+        help_contact=sender.help_contact,
+    )
+
+
+def _discovered(address: str) -> SenderConfig:
+    from bot.domain.senders import Mode  # noqa: PLC0415 - only for discovered senders
+
+    return SenderConfig(
+        address=address,
+        display_name=address,
+        kind=SenderKind.SEND_AS,
+        mode=Mode.DELEGATED,
+        discovered=True,
+    )
+
+
+def _kept_inputs(inputs: Mapping[str, str], variables: tuple[str, ...]) -> dict[str, str]:
+    """Only the inputs the compose card has; dates and times of datetime fields joined."""
+    allowed = {"to", "cc", "bcc", "importance", BULK_FIELD}
+    allowed |= {VAR_PREFIX + v for v in variables}
+    kept = {k: v[:100_000] for k, v in inputs.items() if k in allowed}
+    for name in variables:
+        time_value = inputs.get(VAR_PREFIX + name + TIME_SUFFIX, "").strip()
+        date_value = kept.get(VAR_PREFIX + name, "").strip()
+        if time_value and date_value and "T" not in date_value:
+            kept[VAR_PREFIX + name] = f"{date_value}T{time_value[:8]}"
+    return kept
+
+
+def _by_field(errors: list[FieldError]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for error in errors:
+        if error.field:
+            text = error.problem + (f" (accepted: {error.accepted})" if error.accepted else "")
+            out[error.field] = f"{out[error.field]}; {text}" if error.field in out else text
+    return out
+
+
+def _general(errors: list[FieldError]) -> tuple[str, ...]:
+    return tuple(e.problem for e in errors if not e.field)
+
+
+def expiry(now: datetime, hours: int) -> datetime:
+    return now + timedelta(hours=hours)

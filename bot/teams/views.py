@@ -1,0 +1,210 @@
+"""Domain objects → the card views in ``cards/views.py`` (and so → cards)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+
+from bot.domain.explanations import Explanation
+from bot.domain.permissions import Outcome
+from bot.domain.send_request import SendRequest
+from bot.domain.senders import Policy
+from bot.flow.send_flow import (
+    BULK_FIELD,
+    TIME_SUFFIX,
+    VAR_PREFIX,
+    Compose,
+    Preview,
+    Refused,
+    SenderChoice,
+)
+from bot.rendering import TemplateCatalog, Variable
+from cards.views import (
+    ComposeView,
+    ExplanationView,
+    FieldView,
+    PreviewView,
+    RequestSummary,
+    SenderKindName,
+    SenderOption,
+    TemplateOption,
+)
+
+_TIME_FORMAT = "%d %b %Y, %H:%M UTC"
+
+
+def sender_options(choices: list[SenderChoice]) -> list[SenderOption]:
+    options = []
+    for choice in choices:
+        decision = choice.decision
+        available = decision.outcome is not Outcome.DENIED
+        reason = None
+        if not available:
+            reason = decision.denials[0].text if decision.denials else "not available"
+        elif any(r.key == "not_verified" for r in decision.reasons):
+            reason = "not verified in advance: Exchange checks when sending"
+        options.append(
+            SenderOption(
+                address=choice.sender.address,
+                display_name=choice.sender.display_name,
+                kind=_kind(choice.sender.kind.value),
+                from_line=choice.from_line,
+                available=available,
+                reason=reason,
+                mode=choice.sender.mode.value,
+            )
+        )
+    return options
+
+
+def explanation_view(refused: Refused, *, retry_verb: str | None = None) -> ExplanationView:
+    return explanation_of(refused.explanation, others=refused.others, request_id=refused.request_id,
+                          retry_verb=retry_verb)  # fmt: skip
+
+
+def explanation_of(
+    text: Explanation,
+    *,
+    others: tuple[str, ...] = (),
+    request_id: str | None = None,
+    graph_request_id: str | None = None,
+    retry_verb: str | None = None,
+    retry_data: Mapping[str, str] | None = None,
+) -> ExplanationView:
+    return ExplanationView(
+        title=text.title,
+        what=text.what,
+        why=text.why,
+        fix=text.fix,
+        who=text.who,
+        request_id=request_id,
+        graph_request_id=graph_request_id,
+        retry_verb=retry_verb if text.retry else None,
+        retry_data=dict(retry_data or {}),
+        other_reasons=others,
+    )
+
+
+def compose_view(step: Compose, catalog: TemplateCatalog) -> ComposeView:
+    draft = step.draft
+    templates = tuple(
+        TemplateOption(n, catalog.get(n).title, catalog.get(n).description) for n in step.templates
+    )
+    values = dict(draft.fields)
+    errors = step.errors
+    base = ComposeView(
+        draft_id=draft.id,
+        version=draft.version,
+        from_line=step.from_line,
+        sender_kind=_kind(step.sender.kind.value),
+        templates=templates,
+        template=None,
+        errors=_general(step, "template"),
+    )
+    if draft.template is None:
+        return base
+
+    def address(name: str, label: str, required: bool) -> FieldView:
+        return FieldView(
+            name=name, label=label, type="email_list", required=required, max_length=20_000,
+            placeholder="name@contoso.com, other@fabrikam.com", value=values.get(name, ""),
+            error=errors.get(name),
+        )  # fmt: skip
+
+    template = catalog.get(draft.template)
+    return replace(
+        base,
+        template=draft.template,
+        to=address("to", "To", required=False),
+        cc=address("cc", "Cc", required=False),
+        bcc=address("bcc", "Bcc", required=False),
+        importance=values.get("importance", "normal"),
+        fields=tuple(_field(v, values, errors) for v in template.variables),
+        bulk_csv=FieldView(
+            name=BULK_FIELD,
+            label="Personalised bulk send (optional): CSV, first row = email,"
+            + ",".join(template.variable_names),
+            type="text",
+            max_length=200_000,
+            value=values.get(BULK_FIELD, ""),
+            error=errors.get(BULK_FIELD),
+            help="One message per row; the row's values override the fields above.",
+        ),
+    )
+
+
+def _kind(value: str) -> SenderKindName:
+    kinds: dict[str, SenderKindName] = {
+        "self": "self", "send_as": "send_as", "send_on_behalf": "send_on_behalf",
+        "shared": "shared", "noreply": "noreply",
+    }  # fmt: skip
+    return kinds[value]
+
+
+def _field(variable: Variable, values: Mapping[str, str], errors: Mapping[str, str]) -> FieldView:
+    name = VAR_PREFIX + variable.name
+    value = values.get(name, "")
+    if variable.type.value == "datetime" and "T" in value:
+        value = value.split("T", 1)[0]  # the card shows date and time in two inputs
+    return FieldView(
+        name=name,
+        label=variable.label,
+        type=variable.type.value,
+        required=variable.required,
+        max_length=variable.max_length,
+        help=variable.help or None,
+        placeholder=variable.sample or None,
+        options=variable.options,
+        regex=variable.input_regex,
+        value=value,
+        error=errors.get(name) or errors.get(name + TIME_SUFFIX),
+    )
+
+
+def _general(step: Compose, *extra_fields: str) -> tuple[str, ...]:
+    extra = tuple(step.errors[f] for f in extra_fields if f in step.errors)
+    return step.general + extra
+
+
+def preview_view(step: Preview, policy: Policy, preview_url: str | None) -> PreviewView:
+    request = step.request
+    content = request.content
+    recipients = request.recipients
+    return PreviewView(
+        request_id=request.id,
+        version=request.version,
+        from_line=step.from_line,
+        to=recipients.to,
+        cc=recipients.cc,
+        bcc=recipients.bcc,
+        subject=request.subject,
+        text_body=content.text if content else "",
+        has_noreply_footer=step.footer_text is not None,
+        footer_text=step.footer_text,
+        preview_url=preview_url,
+        needs_approval=step.decision.outcome is Outcome.NEEDS_APPROVAL,
+        approval_reasons=tuple(r.text for r in step.decision.approval_reasons),
+        notes=tuple(r.text for r in step.decision.reasons if r.effect == "note"),
+        external_recipients=tuple(a for a in recipients.all() if not policy.is_internal(a)),
+        message_count=request.message_count,
+    )
+
+
+def summary(request: SendRequest) -> RequestSummary:
+    everyone = request.recipients.all()
+    shown = everyone[0] if everyone else "nobody"
+    more = f" and {len(everyone) - 1} more" if len(everyone) > 1 else ""
+    return RequestSummary(
+        request_id=request.id,
+        short_id=request.id[:8],
+        state=request.state.value,
+        from_line=request.sender_address,
+        subject=request.subject,
+        recipients=shown + more,
+        when=format_time(request.updated_at),
+    )
+
+
+def format_time(moment: datetime | None) -> str:
+    return moment.strftime(_TIME_FORMAT) if moment else ""

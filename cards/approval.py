@@ -1,0 +1,162 @@
+"""The approval card: one card, a view per person (Teams Universal Actions user-specific views).
+
+``refresh.userIds`` lists the approvers and the requester, so Teams asks the bot (verb
+``REFRESH``) for each one's own view: approvers see Approve / Reject while the request is
+pending, the requester sees the status and Cancel, and once decided everyone sees the outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from microsoft_teams.cards import (
+    Action,
+    AdaptiveCard,
+    CardElement,
+    Container,
+    ExecuteAction,
+    OpenUrlAction,
+    RefreshDefinition,
+    TextColor,
+    TextInput,
+)
+
+from cards import verbs
+from cards._parts import (
+    bullets,
+    count,
+    execute,
+    finish,
+    fit,
+    heading,
+    hint,
+    is_web_url,
+    labelled,
+    one_line,
+    paragraphs,
+    people,
+    request_data,
+    section,
+    text,
+)
+from cards.views import ApprovalView
+
+MAX_REFRESH_USERS = 60  # Teams' limit for refresh.userIds
+COMMENT_MAX_LENGTH = 1000
+
+_TITLES: dict[str, tuple[str, TextColor | None]] = {
+    "pending_approval": ("Approval needed", None),
+    "approved": ("Approved", "Good"),
+    "queued": ("Approved", "Good"),
+    "sending": ("Approved, sending", "Good"),
+    "sent": ("Approved and sent", "Good"),
+    "failed": ("Approved, but sending failed", "Attention"),
+    "rejected": ("Rejected", "Attention"),
+    "cancelled": ("Cancelled by the requester", None),
+    "expired": ("Expired without a decision", "Attention"),
+}
+
+
+@dataclass(frozen=True)
+class _Limits:
+    recipients: int
+    body_chars: int
+    body_lines: int
+
+
+_LIMITS = (_Limits(5, 600, 12), _Limits(3, 300, 6), _Limits(2, 150, 3))
+
+
+def build(view: ApprovalView) -> dict[str, Any]:
+    return fit(*(partial(_build, view, limits) for limits in _LIMITS))
+
+
+def _build(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
+    pending = view.state == "pending_approval"
+    title, colour = _TITLES.get(view.state, (view.state.replace("_", " ").capitalize(), None))
+    body: list[CardElement] = [heading(title, color=colour)]
+    body += _summary(view, limits)
+    if view.reasons:
+        body += [section("Why approval is needed"), *bullets(view.reasons, limit=5)]
+    actions: list[Action] = []
+    data = request_data(view.request_id, view.version)
+    if not pending:
+        body.append(_outcome(view, colour))
+    elif view.viewer_role == "approver":
+        body.append(
+            TextInput(
+                id="comment",
+                label="Comment (optional)",
+                is_multiline=True,
+                max_length=COMMENT_MAX_LENGTH,
+                spacing="Medium",
+            )
+        )
+        actions += [
+            execute("Approve", verbs.APPROVE, data, style="positive"),
+            execute("Reject", verbs.REJECT, data, style="destructive"),
+        ]
+    elif view.viewer_role == "requester":
+        body.append(text("Waiting for approval. You can cancel while it waits.", spacing="Medium"))
+        actions.append(execute("Cancel request", verbs.CANCEL, data))
+    else:
+        body.append(text("Waiting for approval.", spacing="Medium"))
+    if view.viewer_role == "requester" and view.unreachable_approvers:
+        body += [
+            section("Approvers I could not reach"),
+            *bullets(view.unreachable_approvers, limit=10),
+            hint("They have not installed Mailroom in Teams, so they did not get this card."),
+        ]
+    if view.preview_url and is_web_url(view.preview_url):
+        actions.append(OpenUrlAction(title="View full preview", url=view.preview_url))
+    card = AdaptiveCard(body=body, actions=actions or None, refresh=_refresh(view))
+    return finish(card)
+
+
+def _summary(view: ApprovalView, limits: _Limits) -> list[CardElement]:
+    sample = view.recipients_sample[: limits.recipients]
+    listed = people(sample, shown=len(sample))
+    more = view.recipient_count - len(sample)
+    if more > 0:
+        listed = f"{listed} and {more:,} more" if listed else f"{more:,}"
+    recipients = count(view.recipient_count, "recipient")
+    elements: list[CardElement] = [
+        labelled("Requested by", one_line(view.requester, 200), spacing="Small"),
+        labelled("From", one_line(view.from_line, 300), spacing="None"),
+        labelled("To", f"{recipients}: {listed}" if listed else recipients, spacing="None"),
+    ]
+    if view.external_recipients:
+        elements.append(
+            labelled(
+                "Outside your organisation",
+                people(view.external_recipients, shown=limits.recipients),
+                color="Warning",
+                spacing="None",
+            )
+        )
+    elements.append(
+        labelled("Subject", one_line(view.subject, 300) or "(no subject)", spacing="None")
+    )
+    lines = paragraphs(view.text_body, max_chars=limits.body_chars, max_lines=limits.body_lines)
+    if lines:
+        elements.append(Container(items=[*lines], style="emphasis", spacing="Medium"))
+    return elements
+
+
+def _outcome(view: ApprovalView, colour: TextColor | None) -> CardElement:
+    default = _TITLES.get(view.state, (view.state, None))[0]
+    outcome = one_line(view.outcome or default, 1200)
+    return text(outcome, weight="Bolder", color=colour, spacing="Medium")
+
+
+def _refresh(view: ApprovalView) -> RefreshDefinition | None:
+    if not view.refresh_user_ids:
+        return None
+    return RefreshDefinition(
+        action=ExecuteAction(
+            title="Refresh", verb=verbs.REFRESH, data={"request": view.request_id}
+        ),
+        user_ids=list(view.refresh_user_ids[:MAX_REFRESH_USERS]),
+    )

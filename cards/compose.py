@@ -1,0 +1,372 @@
+"""The compose card: pick a template, then fill in recipients and the template's variables.
+
+Each ``FieldView`` becomes the typed input for its kind, labelled, with client-side checks
+(``isRequired``, ``maxLength``, ``regex``) and, when the bot found a problem, the message in
+red right under it. The bot validates everything again; the client checks only save a trip.
+
+Size: the card must stay under 28 KB whatever was typed. It is built as fully as possible
+(help lines, placeholders), then leaner, and as a last resort the largest pre-filled values are
+*withheld*: the input is shown empty with a note, it is no longer required, and the Preview
+button's data carries ``"kept": "name,name"`` — the bot keeps the stored value for a listed
+input that comes back empty.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any
+
+from microsoft_teams.cards import (
+    ActionSet,
+    AdaptiveCard,
+    CardElement,
+    Choice,
+    ChoiceSetInput,
+    Container,
+    DateInput,
+    NumberInput,
+    TeamsCardProperties,
+    TextInput,
+    TimeInput,
+    ToggleVisibilityAction,
+)
+
+from cards import verbs
+from cards._parts import (
+    MAX_CARD_BYTES,
+    card_bytes,
+    count,
+    draft_data,
+    execute,
+    finish,
+    fit,
+    heading,
+    hint,
+    labelled,
+    one_line,
+    text,
+)
+from cards.views import ComposeView, FieldView, TemplateOption
+
+EMAIL_REGEX = r"^\s*[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+\s*$"
+_ONE = r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+"
+EMAIL_LIST_REGEX = rf"^\s*({_ONE}(\s*[,;]\s*{_ONE})*)?\s*[,;]?\s*$"
+URL_REGEX = r"^\s*https?://\S+\s*$"
+
+TIME_SUFFIX = "__time"  # a datetime field's time part: input id "<name>__time"
+BULK_CONTAINER_ID = "bulk"
+KEPT_KEY = "kept"  # Preview data: inputs whose long values were withheld from the card
+
+IMPORTANCE = (("Low", "low"), ("Normal", "normal"), ("High", "high"))
+
+_RECIPIENT_LABELS = {"to": "To", "cc": "Cc", "bcc": "Bcc (hidden from other recipients)"}
+_HELP_CHARS = 300
+_DATETIME = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}))?")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class _Style:
+    helps: bool  # help lines and placeholders
+    checks: bool  # client-side regex checks (the bot validates again anyway)
+    choice_chars: int  # template choice titles
+    error_chars: int
+    max_errors: int  # general errors shown
+    withheld: frozenset[str] = frozenset()
+
+
+_FULL = _Style(helps=True, checks=True, choice_chars=160, error_chars=300, max_errors=10)
+_LEAN = _Style(helps=False, checks=True, choice_chars=80, error_chars=160, max_errors=5)
+_BARE = _Style(helps=False, checks=False, choice_chars=60, error_chars=80, max_errors=3)
+
+
+def build(view: ComposeView) -> dict[str, Any]:
+    if view.template is None:
+        return fit(*(partial(_picker, view, style) for style in (_FULL, _LEAN, _BARE)))
+    for style in (_FULL, _LEAN, _BARE):
+        card = _form(view, style)
+        if card_bytes(card) < MAX_CARD_BYTES:
+            return card
+    for style in (_LEAN, _BARE):
+        card = _withholding(view, style)
+        if card_bytes(card) < MAX_CARD_BYTES:
+            break
+    return card
+
+
+def _withholding(view: ComposeView, style: _Style) -> dict[str, Any]:
+    """Withhold the longest pre-filled values, one at a time, until the card fits."""
+    values = sorted(
+        ((len(f.value), name) for name, f in _named_fields(view) if f.value),
+        reverse=True,
+    )
+    withheld: set[str] = set()
+    card = _form(view, style)
+    for _, name in values:
+        withheld.add(name)
+        card = _form(view, replace(style, withheld=frozenset(withheld)))
+        if card_bytes(card) < MAX_CARD_BYTES:
+            break
+    return card
+
+
+def _named_fields(view: ComposeView) -> list[tuple[str, FieldView]]:
+    named = [(name, _recipient_field(view, name)) for name in _RECIPIENT_LABELS]
+    named += [(f.name, f) for f in view.fields]
+    if view.bulk_csv is not None:
+        named.append((view.bulk_csv.name, view.bulk_csv))
+    return named
+
+
+# --- step 1: the template ------------------------------------------------------------------
+
+
+def _picker(view: ComposeView, style: _Style) -> dict[str, Any]:
+    body: list[CardElement] = [
+        heading("New email"),
+        labelled("From", one_line(view.from_line, 300)),
+    ]
+    body += _general_errors(view.errors, style)
+    actions = []
+    if view.templates:
+        body.append(
+            ChoiceSetInput(
+                id="template",
+                label="Template",
+                style="filtered" if len(view.templates) > 8 else "compact",
+                choices=[_template_choice(t, style.choice_chars) for t in view.templates],
+                is_required=True,
+                error_message="Pick a template.",
+                placeholder="Choose a template" if style.helps else None,
+                spacing="Medium",
+            )
+        )
+        actions.append(
+            execute(
+                "Next",
+                verbs.PICK_TEMPLATE,
+                draft_data(view.draft_id, view.version),
+                style="positive",
+            )
+        )
+    else:
+        body.append(
+            text("No templates are available for this sender. Ask your Mailroom administrator.")
+        )
+    actions.append(execute("Cancel", verbs.COMPOSE_CANCEL, draft_data(view.draft_id, view.version)))
+    return finish(AdaptiveCard(body=body, actions=actions, msteams=_WIDE))
+
+
+def _template_choice(template: TemplateOption, limit: int) -> Choice:
+    title = template.title or template.name
+    if template.description:
+        title = f"{title} — {template.description}"
+    return Choice(title=one_line(title, limit), value=template.name)
+
+
+# --- step 2: the form ----------------------------------------------------------------------
+
+
+def _form(view: ComposeView, style: _Style) -> dict[str, Any]:
+    body: list[CardElement] = [
+        heading("New email"),
+        labelled("From", one_line(view.from_line, 300)),
+    ]
+    chosen = next((t for t in view.templates if t.name == view.template), None)
+    template_title = chosen.title if chosen and chosen.title else (view.template or "")
+    body.append(labelled("Template", one_line(template_title, 160), spacing="None"))
+    body += _general_errors(view.errors, style)
+    for name in _RECIPIENT_LABELS:
+        body += _input(_recipient_field(view, name), style)
+    body.append(
+        ChoiceSetInput(
+            id="importance",
+            label="Importance",
+            style="compact",
+            choices=[Choice(title=title, value=value) for title, value in IMPORTANCE],
+            value=view.importance if view.importance in dict(IMPORTANCE).values() else "normal",
+        )
+    )
+    for field in view.fields:
+        body += _input(field, style)
+    if view.bulk_csv is not None:
+        body += _bulk(view.bulk_csv, style)
+    data: dict[str, str | int] = draft_data(view.draft_id, view.version)
+    if style.withheld:
+        data[KEPT_KEY] = ",".join(sorted(style.withheld))
+    actions = [
+        execute("Preview", verbs.PREVIEW, data, style="positive"),
+        execute("Cancel", verbs.COMPOSE_CANCEL, draft_data(view.draft_id, view.version)),
+    ]
+    return finish(AdaptiveCard(body=body, actions=actions, msteams=_WIDE))
+
+
+_WIDE = TeamsCardProperties(width="full")
+
+
+def _recipient_field(view: ComposeView, name: str) -> FieldView:
+    given: FieldView | None = getattr(view, name)
+    label = _RECIPIENT_LABELS[name]
+    if given is None:
+        return FieldView(name=name, label=label, type="email_list", required=name == "to")
+    return replace(given, name=name, type="email_list", label=given.label or label)
+
+
+def _general_errors(errors: tuple[str, ...], style: _Style) -> list[CardElement]:
+    shown: list[CardElement] = [
+        text(one_line(error, style.error_chars), color="Attention", spacing="Small")
+        for error in errors[: style.max_errors]
+    ]
+    if len(errors) > style.max_errors:
+        shown.append(hint(f"and {len(errors) - style.max_errors} more problems"))
+    return shown
+
+
+def _input(field: FieldView, style: _Style) -> list[CardElement]:
+    withheld_chars = len(field.value) if field.name in style.withheld else 0
+    if withheld_chars:
+        field = replace(field, value="", required=False)
+    elements = _typed_inputs(field, style)
+    if withheld_chars:
+        elements.append(
+            text(
+                f"Your earlier entry ({count(withheld_chars, 'character')}) is too long to show "
+                "here and is kept. Leave this empty to keep it, or type a new value."
+                if style.helps or style.checks
+                else "Kept from before (too long to show). Leave empty to keep it.",
+                color="Warning",
+                spacing="None",
+            )
+        )
+    if style.helps and field.help:
+        elements.append(text(one_line(field.help, _HELP_CHARS), subtle=True, spacing="None"))
+    if field.error:
+        elements.append(
+            text(one_line(field.error, style.error_chars), color="Attention", spacing="None")
+        )
+    return elements
+
+
+def _typed_inputs(field: FieldView, style: _Style) -> list[CardElement]:
+    common: dict[str, Any] = {
+        "id": field.name,
+        "label": field.label,
+        "is_required": field.required or None,
+        "error_message": _error_message(field),
+    }
+    placeholder = field.placeholder if style.helps else None
+    if field.type == "date":
+        value = field.value if _DATE.match(field.value.strip()) else None
+        return [DateInput(value=value.strip() if value else None, **common)]
+    if field.type == "datetime":
+        date, time = _split_datetime(field.value)
+        time_input = TimeInput(
+            id=f"{field.name}{TIME_SUFFIX}",
+            label=f"{field.label} (time)",
+            is_required=field.required or None,
+            error_message="Pick a time.",
+            value=time,
+            spacing="Small",
+        )
+        return [DateInput(value=date, **common), time_input]
+    if field.type == "number":
+        return [NumberInput(value=_number(field.value), placeholder=placeholder, **common)]
+    if field.type == "choice":
+        value = field.value if field.value in field.options else None
+        choices = [Choice(title=one_line(o, 120), value=o) for o in field.options]
+        return [
+            ChoiceSetInput(
+                choices=choices,
+                value=value,
+                style="filtered" if len(choices) > 8 else "compact",
+                placeholder=placeholder,
+                **common,
+            )
+        ]
+    return [
+        TextInput(
+            value=field.value or None,
+            max_length=field.max_length,
+            regex=_regex(field) if style.checks else None,
+            is_multiline=field.type == "text" or None,
+            style=_TEXT_STYLES.get(field.type),
+            placeholder=placeholder,
+            **common,
+        )
+    ]
+
+
+_TEXT_STYLES: dict[str, Any] = {"email": "Email", "url": "Url"}
+
+_FORMAT_MESSAGES = {
+    "email": "Enter an email address.",
+    "email_list": "Enter email addresses, separated by commas.",
+    "url": "Enter a web address starting with https://.",
+    "number": "Enter a number.",
+    "date": "Pick a date.",
+    "datetime": "Pick a date.",
+    "choice": "Pick one of the options.",
+}
+
+
+def _error_message(field: FieldView) -> str | None:
+    """The client-side message, when the client checks anything: the card's own words only
+    (renderers may parse it as markdown, so no label or value goes in)."""
+    if field.type in _FORMAT_MESSAGES:
+        return _FORMAT_MESSAGES[field.type]
+    if field.regex:
+        return "Check the format of this value."
+    if field.required:
+        return "This value is required."
+    if field.max_length:
+        return "This value is too long."
+    return None
+
+
+def _regex(field: FieldView) -> str | None:
+    if field.regex:
+        return field.regex
+    return {"email": EMAIL_REGEX, "email_list": EMAIL_LIST_REGEX, "url": URL_REGEX}.get(field.type)
+
+
+def _split_datetime(value: str) -> tuple[str | None, str | None]:
+    match = _DATETIME.match(value)
+    if not match:
+        return None, None
+    return match.group(1), match.group(2)
+
+
+def _number(value: str) -> float | None:
+    """The pre-filled number, when it survives the trip through a JSON number exactly."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if not math.isfinite(number) or abs(number) >= 2**53:
+        return None
+    return number
+
+
+def _bulk(field: FieldView, style: _Style) -> list[CardElement]:
+    opened = bool(field.value or field.error or field.name in style.withheld)
+    items: list[CardElement] = [
+        hint(
+            "Paste CSV text: the first row names the variables, each further row is one "
+            "personalised message."
+        )
+    ]
+    items += _input(replace(field, type="text"), style)
+    return [
+        ActionSet(
+            actions=[
+                ToggleVisibilityAction(
+                    title="Send to a list (CSV)", target_elements=[BULK_CONTAINER_ID]
+                )
+            ],
+            spacing="Medium",
+        ),
+        Container(id=BULK_CONTAINER_ID, items=items, is_visible=opened),
+    ]

@@ -1,0 +1,145 @@
+"""The preview card: the message exactly as recipients will see it, then Send (or Request
+approval), Edit, Cancel and a link to the full HTML preview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from microsoft_teams.cards import (
+    Action,
+    AdaptiveCard,
+    CardElement,
+    Container,
+    OpenUrlAction,
+    RichTextBlock,
+    TeamsCardProperties,
+    TextRun,
+)
+
+from cards import verbs
+from cards._parts import (
+    bullets,
+    execute,
+    finish,
+    fit,
+    heading,
+    is_web_url,
+    labelled,
+    one_line,
+    paragraphs,
+    people,
+    request_data,
+    section,
+    text,
+)
+from cards.views import PreviewView
+
+DEFAULT_FOOTER = "This message was sent from an unmonitored mailbox. Please do not reply to it."
+BODY_CHARS = 1500
+
+
+@dataclass(frozen=True)
+class _Limits:
+    recipients: int  # shown per line, then "and N more"
+    body_chars: int
+    body_lines: int
+    line_chars: int  # subject, From line
+
+
+_LIMITS = (_Limits(10, BODY_CHARS, 40, 400), _Limits(5, 800, 20, 200), _Limits(3, 400, 10, 120))
+
+
+def build(view: PreviewView) -> dict[str, Any]:
+    return fit(*(partial(_build, view, limits) for limits in _LIMITS))
+
+
+def _build(view: PreviewView, limits: _Limits) -> dict[str, Any]:
+    body: list[CardElement] = [heading("Check before sending")]
+    if view.message_count > 1:
+        body.append(
+            text(
+                f"{view.message_count:,} personalised messages; this preview shows the first.",
+                color="Accent",
+                weight="Bolder",
+                spacing="Small",
+            )
+        )
+    body += _envelope(view, limits)
+    body.append(_message(view, limits))
+    if view.notes:
+        body += [section("Notes", subtle=True), *bullets(view.notes, limit=5, subtle=True)]
+    if view.needs_approval:
+        body.append(section("Needs approval"))
+        if view.approval_reasons:
+            body += bullets(view.approval_reasons, limit=5)
+        else:
+            body.append(text("Policy asks for an approval before this is sent."))
+    card = AdaptiveCard(
+        body=body, actions=_actions(view), msteams=TeamsCardProperties(width="full")
+    )
+    return finish(card)
+
+
+def _envelope(view: PreviewView, limits: _Limits) -> list[CardElement]:
+    shown = limits.recipients
+    lines: list[CardElement] = [
+        labelled("From", one_line(view.from_line, limits.line_chars), spacing="Medium"),
+        labelled("To", people(view.to, shown=shown) or "nobody", spacing="None"),
+    ]
+    if view.cc:
+        lines.append(labelled("Cc", people(view.cc, shown=shown), spacing="None"))
+    if view.bcc:
+        lines.append(
+            labelled(
+                "Bcc (hidden from other recipients)", people(view.bcc, shown=shown), spacing="None"
+            )
+        )
+    if view.external_recipients:
+        lines.append(
+            labelled(
+                "Outside your organisation",
+                people(view.external_recipients, shown=shown),
+                color="Warning",
+                spacing="None",
+            )
+        )
+    lines.append(labelled("Subject", one_line(view.subject, limits.line_chars) or "(no subject)"))
+    return lines
+
+
+def _message(view: PreviewView, limits: _Limits) -> Container:
+    lines = paragraphs(view.text_body, max_chars=limits.body_chars, max_lines=limits.body_lines)
+    items: list[CardElement] = [*lines] or [text("(no text)", subtle=True)]
+    if view.has_noreply_footer:
+        footer = one_line(view.footer_text or "", 500) or DEFAULT_FOOTER
+        if footer not in one_line(" ".join(_texts(lines)), 100_000):
+            items += [
+                text("Footer added to every message:", subtle=True, separator=True),
+                text(footer, subtle=True, spacing="None"),
+            ]
+    return Container(items=items, style="emphasis", spacing="Medium")
+
+
+def _texts(blocks: list[RichTextBlock]) -> list[str]:
+    return [
+        inline.text or ""
+        for block in blocks
+        for inline in block.inlines or []
+        if isinstance(inline, TextRun)
+    ]
+
+
+def _actions(view: PreviewView) -> list[Action]:
+    data = request_data(view.request_id, view.version)
+    actions: list[Action] = [
+        execute("Request approval", verbs.REQUEST_APPROVAL, data, style="positive")
+        if view.needs_approval
+        else execute("Send", verbs.SEND, data, style="positive"),
+        execute("Edit", verbs.EDIT, data),
+        execute("Cancel", verbs.CANCEL, data),
+    ]
+    if view.preview_url and is_web_url(view.preview_url):
+        actions.append(OpenUrlAction(title="View full preview", url=view.preview_url))
+    return actions

@@ -1,0 +1,162 @@
+"""The progress card of a send: updated in place while messages go out, then the summary.
+
+While running: "Sent 137 of 400 · 3 failed · about 9 min left" and a Cancel button
+(verb ``send.cancel``). At the end: what went out, every failed recipient with the reason,
+and "Retry failed" (verb ``send.retry_failed``) when something failed. Both verbs carry
+``{"request_id": ...}``; the handler re-checks everything server-side.
+
+A single send uses the same card with simpler words: "Sending…", then "Sent" or "Not sent".
+User-supplied text (sender address, subject, recipients) only ever goes into ``TextRun``s
+(``plain_text``), never into markdown.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from microsoft_teams.cards import AdaptiveCard, ExecuteAction, TextBlock
+
+from cards._common import plain_text, to_json
+
+RETRY_FAILED_VERB = "send.retry_failed"
+CANCEL_VERB = "send.cancel"
+MAX_FAILURES_SHOWN = 20
+MAX_TEXT = 200
+
+Phase = Literal["waiting", "running", "done", "cancelled", "expired"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One message that was not sent: to whom, and why (an explanation title)."""
+
+    recipients: tuple[str, ...]
+    reason: str
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    request_id: str
+    sender: str
+    subject: str
+    total: int
+    sent: int
+    failed: int = 0
+    cancelled: int = 0
+    phase: Phase = "running"
+    eta_seconds: float | None = None
+    failures: Sequence[Failure] = field(default_factory=tuple)
+    recipients: tuple[str, ...] = ()
+    """For a single send: who it goes to (shown on the card)."""
+
+    @property
+    def single(self) -> bool:
+        return self.total == 1
+
+
+def eta_text(seconds: float | None) -> str | None:
+    """ "about 9 min left", "less than a minute left", "about 2 h 5 min left"."""
+    if seconds is None or seconds < 0 or not math.isfinite(seconds):
+        return None
+    if seconds < 60:
+        return "less than a minute left"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        return f"about {minutes} min left"
+    hours, rest = divmod(minutes, 60)
+    return f"about {hours} h {rest} min left" if rest else f"about {hours} h left"
+
+
+def summary_line(view: ProgressView) -> str:
+    """ "Sent 137 of 400 · 3 failed · about 9 min left"."""
+    parts = [f"Sent {view.sent} of {view.total}"]
+    if view.failed:
+        parts.append(f"{view.failed} failed")
+    if view.cancelled:
+        parts.append(f"{view.cancelled} cancelled")
+    if view.phase in ("waiting", "running"):
+        eta = eta_text(view.eta_seconds)
+        if eta is not None:
+            parts.append(eta)
+    return " · ".join(parts)
+
+
+def _clip(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _title(view: ProgressView) -> tuple[str, str]:
+    """The heading and its colour."""
+    if view.phase == "expired":
+        return "Request expired: nothing was sent", "Warning"
+    if view.phase == "cancelled":
+        return ("Send cancelled" if view.single else "Bulk send cancelled"), "Warning"
+    if view.phase == "done":
+        if view.failed == 0:
+            return ("Sent" if view.single else "Bulk send finished"), "Good"
+        if view.single:
+            return "Not sent", "Attention"
+        return "Bulk send finished with failures", "Attention"
+    if view.phase == "waiting":
+        return ("Queued…" if view.single else "Bulk send queued"), "Default"
+    return ("Sending…" if view.single else "Bulk send in progress"), "Default"
+
+
+def build(view: ProgressView) -> dict[str, Any]:
+    title, colour = _title(view)
+    body: list[Any] = [
+        TextBlock(text=title, size="Large", weight="Bolder", color=colour, wrap=True)
+    ]
+    body.append(plain_text(_clip(f"From {view.sender}"), subtle=True))
+    body.append(plain_text(_clip(f"Subject: {view.subject}"), subtle=True))
+    if view.single and view.recipients:
+        body.append(plain_text(_clip(f"To: {', '.join(view.recipients)}"), subtle=True))
+    if not view.single or view.phase not in ("running", "waiting"):
+        body.append(TextBlock(text=summary_line(view), wrap=True, spacing="Medium"))
+    body += _failures(view)
+    if view.phase in ("waiting", "running"):
+        body.append(
+            TextBlock(
+                text="This card updates as messages go out.",
+                wrap=True,
+                is_subtle=True,
+                size="Small",
+            )
+        )
+    card = AdaptiveCard(body=body, actions=_actions(view))
+    return to_json(card)
+
+
+def _failures(view: ProgressView) -> list[Any]:
+    if not view.failures:
+        return []
+    blocks: list[Any] = [
+        TextBlock(text="Not sent", weight="Bolder", wrap=True, spacing="Medium"),
+    ]
+    for failure in view.failures[:MAX_FAILURES_SHOWN]:
+        who = ", ".join(failure.recipients) or "(no recipients)"
+        blocks.append(plain_text(_clip(f"{who} — {failure.reason}")))
+    hidden = max(view.failed, len(view.failures)) - MAX_FAILURES_SHOWN
+    if hidden > 0:
+        blocks.append(
+            TextBlock(
+                text=f"and {hidden} more (`mailroom audit` lists every message)",
+                wrap=True,
+                is_subtle=True,
+            )
+        )
+    return blocks
+
+
+def _actions(view: ProgressView) -> list[Any]:
+    data = {"request_id": view.request_id}
+    if view.phase in ("waiting", "running"):
+        return [ExecuteAction(title="Cancel", verb=CANCEL_VERB, data=data, style="destructive")]
+    if view.phase == "done" and view.failed:
+        title = "Retry" if view.single else "Retry failed"
+        return [ExecuteAction(title=title, verb=RETRY_FAILED_VERB, data=data, style="positive")]
+    return []

@@ -1,0 +1,116 @@
+"""Lists of send requests (/history, /status, /approvals) and one request's status card."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+from microsoft_teams.cards import Action, ActionSet, AdaptiveCard, CardElement, Container
+
+from cards import verbs
+from cards._parts import (
+    bullets,
+    execute,
+    finish,
+    fit,
+    heading,
+    hint,
+    labelled,
+    one_line,
+    request_data,
+    run,
+    runs,
+    text,
+)
+from cards.sending import progress_line
+from cards.views import ProgressView, RequestSummary
+
+CANCELLABLE_STATES = frozenset({"draft", "pending_approval", "approved", "queued"})
+
+STATE_LABELS = {
+    "draft": "Draft",
+    "pending_approval": "Waiting for approval",
+    "approved": "Approved",
+    "queued": "Queued",
+    "sending": "Sending",
+    "sent": "Sent",
+    "failed": "Failed",
+    "rejected": "Rejected",
+    "cancelled": "Cancelled",
+    "expired": "Expired",
+}
+
+_ROW_LIMITS = (20, 10, 5)
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, one_line(state.replace("_", " ").capitalize(), 40))
+
+
+def build_list(title: str, rows: Sequence[RequestSummary], empty_text: str) -> dict[str, Any]:
+    """One row per request, newest first as given, each with a "Details" button."""
+    return fit(*(partial(_list, title, rows, empty_text, limit) for limit in _ROW_LIMITS))
+
+
+def _list(
+    title: str, rows: Sequence[RequestSummary], empty_text: str, limit: int
+) -> dict[str, Any]:
+    body: list[CardElement] = [heading(one_line(title, 200))]
+    if not rows:
+        body.append(text(one_line(empty_text, 500), spacing="Small"))
+    body += [_row(row) for row in rows[:limit]]
+    if len(rows) > limit:
+        body.append(hint(f"Showing the first {limit} of {len(rows)}."))
+    return finish(AdaptiveCard(body=body))
+
+
+def _row(row: RequestSummary) -> Container:
+    return Container(
+        separator=True,
+        spacing="Medium",
+        items=[
+            text(one_line(row.subject, 200) or "(no subject)", weight="Bolder"),
+            runs(
+                [
+                    run(
+                        f"{one_line(row.short_id, 40)} · {state_label(row.state)} · "
+                        f"{one_line(row.when, 60)}",
+                        subtle=True,
+                    )
+                ],
+                spacing="None",
+            ),
+            labelled("From", one_line(row.from_line, 200), subtle=True, spacing="None"),
+            labelled("To", one_line(row.recipients, 200), subtle=True, spacing="None"),
+            ActionSet(
+                actions=[execute("Details", verbs.STATUS, {"request": row.request_id})],
+                spacing="Small",
+            ),
+        ],
+    )
+
+
+def build_status(row: RequestSummary, progress: ProgressView | None) -> dict[str, Any]:
+    """One request: its state, its progress when it is being sent, Cancel while it can be
+    cancelled (and its version is known), and Refresh."""
+    state = progress.state if progress is not None else row.state
+    body: list[CardElement] = [
+        heading(one_line(row.subject, 300) or "(no subject)"),
+        labelled("Request", one_line(row.short_id, 40), spacing="Small"),
+        labelled("State", state_label(state), spacing="None"),
+        labelled("When", one_line(row.when, 60), spacing="None"),
+        labelled("From", one_line(row.from_line, 300), spacing="None"),
+        labelled("To", one_line(row.recipients, 300), spacing="None"),
+    ]
+    if progress is not None and progress.total > 1:
+        body.append(text(progress_line(progress), weight="Bolder", spacing="Medium"))
+    if progress is not None and progress.failures:
+        body += bullets(
+            [f"{who} — {why}" for who, why in progress.failures], limit=10, color="Attention"
+        )
+    actions: list[Action] = [execute("Refresh", verbs.REFRESH, {"request": row.request_id})]
+    version = progress.version if progress is not None else row.version
+    if state in CANCELLABLE_STATES and version is not None:
+        actions.append(execute("Cancel", verbs.CANCEL, request_data(row.request_id, version)))
+    return finish(AdaptiveCard(body=body, actions=actions))

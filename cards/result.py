@@ -1,0 +1,29 @@
+"""The result card: the email went out — when, from whom, to whom, what, and the ids an
+admin needs to trace it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from microsoft_teams.cards import AdaptiveCard, CardElement
+
+from cards._parts import count, finish, heading, labelled, one_line, people, text
+from cards.views import ResultView
+
+_SHOWN_RECIPIENTS = 10
+
+
+def build(view: ResultView) -> dict[str, Any]:
+    title = "Sent" if view.message_count <= 1 else f"Sent {count(view.message_count, 'message')}"
+    body: list[CardElement] = [
+        heading(title, color="Good"),
+        labelled("Sent at", one_line(view.sent_at, 80), spacing="Small"),
+        labelled("From", one_line(view.from_line, 300), spacing="None"),
+        labelled("To", people(view.to, shown=_SHOWN_RECIPIENTS) or "nobody", spacing="None"),
+        labelled("Subject", one_line(view.subject, 400) or "(no subject)", spacing="None"),
+    ]
+    ids = f"Mailroom request {one_line(view.request_id, 80)}"
+    if view.graph_request_id:
+        ids += f" · Graph request id {one_line(view.graph_request_id, 80)}"
+    body.append(text(ids, size="Small", subtle=True, spacing="Medium"))
+    return finish(AdaptiveCard(body=body))

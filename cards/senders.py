@@ -1,0 +1,168 @@
+"""The sender card: who this user may send as, grouped, and who not and why.
+
+Few available senders get a button each; many get one searchable choice list (its input id
+``sender`` reaches the bot exactly like a button's ``{"sender": address}``). Unavailable
+senders are listed with their one-line reason and a "Why?" button.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from microsoft_teams.cards import (
+    ActionSet,
+    AdaptiveCard,
+    CardElement,
+    Choice,
+    ChoiceSetInput,
+    Container,
+)
+
+from cards import verbs
+from cards._parts import (
+    bullets,
+    execute,
+    finish,
+    fit,
+    heading,
+    hint,
+    labelled,
+    one_line,
+    section,
+    text,
+)
+from cards.views import SenderKindName, SenderOption
+
+GROUPS: tuple[tuple[str, tuple[SenderKindName, ...]], ...] = (
+    ("Me", ("self",)),
+    ("On behalf of people", ("send_as", "send_on_behalf")),
+    ("Shared mailboxes", ("shared",)),
+    ("No-reply", ("noreply",)),
+)
+
+MAX_BUTTONS = 10  # more available senders than this: one searchable choice list instead
+
+_NAME_CHARS = 80
+_FROM_CHARS = 160
+_REASON_CHARS = 200
+
+
+@dataclass(frozen=True)
+class _Limits:
+    choices: int
+    unavailable: int
+    choice_chars: int
+
+
+_LIMITS = (_Limits(60, 8, 140), _Limits(30, 5, 100), _Limits(15, 3, 80))
+
+
+def build(options: Sequence[SenderOption]) -> dict[str, Any]:
+    return fit(*(partial(_build, options, limits) for limits in _LIMITS))
+
+
+def _build(options: Sequence[SenderOption], limits: _Limits) -> dict[str, Any]:
+    available = _grouped([o for o in options if o.available])
+    unavailable = [o for o in _in_group_order(options) if not o.available]
+    body: list[CardElement] = [heading("Who do you want to send as?")]
+    if not options:
+        body.append(
+            text("No senders are set up for you. Ask your Mailroom administrator.", spacing="Small")
+        )
+    elif not available:
+        body.append(text("There is no sender you can use right now.", spacing="Small"))
+    elif sum(len(group) for _, group in available) <= MAX_BUTTONS:
+        for title, group in available:
+            body.append(section(title))
+            body += [_option(option) for option in group]
+    else:
+        body += _choice_list(available, limits)
+    if unavailable:
+        body.append(section("Not available to you"))
+        body += [_unavailable(option) for option in unavailable[: limits.unavailable]]
+        if len(unavailable) > limits.unavailable:
+            more = len(unavailable) - limits.unavailable
+            body += bullets([f"{more} more. Type /why followed by an address to ask."], limit=1)
+    return finish(AdaptiveCard(body=body))
+
+
+def _grouped(options: Sequence[SenderOption]) -> list[tuple[str, list[SenderOption]]]:
+    groups = [(title, [o for o in options if o.kind in kinds]) for title, kinds in GROUPS]
+    return [(title, group) for title, group in groups if group]
+
+
+def _in_group_order(options: Sequence[SenderOption]) -> list[SenderOption]:
+    return [option for _, group in _grouped(options) for option in group]
+
+
+def _option(option: SenderOption) -> Container:
+    items: list[CardElement] = [
+        text(one_line(option.display_name, _NAME_CHARS), weight="Bolder"),
+        labelled("From", one_line(option.from_line, _FROM_CHARS), subtle=True, spacing="None"),
+    ]
+    if option.reason:
+        items.append(text(one_line(option.reason, _REASON_CHARS), subtle=True, spacing="None"))
+    items.append(
+        ActionSet(
+            actions=[execute("Choose", verbs.PICK_SENDER, {"sender": option.address})],
+            spacing="Small",
+        )
+    )
+    return Container(items=items, spacing="Medium")
+
+
+def _choice_list(
+    available: list[tuple[str, list[SenderOption]]], limits: _Limits
+) -> list[CardElement]:
+    options = [(title, option) for title, group in available for option in group]
+    shown = options[: limits.choices]
+    choices = [
+        Choice(title=_choice_title(title, option, limits.choice_chars), value=option.address)
+        for title, option in shown
+    ]
+    elements: list[CardElement] = [
+        ChoiceSetInput(
+            id="sender",
+            label="Sender",
+            style="filtered",
+            choices=choices,
+            is_required=True,
+            error_message="Pick a sender.",
+            placeholder="Type to search",
+        ),
+    ]
+    if len(options) > len(shown):
+        elements.append(
+            hint(
+                f"Showing {len(shown)} of {len(options)}. For another one, type "
+                "/send from: followed by its address."
+            )
+        )
+    elements.append(ActionSet(actions=[execute("Next", verbs.PICK_SENDER, style="positive")]))
+    return elements
+
+
+def _choice_title(group: str, option: SenderOption, limit: int) -> str:
+    name = one_line(option.display_name, _NAME_CHARS)
+    return one_line(f"{group} · {name} — {option.from_line}", limit)
+
+
+def _unavailable(option: SenderOption) -> Container:
+    items: list[CardElement] = [
+        text(one_line(option.display_name, _NAME_CHARS), weight="Bolder"),
+        labelled("From", one_line(option.from_line, _FROM_CHARS), subtle=True, spacing="None"),
+        text(
+            one_line(
+                option.reason or "You don't have the rights to send as this sender.", _REASON_CHARS
+            ),
+            color="Attention",
+            spacing="None",
+        ),
+        ActionSet(
+            actions=[execute("Why?", verbs.WHY, {"sender": option.address})], spacing="Small"
+        ),
+    ]
+    return Container(items=items, spacing="Medium")

@@ -1,0 +1,42 @@
+"""The welcome card the bot posts when it is installed: what Mailroom does, and where to start."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from microsoft_teams.cards import AdaptiveCard, TextBlock
+
+from cards import verbs
+from cards._parts import execute, finish, heading, one_line
+
+_NAME_CHARS = 80
+
+
+def build(user_name: str | None) -> dict[str, Any]:
+    """``user_name`` is the person's Teams display name, shown as plain text."""
+    name = one_line(user_name or "", _NAME_CHARS)
+    greeting = f"Welcome to Mailroom, {name}" if name else "Welcome to Mailroom"
+    card = AdaptiveCard(
+        body=[
+            heading(greeting, size="Large"),
+            TextBlock(
+                text=(
+                    "Send email as a colleague who granted you Send As or Send on Behalf, "
+                    "from a shared mailbox, or from a no-reply mailbox."
+                ),
+                wrap=True,
+            ),
+            TextBlock(
+                text=(
+                    "Pick a sender and a template, see exactly what recipients will see, "
+                    "and get a clear answer about what happened."
+                ),
+                wrap=True,
+            ),
+        ],
+        actions=[
+            execute("Send an email", verbs.SEND_START, style="positive"),
+            execute("Help", verbs.HELP),
+        ],
+    )
+    return finish(card)

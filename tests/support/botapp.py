@@ -1,0 +1,202 @@
+"""The whole bot over real HTTP against the emulator: a test talks to it like Teams does.
+
+``BotHarness`` posts Teams-shaped activities to ``/api/messages`` (messages are answered by
+the bot posting to the emulator's Bot Connector; invokes are answered synchronously) and
+reads replies back from the emulator's connector log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.app import create_app
+from bot.services import build_services
+from bot.settings import Secret, Settings
+from emulator.testing import RunningEmulator
+from tests.support.servers import serve
+
+ROOT = Path(__file__).resolve().parents[2]
+Json = dict[str, Any]
+
+
+def settings_for(
+    emulator: RunningEmulator, tmp_path: Path, *, policy: Path | None = None, **overrides: Any
+) -> Settings:
+    app = emulator.bot_app
+    base = Settings(
+        host="127.0.0.1",
+        port=3978,
+        graph_url=f"{emulator.base_url}/v1.0",
+        authority_host=emulator.base_url,
+        exchange_admin_url=f"{emulator.base_url}/adminapi/beta",
+        ca_bundle=emulator.ca_path,
+        database_url=f"sqlite:///{tmp_path / 'mailroom.db'}",
+        config_path=policy or ROOT / "mailroom.example.toml",
+        templates_dir=ROOT / "templates",
+        allowed_tenants=(emulator.tenant_id,),
+        tenant_domain=emulator.domain,
+        graph_client_id=app.client_id,
+        graph_client_secret=Secret(app.secret),
+        graph_tenant_id=emulator.tenant_id,
+        dev_token_source=True,
+    )
+    return replace(base, **overrides)
+
+
+@dataclass
+class Person:
+    """A demo user as Teams identifies them in activities."""
+
+    oid: str
+    upn: str
+    name: str
+    teams_id: str = field(default="")
+
+    def __post_init__(self) -> None:
+        self.teams_id = self.teams_id or f"29:{self.oid}"
+
+
+class BotHarness:
+    def __init__(self, url: str, emulator: RunningEmulator) -> None:
+        self.url = url
+        self.emulator = emulator
+        self._http = httpx.AsyncClient(timeout=30)
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    def person(self, upn: str) -> Person:
+        user = self.emulator.tenant.account(upn)
+        assert user is not None, f"no demo user {upn}"
+        return Person(oid=user.id, upn=user.upn, name=user.display_name)
+
+    def _activity(self, who: Person, **fields: Any) -> Json:
+        conversation = f"a:personal-{who.oid}"
+        activity: Json = {
+            "id": str(uuid.uuid4()),
+            "timestamp": "2026-11-26T10:00:00.000Z",
+            "serviceUrl": self.emulator.base_url,
+            "channelId": "msteams",
+            "from": {"id": who.teams_id, "name": who.name, "aadObjectId": who.oid},
+            "conversation": {
+                "id": conversation,
+                "conversationType": "personal",
+                "tenantId": self.emulator.tenant_id,
+            },
+            "recipient": {"id": "28:mailroom", "name": "Mailroom"},
+            "channelData": {"tenant": {"id": self.emulator.tenant_id}},
+            "locale": "en-GB",
+        }
+        activity.update(fields)
+        return activity
+
+    async def say(self, who: Person, text: str) -> Json:
+        """Send a message; return the card the bot posted in reply."""
+        before = len(self.replies(who))
+        activity = self._activity(who, type="message", text=text, textFormat="plain")
+        response = await self._http.post(f"{self.url}/api/messages", json=activity)
+        assert response.status_code == 202, response.text
+        for _ in range(100):
+            replies = self.replies(who)
+            if len(replies) > before:
+                return replies[-1]
+            await asyncio.sleep(0.05)
+        raise AssertionError("the bot did not reply")
+
+    async def act(
+        self, who: Person, verb: str, data: Json, *, card_activity_id: str | None = None
+    ) -> Json:
+        """An Action.Execute click; returns the invoke response body."""
+        activity = self._activity(
+            who,
+            type="invoke",
+            name="adaptiveCard/action",
+            replyToId=card_activity_id or f"card-{uuid.uuid4().hex[:8]}",
+            value={"action": {"type": "Action.Execute", "verb": verb, "data": data},
+                   "trigger": "manual"},
+        )  # fmt: skip
+        response = await self._http.post(f"{self.url}/api/messages", json=activity)
+        assert response.status_code == 200, response.text
+        body: Json = response.json()
+        return body
+
+    def replies(self, who: Person) -> list[Json]:
+        return self.emulator.control.connector_activities(f"a:personal-{who.oid}")
+
+
+def card_in(reply: Json) -> Json:
+    """The Adaptive Card in a posted activity or an invoke response."""
+    if "value" in reply and isinstance(reply["value"], dict) and "statusCode" in reply:
+        assert reply["statusCode"] == 200, reply
+        card: Json = reply["value"]
+        return card
+    activity = reply.get("activity", reply)
+    attachments = activity.get("attachments") or []
+    assert attachments, f"no card in {activity}"
+    content: Json = attachments[0]["content"]
+    return content
+
+
+def actions_of(card: Json) -> list[Json]:
+    """Every Action.Execute in the card, wherever it sits."""
+    found: list[Json] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute":
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return found
+
+
+def action(card: Json, verb: str, **match: str) -> Json:
+    for candidate in actions_of(card):
+        data = candidate.get("data") or {}
+        if candidate.get("verb") == verb and all(data.get(k) == v for k, v in match.items()):
+            return candidate
+    raise AssertionError(
+        f"no {verb} {match} action in the card: {[a.get('verb') for a in actions_of(card)]}"
+    )
+
+
+def text_of(card: Json) -> str:
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("text", "title", "value", "label", "placeholder"):
+                if isinstance(node.get(key), str):
+                    parts.append(node[key])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return "\n".join(parts)
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings, emulator: RunningEmulator) -> AsyncIterator[BotHarness]:
+    app = create_app(settings, services=lambda: build_services(settings))
+    async with serve(app) as url:
+        harness = BotHarness(url, emulator)
+        try:
+            yield harness
+        finally:
+            await harness.close()
