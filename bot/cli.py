@@ -9,7 +9,16 @@ import sys
 from collections.abc import Callable, Sequence
 
 # Order is the order of ``mailroom --help``.
-COMMAND_MODULES = ("serve", "templates", "config", "package", "version")
+COMMAND_MODULES = (
+    "serve",
+    "templates",
+    "config",
+    "explain",
+    "doctor",
+    "package",
+    "emulator",
+    "version",
+)
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -181,7 +181,33 @@ def _mailbox_row(tenant: Tenant, box: Account) -> Json:
     }
 
 
+def test_service_principal_authorization(tenant: Tenant, params: Mapping[str, Any]) -> list[Json]:
+    """RBAC for Applications: which app roles the service principal holds and whether
+    ``-Resource`` (a mailbox) is inside their scope."""
+    identity = str(params.get("identity") or "")
+    app = tenant.app(identity)
+    if app is None:
+        raise _not_found(identity)
+    resource = params.get("resource")
+    box = _mailboxes(tenant, resource)[0] if resource else None
+    rows: list[Json] = []
+    if "Mail.Send" in app.application_permissions:
+        scope = app.mail_send_scope
+        in_scope = True if box is None or scope is None else box.id in scope
+        rows.append(
+            {
+                "RoleName": "Application Mail.Send",
+                "GrantedPermissions": "Mail.Send",
+                "AllowedResourceScope": "Mailroom senders" if scope is not None else "Organization",
+                "ScopeType": "CustomRecipientScope" if scope is not None else "Organization",
+                "InScope": in_scope,
+            }
+        )
+    return rows
+
+
 CMDLETS = {
+    "test-serviceprincipalauthorization": test_service_principal_authorization,
     "get-recipientpermission": get_recipient_permission,
     "get-mailboxpermission": get_mailbox_permission,
     "get-mailbox": get_mailbox,

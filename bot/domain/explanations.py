@@ -182,6 +182,35 @@ CATALOGUE: dict[str, _Entry] = {
         "Start your own with /send.",
         "You.",
     ),
+    "no_approvers": _Entry(
+        "Nobody can approve this",
+        "Mailroom did not request approval.",
+        "Sends from {mailbox} need approval, but its approvers group has no one who may "
+        "approve your request.",
+        "The Mailroom admin adds approvers to the group named in `approvers_group` for {mailbox}.",
+        "The Mailroom administrator, or the group's owner.",
+    ),
+    "not_an_approver": _Entry(
+        "You can't approve this",
+        "Mailroom did not record your decision.",
+        "You are not (or no longer) in the approvers group for {mailbox}.",
+        "Ask the group's owner to add you, or leave the decision to an approver.",
+        "The approvers group's owner.",
+    ),
+    "self_approval": _Entry(
+        "You can't approve your own request",
+        "Mailroom did not record your decision.",
+        "Policy requires a second person to approve sends from {mailbox}.",
+        "Another approver decides; you can cancel the request while it waits.",
+        "Another approver.",
+    ),
+    "approval_expired": _Entry(
+        "The approval request expired",
+        "Nothing was sent.",
+        "No approver decided before the request expired.",
+        "Send it again with /send if it is still needed.",
+        "You.",
+    ),
     # --- Graph errors at send time -----------------------------------------------------
     "ErrorSendAsDenied": _Entry(
         "Exchange refused to send as {mailbox}",

@@ -200,3 +200,25 @@ async def running_bot(settings: Settings, emulator: RunningEmulator) -> AsyncIte
             yield harness
         finally:
             await harness.close()
+
+
+def env_for(emulator: RunningEmulator, tmp_path: Path) -> dict[str, str]:
+    """The environment a `mailroom` process needs to run against the emulator."""
+    import os  # noqa: PLC0415
+
+    app = emulator.bot_app
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("MAILROOM", "Microsoft"))}
+    return {
+        **keep,
+        "MAILROOM_GRAPH_URL": f"{emulator.base_url}/v1.0",
+        "MAILROOM_AUTHORITY_HOST": emulator.base_url,
+        "MAILROOM_EXCHANGE_ADMIN_URL": f"{emulator.base_url}/adminapi/beta",
+        "MAILROOM_CA_BUNDLE": str(emulator.ca_path),
+        "MAILROOM_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "MAILROOM_CONFIG": str(ROOT / "mailroom.example.toml"),
+        "MAILROOM_TEMPLATES_DIR": str(ROOT / "templates"),
+        "MAILROOM_TENANT_DOMAIN": emulator.domain,
+        "MAILROOM_GRAPH_CLIENT_ID": app.client_id,
+        "MAILROOM_GRAPH_CLIENT_SECRET": app.secret,
+        "MAILROOM_GRAPH_TENANT_ID": emulator.tenant_id,
+    }

@@ -1,0 +1,165 @@
+"""Approvals: who must approve, who may decide, and the first decision wins.
+
+Rules (issue M8): approvers are the members of the sender's ``approvers_group``, resolved
+through Graph; the decider must *still* be an approver when deciding (checked fresh, never
+from a cache); nobody approves their own request unless ``allow_self_approval``; the first
+decision wins (compare-and-set in the store); an approval covers the exact content hash —
+content is immutable, and an edit makes a new request; requests expire.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.domain.explanations import explain
+from bot.domain.permissions import Outcome, RequestFacts
+from bot.domain.send_request import SendRequest, SendState
+from bot.domain.senders import SenderConfig
+from bot.errors import GraphError, VersionConflict
+from bot.flow.facts import FactsService
+from bot.flow.send_flow import Preview, Refused, SendFlow, Stale, from_line
+from bot.graph import APP, GraphClient, GraphUser
+from bot.store import Store
+from bot.store.records import Approval, ApprovalDecision
+
+logger = logging.getLogger(__name__)
+
+MAX_COMMENT = 1_000
+
+
+@dataclass(frozen=True)
+class Approver:
+    oid: str
+    upn: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Requested:
+    request: SendRequest
+    sender: SenderConfig
+    from_line: str
+    approvers: tuple[Approver, ...]
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Decided:
+    request: SendRequest
+    approval: Approval
+    won: bool  # False: an earlier decision counts; ``approval`` is that one
+
+
+class ApprovalFlow:
+    def __init__(
+        self,
+        store: Store,
+        facts: FactsService,
+        graph: GraphClient,
+        sends: SendFlow,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._facts = facts
+        self._graph = graph
+        self._sends = sends
+        self._policy = facts.policy
+        self._clock = clock
+
+    async def request(
+        self, user_oid: str, request_id: str, version: int
+    ) -> Requested | Preview | Refused | Stale:
+        """Move a previewed request to pending_approval; the caller posts the cards."""
+        found = await self._sends.request_view(user_oid, request_id)
+        if isinstance(found, Refused):
+            return found
+        request = found
+        if request.state is not SendState.DRAFT or request.version != version:
+            return Stale(request=request)
+        user = await self._facts.user(user_oid)
+        sender = await self._sends.resolve(user, request.sender_address)
+        if sender is None:
+            return Refused(explain("unknown_sender", mailbox=request.sender_address))
+        _, decision = await self._facts.decide(
+            user_oid, sender, RequestFacts(request.recipients.all(), request.template)
+        )
+        if decision.outcome is Outcome.DENIED:
+            first = decision.denials[0]
+            return Refused(explain(first.key, **first.params), request_id=request.id)
+        if decision.outcome is Outcome.ALLOWED:  # policy changed: no approval needed now
+            return Preview(request, decision, sender, from_line(sender, user), sender.footer_text)
+        approvers = await self.approvers(sender, requester_oid=user_oid)
+        if not approvers:
+            return Refused(explain("no_approvers", mailbox=sender.address), request_id=request.id)
+        expires = self._clock() + timedelta(hours=self._policy.approval_expiry_hours)
+        try:
+            moved = await self._store.transition(
+                request.id, request.version, SendState.PENDING_APPROVAL, expires_at=expires
+            )
+        except VersionConflict:
+            return Stale(request=await self._store.get_request(request.id))
+        reasons = tuple(r.text for r in decision.approval_reasons)
+        return Requested(moved, sender, from_line(sender, user), approvers, reasons)
+
+    async def approvers(self, sender: SenderConfig, *, requester_oid: str) -> tuple[Approver, ...]:
+        group = sender.approval.approvers_group
+        if group is None:
+            return ()
+        members = await self._graph.group_members(APP, group)
+        allow_self = sender.approval.allow_self_approval
+        return tuple(
+            _approver(m) for m in members if allow_self or m.id.lower() != requester_oid.lower()
+        )
+
+    async def decide(
+        self,
+        approver_oid: str,
+        request_id: str,
+        version: int,
+        *,
+        approve: bool,
+        comment: str,
+    ) -> Decided | Refused | Stale:
+        try:
+            request = await self._store.get_request(request_id)
+        except LookupError:
+            return Refused(explain("not_yours"))
+        sender = self._policy.sender(request.sender_address)
+        if sender is None or sender.approval.approvers_group is None:
+            return Refused(explain("not_an_approver", mailbox=request.sender_address))
+        if not await self._is_approver(approver_oid, sender.approval.approvers_group):
+            return Refused(explain("not_an_approver", mailbox=request.sender_address))
+        if approver_oid.lower() == request.requester_oid.lower() and not (
+            sender.approval.allow_self_approval
+        ):
+            return Refused(explain("self_approval", mailbox=request.sender_address))
+        if request.state is not SendState.PENDING_APPROVAL or request.version != version:
+            return Stale(request=request)
+        decision = ApprovalDecision.APPROVED if approve else ApprovalDecision.REJECTED
+        outcome = await self._store.decide_approval(
+            request.id, approver_oid, decision, comment.strip()[:MAX_COMMENT]
+        )
+        if not outcome.won:
+            return Decided(outcome.request, outcome.approval, won=False)
+        after = outcome.request
+        if approve:
+            after = await self._store.transition(after.id, after.version, SendState.QUEUED)
+        return Decided(after, outcome.approval, won=True)
+
+    async def _is_approver(self, oid: str, group: str) -> bool:
+        """Asked fresh each time: someone removed from the group a minute ago may not
+        decide (fail closed when Graph cannot tell)."""
+        try:
+            found = await self._graph.check_member_groups(APP, oid, [group])
+        except GraphError:
+            return False
+        return group.lower() in {g.lower() for g in found}
+
+
+def _approver(member: GraphUser) -> Approver:
+    upn = (member.user_principal_name or member.mail or member.id).lower()
+    return Approver(oid=member.id, upn=upn, name=member.display_name or upn)
