@@ -8,6 +8,7 @@ reads replies back from the emulator's connector log.
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -204,8 +205,6 @@ async def running_bot(settings: Settings, emulator: RunningEmulator) -> AsyncIte
 
 def env_for(emulator: RunningEmulator, tmp_path: Path) -> dict[str, str]:
     """The environment a `mailroom` process needs to run against the emulator."""
-    import os  # noqa: PLC0415
-
     app = emulator.bot_app
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("MAILROOM", "Microsoft"))}
     return {
