@@ -35,7 +35,8 @@ boundary with ``raise ... from exc``.
     │   ├── NotFound                   no such row (entity, key)
     │   └── VersionConflict            compare-and-set lost (entity, key, expected)
     ├── PackageError                   the Teams app package failed validation (problems)
-    └── IllegalTransition              no such state-machine edge (entity, key, current, requested)
+    ├── IllegalTransition              no such state-machine edge (entity, key, current, requested)
+    └── DevStartupFailed               a `mailroom dev` process did not come up (process, reason)
 """
 
 from __future__ import annotations
@@ -300,3 +301,17 @@ class UnknownTemplate(TemplateError):
         self.available = tuple(available)
         listed = ", ".join(self.available) or "none"
         super().__init__(f"no template called {name!r} (available: {listed})")
+
+
+# --- added by devmode ------------------------------------------------------------------
+
+
+class DevStartupFailed(MailroomError):
+    """A process of ``mailroom dev`` (emulator, bot, Playground) did not come up; ``process``
+    names it, ``reason`` says what was seen, ``log`` is the end of its output."""
+
+    def __init__(self, process: str, reason: str, *, log: str = "") -> None:
+        self.process = process
+        self.reason = reason
+        self.log = log
+        super().__init__(f"{process}: {reason}")

@@ -3,7 +3,7 @@
 While running: "Sent 137 of 400 · 3 failed · about 9 min left" and a Cancel button
 (verb ``send.cancel``). At the end: what went out, every failed recipient with the reason,
 and "Retry failed" (verb ``send.retry_failed``) when something failed. Both verbs carry
-``{"request_id": ...}``; the handler re-checks everything server-side.
+``{"request": ...}`` (verbs in ``cards/verbs.py``); the handler re-checks everything server-side.
 
 A single send uses the same card with simpler words: "Sending…", then "Sent" or "Not sent".
 User-supplied text (sender address, subject, recipients) only ever goes into ``TextRun``s
@@ -26,7 +26,7 @@ CANCEL_VERB = "send.cancel"
 MAX_FAILURES_SHOWN = 20
 MAX_TEXT = 200
 
-Phase = Literal["waiting", "running", "done", "cancelled", "expired"]
+Phase = Literal["waiting", "running", "done", "cancelled", "expired", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,8 @@ def _title(view: ProgressView) -> tuple[str, str]:
     """The heading and its colour."""
     if view.phase == "expired":
         return "Request expired: nothing was sent", "Warning"
+    if view.phase == "rejected":
+        return "Request rejected: nothing was sent", "Attention"
     if view.phase == "cancelled":
         return ("Send cancelled" if view.single else "Bulk send cancelled"), "Warning"
     if view.phase == "done":
@@ -102,7 +104,7 @@ def _title(view: ProgressView) -> tuple[str, str]:
             return "Not sent", "Attention"
         return "Bulk send finished with failures", "Attention"
     if view.phase == "waiting":
-        return ("Queued…" if view.single else "Bulk send queued"), "Default"
+        return ("Sending…" if view.single else "Bulk send queued"), "Default"
     return ("Sending…" if view.single else "Bulk send in progress"), "Default"
 
 
@@ -153,7 +155,7 @@ def _failures(view: ProgressView) -> list[Any]:
 
 
 def _actions(view: ProgressView) -> list[Any]:
-    data = {"request_id": view.request_id}
+    data = {"request": view.request_id}
     if view.phase in ("waiting", "running"):
         return [ExecuteAction(title="Cancel", verb=CANCEL_VERB, data=data, style="destructive")]
     if view.phase == "done" and view.failed:

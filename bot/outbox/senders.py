@@ -1,0 +1,45 @@
+"""What the worker needs to know about a sender beyond the request: its pacing and the
+display details of ``from`` / ``replyTo``, looked up in the policy (``mailroom.toml``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.domain.senders import SenderConfig
+from bot.store.records import PacingPolicy
+
+SenderLookup = Callable[[str], SenderConfig | None]
+"""Address → configured sender, e.g. ``Policy.sender``; ``None`` when not configured (a
+user's own ``self`` sender)."""
+
+
+def no_senders(address: str) -> SenderConfig | None:
+    return None
+
+
+@dataclass(frozen=True)
+class SenderDetails:
+    pacing: PacingPolicy
+    display_name: str | None = None
+    reply_to: str | None = None
+
+
+def sender_details(
+    lookup: SenderLookup,
+    address: str,
+    *,
+    default_per_minute: float,
+    rate_safety: float,
+    max_concurrent: int,
+) -> SenderDetails:
+    config = lookup(address)
+    per_minute = float(config.rate.per_minute) if config is not None else default_per_minute
+    pacing = PacingPolicy(
+        per_minute=max(per_minute * rate_safety, 0.001),
+        max_concurrent=max_concurrent,
+        burst=1,
+    )
+    if config is None:
+        return SenderDetails(pacing)
+    return SenderDetails(pacing, config.display_name, config.reply_to)
