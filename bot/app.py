@@ -19,7 +19,8 @@ from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
 from pydantic import ValidationError
 
-from bot.services import Services
+from bot.outbox.wiring import running
+from bot.services import Services, start_outbox
 from bot.settings import Settings
 from bot.teams.agent import MailroomAgent, Routes
 from bot.teams.connector import (
@@ -120,11 +121,14 @@ def _services_lifecycle(
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         app[READINESS].append("services")
-        async with factory() as services:
-            app[SERVICES].services = services
-            app[READINESS].remove("services")
-            yield
-            app[SERVICES].services = None
+        async with factory() as built:
+            services = start_outbox(built, app[ADAPTER])
+            assert services.worker is not None
+            async with running(services.worker):
+                app[SERVICES].services = services
+                app[READINESS].remove("services")
+                yield
+                app[SERVICES].services = None
 
     return lifecycle
 

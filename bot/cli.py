@@ -10,11 +10,14 @@ from collections.abc import Callable, Sequence
 
 # Order is the order of ``mailroom --help``.
 COMMAND_MODULES = (
+    "dev",
     "serve",
     "templates",
     "config",
     "explain",
     "doctor",
+    "audit",
+    "db",
     "package",
     "emulator",
     "version",

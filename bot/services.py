@@ -11,14 +11,16 @@ import inspect
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
+from microsoft_agents.hosting.core import ChannelServiceAdapter
 
 from bot.domain.senders import Policy
 from bot.errors import ConfigError
 from bot.exchange.client import ExchangeAdminClient
+from bot.flow.approvals import ApprovalFlow
 from bot.flow.facts import FactsService
 from bot.flow.preview_links import PreviewLinks
 from bot.flow.send_flow import SendFlow
@@ -27,10 +29,13 @@ from bot.identity.msal_provider import MsalTokenProvider
 from bot.identity.provider import TokenProvider
 from bot.identity.sso import BotServiceSso, EmulatorSso, SsoSource
 from bot.netclient import Timeouts, build_http_client
+from bot.outbox.wiring import build_worker_graph
+from bot.outbox.worker import Worker
 from bot.policy.loader import load_policy
 from bot.rendering import TemplateCatalog
 from bot.settings import Settings
 from bot.store import Store, open_store
+from bot.teams.notifier import Notifier
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,27 @@ class Services:
     links: PreviewLinks
     http: httpx.AsyncClient
     sso: SsoSource
+    approvals: ApprovalFlow
+    # Set by the app's lifecycle once the Agents SDK adapter exists (bot/app.py).
+    notifier: Notifier | None = None
+    worker: Worker | None = None
+
+
+def start_outbox(services: Services, adapter: ChannelServiceAdapter) -> Services:
+    """The services plus the Teams notifier and the outbox worker (not yet started)."""
+    from bot.flow.guard import DecisionGuard  # noqa: PLC0415 - avoids an import cycle
+    from bot.teams.progress_cards import render_card  # noqa: PLC0415
+
+    notifier = Notifier(adapter, services.store, app_id=services.settings.app_id)
+    worker = Worker(
+        services.store,
+        build_worker_graph(services.http, services.tokens, services.settings.graph_url),
+        guard=DecisionGuard(services.facts, services.flow),
+        senders=services.policy.sender,
+        notifier=notifier,
+        render_card=render_card,
+    )
+    return replace(services, notifier=notifier, worker=worker)
 
 
 def load_static(settings: Settings) -> tuple[Policy, TemplateCatalog]:
@@ -115,6 +141,7 @@ async def build_services(
         links = PreviewLinks(
             key, settings.public_url or base_url or f"http://127.0.0.1:{settings.port}"
         )
+        flow = SendFlow(store, facts, catalog)
         yield Services(
             settings=settings,
             policy=policy,
@@ -124,7 +151,8 @@ async def build_services(
             graph=graph,
             exchange=exchange,
             facts=facts,
-            flow=SendFlow(store, facts, catalog),
+            flow=flow,
+            approvals=ApprovalFlow(store, facts, graph, flow),
             links=links,
             http=http,
             sso=EmulatorSso(http, settings.authority_host)

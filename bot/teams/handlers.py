@@ -43,6 +43,7 @@ from cards import notice as notice_card
 from cards import preview as preview_card
 from cards import requests as requests_card
 from cards import senders as senders_card
+from cards import sending as sending_card
 from cards import verbs
 from cards import welcome as welcome_card
 from cards.views import ProgressView
@@ -266,6 +267,8 @@ class Handlers:
             result = await services.flow.send(oid, request_id, version, warm_user_token=warm)
             if isinstance(result, SendRequest):
                 await self._track_card(ctx, info, result)
+                if services.worker is not None:
+                    services.worker.wake()
             return self._step_card(result)
 
         return await self._card(step)
@@ -323,6 +326,8 @@ class Handlers:
         return self._request_card(step)
 
     def _request_card(self, request: SendRequest) -> Card:
+        if request.state in (SendState.QUEUED, SendState.SENDING):
+            return sending_card.build(_progress(request))
         if request.state is SendState.DRAFT and request.content is not None:
             return requests_card.build_status(summary(request), None)
         return requests_card.build_status(summary(request), _progress(request))

@@ -109,6 +109,9 @@ MATRIX = [
     ("diego", "hr", ALLOWED, set()),
     ("adele", "hr", DENIED, {"not_in_allowed_group", "missing_full_access", "missing_send_as"}),
     ("johanna", "hr", DENIED, {"not_in_allowed_group", "missing_full_access", "missing_send_as"}),
+    ("megan", "events", ALLOWED, set()),  # Send As, no Full Access: the /me form
+    ("lynne", "events", ALLOWED, set()),
+    ("adele", "events", DENIED, {"missing_send_as"}),
     ("lynne", "megan.bowen", ALLOWED, set()),  # the assistant with Send on Behalf only
     ("adele", "megan.bowen", DENIED, {"missing_send_on_behalf"}),
     ("johanna", "megan.bowen", DENIED, {"missing_send_on_behalf"}),

@@ -70,6 +70,9 @@ class BotHarness:
         self.url = url
         self.emulator = emulator
         self._http = httpx.AsyncClient(timeout=30)
+        # The message holding the card a user last clicked on, as Teams tracks it: invokes
+        # carry it as replyToId, and the outbox updates that message in place.
+        self._last_card: dict[str, str] = {}
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -108,6 +111,7 @@ class BotHarness:
         for _ in range(100):
             replies = self.replies(who)
             if len(replies) > before:
+                self._last_card[who.oid] = str(replies[-1]["id"])
                 return replies[-1]
             await asyncio.sleep(0.05)
         raise AssertionError("the bot did not reply")
@@ -120,7 +124,9 @@ class BotHarness:
             who,
             type="invoke",
             name="adaptiveCard/action",
-            replyToId=card_activity_id or f"card-{uuid.uuid4().hex[:8]}",
+            replyToId=card_activity_id
+            or self._last_card.get(who.oid)
+            or f"card-{uuid.uuid4().hex[:8]}",
             value={"action": {"type": "Action.Execute", "verb": verb, "data": data},
                    "trigger": "manual"},
         )  # fmt: skip
@@ -131,6 +137,12 @@ class BotHarness:
 
     def replies(self, who: Person) -> list[Json]:
         return self.emulator.control.connector_activities(f"a:personal-{who.oid}")
+
+    def current_card(self, who: Person) -> Json:
+        """The card now shown in the message the user last clicked on (after updates)."""
+        activity_id = self._last_card[who.oid]
+        record = next(r for r in self.replies(who) if str(r["id"]) == activity_id)
+        return card_in(record)
 
 
 def card_in(reply: Json) -> Json:
