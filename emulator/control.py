@@ -87,6 +87,23 @@ async def tenant(request: web.Request) -> web.Response:
     )
 
 
+async def group_members(request: web.Request) -> web.Response:
+    state = _state(request)
+    payload = await request.json()
+    users = payload.get("users") if isinstance(payload, dict) else None
+    if not isinstance(users, list):
+        return web.json_response({"error": "users must be a list of UPNs or ids"}, status=400)
+    ids = []
+    for user in users:
+        account = state.tenant.account(str(user))
+        if account is None:
+            return web.json_response({"error": f"no user {user}"}, status=400)
+        ids.append(account.id)
+    if not state.set_group_members(request.match_info["group"], tuple(ids)):
+        return web.json_response({"error": "no such group"}, status=404)
+    return web.json_response({"status": "ok", "members": ids})
+
+
 async def reset(request: web.Request) -> web.Response:
     _state(request).reset()
     return web.json_response({"status": "reset"})
@@ -247,6 +264,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/_emulator/health", health)
     r.add_get("/_emulator/tenant", tenant)
     r.add_post("/_emulator/reset", reset)
+    r.add_put("/_emulator/groups/{group}/members", group_members)
     r.add_get("/_emulator/mailboxes/{address}/{folder}", mailbox)
     r.add_get("/_emulator/external", external)
     r.add_get("/_emulator/log", get_log)

@@ -8,7 +8,7 @@ import itertools
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from emulator.faults import FaultTable, LatencyModel
@@ -94,6 +94,7 @@ class ConnectorStore:
 
 class EmulatorState:
     def __init__(self, tenant: Tenant, tokens: TokenService, base_url: str) -> None:
+        self.seed = tenant
         self.tenant = tenant
         self.tokens = tokens
         self.base_url = base_url
@@ -117,3 +118,15 @@ class EmulatorState:
         self.limits = Limits()
         self.connector.clear()
         self.tokens.lifetime = 3600
+        self.tenant = self.seed
+
+    def set_group_members(self, group_id: str, users: tuple[str, ...]) -> bool:
+        """Replace a group's direct user members (object ids); False if no such group.
+        Lets a test remove an approver between a request and its decision."""
+        group = self.tenant.group(group_id)
+        if group is None:
+            return False
+        changed = replace(group, member_users=users)
+        groups = tuple(changed if g.id == group.id else g for g in self.tenant.groups)
+        self.tenant = replace(self.tenant, groups=groups)
+        return True

@@ -149,6 +149,10 @@ class EmulatorControl:
     def set_connector_auth(self, required: bool) -> None:
         self._call("PUT", "/connector/auth", json={"required": required})
 
+    def set_group_members(self, group_id: str, users: list[str]) -> None:
+        """Replace the group's direct user members (UPNs or ids); reset() restores the seed."""
+        self._call("PUT", f"/groups/{group_id}/members", json={"users": users})
+
     def tenant(self) -> Json:
         result: Json = self._call("GET", "/tenant")
         return result

@@ -300,6 +300,28 @@ class SendFlow:
         except VersionConflict:
             return Stale(request=await self._store.get_request(request.id))
 
+    async def retry_failed(self, user_oid: str, request_id: str) -> Step | SendRequest:
+        """Re-queue the failed messages of a finished request ("Retry failed"); the sent
+        ones stay sent. Permissions are re-taken first."""
+        found = await self.request_view(user_oid, request_id)
+        if isinstance(found, Refused):
+            return found
+        if found.state is not SendState.FAILED:
+            return Stale(request=found)
+        user = await self._facts.user(user_oid)
+        sender = await self.resolve(user, found.sender_address)
+        if sender is None:
+            return _refused("unknown_sender", mailbox=found.sender_address, user=user.upn)
+        _, decision = await self._facts.decide(
+            user_oid, sender, RequestFacts(found.recipients.all(), found.template)
+        )
+        if decision.outcome is Outcome.DENIED:
+            return self._denied(decision, found.id)
+        try:
+            return await self._store.transition(found.id, found.version, SendState.QUEUED)
+        except VersionConflict:
+            return Stale(request=await self._store.get_request(found.id))
+
     async def edit(self, user_oid: str, request_id: str, version: int) -> Step:
         """Back to the compose card with the previewed values; the old preview is cancelled
         (its content is fixed, so an edit makes a new request)."""

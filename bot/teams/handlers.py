@@ -75,6 +75,8 @@ class Handlers:
     # --- text --------------------------------------------------------------------------
 
     async def on_text(self, turn_context: TurnContext, info: TurnInfo, text: str) -> None:
+        if info.user_oid:  # keep the reference fresh: approvals and updates reach users by it
+            await self._remember(turn_context, info)
         parsed = parse(text)
         if isinstance(parsed, ParseError):
             await send_card(turn_context, help_card_json(_parse_note(parsed)))
@@ -87,7 +89,6 @@ class Handlers:
                 "Who are you?", "Teams did not say who sent this message, so Mailroom can't act."
             ))  # fmt: skip
             return
-        await self._remember(turn_context, info)
         card = await self._guarded(lambda: self._command_card(info, parsed))
         await send_card(turn_context, card)
 
@@ -284,7 +285,7 @@ class Handlers:
         return await self._card(step)
 
     async def cancel(self, ctx: TurnContext, info: TurnInfo, action: InvokeAction) -> InvokeResult:
-        request_id, version = _ref(action, "request")
+        request_id, version = _ref(action, "request")  # the progress card sends no version
 
         async def step() -> Card:
             result = await self._services().flow.cancel(_oid(info), request_id, version)
@@ -293,13 +294,26 @@ class Handlers:
         return await self._card(step)
 
     async def status(self, ctx: TurnContext, info: TurnInfo, action: InvokeAction) -> InvokeResult:
-        request_id = action.data.get("request", "")
+        request_id = action.data.get("request", "")[:64]
+        return await self._card(lambda: self._status_card(_oid(info), request_id))
+
+    async def _status_card(self, oid: str, request_id: str) -> Card:
+        found = await self._services().flow.request_view(oid, request_id)
+        if isinstance(found, Refused):
+            return explanation_card.build(explanation_view(found))
+        return self._request_card(found)
+
+    async def retry_failed(
+        self, ctx: TurnContext, info: TurnInfo, action: InvokeAction
+    ) -> InvokeResult:
+        request_id = action.data.get("request", "")[:64]
 
         async def step() -> Card:
-            found = await self._services().flow.request_view(_oid(info), request_id)
-            if isinstance(found, Refused):
-                return explanation_card.build(explanation_view(found))
-            return self._request_card(found)
+            services = self._services()
+            result = await services.flow.retry_failed(_oid(info), request_id)
+            if isinstance(result, SendRequest) and services.worker is not None:
+                services.worker.wake()
+            return self._step_card(result)
 
         return await self._card(step)
 

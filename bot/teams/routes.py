@@ -5,6 +5,7 @@ from __future__ import annotations
 from microsoft_agents.hosting.core import TurnContext
 
 from bot.teams.agent import Routes
+from bot.teams.approval_handlers import ApprovalHandlers
 from bot.teams.handlers import Handlers, ServicesRef
 from bot.teams.help import help_card_json
 from bot.teams.invoke import CardResult, InvokeAction, InvokeResult
@@ -20,6 +21,7 @@ async def on_help_verb(
 
 def build_routes(services: ServicesRef) -> Routes:
     handlers = Handlers(services)
+    approvals = ApprovalHandlers(services, handlers)
     return Routes(
         on_text=handlers.on_text,
         on_welcome=handlers.on_welcome,
@@ -35,6 +37,11 @@ def build_routes(services: ServicesRef) -> Routes:
             verbs.EDIT: handlers.edit,
             verbs.CANCEL: handlers.cancel,
             verbs.STATUS: handlers.status,
-            verbs.REFRESH: handlers.status,
+            verbs.RETRY: handlers.retry_failed,
+            verbs.RETRY_FAILED: handlers.retry_failed,
+            verbs.REQUEST_APPROVAL: approvals.request,
+            verbs.APPROVE: approvals.approve,
+            verbs.REJECT: approvals.reject,
+            verbs.REFRESH: approvals.refresh,
         },
     )

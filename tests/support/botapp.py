@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from aiohttp import web
 
-from bot.app import create_app
-from bot.services import build_services
+from bot.app import SERVICES, create_app
+from bot.services import Services, build_services
 from bot.settings import Secret, Settings
 from emulator.testing import RunningEmulator
 from tests.support.servers import serve
@@ -66,9 +67,10 @@ class Person:
 
 
 class BotHarness:
-    def __init__(self, url: str, emulator: RunningEmulator) -> None:
+    def __init__(self, url: str, emulator: RunningEmulator, app: web.Application) -> None:
         self.url = url
         self.emulator = emulator
+        self.app = app
         self._http = httpx.AsyncClient(timeout=30)
         # The message holding the card a user last clicked on, as Teams tracks it: invokes
         # carry it as replyToId, and the outbox updates that message in place.
@@ -76,6 +78,11 @@ class BotHarness:
 
     async def close(self) -> None:
         await self._http.aclose()
+
+    @property
+    def services(self) -> Services:
+        """The running bot's services (store, flow, worker), for checks a user can't see."""
+        return self.app[SERVICES].get()
 
     def person(self, upn: str) -> Person:
         user = self.emulator.tenant.account(upn)
@@ -208,7 +215,7 @@ def text_of(card: Json) -> str:
 async def running_bot(settings: Settings, emulator: RunningEmulator) -> AsyncIterator[BotHarness]:
     app = create_app(settings, services=lambda: build_services(settings))
     async with serve(app) as url:
-        harness = BotHarness(url, emulator)
+        harness = BotHarness(url, emulator, app)
         try:
             yield harness
         finally:
