@@ -177,8 +177,7 @@ class Handlers:
                 return notice_card.build("Not found", "You have no send request with that id.")
             return requests_card.build_status(summary(request), _progress(request))
         if command.name == "approvals":
-            pending = await store.list_requests(states=[SendState.PENDING_APPROVAL], limit=50)
-            rows = [summary(r) for r in pending if r.requester_oid != oid]
+            rows = [summary(r) for r in await self._awaiting(oid)]
             return requests_card.build_list(
                 "Waiting for your approval", rows, "Nothing waits for your approval."
             )
@@ -187,6 +186,24 @@ class Handlers:
         return requests_card.build_list(
             title, [summary(r) for r in mine], "You have not sent anything with Mailroom yet."
         )
+
+    async def _awaiting(self, oid: str) -> list[SendRequest]:
+        """Pending requests this user may decide: in the sender's approvers group, and not
+        their own unless the sender allows self-approval."""
+        services = self._services()
+        user = await services.facts.user(oid)
+        groups = {g.lower() for g in user.groups or ()}
+        pending = await services.store.list_requests(states=[SendState.PENDING_APPROVAL], limit=200)
+        mine = []
+        for request in pending:
+            sender = services.policy.sender(request.sender_address)
+            group = sender.approval.approvers_group if sender else None
+            if sender is None or group is None or group.lower() not in groups:
+                continue
+            if request.requester_oid == oid and not sender.approval.allow_self_approval:
+                continue
+            mine.append(request)
+        return mine
 
     async def _cancel_by_id(self, oid: str, short_id: str) -> Card:
         request = await self._find_own(oid, short_id)

@@ -190,3 +190,14 @@ async def test_an_expired_request_can_no_longer_be_approved(bot: BotHarness) -> 
     late = card_in(await bot.act(megan, verbs.APPROVE, data))
     assert "Expired" in text_of(late)
     assert await external_count(bot, 0) == 0
+
+
+async def test_slash_approvals_lists_what_waits_for_me_as_approver(bot: BotHarness) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    megan = bot.person("megan.bowen@contoso.com")
+    alex = bot.person("alex.wilber@contoso.com")
+    await request_approval(bot, adele)
+    waiting = text_of(card_in(await bot.say(megan, "/approvals")))
+    assert "customer0@fabrikam.com" in waiting
+    nothing = text_of(card_in(await bot.say(alex, "/approvals")))
+    assert "Nothing waits for your approval" in nothing
