@@ -67,7 +67,7 @@ def start_outbox(services: Services, adapter: ChannelServiceAdapter) -> Services
     worker = Worker(
         services.store,
         build_worker_graph(services.http, services.tokens, services.settings.graph_url),
-        guard=DecisionGuard(services.facts, services.flow),
+        guard=DecisionGuard(services.flow),
         senders=services.policy.sender,
         notifier=notifier,
         render_card=render_card,

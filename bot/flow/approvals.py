@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.explanations import explain
-from bot.domain.permissions import Outcome, RequestFacts
+from bot.domain.permissions import Outcome
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import SenderConfig
 from bot.errors import GraphError, VersionConflict
 from bot.flow.facts import FactsService
-from bot.flow.send_flow import Preview, Refused, SendFlow, Stale, from_line
+from bot.flow.send_flow import Preview, Refused, SendFlow, Stale
 from bot.graph import APP, GraphClient, GraphUser
 from bot.store import Store
 from bot.store.records import Approval, ApprovalDecision
@@ -80,18 +80,12 @@ class ApprovalFlow:
         request = found
         if request.state is not SendState.DRAFT or request.version != version:
             return Stale(request=request)
-        user = await self._facts.user(user_oid)
-        sender = await self._sends.resolve(user, request.sender_address)
-        if sender is None:
-            return Refused(explain("unknown_sender", mailbox=request.sender_address))
-        _, decision = await self._facts.decide(
-            user_oid, sender, RequestFacts(request.recipients.all(), request.template)
-        )
-        if decision.outcome is Outcome.DENIED:
-            first = decision.denials[0]
-            return Refused(explain(first.key, **first.params), request_id=request.id)
+        again = await self._sends.redecide(user_oid, request)
+        if isinstance(again, Refused):
+            return again
+        sender, decision = again.sender, again.decision
         if decision.outcome is Outcome.ALLOWED:  # policy changed: no approval needed now
-            return Preview(request, decision, sender, from_line(sender, user), sender.footer_text)
+            return again.preview(request)
         approvers = await self.approvers(sender, requester_oid=user_oid)
         if not approvers:
             return Refused(explain("no_approvers", mailbox=sender.address), request_id=request.id)
@@ -103,7 +97,7 @@ class ApprovalFlow:
         except VersionConflict:
             return Stale(request=await self._store.get_request(request.id))
         reasons = tuple(r.text for r in decision.approval_reasons)
-        return Requested(moved, sender, from_line(sender, user), approvers, reasons)
+        return Requested(moved, sender, again.from_line, approvers, reasons)
 
     async def approvers(self, sender: SenderConfig, *, requester_oid: str) -> tuple[Approver, ...]:
         group = sender.approval.approvers_group

@@ -97,6 +97,20 @@ class Preview:
 Step = Compose | Preview | Refused | Stale
 
 
+@dataclass(frozen=True)
+class Redecided:
+    user: UserFacts
+    sender: SenderConfig
+    decision: Decision
+
+    @property
+    def from_line(self) -> str:
+        return from_line(self.sender, self.user)
+
+    def preview(self, request: SendRequest) -> Preview:
+        return Preview(request, self.decision, self.sender, self.from_line, self.sender.footer_text)
+
+
 def from_line(sender: SenderConfig, user: UserFacts) -> str:
     """What recipients see in From, as Outlook shows it."""
     if sender.kind is SenderKind.SEND_ON_BEHALF:
@@ -265,26 +279,17 @@ class SendFlow:
         if not isinstance(loaded, SendRequest):
             return loaded
         request = loaded
-        user = await self._facts.user(user_oid)
-        sender = await self.resolve(user, request.sender_address)
-        if sender is None:
-            return _refused("unknown_sender", mailbox=request.sender_address, user=user.upn)
-        _, decision = await self._facts.decide(
-            user_oid, sender, RequestFacts(request.recipients.all(), request.template)
-        )
-        if decision.outcome is Outcome.DENIED:
-            return self._denied(decision, request.id)
-        if decision.outcome is Outcome.NEEDS_APPROVAL:
-            return Preview(request, decision, sender, from_line(sender, user), sender.footer_text)
+        again = await self.redecide(user_oid, request)
+        if isinstance(again, Refused):
+            return again
+        if again.decision.outcome is Outcome.NEEDS_APPROVAL:
+            return again.preview(request)
         if request.mode is SendMode.DELEGATED and warm_user_token is not None:
             try:
                 await warm_user_token()
             except TokenAcquisitionError:
                 return Refused(explain("consent_required"), request_id=request.id)
-        try:
-            return await self._store.transition(request.id, request.version, SendState.QUEUED)
-        except VersionConflict:
-            return Stale(request=await self._store.get_request(request.id))
+        return await self.move(request, SendState.QUEUED)
 
     async def cancel(self, user_oid: str, request_id: str, version: int) -> Step | SendRequest:
         try:
@@ -295,10 +300,7 @@ class SendFlow:
             return _refused("not_yours")
         if request.state not in CANCELLABLE:
             return Stale(request=request)
-        try:
-            return await self._store.transition(request.id, request.version, SendState.CANCELLED)
-        except VersionConflict:
-            return Stale(request=await self._store.get_request(request.id))
+        return await self.move(request, SendState.CANCELLED)
 
     async def retry_failed(self, user_oid: str, request_id: str) -> Step | SendRequest:
         """Re-queue the failed messages of a finished request ("Retry failed"); the sent
@@ -308,19 +310,10 @@ class SendFlow:
             return found
         if found.state is not SendState.FAILED:
             return Stale(request=found)
-        user = await self._facts.user(user_oid)
-        sender = await self.resolve(user, found.sender_address)
-        if sender is None:
-            return _refused("unknown_sender", mailbox=found.sender_address, user=user.upn)
-        _, decision = await self._facts.decide(
-            user_oid, sender, RequestFacts(found.recipients.all(), found.template)
-        )
-        if decision.outcome is Outcome.DENIED:
-            return self._denied(decision, found.id)
-        try:
-            return await self._store.transition(found.id, found.version, SendState.QUEUED)
-        except VersionConflict:
-            return Stale(request=await self._store.get_request(found.id))
+        again = await self.redecide(user_oid, found)
+        if isinstance(again, Refused):
+            return again
+        return await self.move(found, SendState.QUEUED)
 
     async def edit(self, user_oid: str, request_id: str, version: int) -> Step:
         """Back to the compose card with the previewed values; the old preview is cancelled
@@ -329,10 +322,9 @@ class SendFlow:
         if not isinstance(loaded, SendRequest):
             return loaded
         request = loaded
-        try:
-            await self._store.transition(request.id, request.version, SendState.CANCELLED)
-        except VersionConflict:
-            return Stale(request=await self._store.get_request(request.id))
+        cancelled = await self.move(request, SendState.CANCELLED)
+        if isinstance(cancelled, Stale):
+            return cancelled
         user = await self._facts.user(user_oid)
         sender = await self.resolve(user, request.sender_address)
         if sender is None:
@@ -355,6 +347,26 @@ class SendFlow:
         if request.requester_oid != user_oid:
             return _refused("not_yours")
         return request
+
+    async def redecide(self, user_oid: str, request: SendRequest) -> Redecided | Refused:
+        """The permission decision for a stored request, taken again now."""
+        user = await self._facts.user(user_oid)
+        sender = await self.resolve(user, request.sender_address)
+        if sender is None:
+            return _refused("unknown_sender", mailbox=request.sender_address, user=user.upn)
+        _, decision = await self._facts.decide(
+            user_oid, sender, RequestFacts(request.recipients.all(), request.template)
+        )
+        if decision.outcome is Outcome.DENIED:
+            return self._denied(decision, request.id)
+        return Redecided(user, sender, decision)
+
+    async def move(self, request: SendRequest, state: SendState) -> SendRequest | Stale:
+        """Compare-and-set ``request`` to ``state``; a lost race shows the current state."""
+        try:
+            return await self._store.transition(request.id, request.version, state)
+        except VersionConflict:
+            return Stale(request=await self._store.get_request(request.id))
 
     # --- internals -----------------------------------------------------------------------
 
