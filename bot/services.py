@@ -71,6 +71,9 @@ def start_outbox(services: Services, adapter: ChannelServiceAdapter) -> Services
         senders=services.policy.sender,
         notifier=notifier,
         render_card=render_card,
+        on_refused=lambda request, _code: services.facts.forget(
+            request.requester_oid, request.sender_address
+        ),
     )
     return replace(services, notifier=notifier, worker=worker)
 

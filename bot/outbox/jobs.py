@@ -115,6 +115,11 @@ class _Release:
 _Decision = _Sent | _Failed | _Retry | _MaybeSent | _Release
 
 
+# Exchange refused the right at send time: told so the permission facts are asked afresh.
+RefusedHook = Callable[[SendRequest, str], None]
+_RIGHTS_REFUSED = frozenset({"ErrorSendAsDenied", "ErrorAccessDenied"})
+
+
 class JobRunner:
     """Works claimed jobs for one worker. ``on_slot(request)`` is called when a job of the
     request got its pacing slot (the worker moves the request to ``sending``)."""
@@ -129,6 +134,7 @@ class JobRunner:
         config: WorkerConfig,
         clock: Clock,
         on_slot: Callable[[SendRequest], Awaitable[None]] | None = None,
+        on_refused: RefusedHook | None = None,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self._store = store
@@ -138,6 +144,7 @@ class JobRunner:
         self._config = config
         self._clock = clock
         self._on_slot = on_slot
+        self._on_refused = on_refused
         self._jitter = jitter
         self._waiting: set[str] = set()  # mailboxes one of our jobs is waiting a slot for
         self._reservations: dict[str, datetime] = {}  # mailbox -> last due_at handed out
@@ -360,6 +367,8 @@ class JobRunner:
         key: str | None,
         graph_request_ids: tuple[str, ...] = (),
     ) -> _Failed:
+        if code in _RIGHTS_REFUSED and self._on_refused is not None:
+            self._on_refused(request, code)
         entry = message_entry(
             request,
             job,

@@ -35,7 +35,7 @@ from bot.outbox.closing import close_if_done, mark_sending
 from bot.outbox.config import WorkerConfig
 from bot.outbox.guard import SendGuard
 from bot.outbox.housekeeping import Chore, close_finished, expire_due, purge
-from bot.outbox.jobs import JobRunner, Outcome
+from bot.outbox.jobs import JobRunner, Outcome, RefusedHook
 from bot.outbox.progress import CardNotifier, CardRenderer, ProgressPublisher, default_render_card
 from bot.outbox.senders import SenderLookup, no_senders
 from bot.store.protocol import Store
@@ -56,6 +56,7 @@ class Worker:
         notifier: CardNotifier | None = None,
         render_card: CardRenderer = default_render_card,
         clock: Clock = utc_now,
+        on_refused: RefusedHook | None = None,
     ) -> None:
         self.config = config or WorkerConfig()
         self._store = store
@@ -68,6 +69,7 @@ class Worker:
             config=self.config,
             clock=clock,
             on_slot=self._on_slot,
+            on_refused=on_refused,
         )
         self.progress = ProgressPublisher(
             store,
