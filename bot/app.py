@@ -14,11 +14,12 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from aiohttp import web
-from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_decorator
+from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
 from pydantic import ValidationError
 
+from bot.inbound_auth import InboundAuth, SigningKeySource
 from bot.outbox.wiring import running
 from bot.services import Services, start_outbox
 from bot.settings import Settings
@@ -40,16 +41,21 @@ SETTINGS = web.AppKey("settings", Settings)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 AGENT = web.AppKey("agent", MailroomAgent)
 READINESS = web.AppKey("readiness", list[str])  # names of components not yet ready
+AUTH = web.AppKey("auth", InboundAuth)
 
 
 def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
-    """What the SDK's JWT check enforces: anonymous only without an app id."""
+    """What the SDK's JWT check enforces: anonymous only without an app id. The issuer
+    allow-list is on (the SDK leaves it off by default): Bot Framework's issuer (Teams
+    traffic), the bot's own tenant and Microsoft's first-party tenants; a token signed by
+    a Microsoft key but issued for anything else is refused (bot/inbound_auth.py)."""
     if not settings.has_credentials:
         return AgentAuthConfiguration(anonymous_allowed=True)
     return AgentAuthConfiguration(
         client_id=settings.app_id,
         tenant_id=settings.app_tenant_id,
         anonymous_allowed=False,
+        validate_issuer=True,
     )
 
 
@@ -81,9 +87,12 @@ def create_app(
     services: ServicesFactory | None = None,
     routes: Routes | None = None,
     app_token_source: AppTokenSource | None = None,
+    signing_keys: SigningKeySource | None = None,
 ) -> web.Application:
     """``services`` builds the store, clients and flow at startup (``build_services``);
-    without it the bot answers help only (used by tests of the HTTP surface)."""
+    without it the bot answers help only (used by tests of the HTTP surface).
+    ``signing_keys`` replaces Microsoft's JWKS URLs as the source of token signing keys —
+    a test seam (docs/decisions/0002-jwt-test-seam.md); production passes nothing."""
     app = web.Application(client_max_size=MAX_ACTIVITY_BYTES)
     holder = ServicesHolder()
     configuration = auth_configuration(settings)
@@ -103,12 +112,9 @@ def create_app(
     app[AGENT] = agent
     app[READINESS] = []
     app[SERVICES] = holder
+    app[AUTH] = InboundAuth(configuration, signing_keys)
     if services is not None:
         app.cleanup_ctx.append(_services_lifecycle(services))
-    # The SDK's JWT check reads this plain string key; aiohttp warns about string keys.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", web.NotAppKeyWarning)
-        app["agent_configuration"] = configuration
 
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
@@ -149,8 +155,16 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
         )
 
 
-@jwt_authorization_decorator  # type: ignore[untyped-decorator]  # the SDK's is untyped
-async def _authorized_messages(request: web.Request) -> web.StreamResponse:
+async def _authorized_messages(
+    request: web.Request, activity: dict[str, Any]
+) -> web.StreamResponse:
+    identity = await request.app[AUTH].authorize(request, activity)
+    if isinstance(identity, web.StreamResponse):
+        return identity
+    # Where the SDK's adapter reads the caller's claims (its own middleware puts them here).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", web.NotAppKeyWarning)
+        request["claims_identity"] = identity
     adapter = request.app[ADAPTER]
     agent = request.app[AGENT]
     response = await adapter.process(request, agent)
@@ -167,7 +181,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
         if problem is not None:
             response: web.StreamResponse = _bad_request(problem)
         else:
-            response = await _authorized_messages(request)
+            response = await _authorized_messages(request, activity)
     except ValidationError:
         response = _bad_request("The activity is not valid.")
     except Exception as error:  # the endpoint's contract: never a 500

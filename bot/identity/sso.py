@@ -51,6 +51,24 @@ class BotServiceSso:
         return token if isinstance(token, str) and token else None
 
 
+async def sign_in_url(turn_context: TurnContext, connection_name: str) -> str | None:
+    """The token service's sign-in link for the OAuth fallback, when it can give one."""
+    client = turn_context.turn_state.get(ChannelAdapter.USER_TOKEN_CLIENT_KEY)
+    if not isinstance(client, UserTokenClient):
+        return None
+    try:
+        resource = await client.get_sign_in_resource(connection_name, turn_context.activity)
+    except Exception as error:  # no app id (anonymous), or the token service said no
+        logger.info("no sign-in link: %s", type(error).__name__)
+        return None
+    link = getattr(resource, "sign_in_link", None)
+    return link if isinstance(link, str) else None
+
+
+class SignInNeeded(Exception):
+    """The user must sign in (Teams SSO) before Mailroom can act as them."""
+
+
 class EmulatorSso:
     def __init__(self, http: httpx.AsyncClient, emulator_url: str) -> None:
         host = urlsplit(emulator_url).hostname or ""

@@ -23,10 +23,11 @@ from bot.errors import (
 )
 from bot.flow.send_flow import Compose, Preview, Refused, Stale
 from bot.identity.provider import GRAPH_RESOURCE
+from bot.identity.sso import SignInNeeded, sign_in_url
 from bot.services import Services
 from bot.teams.command_parser import Command, ParseError, parse
 from bot.teams.help import help_card_json
-from bot.teams.invoke import CardResult, ErrorResult, InvokeAction, InvokeResult
+from bot.teams.invoke import CardResult, ErrorResult, InvokeAction, InvokeResult, LoginResult
 from bot.teams.replies import send_card
 from bot.teams.turn import TurnInfo
 from bot.teams.views import (
@@ -274,14 +275,19 @@ class Handlers:
     async def send(self, ctx: TurnContext, info: TurnInfo, action: InvokeAction) -> InvokeResult:
         request_id, version = _ref(action, "request")
 
-        async def step() -> Card:
+        try:
             services = self._services()
-            oid = _oid(info)
+        except LookupError:
+            return CardResult(unavailable_card("Mailroom is still starting"))
+        oid = _oid(info)
 
-            async def warm() -> None:
-                sso = await services.sso.sso_token(ctx, oid)
-                await services.tokens.user_token(oid, sso, GRAPH_RESOURCE)
+        async def warm() -> None:
+            sso = action.sso_token or await services.sso.sso_token(ctx, oid)
+            if sso is None and services.settings.oauth_connection and not action.sso_token:
+                raise SignInNeeded
+            await services.tokens.user_token(oid, sso, GRAPH_RESOURCE)
 
+        async def step() -> Card:
             result = await services.flow.send(oid, request_id, version, warm_user_token=warm)
             if isinstance(result, SendRequest):
                 await self._track_card(ctx, info, result)
@@ -289,7 +295,16 @@ class Handlers:
                     services.worker.wake()
             return self._step_card(result)
 
-        return await self._card(step)
+        try:
+            return await self._card(step)
+        except SignInNeeded:
+            connection = services.settings.oauth_connection
+            assert connection is not None
+            return LoginResult(
+                connection_name=connection,
+                resource_uri=f"api://botid-{services.settings.app_id or services.settings.graph_client_id}",
+                sign_in_url=await sign_in_url(ctx, connection),
+            )
 
     async def edit(self, ctx: TurnContext, info: TurnInfo, action: InvokeAction) -> InvokeResult:
         request_id, version = _ref(action, "request")

@@ -7,6 +7,7 @@ an error, in the shape Teams wants (PLATFORM_FACTS.md, "Universal Actions").
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,12 +22,18 @@ MAX_DATA_KEYS = 200
 MAX_VALUE_LENGTH = 100_000
 
 
+LOGIN_TYPE = "application/vnd.microsoft.activity.loginRequest"
+PRECONDITION_TYPE = "application/vnd.microsoft.error.preconditionFailed"
+
+
 @dataclass(frozen=True)
 class InvokeAction:
-    """A parsed ``Action.Execute``: the verb and the merged inputs + data, as strings."""
+    """A parsed ``Action.Execute``: the verb and the merged inputs + data, as strings, and
+    the SSO token Teams adds when it re-sends the action after a login request."""
 
     verb: str
     data: dict[str, str]
+    sso_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,13 +47,23 @@ class MessageResult:
 
 
 @dataclass(frozen=True)
+class LoginResult:
+    """Ask Teams to sign the user in (SSO through ``tokenExchangeResource``, or the sign-in
+    link as a fallback) and re-send the same action with the token."""
+
+    connection_name: str
+    resource_uri: str  # api://botid-{appId}
+    sign_in_url: str | None = None
+
+
+@dataclass(frozen=True)
 class ErrorResult:
     status: int
     code: str
     message: str
 
 
-InvokeResult = CardResult | MessageResult | ErrorResult
+InvokeResult = CardResult | MessageResult | LoginResult | ErrorResult
 
 
 def parse_invoke_action(value: object) -> InvokeAction | InvokeResponse:
@@ -74,7 +91,14 @@ def parse_invoke_action(value: object) -> InvokeAction | InvokeResponse:
         if text is None or len(text) > MAX_VALUE_LENGTH:
             return error_response(400, "BadRequest", f"The field {key[:40]!r} is not valid.")
         data[key] = text
-    return InvokeAction(verb=verb, data=data)
+    return InvokeAction(verb=verb, data=data, sso_token=_sso_token(value.get("authentication")))
+
+
+def _sso_token(authentication: object) -> str | None:
+    if not isinstance(authentication, dict):
+        return None
+    token = authentication.get("token")
+    return token if isinstance(token, str) and 0 < len(token) < 20_000 else None
 
 
 def _as_text(item: object) -> str | None:
@@ -97,7 +121,26 @@ def to_invoke_response(result: InvokeResult) -> InvokeResponse:
         return InvokeResponse(
             status=200, body={"statusCode": 200, "type": MESSAGE_TYPE, "value": result.text}
         )
+    if isinstance(result, LoginResult):
+        return _login_response(result)
+    if result.status == 412:
+        body = {"statusCode": 412, "type": PRECONDITION_TYPE,
+                "value": {"code": "412", "message": result.message}}  # fmt: skip
+        return InvokeResponse(status=200, body=body)
     return error_response(result.status, result.code, result.message)
+
+
+def _login_response(result: LoginResult) -> InvokeResponse:
+    button: dict[str, Any] = {"type": "signin", "title": "Sign in", "text": "Sign in"}
+    if result.sign_in_url:
+        button["value"] = result.sign_in_url
+    value = {
+        "text": "Sign in to let Mailroom send as you",
+        "connectionName": result.connection_name,
+        "tokenExchangeResource": {"id": str(uuid.uuid4()), "uri": result.resource_uri},
+        "buttons": [button],
+    }
+    return InvokeResponse(status=200, body={"statusCode": 401, "type": LOGIN_TYPE, "value": value})
 
 
 def error_response(status: int, code: str, message: str) -> InvokeResponse:

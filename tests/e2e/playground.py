@@ -158,17 +158,38 @@ def card_actions(card: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def find_action(
-    card: Mapping[str, Any], verb: str | None = None, title: str | None = None
+    card: Mapping[str, Any],
+    verb: str | None = None,
+    title: str | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> Mapping[str, Any]:
+    """The first ``Action.Execute`` with that verb and title whose ``data`` includes ``data``
+    (e.g. ``{"sender": "support@contoso.com"}`` for one of several "Choose" buttons)."""
     for action in card_actions(card):
         if action.get("type") != "Action.Execute":
             continue
         if (verb is None or action.get("verb") == verb) and (
             title is None or action.get("title") == title
         ):
-            return action
-    known = [(a.get("verb"), a.get("title")) for a in card_actions(card)]
-    raise PlaygroundError(f"no Action.Execute verb={verb!r} title={title!r}; card has {known}")
+            own = action.get("data") or {}
+            if all(own.get(key) == value for key, value in (data or {}).items()):
+                return action
+    known = [(a.get("verb"), a.get("title"), a.get("data")) for a in card_actions(card)]
+    raise PlaygroundError(
+        f"no Action.Execute verb={verb!r} title={title!r} data={data!r}; card has {known}"
+    )
+
+
+def with_verb(verb: str) -> Callable[[BotMessage], bool]:
+    """A predicate for ``expect``: a bot message whose card has an action with this verb."""
+    return lambda message: any(
+        action.get("verb") == verb for card in message.cards for action in card_actions(card)
+    )
+
+
+def saying(text: str) -> Callable[[BotMessage], bool]:
+    """A predicate for ``expect``: a bot message whose text or cards contain ``text``."""
+    return lambda message: text in message.all_text()
 
 
 def card_input_defaults(card: Mapping[str, Any]) -> dict[str, str]:
@@ -272,13 +293,15 @@ class Playground:
         verb: str | None = None,
         *,
         title: str | None = None,
+        data: Mapping[str, Any] | None = None,
         inputs: Mapping[str, str] | None = None,
         from_id: str | None = None,
     ) -> InvokeResponse:
         """Click an ``Action.Execute`` of ``message``'s card as the UI does: the action's data,
-        plus the card's input values (defaults, overridden by ``inputs``), all as strings."""
+        plus the card's input values (defaults, overridden by ``inputs``), all as strings.
+        ``verb``, ``title`` and ``data`` pick the action (see ``find_action``)."""
         card = message.card
-        action = find_action(card, verb, title)
+        action = find_action(card, verb, title, data)
         data = dict(action.get("data") or {})
         if action.get("associatedInputs") != "none":
             data.update(card_input_defaults(card))
@@ -297,6 +320,23 @@ class Playground:
             conversation_id=message.conversation_id,
             from_id=from_id,
         )
+
+    async def click(
+        self,
+        message: BotMessage,
+        verb: str | None = None,
+        *,
+        title: str | None = None,
+        data: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, str] | None = None,
+        from_id: str | None = None,
+    ) -> BotMessage:
+        """``execute``, then ``message`` as the Playground now shows it: the bot answered with
+        a card, which replaced the clicked one (anything else raises ``PlaygroundError``)."""
+        answer = await self.execute(
+            message, verb, title=title, data=data, inputs=inputs, from_id=from_id
+        )
+        return message.with_card(answer.card)
 
     async def invoke(
         self,

@@ -2,42 +2,23 @@
 through the Playground's HTTP/WebSocket API, then stopped with Ctrl-C (SIGINT).
 
 Needs Node.js 20+ and npm (CI has them); skipped otherwise. The one-time ``npm ci`` runs
-first so that the startup deadline measures the start, not the download.
+first (``playground_installed`` in conftest.py) so that the startup deadline measures the
+start, not the download.
 """
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 
-from bot.devmode import node as nodejs
 from emulator.seed import DEMO_SEED, load_seed
-from tests.e2e.devrun import REPO, DevRun, group_alive, running_dev
+from tests.e2e.devrun import DevRun, group_alive, running_dev
 from tests.e2e.playground import BotMessage, Playground, PlaygroundError
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
-TOOLS = REPO / "tools" / "node"
 DEMO = load_seed(DEMO_SEED)
-
-
-@pytest.fixture(scope="module")
-def playground_installed() -> None:
-    setup = nodejs.find_node()
-    if setup.problem is not None:
-        pytest.skip(f"the Agents Playground needs Node.js 20+ and npm: {setup.problem}")
-    if nodejs.needs_install(TOOLS):
-        result = subprocess.run(
-            [str(setup.npm), "ci", "--no-audit", "--no-fund"],
-            cwd=TOOLS,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert result.returncode == 0, f"npm ci failed:\n{result.stdout}\n{result.stderr}"
 
 
 @pytest.fixture(scope="module")

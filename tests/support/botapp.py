@@ -124,9 +124,16 @@ class BotHarness:
         raise AssertionError("the bot did not reply")
 
     async def act(
-        self, who: Person, verb: str, data: Json, *, card_activity_id: str | None = None
+        self,
+        who: Person,
+        verb: str,
+        data: Json,
+        *,
+        card_activity_id: str | None = None,
+        authentication: Json | None = None,
     ) -> Json:
-        """An Action.Execute click; returns the invoke response body."""
+        """An Action.Execute click; returns the invoke response body. ``authentication`` is
+        what Teams adds when it re-sends an action after a login request (SSO)."""
         activity = self._activity(
             who,
             type="invoke",
@@ -135,7 +142,8 @@ class BotHarness:
             or self._last_card.get(who.oid)
             or f"card-{uuid.uuid4().hex[:8]}",
             value={"action": {"type": "Action.Execute", "verb": verb, "data": data},
-                   "trigger": "manual"},
+                   "trigger": "manual",
+                   **({"authentication": authentication} if authentication else {})},
         )  # fmt: skip
         response = await self._http.post(f"{self.url}/api/messages", json=activity)
         assert response.status_code == 200, response.text
