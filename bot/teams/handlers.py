@@ -298,11 +298,12 @@ class Handlers:
         try:
             return await self._card(step)
         except SignInNeeded:
-            connection = services.settings.oauth_connection
+            settings = services.settings
+            connection = settings.oauth_connection
             assert connection is not None
             return LoginResult(
                 connection_name=connection,
-                resource_uri=f"api://botid-{services.settings.app_id or services.settings.graph_client_id}",
+                resource_uri=f"api://botid-{settings.app_id or settings.graph_client_id}",
                 sign_in_url=await sign_in_url(ctx, connection),
             )
 
