@@ -6,6 +6,8 @@ closed on shutdown; nothing lives in module globals.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 import warnings
@@ -14,11 +16,13 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from aiohttp import web
+from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
 from pydantic import ValidationError
 
+from bot.errors import StoreUnavailable
 from bot.inbound_auth import InboundAuth, SigningKeySource
 from bot.outbox.wiring import running
 from bot.services import Services, start_outbox
@@ -35,6 +39,7 @@ from bot.teams.routes import build_routes
 logger = logging.getLogger("mailroom.activity")
 
 MAX_ACTIVITY_BYTES = 256 * 1024
+MAX_STARTUP_RETRY_SECONDS = 30.0
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -88,11 +93,13 @@ def create_app(
     routes: Routes | None = None,
     app_token_source: AppTokenSource | None = None,
     signing_keys: SigningKeySource | None = None,
+    startup_retry_seconds: float = 2.0,
 ) -> web.Application:
     """``services`` builds the store, clients and flow at startup (``build_services``);
     without it the bot answers help only (used by tests of the HTTP surface).
     ``signing_keys`` replaces Microsoft's JWKS URLs as the source of token signing keys —
-    a test seam (docs/decisions/0002-jwt-test-seam.md); production passes nothing."""
+    a test seam (docs/decisions/0002-jwt-test-seam.md); production passes nothing.
+    ``startup_retry_seconds``: the first wait before trying an unreachable database again."""
     app = web.Application(client_max_size=MAX_ACTIVITY_BYTES)
     holder = ServicesHolder()
     configuration = auth_configuration(settings)
@@ -114,7 +121,7 @@ def create_app(
     app[SERVICES] = holder
     app[AUTH] = InboundAuth(configuration, signing_keys)
     if services is not None:
-        app.cleanup_ctx.append(_services_lifecycle(services))
+        app.cleanup_ctx.append(_services_lifecycle(services, startup_retry_seconds))
 
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
@@ -123,20 +130,67 @@ def create_app(
 
 
 def _services_lifecycle(
-    factory: ServicesFactory,
+    factory: ServicesFactory, retry_seconds: float
 ) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Start the services with the app. A database that cannot be reached at startup does
+    not stop the app: it serves (every step answers "temporarily unavailable", /readyz says
+    503) while a background task tries again, with backoff up to 30 s, and starts the
+    services as soon as the database answers — no restart needed. Any other startup
+    failure (bad policy, bad settings) still stops the app at once."""
+
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         app[READINESS].append("services")
-        async with factory() as built:
-            services = start_outbox(built, app[ADAPTER])
-            assert services.worker is not None
-            async with running(services.worker):
-                app[SERVICES].services = services
-                app[READINESS].remove("services")
-                yield
-                app[SERVICES].services = None
+        stop = asyncio.Event()
+        settled = asyncio.Event()  # started, or waiting for the database
+        task = asyncio.create_task(
+            _keep_services(app, factory, retry_seconds, stop, settled), name="mailroom-services"
+        )
+        waiter = asyncio.create_task(settled.wait())
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if task.done():
+            task.result()  # a startup failure other than the database: raise it here
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
 
     return lifecycle
+
+
+async def _keep_services(
+    app: web.Application,
+    factory: ServicesFactory,
+    retry_seconds: float,
+    stop: asyncio.Event,
+    settled: asyncio.Event,
+) -> None:
+    delay = retry_seconds
+    while not stop.is_set():
+        try:
+            async with factory() as built:
+                services = start_outbox(built, app[ADAPTER])
+                assert services.worker is not None
+                async with running(services.worker):
+                    app[SERVICES].services = services
+                    app[READINESS].remove("services")
+                    settled.set()
+                    try:
+                        await stop.wait()
+                    finally:
+                        app[SERVICES].services = None
+                    return
+        except Exception as error:
+            if not isinstance(error, StoreUnavailable) and not settled.is_set():
+                raise  # bad settings or policy: stop the app as before
+            logger.warning(
+                "services not started (%s); trying again in %.1f s", type(error).__name__, delay
+            )
+            settled.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, MAX_STARTUP_RETRY_SECONDS)
 
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:
@@ -161,6 +215,10 @@ async def _authorized_messages(
     identity = await request.app[AUTH].authorize(request, activity)
     if isinstance(identity, web.StreamResponse):
         return identity
+    invalid = _invalid_fields(activity)
+    if invalid is not None:
+        logger.warning("activity refused: not a valid activity (%s)", invalid)
+        return _bad_request("The activity is not valid.")
     # Where the SDK's adapter reads the caller's claims (its own middleware puts them here).
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", web.NotAppKeyWarning)
@@ -189,6 +247,34 @@ async def messages(request: web.Request) -> web.StreamResponse:
         response = web.json_response({"error": "The activity could not be processed."}, status=502)
     _log_activity(activity, response.status, started)
     return response
+
+
+class _QuietSdkValidation(logging.Filter):
+    """The SDK logs every invalid activity at ERROR with a traceback and the offending
+    input values; Mailroom refuses those with one warning of its own instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Validation error for Activity")
+
+
+_SDK_ACTIVITY_LOGGER = logging.getLogger("microsoft_agents.activity.activity")
+
+
+def _invalid_fields(activity: dict[str, Any]) -> str | None:
+    """The top-level fields that make ``activity`` invalid for the SDK, or None. Checked
+    here, before the SDK sees it, so a malformed activity is a 400 and one warning (field
+    names only, never values), not an error with a traceback. An activity the bot could
+    not answer (no recipient, an empty id: no conversation reference) is invalid too."""
+    quiet = _QuietSdkValidation()
+    _SDK_ACTIVITY_LOGGER.addFilter(quiet)  # synchronous: no other task runs meanwhile
+    try:
+        Activity.model_validate(activity).get_conversation_reference()
+    except ValidationError as error:
+        names = {str(e["loc"][0])[:40] for e in error.errors() if e.get("loc")}
+        return ", ".join(sorted(names)[:10]) or "the activity"
+    finally:
+        _SDK_ACTIVITY_LOGGER.removeFilter(quiet)
+    return None
 
 
 async def _read_json(request: web.Request) -> Any:

@@ -88,3 +88,8 @@ def configure_logging(log_format: str, level: str) -> None:
     logging.getLogger("microsoft_agents").setLevel(max(logging.WARNING, root.level))
     logging.getLogger("msal").setLevel(max(logging.WARNING, root.level))
     logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
+    # Warns on every anonymous turn (no app id in local mode) that a future SDK will require
+    # one for user tokens; Mailroom knows, and the line drowns the log.
+    logging.getLogger("microsoft_agents.hosting.core.connector.client.user_token_client").setLevel(
+        logging.ERROR
+    )

@@ -29,6 +29,7 @@ from bot.identity.msal_provider import MsalTokenProvider
 from bot.identity.provider import TokenProvider
 from bot.identity.sso import BotServiceSso, EmulatorSso, SsoSource
 from bot.netclient import Timeouts, build_http_client
+from bot.outbox.config import WorkerConfig
 from bot.outbox.wiring import build_worker_graph
 from bot.outbox.worker import Worker
 from bot.policy.loader import load_policy
@@ -71,11 +72,23 @@ def start_outbox(services: Services, adapter: ChannelServiceAdapter) -> Services
         senders=services.policy.sender,
         notifier=notifier,
         render_card=render_card,
+        config=worker_config(services.settings.outbox_lease_seconds),
         on_refused=lambda request, _code: services.facts.forget(
             request.requester_oid, request.sender_address
         ),
     )
     return replace(services, notifier=notifier, worker=worker)
+
+
+def worker_config(lease_seconds: int) -> WorkerConfig:
+    """A send must be over well before its lease can expire (a reclaimed job is reconciled
+    on the assumption that no call of the old holder is still in flight)."""
+    total = min(45.0, lease_seconds * 0.6)
+    return WorkerConfig(
+        lease_seconds=float(lease_seconds),
+        reconcile_delay=min(30.0, float(lease_seconds)),
+        send_timeouts=Timeouts(connect=min(5.0, total), read=min(30.0, total), total=total),
+    )
 
 
 def load_static(settings: Settings) -> tuple[Policy, TemplateCatalog]:
@@ -92,9 +105,13 @@ async def build_services(
     tokens: TokenProvider | None = None,
     base_url: str | None = None,
     static: tuple[Policy, TemplateCatalog] | None = None,
+    timeouts: Timeouts | None = None,
 ) -> AsyncIterator[Services]:
     """Build and connect everything; close it all on exit, in reverse order. ``static`` is
-    the already-validated policy and templates (``load_static``), when the caller has them."""
+    the already-validated policy and templates (``load_static``), when the caller has them.
+    ``timeouts`` bound every interactive call to Entra ID, Graph and Exchange (default
+    ``Timeouts()``); tests of slow dependencies pass short ones."""
+    limits = timeouts or Timeouts()
     policy, catalog = static or load_static(settings)
     credentials = settings.graph_credentials
     if tokens is None:
@@ -107,7 +124,12 @@ async def build_services(
             )
         client_id, secret, tenant = credentials
         msal_tokens = MsalTokenProvider(
-            settings.authority_host, tenant, client_id, secret.reveal(), settings.ca_bundle
+            settings.authority_host,
+            tenant,
+            client_id,
+            secret.reveal(),
+            settings.ca_bundle,
+            timeouts=limits,
         )
         tokens = msal_tokens
     tenant_id = credentials[2] if credentials else (settings.app_tenant_id or "")
@@ -115,14 +137,16 @@ async def build_services(
         closer = getattr(tokens, "close", None)
         if closer is not None:
             stack.push_async_callback(_maybe_await, closer)
-        http = build_http_client(settings.ca_bundle, Timeouts())
+        http = build_http_client(settings.ca_bundle, limits)
         stack.push_async_callback(http.aclose)
         store = open_store(settings.database_url)
         _ensure_sqlite_folder(settings.database_url)
         await store.connect()
         stack.push_async_callback(store.close)
         await store.migrate()
-        graph = GraphClient(http, tokens, settings.graph_url, limiter=MailboxLimiter())
+        graph = GraphClient(
+            http, tokens, settings.graph_url, limiter=MailboxLimiter(), timeouts=limits
+        )
         exchange = None
         if settings.exchange_admin_url is not None:
             domain = settings.tenant_domain or (policy.internal_domains or (None,))[0]
@@ -133,7 +157,12 @@ async def build_services(
                     "mailroom.toml)",
                 )
             exchange = ExchangeAdminClient(
-                http, tokens, _origin(settings.exchange_admin_url), tenant_id, organization=domain
+                http,
+                tokens,
+                _origin(settings.exchange_admin_url),
+                tenant_id,
+                organization=domain,
+                timeouts=limits,
             )
         facts = FactsService(graph, exchange, policy)
         key = (

@@ -78,6 +78,9 @@ class Settings:
     graph_client_id: str | None = None
     graph_client_secret: Secret | None = field(default=None, repr=False)
     graph_tenant_id: str | None = None
+    # How long an outbox job stays claimed without a heartbeat; after a crash, another
+    # process reclaims (and reconciles) the job once this has passed.
+    outbox_lease_seconds: int = 90
     # Only `mailroom dev` sets this (never from the environment): user tokens minted by the
     # local tenant emulator stand in for Teams SSO, which the Agents Playground lacks.
     dev_token_source: bool = False
@@ -163,6 +166,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         graph_client_id=_optional_guid(get("MAILROOM_GRAPH_CLIENT_ID")),
         graph_client_secret=Secret(g[1]) if (g := get("MAILROOM_GRAPH_CLIENT_SECRET")) else None,
         graph_tenant_id=_optional_guid(get("MAILROOM_GRAPH_TENANT_ID")),
+        outbox_lease_seconds=_bounded_int(get("MAILROOM_OUTBOX_LEASE_SECONDS"), 90, 5, 3600),
     )
 
 
@@ -244,6 +248,15 @@ def _database_url(item: tuple[str, str] | None) -> str:
     if not re.match(r"^(sqlite:///.+|postgres(ql)?://.+)$", value):
         raise ConfigError(name, "must be sqlite:///PATH or postgresql://USER@HOST/DB")
     return value
+
+
+def _bounded_int(item: tuple[str, str] | None, default: int, lo: int, hi: int) -> int:
+    if item is None:
+        return default
+    name, value = item
+    if not value.isdigit() or not lo <= int(value) <= hi:
+        raise ConfigError(name, f"must be a whole number from {lo} to {hi}, got {value!r}")
+    return int(value)
 
 
 def _host(item: tuple[str, str] | None) -> str:

@@ -18,7 +18,7 @@ from bot.domain.explanations import explain
 from bot.domain.permissions import Outcome
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import SenderConfig
-from bot.errors import GraphError, VersionConflict
+from bot.errors import GraphError, NotFound, VersionConflict
 from bot.flow.facts import FactsService
 from bot.flow.send_flow import Preview, Refused, SendFlow, Stale
 from bot.graph import APP, GraphClient, GraphUser
@@ -120,7 +120,7 @@ class ApprovalFlow:
     ) -> Decided | Refused | Stale:
         try:
             request = await self._store.get_request(request_id)
-        except LookupError:
+        except NotFound:  # a StoreError, not a LookupError: an unknown id is refused
             return Refused(explain("not_yours"))
         sender = self._policy.sender(request.sender_address)
         if sender is None or sender.approval.approvers_group is None:

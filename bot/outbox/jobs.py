@@ -320,6 +320,7 @@ class JobRunner:
         if isinstance(outcome, Sent):
             ids = (outcome.request_id,) if outcome.request_id else ()
             entry = message_entry(request, job, "sent", self._clock(), graph_request_ids=ids)
+            logger.debug("job %s: sent by worker %s", job.id, self._config.worker_id)
             return _Sent(outcome.request_id, entry)
         if isinstance(outcome, MaybeSent):
             logger.warning("job %s: maybe sent (%s); will reconcile", job.id, outcome.reason)

@@ -3,6 +3,8 @@
 * ``sqlite:///relative/path.db`` — a file relative to the working directory;
   ``sqlite:////absolute/path.db`` — an absolute path (SQLAlchemy's convention: the path is
   what follows ``sqlite:///``); ``sqlite:///:memory:`` — a private in-memory database.
+  ``?busy_timeout_ms=N`` sets how long a statement waits for another connection's write
+  lock before the store reports itself unavailable (default 5000).
 * ``postgresql://…`` or ``postgres://…`` — a libpq URL, handed to psycopg as it is (so
   ``?options=-csearch_path%3Dschema`` and friends work).
 
@@ -12,7 +14,7 @@ store.connect()`` … ``await store.close()``), then ``await store.migrate()``.
 
 from __future__ import annotations
 
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from bot.errors import ConfigError
 from bot.store.postgres_driver import PostgresDriver
@@ -40,9 +42,23 @@ def open_store(database_url: str, *, clock: Clock = utc_now, postgres_pool_size:
     url = database_url.strip()
     scheme = url.split(":", 1)[0].lower()
     if scheme == "sqlite":
-        return SqlStore(SqliteDriver(sqlite_path(url)), clock=clock)
+        driver = SqliteDriver(sqlite_path(url), busy_timeout_ms=_busy_timeout_ms(url))
+        return SqlStore(driver, clock=clock)
     if scheme in ("postgresql", "postgres"):
         return SqlStore(PostgresDriver(url, max_size=postgres_pool_size), clock=clock)
     raise ConfigError(
         SETTING, "use sqlite:///path/to/file.db or postgresql://user@host:port/database"
     )
+
+
+def _busy_timeout_ms(database_url: str) -> int:
+    query = database_url.split("?", 1)[1] if "?" in database_url else ""
+    values = parse_qs(query).get("busy_timeout_ms")
+    if not values:
+        return 5000
+    value = values[-1]
+    if not value.isascii() or not value.isdigit() or not 0 <= int(value) <= 600_000:
+        raise ConfigError(
+            SETTING, f"busy_timeout_ms must be 0 to 600000 milliseconds, got {value!r}"
+        )
+    return int(value)

@@ -6,6 +6,7 @@ Thin by design: it finds who is speaking and in which tenant, parses the text or
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ _TURN_KEY = "mailroom.turn"
 MessageHandler = Callable[[TurnContext, TurnInfo, str], Awaitable[None]]
 VerbHandler = Callable[[TurnContext, TurnInfo, InvokeAction], Awaitable[InvokeResult]]
 WelcomeHandler = Callable[[TurnContext, TurnInfo], Awaitable[None]]
+# True the first time an activity (by conversation and id) is seen, False for a redelivery.
+FirstDelivery = Callable[[str], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class Routes:
     on_text: MessageHandler
     verbs: Mapping[str, VerbHandler] = field(default_factory=dict)
     on_welcome: WelcomeHandler | None = None
+    first_delivery: FirstDelivery | None = None
 
 
 class MailroomAgent(ActivityHandler):
@@ -66,12 +70,30 @@ class MailroomAgent(ActivityHandler):
     async def on_message_activity(self, turn_context: TurnContextProtocol[Any]) -> None:
         context = _context(turn_context)
         info = current_turn(context)
+        if await self._redelivered(info):
+            return
         await self._routes.on_text(context, info, info.text)
 
     async def on_installation_update_add(self, turn_context: TurnContextProtocol[Any]) -> None:
         context = _context(turn_context)
-        if self._routes.on_welcome is not None:
-            await self._routes.on_welcome(context, current_turn(context))
+        info = current_turn(context)
+        if self._routes.on_welcome is not None and not await self._redelivered(info):
+            await self._routes.on_welcome(context, info)
+
+    async def _redelivered(self, info: TurnInfo) -> bool:
+        """Teams redelivers an activity the bot was slow to acknowledge: a message already
+        answered is not answered again (a second fast-path preview would be a second request
+        a careless click could send). Invokes are not skipped — they must be answered, and
+        their handlers are idempotent by the version each card carries."""
+        if self._routes.first_delivery is None or not info.activity_id:
+            return False
+        key = hashlib.sha256(
+            f"{info.conversation_id or ''}\n{info.activity_id}".encode()
+        ).hexdigest()
+        if await self._routes.first_delivery(key):
+            return False
+        logger.info("activity redelivered: already answered")
+        return True
 
     async def on_invoke_activity(
         self, turn_context: TurnContextProtocol[Any]

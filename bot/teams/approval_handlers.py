@@ -14,6 +14,7 @@ from typing import Any, Literal
 from microsoft_agents.hosting.core import TurnContext
 
 from bot.domain.send_request import SendRequest, SendState
+from bot.errors import NotFound
 from bot.flow.approvals import Decided, Requested
 from bot.flow.send_flow import Preview, Refused, Stale
 from bot.services import Services
@@ -66,7 +67,7 @@ class ApprovalHandlers:
             oid = _oid(info)
             try:
                 request = await services.store.get_request(request_id)
-            except LookupError:
+            except NotFound:  # a StoreError, not a LookupError: an unknown id is refused
                 return self._other(Refused(_not_yours()))
             if not request.approval_required:
                 return await self._handlers._status_card(oid, request_id)

@@ -429,7 +429,10 @@ def _oid(info: TurnInfo) -> str:
 
 def _ref(action: InvokeAction, kind: str) -> tuple[str, int]:
     version = action.data.get("version", "")
-    return action.data.get(kind, "")[:64], int(version) if version.isdigit() else -1
+    # ASCII digits only ("²".isdigit() is True, int("²") raises) and short (a 5,000-digit
+    # string is over int()'s limit): anything else is a version no card ever had.
+    ok = version.isascii() and version.isdigit() and len(version) <= 9
+    return action.data.get(kind, "")[:64], int(version) if ok else -1
 
 
 def _reference(ctx: TurnContext) -> dict[str, Any]:

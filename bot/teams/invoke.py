@@ -88,8 +88,14 @@ def parse_invoke_action(value: object) -> InvokeAction | InvokeResponse:
         if not isinstance(key, str):
             continue
         text = _as_text(item)
-        if text is None or len(text) > MAX_VALUE_LENGTH:
+        if text is None:
             return error_response(400, "BadRequest", f"The field {key[:40]!r} is not valid.")
+        if len(text) > MAX_VALUE_LENGTH:  # say so: "not valid" leaves a 10,000-address paste
+            return error_response(  # a mystery
+                400,
+                "BadRequest",
+                f"The field {key[:40]!r} is too long: at most {MAX_VALUE_LENGTH:,} characters.",
+            )
         data[key] = text
     return InvokeAction(verb=verb, data=data, sso_token=_sso_token(value.get("authentication")))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from microsoft_agents.hosting.core import TurnContext
 
-from bot.teams.agent import Routes
+from bot.errors import StoreUnavailable
+from bot.teams.agent import FirstDelivery, Routes
 from bot.teams.approval_handlers import ApprovalHandlers
 from bot.teams.handlers import Handlers, ServicesRef
 from bot.teams.help import help_card_json
@@ -19,12 +20,25 @@ async def on_help_verb(
     return CardResult(help_card_json())
 
 
+def first_delivery(services: ServicesRef) -> FirstDelivery:
+    """Redeliveries by the store's record of activity ids (shared by every replica)."""
+
+    async def first(key: str) -> bool:
+        try:
+            return await services().store.remember_activity(key)
+        except (StoreUnavailable, LookupError):
+            return True  # cannot tell: answering twice beats never answering
+
+    return first
+
+
 def build_routes(services: ServicesRef) -> Routes:
     handlers = Handlers(services)
     approvals = ApprovalHandlers(services, handlers)
     return Routes(
         on_text=handlers.on_text,
         on_welcome=handlers.on_welcome,
+        first_delivery=first_delivery(services),
         verbs={
             verbs.HELP: on_help_verb,
             verbs.SEND_START: handlers.start,
