@@ -16,7 +16,7 @@ from microsoft_agents.hosting.core import TurnContext
 from bot.domain.send_request import SendRequest, SendState
 from bot.errors import NotFound
 from bot.flow.approvals import Decided, Requested
-from bot.flow.send_flow import Preview, Refused, Stale
+from bot.flow.send_flow import Preview, Refused, Stale, from_line
 from bot.services import Services
 from bot.store.records import Approval, ApprovalDecision, CardRef, CardRole
 from bot.teams.handlers import Handlers, ServicesRef, _oid, _ref, _reference
@@ -144,7 +144,10 @@ class ApprovalHandlers:
         for card in await services.store.list_cards(decided.request.id):
             role: Role = "approver" if card.role is CardRole.APPROVER else "requester"
             try:
-                view = await self._view(services, decided.request, role)
+                # Read the state now: the worker may already have sent it, and a card must
+                # never step back from "sent" to "approved".
+                current = await services.store.get_request(decided.request.id)
+                view = await self._view(services, current, role)
                 await notifier.update_card(card, view)
             except Exception as error:  # one unreachable card must not stop the others
                 logger.warning("approval card not updated: %s", type(error).__name__)
@@ -175,11 +178,19 @@ class ApprovalHandlers:
         external = tuple(a for a in everyone if not services.policy.is_internal(a))
         requester = await services.facts.user(request.requester_oid)
         reasons = requested.reasons if requested else _approval_reasons(request)
+        sender = services.policy.sender(request.sender_address)
+        shown_from = (
+            requested.from_line
+            if requested
+            else from_line(sender, requester)
+            if sender
+            else request.sender_address
+        )
         view = ApprovalView(
             request_id=request.id,
             version=request.version,
             requester=f"{requester.display_name} <{requester.upn}>",
-            from_line=requested.from_line if requested else request.sender_address,
+            from_line=shown_from,
             recipient_count=len(everyone),
             recipients_sample=everyone[:MAX_SAMPLE],
             external_recipients=external,

@@ -400,7 +400,9 @@ class Handlers:
         )
 
     async def _remember(self, ctx: TurnContext, info: TurnInfo) -> None:
-        if not info.user_oid:
+        """Keep the user's *personal* chat reference: approval cards and updates go there,
+        never to a group chat or channel where others would read them."""
+        if not info.user_oid or info.conversation_type not in (None, "personal"):
             return
         try:
             await self._services().store.save_conversation_ref(info.user_oid, _reference(ctx))

@@ -273,7 +273,9 @@ class Playground:
         mentions: list[Mapping[str, Any]] | None = None,
     ) -> str:
         """Post a user message (personal chat by default); the Playground forwards it to the
-        bot in a personal chat, or when ``mentions`` names the bot. Returns its message id."""
+        bot in a personal chat, or when ``mentions`` names the bot. Returns its message id.
+        The bot always gets it from the Playground's current user: ``from_id`` is only checked
+        to be a member of the chat (for another person, use ``devrun.running_playground``)."""
         conversation = conversation_id or self.config.personal_chat_id
         body: dict[str, Any] = {
             "from": {"id": from_id or self.config.current_user_id},
