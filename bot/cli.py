@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "doctor",
     "audit",
     "db",
+    "bench",
     "package",
     "emulator",
     "version",
