@@ -25,6 +25,14 @@ class SenderDetails:
     reply_to: str | None = None
 
 
+def _burst(per_minute: float, rate_safety: float) -> int:
+    """How many sends may catch up after a late one. Pacing at ``rate_safety`` of the rate
+    leaves ``(1 - rate_safety) * per_minute`` spare messages in any rolling minute; a burst
+    of that size lets a send that came late (a slow Graph answer) be made up for without
+    ever exceeding Exchange's per-minute limit."""
+    return max(1, int(per_minute * (1.0 - rate_safety)))
+
+
 def sender_details(
     lookup: SenderLookup,
     address: str,
@@ -38,7 +46,7 @@ def sender_details(
     pacing = PacingPolicy(
         per_minute=max(per_minute * rate_safety, 0.001),
         max_concurrent=max_concurrent,
-        burst=1,
+        burst=_burst(per_minute, rate_safety),
     )
     if config is None:
         return SenderDetails(pacing)

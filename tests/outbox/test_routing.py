@@ -120,3 +120,25 @@ def test_the_message_is_the_stored_content_byte_for_byte_with_its_mailroom_id() 
     assert data["replyTo"] == [{"emailAddress": {"address": "help@contoso.com"}}]
     assert [r["emailAddress"]["address"] for r in data["bccRecipients"]] == ["c@example.com"]
     assert {"name": "x-mailroom-id", "value": job.mailroom_id} in data["internetMessageHeaders"]
+
+
+def test_pacing_may_catch_up_only_within_the_spare_share_of_the_rate() -> None:
+    from bot.domain.senders import Mode, RateLimits, SenderConfig, SenderKind
+    from bot.outbox.senders import sender_details
+
+    def pacing(per_minute: int) -> tuple[float, int]:
+        config = SenderConfig(
+            address="noreply@contoso.com", display_name="No reply", kind=SenderKind.NOREPLY,
+            mode=Mode.APPLICATION, rate=RateLimits(per_minute=per_minute),
+        )  # fmt: skip
+        details = sender_details(
+            lambda _a: config, "noreply@contoso.com",
+            default_per_minute=30, rate_safety=0.95, max_concurrent=4,
+        )  # fmt: skip
+        return details.pacing.per_minute, details.pacing.burst
+
+    assert pacing(30) == (28.5, 1)  # Exchange's default: no room to catch up
+    rate, burst = pacing(300)
+    assert burst == 15
+    # At most the spaced rate plus the burst in any minute: never above Exchange's limit.
+    assert rate + burst <= 300
