@@ -11,7 +11,7 @@ import contextlib
 import logging
 import time
 import warnings
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -23,8 +23,9 @@ from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
 from pydantic import ValidationError
 
 from bot.errors import StoreUnavailable
+from bot.identity import MsalTokenProvider
 from bot.inbound_auth import InboundAuth, SigningKeySource
-from bot.outbox.wiring import running
+from bot.outbox.wiring import msal_tokens, running
 from bot.services import Services, start_outbox
 from bot.settings import Settings
 from bot.teams.agent import MailroomAgent, Routes
@@ -103,6 +104,11 @@ def create_app(
     app = web.Application(client_max_size=MAX_ACTIVITY_BYTES)
     holder = ServicesHolder()
     configuration = auth_configuration(settings)
+    bot_tokens = None
+    if app_token_source is None and settings.app_password and settings.app_tenant_id:
+        # With credentials, replies need a Bot Framework token for the bot's own app id.
+        bot_tokens = msal_tokens(settings)
+        app_token_source = bot_tokens.app_token
     connections = MailroomConnections(configuration, app_token_source or _no_token_source)
     adapter = CloudAdapter(
         channel_service_client_factory=MailroomClientFactory(
@@ -122,6 +128,8 @@ def create_app(
     app[AUTH] = InboundAuth(configuration, signing_keys)
     if services is not None:
         app.cleanup_ctx.append(_services_lifecycle(services, startup_retry_seconds))
+    if bot_tokens is not None:
+        app.on_cleanup.append(_closing(bot_tokens))
 
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
@@ -191,6 +199,13 @@ async def _keep_services(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, MAX_STARTUP_RETRY_SECONDS)
+
+
+def _closing(tokens: MsalTokenProvider) -> Callable[[web.Application], Awaitable[None]]:
+    async def close(app: web.Application) -> None:
+        tokens.close()
+
+    return close
 
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:

@@ -1,0 +1,124 @@
+"""No token, client secret, password or email body in any log line.
+
+Every test of tests/security and tests/reliability is already checked line by line (the log
+watch in tests/reliability/watch.py; the session's end scans every line of the run, other
+suites' included). These tests make sure there is something worth checking: whole sends
+with every secret in play — the bot's own credentials, genuine inbound tokens, Graph
+tokens, a body marker in the template values — logged at DEBUG, in process and by a real
+``mailroom serve`` with its production logging (JSON lines).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.app import create_app
+from bot.services import build_services
+from bot.settings import Secret
+from cards import verbs
+from emulator.testing import RunningEmulator
+from tests.reliability.figures import JWT, Figures, ReportPlugin
+from tests.reliability.load import ServeProcess
+from tests.reliability.watch import LogWatch
+from tests.security.helpers import ADELE, JOHANNA, preview, settle_outbox
+from tests.security.tokens import Minter, emulator_keys
+from tests.support.botapp import BotHarness, action, settings_for
+from tests.support.servers import serve
+
+
+async def _send_with_marker(bot: BotHarness, marker: str) -> None:
+    adele = bot.person(ADELE)
+    card = await preview(
+        bot,
+        adele,
+        "support@contoso.com",
+        "ticket-reply",
+        JOHANNA,
+        var_message=f"Confidential: {marker}\n\nSecond paragraph {marker}.",
+        var_customer_name=marker[:60],
+    )
+    await bot.act(adele, verbs.SEND, action(card, verbs.SEND)["data"])
+
+
+async def test_a_send_with_credentials_and_tokens_in_play_logs_none_of_them(
+    emulator: RunningEmulator,
+    tmp_path: Path,
+    report: ReportPlugin,
+    log_watch: LogWatch,
+    figures: Figures,
+) -> None:
+    app_registration = emulator.bot_app
+    marker = report.marker("body")
+    settings = settings_for(
+        emulator,
+        tmp_path,
+        app_id=app_registration.client_id,
+        app_password=Secret(app_registration.secret),
+        app_tenant_id=emulator.tenant_id,
+    )
+    assert app_registration.secret not in repr(settings)
+    emulator.control.set_connector_auth(True)
+    app = create_app(
+        settings, services=lambda: build_services(settings), signing_keys=emulator_keys(emulator)
+    )
+    inbound = Minter.for_emulator(emulator).bot_framework()
+    report.register_secret(inbound)
+    async with serve(app) as url:
+        bot = BotHarness(url, emulator, app)
+        bot._http.headers["Authorization"] = f"Bearer {inbound}"  # as the Connector sends it
+        try:
+            await _send_with_marker(bot, marker)
+            request = (await bot.services.store.list_requests(limit=1))[0]
+            assert await settle_outbox(bot, request.id) == "sent"
+        finally:
+            await bot.close()
+    delivered = emulator.control.mailbox(JOHANNA, "inbox")
+    assert marker in str(delivered)  # the body did travel — only not into the log
+    lines = log_watch.lines()
+    figures.attack("secrets in logs", refused=not report.leaks_in(lines))
+    assert len(lines) > 20  # DEBUG: there was plenty to check
+
+
+async def test_mailroom_serve_at_debug_in_json_logs_no_token_secret_or_body(
+    emulator: RunningEmulator,
+    tmp_path: Path,
+    report: ReportPlugin,
+    figures: Figures,
+    request: pytest.FixtureRequest,
+) -> None:
+    marker = report.marker("body")
+    process = ServeProcess(
+        emulator, tmp_path, {"MAILROOM_LOG_LEVEL": "DEBUG", "MAILROOM_LOG_FORMAT": "json"}
+    )
+    try:
+        await process.ready()
+        bot = BotHarness(process.url, emulator, web.Application())
+        try:
+            await _send_with_marker(bot, marker)
+            for _ in range(100):
+                if emulator.control.mailbox(JOHANNA, "inbox"):
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await bot.close()
+    finally:
+        process.stop()
+    output = process.output()
+    report.collector.add_external(request.node.nodeid, "mailroom serve", output)
+    leaked = [
+        what
+        for what, found in (
+            ("the body marker", marker in output),
+            ("a JWT", bool(JWT.search(output))),
+            ("the client secret", emulator.bot_app.secret in output),
+        )
+        if found
+    ]
+    figures.attack("secrets in logs", refused=not leaked)
+    assert emulator.control.mailbox(JOHANNA, "inbox"), "the send did not happen"
+    assert output.count("\n") > 50
+    assert leaked == []
