@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot.domain.send_request import SendState
@@ -21,8 +18,8 @@ from bot.store import Store
 from cards import verbs
 from emulator.testing import RunningEmulator
 from tests.outbox.helpers import send_calls, wait_final
-from tests.support.botapp import ROOT, BotHarness, action, card_in, env_for
-from tests.support.servers import free_port
+from tests.support.botapp import ROOT, BotHarness, action, card_in
+from tests.support.serve_process import ServeProcess
 
 CUSTOMERS = tuple(f"customer{n:03}@fabrikam.com" for n in range(200))
 
@@ -40,63 +37,42 @@ def policy_file(tmp_path: Path) -> Path:
     return path
 
 
-class BotProcess:
-    def __init__(self, emulator: RunningEmulator, tmp_path: Path, database_url: str, name: str):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = env_for(emulator, tmp_path)
-        env |= {
+def start_bot(
+    emulator: RunningEmulator, tmp_path: Path, database_url: str, name: str
+) -> ServeProcess:
+    return ServeProcess(
+        emulator,
+        tmp_path,
+        {
             "MAILROOM_DATABASE_URL": database_url,
             "MAILROOM_CONFIG": str(policy_file(tmp_path)),
-            "PYTHONPATH": str(ROOT),
             "MAILROOM_LOG_LEVEL": "DEBUG",  # each worker logs the jobs it sent
             "MAILROOM_OUTBOX_LEASE_SECONDS": "5",  # a killed bot's jobs are reclaimed soon
-        }
-        self.log = tmp_path / f"{name}.log"
-        with self.log.open("wb") as sink:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1",
-                 "--port", str(self.port)],
-                cwd=tmp_path, env=env, stdout=sink, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+        },
+        name=name,
+    )
 
-    async def ready(self) -> None:
-        async with httpx.AsyncClient() as client:
-            for _ in range(300):
-                try:
-                    if (await client.get(f"{self.url}/readyz")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                if self.process.poll() is not None:
-                    break
-                await asyncio.sleep(0.05)
-        raise AssertionError("the bot did not start:\n" + self.log.read_text()[-3000:])
 
-    def kill(self, sig: int = signal.SIGKILL) -> int:
-        self.process.send_signal(sig)
-        return self.process.wait(20)
+class Bots:
+    def __init__(self, emulator: RunningEmulator, tmp_path: Path, database_url: str) -> None:
+        self._args = (emulator, tmp_path, database_url)
+        self.started: list[ServeProcess] = []
+
+    def start(self, name: str) -> ServeProcess:
+        bot = start_bot(*self._args, name)
+        self.started.append(bot)
+        return bot
 
 
 @pytest.fixture
-def bots(
-    emulator: RunningEmulator, tmp_path: Path, database_url: str
-) -> Iterator[list[BotProcess]]:
-    started: list[BotProcess] = []
-
-    class Starter(list[BotProcess]):
-        def start(self, name: str) -> BotProcess:
-            bot = BotProcess(emulator, tmp_path, database_url, name)
-            started.append(bot)
-            return bot
-
-    yield Starter()  # type: ignore[misc]
-    for bot in started:
-        if bot.process.poll() is None:
-            bot.kill(signal.SIGTERM)
+def bots(emulator: RunningEmulator, tmp_path: Path, database_url: str) -> Iterator[Bots]:
+    made = Bots(emulator, tmp_path, database_url)
+    yield made
+    for bot in made.started:
+        bot.stop()
 
 
-async def queue_bulk(bot: BotProcess, emulator: RunningEmulator) -> str:
+async def queue_bulk(bot: ServeProcess, emulator: RunningEmulator) -> str:
     """Adele sends a personalised ticket reply to 200 customers from support@ (CSV)."""
     harness = BotHarness(bot.url, emulator, app=None)  # type: ignore[arg-type]
     try:
@@ -134,12 +110,12 @@ async def assert_audited(store: Store, request_id: str) -> None:
 
 @pytest.mark.slow
 async def test_kill_9_of_the_bot_mid_bulk_send_loses_and_duplicates_nothing(
-    emulator: RunningEmulator, bots: list[BotProcess], store: Store
+    emulator: RunningEmulator, bots: Bots, store: Store
 ) -> None:
     control = emulator.control
     control.set_message_rate(100_000)
     control.set_latency(60, path_pattern="*/sendMail")
-    first = bots.start("bot-a")  # type: ignore[attr-defined]
+    first = bots.start("bot-a")
     await first.ready()
     request_id = await queue_bulk(first, emulator)
     control.add_fault("POST", "*/sendMail", "throttle", count=3, retry_after=0.3)
@@ -151,7 +127,7 @@ async def test_kill_9_of_the_bot_mid_bulk_send_loses_and_duplicates_nothing(
     first.kill(signal.SIGKILL)
     assert len(send_calls(emulator, 202)) < len(CUSTOMERS)
 
-    second = bots.start("bot-b")  # type: ignore[attr-defined]
+    second = bots.start("bot-b")
     await second.ready()
     done = await wait_final(store, request_id, within=120)
     assert done.state is SendState.SENT, second.log.read_text()[-3000:]
@@ -162,13 +138,13 @@ async def test_kill_9_of_the_bot_mid_bulk_send_loses_and_duplicates_nothing(
 @pytest.mark.slow
 @pytest.mark.postgres
 async def test_two_bot_processes_on_one_postgresql_database_share_a_bulk_send(
-    emulator: RunningEmulator, bots: list[BotProcess], store: Store, database_url: str
+    emulator: RunningEmulator, bots: Bots, store: Store, database_url: str
 ) -> None:
     if not database_url.startswith("postgres"):
         pytest.skip("two processes share the outbox through PostgreSQL")
     emulator.control.set_message_rate(100_000)
     emulator.control.set_latency(40, path_pattern="*/sendMail")
-    one, two = bots.start("bot-1"), bots.start("bot-2")  # type: ignore[attr-defined]
+    one, two = bots.start("bot-1"), bots.start("bot-2")
     await asyncio.gather(one.ready(), two.ready())
     request_id = await queue_bulk(one, emulator)
     done = await wait_final(store, request_id, within=120)

@@ -15,7 +15,8 @@ import pytest
 
 from emulator.testing import RunningEmulator
 from tests.reliability.figures import ReportPlugin
-from tests.reliability.load import ServeProcess, full_load, run_load
+from tests.reliability.load import full_load, run_load
+from tests.support.serve_process import ServeProcess
 
 FULL = full_load()
 CONVERSATIONS, SECONDS = (200, 60.0) if FULL else (50, 5.0)
