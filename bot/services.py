@@ -80,6 +80,12 @@ def start_outbox(services: Services, adapter: ChannelServiceAdapter) -> Services
     return replace(services, notifier=notifier, worker=worker)
 
 
+# A card click must be answered before Teams gives up on it (10-15 s): the Graph, Exchange
+# and Entra calls made during a turn get at most 10 s in all, then the card says
+# "temporarily unavailable". The outbox has its own, longer send deadline.
+INTERACTIVE = Timeouts(connect=3.0, read=8.0, total=10.0)
+
+
 def worker_config(lease_seconds: int) -> WorkerConfig:
     """A send must be over well before its lease can expire (a reclaimed job is reconciled
     on the assumption that no call of the old holder is still in flight)."""
@@ -110,8 +116,8 @@ async def build_services(
     """Build and connect everything; close it all on exit, in reverse order. ``static`` is
     the already-validated policy and templates (``load_static``), when the caller has them.
     ``timeouts`` bound every interactive call to Entra ID, Graph and Exchange (default
-    ``Timeouts()``); tests of slow dependencies pass short ones."""
-    limits = timeouts or Timeouts()
+    ``INTERACTIVE``); tests of slow dependencies pass short ones."""
+    limits = timeouts or INTERACTIVE
     policy, catalog = static or load_static(settings)
     credentials = settings.graph_credentials
     if tokens is None:
