@@ -29,7 +29,8 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_dec
 from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
 
-from bot.teams.connector import MailroomClientFactory, MailroomConnections, tls_context
+from bot.netclient import tls_context
+from bot.teams.connector import MailroomClientFactory, MailroomConnections
 
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 AGENT = web.AppKey("agent", ActivityHandler)

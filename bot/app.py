@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from bot.errors import StoreUnavailable
 from bot.identity import MsalTokenProvider
 from bot.inbound_auth import InboundAuth, SigningKeySource
+from bot.netclient import tls_context
 from bot.outbox.wiring import msal_tokens, running
 from bot.services import Services, start_outbox
 from bot.settings import Settings
@@ -33,7 +34,6 @@ from bot.teams.connector import (
     AppTokenSource,
     MailroomClientFactory,
     MailroomConnections,
-    tls_context,
 )
 from bot.teams.routes import build_routes
 

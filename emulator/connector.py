@@ -50,6 +50,14 @@ def _check_auth(state: EmulatorState, request: web.Request) -> web.Response | No
     return None
 
 
+async def _authorized_body(state: EmulatorState, request: web.Request) -> Json | web.Response:
+    """The checked bearer token, then the JSON body; or the error answer for either."""
+    denied = _check_auth(state, request)
+    if denied is not None:
+        return denied
+    return await _body(request)
+
+
 async def _body(request: web.Request) -> Json | web.Response:
     try:
         payload = await request.json()
@@ -66,10 +74,7 @@ def _now() -> str:
 
 async def create_conversation(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    denied = _check_auth(state, request)
-    if denied is not None:
-        return denied
-    payload = await _body(request)
+    payload = await _authorized_body(state, request)
     if isinstance(payload, web.Response):
         return payload
     conversation_id = f"a:{uuid.uuid4().hex}"
@@ -105,10 +110,7 @@ def _store(
 
 async def send_activity(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    denied = _check_auth(state, request)
-    if denied is not None:
-        return denied
-    payload = await _body(request)
+    payload = await _authorized_body(state, request)
     if isinstance(payload, web.Response):
         return payload
     reply_to = request.match_info.get("activity")
@@ -125,10 +127,7 @@ def _find(state: EmulatorState, conversation_id: str, activity_id: str) -> Json 
 
 async def update_activity(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    denied = _check_auth(state, request)
-    if denied is not None:
-        return denied
-    payload = await _body(request)
+    payload = await _authorized_body(state, request)
     if isinstance(payload, web.Response):
         return payload
     conversation_id = request.match_info["conversation"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector
@@ -31,14 +30,6 @@ from microsoft_agents.hosting.core.rest_channel_service_client_factory import (
 AppTokenSource = Callable[[str], Awaitable[str]]
 
 CONNECTOR_TIMEOUT = ClientTimeout(total=15, connect=5)
-
-
-def tls_context(ca_bundle: Path | None) -> ssl.SSLContext:
-    """System trust store plus the optional extra CA file."""
-    context = ssl.create_default_context()
-    if ca_bundle is not None:
-        context.load_verify_locations(cafile=str(ca_bundle))
-    return context
 
 
 class _TokenProvider(AccessTokenProviderBase):
