@@ -27,15 +27,16 @@ from bot.identity import MsalTokenProvider
 from bot.inbound_auth import InboundAuth, SigningKeySource
 from bot.netclient import tls_context
 from bot.outbox.wiring import msal_tokens, running
-from bot.services import Services, start_outbox
+from bot.services import Services
 from bot.settings import Settings
-from bot.teams.agent import MailroomAgent, Routes
+from bot.teams.agent import MailroomAgent
 from bot.teams.connector import (
     AppTokenSource,
     MailroomClientFactory,
     MailroomConnections,
 )
-from bot.teams.routes import build_routes
+from bot.teams.dispatch import Dispatcher
+from bot.teams.runtime import start_teams
 
 logger = logging.getLogger("mailroom.activity")
 
@@ -73,14 +74,15 @@ ServicesFactory = Callable[[], AbstractAsyncContextManager[Services]]
 
 
 class ServicesHolder:
-    """The app's services once started; ``get`` raises LookupError before that."""
+    """The running app's services, for checks and tools outside a turn (handlers never
+    read it: they are bound to their dependencies when the services start)."""
 
     def __init__(self) -> None:
         self.services: Services | None = None
 
     def get(self) -> Services:
         if self.services is None:
-            raise LookupError("services are not started")
+            raise RuntimeError("the services are not started")
         return self.services
 
 
@@ -91,7 +93,6 @@ def create_app(
     settings: Settings,
     *,
     services: ServicesFactory | None = None,
-    routes: Routes | None = None,
     app_token_source: AppTokenSource | None = None,
     signing_keys: SigningKeySource | None = None,
     startup_retry_seconds: float = 2.0,
@@ -116,14 +117,15 @@ def create_app(
         )
     )
     adapter.on_turn_error = _on_turn_error
+    readiness: list[str] = []
     agent = MailroomAgent(
-        routes or build_routes(holder.get), allowed_tenants=settings.effective_allowed_tenants
+        Dispatcher(lambda: tuple(readiness)), allowed_tenants=settings.effective_allowed_tenants
     )
 
     app[SETTINGS] = settings
     app[ADAPTER] = adapter
     app[AGENT] = agent
-    app[READINESS] = []
+    app[READINESS] = readiness
     app[SERVICES] = holder
     app[AUTH] = InboundAuth(configuration, signing_keys)
     if services is not None:
@@ -178,15 +180,17 @@ async def _keep_services(
     while not stop.is_set():
         try:
             async with factory() as built:
-                services = start_outbox(built, app[ADAPTER])
+                services, routes = start_teams(built, app[ADAPTER])
                 assert services.worker is not None
                 async with running(services.worker):
                     app[SERVICES].services = services
-                    app[READINESS].remove("services")
+                    app[AGENT].dispatcher.serve(routes)
+                    app[READINESS][:] = []
                     settled.set()
                     try:
                         await stop.wait()
                     finally:
+                        app[AGENT].dispatcher.serve(None)
                         app[SERVICES].services = None
                     return
         except Exception as error:
@@ -195,6 +199,7 @@ async def _keep_services(
             logger.warning(
                 "services not started (%s); trying again in %.1f s", type(error).__name__, delay
             )
+            app[READINESS][:] = ["database"]
             settled.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)

@@ -11,11 +11,10 @@ import inspect
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from microsoft_agents.hosting.core import ChannelServiceAdapter
 
 from bot.domain.senders import Policy
 from bot.errors import ConfigError
@@ -29,14 +28,11 @@ from bot.identity.msal_provider import MsalTokenProvider
 from bot.identity.provider import TokenProvider
 from bot.identity.sso import BotServiceSso, EmulatorSso, SsoSource
 from bot.netclient import Timeouts, build_http_client
-from bot.outbox.config import WorkerConfig
-from bot.outbox.wiring import build_worker_graph
 from bot.outbox.worker import Worker
 from bot.policy.loader import load_policy
 from bot.rendering import TemplateCatalog
 from bot.settings import Settings
 from bot.store import Store, open_store
-from bot.teams.notifier import Notifier
 
 
 @dataclass(frozen=True)
@@ -54,47 +50,14 @@ class Services:
     http: httpx.AsyncClient
     sso: SsoSource
     approvals: ApprovalFlow
-    # Set by the app's lifecycle once the Agents SDK adapter exists (bot/app.py).
-    notifier: Notifier | None = None
+    # Set once the Agents SDK adapter exists (``bot.teams.runtime.start_teams``).
     worker: Worker | None = None
-
-
-def start_outbox(services: Services, adapter: ChannelServiceAdapter) -> Services:
-    """The services plus the Teams notifier and the outbox worker (not yet started)."""
-    from bot.flow.guard import DecisionGuard  # noqa: PLC0415 - avoids an import cycle
-    from bot.teams.progress_cards import render_card  # noqa: PLC0415
-
-    notifier = Notifier(adapter, services.store, app_id=services.settings.app_id)
-    worker = Worker(
-        services.store,
-        build_worker_graph(services.http, services.tokens, services.settings.graph_url),
-        guard=DecisionGuard(services.flow),
-        senders=services.policy.sender,
-        notifier=notifier,
-        render_card=render_card,
-        config=worker_config(services.settings.outbox_lease_seconds),
-        on_refused=lambda request, _code: services.facts.forget(
-            request.requester_oid, request.sender_address
-        ),
-    )
-    return replace(services, notifier=notifier, worker=worker)
 
 
 # A card click must be answered before Teams gives up on it (10-15 s): the Graph, Exchange
 # and Entra calls made during a turn get at most 10 s in all, then the card says
 # "temporarily unavailable". The outbox has its own, longer send deadline.
 INTERACTIVE = Timeouts(connect=3.0, read=8.0, total=10.0)
-
-
-def worker_config(lease_seconds: int) -> WorkerConfig:
-    """A send must be over well before its lease can expire (a reclaimed job is reconciled
-    on the assumption that no call of the old holder is still in flight)."""
-    total = min(45.0, lease_seconds * 0.6)
-    return WorkerConfig(
-        lease_seconds=float(lease_seconds),
-        reconcile_delay=min(30.0, float(lease_seconds)),
-        send_timeouts=Timeouts(connect=min(5.0, total), read=min(30.0, total), total=total),
-    )
 
 
 def load_static(settings: Settings) -> tuple[Policy, TemplateCatalog]:

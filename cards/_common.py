@@ -10,6 +10,12 @@ from microsoft_teams.cards import AdaptiveCard, RichTextBlock, TextRun
 CARD_VERSION = "1.5"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 
+# What card data may carry (``cards.verbs`` checks it when an action comes back).
+MAX_ID = 64
+MAX_SENDER = 320  # the longest an email address can be
+MAX_TEMPLATE = 100
+MAX_COMMENT = 1000  # the approval card's comment input allows this much
+
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
 
 

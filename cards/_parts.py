@@ -26,6 +26,7 @@ from microsoft_teams.cards import (
 )
 from microsoft_teams.cards.core import ActionStyle
 
+from cards import verbs
 from cards._common import to_json
 
 MAX_CARD_BYTES = 28 * 1024
@@ -202,11 +203,11 @@ def execute(
 
 
 def request_data(request_id: str, version: int) -> dict[str, str | int]:
-    return {"request": request_id, "version": version}
+    return verbs.RequestAt(request_id, version).data()
 
 
 def draft_data(draft_id: str, version: int) -> dict[str, str | int]:
-    return {"draft": draft_id, "version": version}
+    return verbs.DraftRef(draft_id, version).data()
 
 
 def is_web_url(url: str | None) -> bool:

@@ -24,6 +24,7 @@ from microsoft_teams.cards import (
 )
 
 from cards import verbs
+from cards._common import MAX_COMMENT
 from cards._parts import (
     bullets,
     count,
@@ -44,7 +45,7 @@ from cards._parts import (
 from cards.views import ApprovalView
 
 MAX_REFRESH_USERS = 60  # Teams' limit for refresh.userIds
-COMMENT_MAX_LENGTH = 1000
+COMMENT_MAX_LENGTH = MAX_COMMENT
 
 _TITLES: dict[str, tuple[str, TextColor | None]] = {
     "pending_approval": ("Approval needed", None),
@@ -156,7 +157,7 @@ def _refresh(view: ApprovalView) -> RefreshDefinition | None:
         return None
     return RefreshDefinition(
         action=ExecuteAction(
-            title="Refresh", verb=verbs.REFRESH, data={"request": view.request_id}
+            title="Refresh", verb=verbs.REFRESH, data=verbs.RequestRef(view.request_id).data()
         ),
         user_ids=list(view.refresh_user_ids[:MAX_REFRESH_USERS]),
     )

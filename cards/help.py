@@ -16,6 +16,7 @@ from microsoft_teams.cards import (
     TextRun,
 )
 
+from cards import verbs
 from cards._common import to_json
 
 
@@ -53,6 +54,6 @@ def build(commands: Sequence[CommandHelp], *, note: str | None = None) -> dict[s
     ]
     card = AdaptiveCard(
         body=body,
-        actions=[ExecuteAction(title="Send an email", verb="send.start", data={})],
+        actions=[ExecuteAction(title="Send an email", verb=verbs.SEND_START, data={})],
     )
     return to_json(card)

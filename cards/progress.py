@@ -19,10 +19,11 @@ from typing import Any, Literal
 
 from microsoft_teams.cards import AdaptiveCard, ExecuteAction, TextBlock
 
+from cards import verbs
 from cards._common import plain_text, to_json
 
-RETRY_FAILED_VERB = "send.retry_failed"
-CANCEL_VERB = "send.cancel"
+RETRY_FAILED_VERB = verbs.RETRY_FAILED
+CANCEL_VERB = verbs.CANCEL
 MAX_FAILURES_SHOWN = 20
 MAX_TEXT = 200
 
@@ -155,7 +156,7 @@ def _failures(view: ProgressView) -> list[Any]:
 
 
 def _actions(view: ProgressView) -> list[Any]:
-    data = {"request": view.request_id}
+    data = verbs.RequestRef(view.request_id).data()
     if view.phase in ("waiting", "running"):
         return [ExecuteAction(title="Cancel", verb=CANCEL_VERB, data=data, style="destructive")]
     if view.phase == "done" and view.failed:

@@ -84,7 +84,7 @@ def _row(row: RequestSummary) -> Container:
             labelled("From", one_line(row.from_line, 200), subtle=True, spacing="None"),
             labelled("To", one_line(row.recipients, 200), subtle=True, spacing="None"),
             ActionSet(
-                actions=[execute("Details", verbs.STATUS, {"request": row.request_id})],
+                actions=[execute("Details", verbs.STATUS, verbs.RequestRef(row.request_id).data())],
                 spacing="Small",
             ),
         ],
@@ -109,7 +109,9 @@ def build_status(row: RequestSummary, progress: ProgressView | None) -> dict[str
         body += bullets(
             [f"{who} — {why}" for who, why in progress.failures], limit=10, color="Attention"
         )
-    actions: list[Action] = [execute("Refresh", verbs.REFRESH, {"request": row.request_id})]
+    actions: list[Action] = [
+        execute("Refresh", verbs.REFRESH, verbs.RequestRef(row.request_id).data())
+    ]
     version = progress.version if progress is not None else row.version
     if state in CANCELLABLE_STATES and version is not None:
         actions.append(execute("Cancel", verbs.CANCEL, request_data(row.request_id, version)))

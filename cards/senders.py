@@ -107,7 +107,9 @@ def _option(option: SenderOption) -> Container:
         items.append(text(one_line(option.reason, _REASON_CHARS), subtle=True, spacing="None"))
     items.append(
         ActionSet(
-            actions=[execute("Choose", verbs.PICK_SENDER, {"sender": option.address})],
+            actions=[
+                execute("Choose", verbs.PICK_SENDER, verbs.SenderChoice(option.address).data())
+            ],
             spacing="Small",
         )
     )
@@ -162,7 +164,8 @@ def _unavailable(option: SenderOption) -> Container:
             spacing="None",
         ),
         ActionSet(
-            actions=[execute("Why?", verbs.WHY, {"sender": option.address})], spacing="Small"
+            actions=[execute("Why?", verbs.WHY, verbs.SenderChoice(option.address).data())],
+            spacing="Small",
         ),
     ]
     return Container(items=items, spacing="Medium")

@@ -1,8 +1,8 @@
 """Approvals: who must approve, who may decide, and the first decision wins.
 
-Rules (issue M8): approvers are the members of the sender's ``approvers_group``, resolved
-through Graph; the decider must *still* be an approver when deciding (checked fresh, never
-from a cache); nobody approves their own request unless ``allow_self_approval``; the first
+The rule of who may decide is ``bot.domain.approvals``; this module does its I/O: approvers
+are the members of the sender's ``approvers_group``, resolved through Graph; the decider
+must *still* be an approver when deciding (checked fresh, never from a cache); the first
 decision wins (compare-and-set in the store); an approval covers the exact content hash —
 content is immutable, and an edit makes a new request; requests expire.
 """
@@ -10,18 +10,28 @@ content is immutable, and an edit makes a new request; requests expire.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.domain.approvals import (
+    Viewer,
+    approvers_group,
+    decided_by_an_approver,
+    is_asked,
+    may_decide,
+    same_person,
+    viewer,
+)
 from bot.domain.explanations import explain
 from bot.domain.permissions import Outcome
 from bot.domain.send_request import SendRequest, SendState
-from bot.domain.senders import SenderConfig
+from bot.domain.senders import Policy, SenderConfig
 from bot.errors import GraphError, NotFound, VersionConflict
 from bot.flow.facts import FactsService
 from bot.flow.send_flow import Preview, Refused, SendFlow, Stale
 from bot.graph import APP, GraphClient, GraphUser
+from bot.outbox.guard import GuardResult, SendGuard
 from bot.store import Store
 from bot.store.records import Approval, ApprovalDecision
 
@@ -100,13 +110,31 @@ class ApprovalFlow:
         return Requested(moved, sender, again.from_line, approvers, reasons)
 
     async def approvers(self, sender: SenderConfig, *, requester_oid: str) -> tuple[Approver, ...]:
-        group = sender.approval.approvers_group
+        group = approvers_group(sender)
         if group is None:
             return ()
         members = await self._graph.group_members(APP, group)
-        allow_self = sender.approval.allow_self_approval
         return tuple(
-            _approver(m) for m in members if allow_self or m.id.lower() != requester_oid.lower()
+            _approver(m)
+            for m in members
+            if is_asked(sender, member_oid=m.id, requester_oid=requester_oid)
+        )
+
+    async def viewer(self, user_oid: str, request: SendRequest) -> Viewer:
+        """Whose view of ``request`` this user gets (membership asked fresh; a Graph
+        failure propagates: the user sees "temporarily unavailable", not a wrong view)."""
+        sender = self._policy.sender(request.sender_address)
+        group = approvers_group(sender)
+        groups: Collection[str] = ()
+        asked = request.approval_required and not same_person(user_oid, request.requester_oid)
+        if group is not None and asked:
+            groups = await self._graph.check_member_groups(APP, user_oid, [group])
+        return viewer(
+            sender,
+            user_oid=user_oid,
+            requester_oid=request.requester_oid,
+            user_groups=groups,
+            needed_approval=request.approval_required,
         )
 
     async def decide(
@@ -123,14 +151,14 @@ class ApprovalFlow:
         except NotFound:  # a StoreError, not a LookupError: an unknown id is refused
             return Refused(explain("not_yours"))
         sender = self._policy.sender(request.sender_address)
-        if sender is None or sender.approval.approvers_group is None:
-            return Refused(explain("not_an_approver", mailbox=request.sender_address))
-        if not await self._is_approver(approver_oid, sender.approval.approvers_group):
-            return Refused(explain("not_an_approver", mailbox=request.sender_address))
-        if approver_oid.lower() == request.requester_oid.lower() and not (
-            sender.approval.allow_self_approval
-        ):
-            return Refused(explain("self_approval", mailbox=request.sender_address))
+        refusal = may_decide(
+            sender,
+            user_oid=approver_oid,
+            requester_oid=request.requester_oid,
+            user_groups=await self._groups_of(approver_oid, approvers_group(sender)),
+        )
+        if refusal is not None:
+            return Refused(explain(refusal, mailbox=request.sender_address))
         if request.state is not SendState.PENDING_APPROVAL or request.version != version:
             return Stale(request=request)
         decision = ApprovalDecision.APPROVED if approve else ApprovalDecision.REJECTED
@@ -144,14 +172,39 @@ class ApprovalFlow:
             after = await self._store.transition(after.id, after.version, SendState.QUEUED)
         return Decided(after, outcome.approval, won=True)
 
-    async def _is_approver(self, oid: str, group: str) -> bool:
+    async def _groups_of(self, oid: str, group: str | None) -> Collection[str]:
         """Asked fresh each time: someone removed from the group a minute ago may not
         decide (fail closed when Graph cannot tell)."""
+        if group is None:
+            return ()
         try:
-            found = await self._graph.check_member_groups(APP, oid, [group])
+            return await self._graph.check_member_groups(APP, oid, [group])
         except GraphError:
-            return False
-        return group.lower() in {g.lower() for g in found}
+            return ()
+
+
+class ApprovedOnly:
+    """The outbox's last check, in front of the permission guard: a request that carries
+    an approval goes out only when that approval says *approved* and came from someone the
+    rule lets decide (``bot.domain.approvals``)."""
+
+    def __init__(self, inner: SendGuard, store: Store, policy: Policy) -> None:
+        self._inner = inner
+        self._store = store
+        self._policy = policy
+
+    async def check(self, request: SendRequest) -> GuardResult:
+        approval = await self._store.get_approval(request.id)
+        if approval is not None and not (
+            approval.decision is ApprovalDecision.APPROVED
+            and decided_by_an_approver(
+                self._policy.sender(request.sender_address),
+                approver_oid=approval.approver_oid,
+                requester_oid=request.requester_oid,
+            )
+        ):
+            return GuardResult(False, "not_an_approver")
+        return await self._inner.check(request)
 
 
 def _approver(member: GraphUser) -> Approver:

@@ -216,7 +216,21 @@ _COMPOSE = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_CORE, _AUDIT, _COMPOSE)
+_REQUEST_QUERIES = Migration(
+    4,
+    "send request lookups: pending requests by sender, any requester's by time",
+    (
+        # /approvals: pending requests of the senders a user approves, newest first.
+        "CREATE INDEX send_requests_state_sender"
+        " ON send_requests (state, sender_address, created_at, id)",
+        # /history and its next pages: keyset (created_at, id) within one requester.
+        "CREATE INDEX send_requests_requester_page"
+        " ON send_requests (requester_oid, created_at, id)",
+        "DROP INDEX send_requests_requester",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_CORE, _AUDIT, _COMPOSE, _REQUEST_QUERIES)
 
 LATEST_VERSION = MIGRATIONS[-1].version
 

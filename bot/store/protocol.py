@@ -53,6 +53,8 @@ from bot.store.records import (
     PacingState,
     PurgeResult,
     RequestChanges,
+    RequestCursor,
+    RequestPage,
     RetentionPolicy,
     SlotDecision,
 )
@@ -103,7 +105,30 @@ class Store(Protocol):
         states: Collection[SendState] | None = None,
         limit: int = 20,
     ) -> list[SendRequest]:
-        """Newest first (for ``/history``, ``/approvals``)."""
+        """The newest ``limit`` requests, newest first (for sweeps; people page)."""
+        ...
+
+    async def page_requests(
+        self,
+        *,
+        requester_oid: str | None = None,
+        states: Collection[SendState] | None = None,
+        senders: Collection[str] | None = None,
+        after: RequestCursor | None = None,
+        limit: int = 20,
+    ) -> RequestPage:
+        """Newest first, one page of at most ``limit`` (capped at 200): the requests of
+        ``requester_oid`` (``/history``), or in ``states`` from ``senders`` (any case;
+        ``/approvals``: pending requests of the senders a user approves). ``after`` is the
+        previous page's ``next``; keyset paging, so every request is reachable."""
+        ...
+
+    async def requests_by_prefix(
+        self, requester_oid: str, prefix: str, limit: int = 2
+    ) -> list[SendRequest]:
+        """``requester_oid``'s requests whose id starts with ``prefix`` (``/status 7f3a``,
+        ``/cancel 7f3a``), newest first, however old. A prefix that can't start an id
+        (under 4 characters, not hex) finds nothing. Ask for 2 to tell an ambiguous prefix."""
         ...
 
     async def transition(

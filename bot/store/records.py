@@ -40,6 +40,22 @@ class RequestChanges(TypedDict, total=False):
     decision_reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class RequestCursor:
+    """Where a page of requests (newest first) ended: its last request's creation time and
+    id. Hand it back as ``after`` for the next page (keyset paging: no offset to drift)."""
+
+    created_at: datetime
+    id: str
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    requests: tuple[SendRequest, ...]
+    next: RequestCursor | None
+    """The cursor of the next page; None when this page is the last."""
+
+
 # --- outbox ----------------------------------------------------------------------------
 
 

@@ -48,6 +48,7 @@ from bot.store.records import (
     RetentionPolicy,
     utc_now,
 )
+from bot.store.request_sql import RequestQueries
 
 _S = SendState
 
@@ -85,7 +86,7 @@ def _change_param(key: str, value: object) -> Param:
     raise TypeError(f"{key} cannot be set to {value!r}")
 
 
-class SqlStore(OutboxSql, ComposeSql):
+class SqlStore(RequestQueries, OutboxSql, ComposeSql):
     def __init__(self, driver: Driver, *, clock: Clock = utc_now) -> None:
         self._driver = driver
         self._clock = clock
@@ -204,32 +205,6 @@ class SqlStore(OutboxSql, ComposeSql):
         if row is None:
             raise NotFound("send request", request_id)
         return request_from_row(row)
-
-    async def list_requests(
-        self,
-        *,
-        requester_oid: str | None = None,
-        states: Collection[SendState] | None = None,
-        limit: int = 20,
-    ) -> list[SendRequest]:
-        where: list[str] = []
-        params: list[Param] = []
-        if requester_oid is not None:
-            where.append("requester_oid = ?")
-            params.append(requester_oid)
-        if states is not None:
-            if not states:
-                return []
-            where.append("state IN " + _in(states))
-            params += [str(s) for s in states]
-        sql = "SELECT * FROM send_requests"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY created_at DESC, id LIMIT ?"
-        params.append(limit)
-        async with self._driver.reading() as tx:
-            rows = await tx.fetch_all(sql, params)
-        return [request_from_row(row) for row in rows]
 
     async def transition(
         self,

@@ -1,53 +1,31 @@
-"""The Teams-facing agent: turns activities into calls on the handlers and answers.
+"""The Teams-facing agent: the Agents SDK's activity types in, the dispatcher's answers out.
 
-Thin by design: it finds who is speaking and in which tenant, parses the text or the
-``Action.Execute`` payload, and hands over to one small function per command or verb.
+Thin by design: it finds who is speaking and in which tenant, refuses other tenants, skips
+redelivered messages, and hands text, installs and ``Action.Execute`` invokes to the
+``Dispatcher`` (``bot/teams/dispatch.py``), which finds the one function that answers.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse, TurnContextProtocol
 from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
-from bot.teams.invoke import (
-    InvokeAction,
-    InvokeResult,
-    error_response,
-    parse_invoke_action,
-    to_invoke_response,
-)
+from bot.teams.dispatch import Dispatcher
+from bot.teams.invoke import error_response
 from bot.teams.turn import TurnInfo, turn_info
 
 logger = logging.getLogger(__name__)
 
 _TURN_KEY = "mailroom.turn"
 
-MessageHandler = Callable[[TurnContext, TurnInfo, str], Awaitable[None]]
-VerbHandler = Callable[[TurnContext, TurnInfo, InvokeAction], Awaitable[InvokeResult]]
-WelcomeHandler = Callable[[TurnContext, TurnInfo], Awaitable[None]]
-# True the first time an activity (by conversation and id) is seen, False for a redelivery.
-FirstDelivery = Callable[[str], Awaitable[bool]]
-
-
-@dataclass(frozen=True)
-class Routes:
-    """What the agent dispatches to: text messages, card verbs, and installs."""
-
-    on_text: MessageHandler
-    verbs: Mapping[str, VerbHandler] = field(default_factory=dict)
-    on_welcome: WelcomeHandler | None = None
-    first_delivery: FirstDelivery | None = None
-
 
 class MailroomAgent(ActivityHandler):
-    def __init__(self, routes: Routes, *, allowed_tenants: tuple[str, ...]) -> None:
-        self._routes = routes
+    def __init__(self, dispatcher: Dispatcher, *, allowed_tenants: tuple[str, ...]) -> None:
+        self.dispatcher = dispatcher
         self._allowed_tenants = frozenset(t.lower() for t in allowed_tenants)
 
     async def on_turn(self, turn_context: TurnContextProtocol[Any]) -> None:
@@ -72,25 +50,25 @@ class MailroomAgent(ActivityHandler):
         info = current_turn(context)
         if await self._redelivered(info):
             return
-        await self._routes.on_text(context, info, info.text)
+        await self.dispatcher.on_text(context, info)
 
     async def on_installation_update_add(self, turn_context: TurnContextProtocol[Any]) -> None:
         context = _context(turn_context)
         info = current_turn(context)
-        if self._routes.on_welcome is not None and not await self._redelivered(info):
-            await self._routes.on_welcome(context, info)
+        if not await self._redelivered(info):
+            await self.dispatcher.on_welcome(context, info)
 
     async def _redelivered(self, info: TurnInfo) -> bool:
         """Teams redelivers an activity the bot was slow to acknowledge: a message already
         answered is not answered again (a second fast-path preview would be a second request
         a careless click could send). Invokes are not skipped — they must be answered, and
         their handlers are idempotent by the version each card carries."""
-        if self._routes.first_delivery is None or not info.activity_id:
+        if not info.activity_id:
             return False
         key = hashlib.sha256(
             f"{info.conversation_id or ''}\n{info.activity_id}".encode()
         ).hexdigest()
-        if await self._routes.first_delivery(key):
+        if await self.dispatcher.first_delivery(key):
             return False
         logger.info("activity redelivered: already answered")
         return True
@@ -101,15 +79,9 @@ class MailroomAgent(ActivityHandler):
         if turn_context.activity.name != "adaptiveCard/action":
             return InvokeResponse(status=200, body={})
         context = _context(turn_context)
-        info = current_turn(context)
-        parsed = parse_invoke_action(turn_context.activity.value)
-        if isinstance(parsed, InvokeResponse):
-            return parsed
-        handler = self._routes.verbs.get(parsed.verb)
-        if handler is None:
-            return error_response(400, "UnknownVerb", f"Unknown action {parsed.verb!r}.")
-        result = await handler(context, info, parsed)
-        return to_invoke_response(result)
+        return await self.dispatcher.on_invoke(
+            context, current_turn(context), turn_context.activity.value
+        )
 
 
 def _context(turn_context: TurnContextProtocol[Any]) -> TurnContext:

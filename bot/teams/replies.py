@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment
@@ -10,10 +11,12 @@ from microsoft_agents.hosting.core import TurnContext
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 
-def card_activity(card: dict[str, Any]) -> Activity:
+def card_activity(card: Mapping[str, Any], activity_id: str | None = None) -> Activity:
+    """A message carrying ``card``; with ``activity_id``, the update of that message."""
     return Activity(
         type=ActivityTypes.message,
-        attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)],
+        id=activity_id,
+        attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=dict(card))],
     )
 
 

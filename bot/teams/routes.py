@@ -1,61 +1,123 @@
-"""Which function answers which command and which card verb."""
+"""Which function answers which command and which card verb — bound once, when the
+services start, to the dependencies each group of handlers needs.
+
+Find the handler of verb ``group.name`` in ``bot/teams/handlers/<group>.py`` (``approval``
+→ ``approvals.py``, ``request`` → ``requests.py``); its payload type is the verb's in
+``cards.verbs``. A test holds every verb to both.
+"""
 
 from __future__ import annotations
 
-from microsoft_agents.hosting.core import TurnContext
+import logging
+from collections.abc import Callable
+from functools import partial
 
 from bot.errors import StoreUnavailable
-from bot.teams.agent import FirstDelivery, Routes
-from bot.teams.approval_handlers import ApprovalHandlers
-from bot.teams.handlers import Handlers, ServicesRef
-from bot.teams.help import help_card_json
-from bot.teams.invoke import CardResult, InvokeAction, InvokeResult
-from bot.teams.turn import TurnInfo
+from bot.outbox.worker import Worker
+from bot.services import Services
+from bot.settings import Settings
+from bot.store import Store
+from bot.teams.dispatch import Route, Routes
+from bot.teams.handlers import approvals, compose, help, preview, requests, send
+from bot.teams.notifier import Notifier
+from bot.teams.request_views import RequestViews
+from bot.teams.steps import StepCards
+from bot.teams.turn import Turn
 from cards import verbs
+from cards.verbs import (
+    ComposeInputs,
+    Decision,
+    DraftRef,
+    NoData,
+    RequestAt,
+    RequestRef,
+    SenderChoice,
+    TemplateChoice,
+)
+
+logger = logging.getLogger(__name__)
 
 
-async def on_help_verb(
-    turn_context: TurnContext, info: TurnInfo, action: InvokeAction
-) -> InvokeResult:
-    return CardResult(help_card_json())
-
-
-def first_delivery(services: ServicesRef) -> FirstDelivery:
-    """Redeliveries by the store's record of activity ids (shared by every replica)."""
-
-    async def first(key: str) -> bool:
-        try:
-            return await services().store.remember_activity(key)
-        except (StoreUnavailable, LookupError):
-            return True  # cannot tell: answering twice beats never answering
-
-    return first
-
-
-def build_routes(services: ServicesRef) -> Routes:
-    handlers = Handlers(services)
-    approvals = ApprovalHandlers(services, handlers)
-    return Routes(
-        on_text=handlers.on_text,
-        on_welcome=handlers.on_welcome,
-        first_delivery=first_delivery(services),
-        verbs={
-            verbs.HELP: on_help_verb,
-            verbs.SEND_START: handlers.start,
-            verbs.PICK_SENDER: handlers.pick_sender,
-            verbs.WHY: handlers.why,
-            verbs.PICK_TEMPLATE: handlers.pick_template,
-            verbs.PREVIEW: handlers.preview,
-            verbs.COMPOSE_CANCEL: handlers.compose_cancel,
-            verbs.SEND: handlers.send,
-            verbs.EDIT: handlers.edit,
-            verbs.CANCEL: handlers.cancel,
-            verbs.STATUS: handlers.status,
-            verbs.RETRY: handlers.retry_failed,
-            verbs.RETRY_FAILED: handlers.retry_failed,
-            verbs.REQUEST_APPROVAL: approvals.request,
-            verbs.APPROVE: approvals.approve,
-            verbs.REJECT: approvals.reject,
-            verbs.REFRESH: approvals.refresh,
-        },
+def build_routes(services: Services, notifier: Notifier) -> Routes:
+    store, flow = services.store, services.flow
+    views = RequestViews(store, services.facts, services.links, services.approvals)
+    steps = StepCards(services.catalog, services.policy, services.links, views)
+    wake = _waker(services.worker)
+    on_send = send.Deps(flow, steps, wake)
+    on_compose = compose.Deps(flow, steps, services.catalog)
+    on_approval = approvals.Deps(
+        services.approvals, store, services.facts, services.policy, steps, notifier, wake
     )
+    on_preview = preview.Deps(
+        flow, steps, store, services.sso, services.tokens, sign_in(services.settings), wake,
+        on_approval,
+    )  # fmt: skip
+    on_request = requests.Deps(flow, services.approvals, store, steps, on_send)
+    return Routes(
+        commands={
+            "send": partial(send.send_command, on_send),
+            "senders": partial(send.senders_command, on_send),
+            "why": partial(send.why_command, on_send),
+            "templates": partial(compose.templates_command, on_compose),
+            "status": partial(requests.status_command, on_request),
+            "history": partial(requests.history_command, on_request),
+            "cancel": partial(requests.cancel_command, on_request),
+            "approvals": partial(approvals.waiting_command, on_approval),
+        },
+        verbs={
+            verbs.HELP: Route(NoData, help.show),
+            verbs.SEND_START: Route(NoData, partial(send.start, on_send)),
+            verbs.PICK_SENDER: Route(SenderChoice, partial(send.pick_sender, on_send)),
+            verbs.WHY: Route(SenderChoice, partial(send.why, on_send)),
+            verbs.CANCEL: Route(RequestRef, partial(send.cancel, on_send)),
+            verbs.RETRY_FAILED: Route(RequestRef, partial(send.retry_failed, on_send)),
+            verbs.PICK_TEMPLATE: Route(TemplateChoice, partial(compose.template, on_compose)),
+            verbs.PREVIEW: Route(ComposeInputs, partial(compose.preview, on_compose)),
+            verbs.COMPOSE_CANCEL: Route(DraftRef, compose.cancel),
+            verbs.SEND: Route(RequestAt, partial(preview.send, on_preview)),
+            verbs.EDIT: Route(RequestAt, partial(preview.edit, on_preview)),
+            verbs.REQUEST_APPROVAL: Route(RequestAt, partial(preview.request_approval, on_preview)),
+            verbs.APPROVE: Route(Decision, partial(approvals.approve, on_approval)),
+            verbs.REJECT: Route(Decision, partial(approvals.reject, on_approval)),
+            verbs.STATUS: Route(RequestRef, partial(requests.status, on_request)),
+            verbs.REFRESH: Route(RequestRef, partial(requests.refresh, on_request)),
+            verbs.RETRY: Route(RequestRef, partial(requests.retry, on_request)),
+        },
+        remember=partial(remember, store),
+        first_delivery=partial(first_delivery, store),
+    )
+
+
+def sign_in(settings: Settings) -> preview.SignIn | None:
+    if not settings.oauth_connection:
+        return None
+    app_id = settings.app_id or settings.graph_client_id
+    return preview.SignIn(settings.oauth_connection, f"api://botid-{app_id}")
+
+
+async def remember(store: Store, turn: Turn) -> None:
+    """Keep the user's *personal* chat reference: approval cards and updates go there,
+    never to a group chat or channel where others would read them."""
+    if turn.info.conversation_type not in (None, "personal"):
+        return
+    try:
+        await store.save_conversation_ref(turn.user_oid, turn.reference())
+    except StoreUnavailable:
+        logger.warning("conversation reference not saved: database unavailable")
+
+
+async def first_delivery(store: Store, key: str) -> bool:
+    """Redeliveries by the store's record of activity ids (shared by every replica)."""
+    try:
+        return await store.remember_activity(key)
+    except StoreUnavailable:
+        logger.warning("redelivery not checked: database unavailable")
+        return True  # cannot tell: answering twice beats never answering
+
+
+def _waker(worker: Worker | None) -> Callable[[], None]:
+    return worker.wake if worker is not None else _idle
+
+
+def _idle() -> None:
+    """No worker to wake (tests that run without one)."""

@@ -6,6 +6,9 @@ import re
 from dataclasses import dataclass
 
 from microsoft_agents.activity import Activity
+from microsoft_agents.hosting.core import TurnContext
+
+from bot.domain.send_request import JsonValue
 
 _MENTION = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -21,6 +24,38 @@ class TurnInfo:
     conversation_type: str | None  # personal | groupChat | channel
     activity_id: str | None
     text: str
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A turn of a person Teams identified (``from.aadObjectId``): what every command and
+    card handler takes besides its payload."""
+
+    context: TurnContext
+    info: TurnInfo
+    user_oid: str
+    sso_token: str | None = None
+    """The SSO token Teams adds when it re-sends an action after a login request."""
+
+    @property
+    def tenant_id(self) -> str:
+        return self.info.tenant_id or ""
+
+    @property
+    def card_activity_id(self) -> str | None:
+        """The message holding the card that was clicked (invokes carry it as replyToId)."""
+        return self.context.activity.reply_to_id
+
+    def reference(self) -> dict[str, JsonValue]:
+        return reference_json(self.context.activity)
+
+
+def reference_json(activity: Activity) -> dict[str, JsonValue]:
+    """What to store (``Store.save_conversation_ref`` / ``CardRef.reference``) to reach the
+    conversation of ``activity`` later."""
+    reference = activity.get_conversation_reference()
+    data: dict[str, JsonValue] = reference.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return data
 
 
 def turn_info(activity: Activity) -> TurnInfo:

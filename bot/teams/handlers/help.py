@@ -1,14 +1,21 @@
-"""The help card, built from the command catalogue."""
+"""``help.show`` and ``/help``: the help card, built from the command catalogue. Needs
+nothing, so it answers from the first second (before the services are up)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.teams.commands import COMMANDS
+from bot.teams.turn import Turn
 from cards import help as help_card
+from cards.verbs import NoData
 
 
 def help_card_json(note: str | None = None) -> dict[str, Any]:
     return help_card.build(
         [help_card.CommandHelp(c.usage, c.description) for c in COMMANDS], note=note
     )
+
+
+async def show(turn: Turn, payload: NoData) -> dict[str, Any]:
+    return help_card_json()

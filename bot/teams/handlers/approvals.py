@@ -1,0 +1,143 @@
+"""``approval.*`` verbs and the ``/approvals`` command; ``ask`` posts a request to its
+approvers (the preview's "Request approval").
+
+The approval card goes to every approver's personal chat; when one decides, every copy
+and the requester's card are updated. Who may decide is ``bot.domain.approvals``, asked
+fresh by the flow at each decision; the first decision wins.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.approvals import Viewer, approvers_group, in_group, may_decide
+from bot.domain.send_request import SendRequest, SendState
+from bot.domain.senders import Policy
+from bot.errors import StoreError
+from bot.flow.approvals import ApprovalFlow, Decided, Requested
+from bot.flow.facts import FactsService
+from bot.flow.send_flow import Refused, Stale
+from bot.store import CardRole, RequestCursor, Store
+from bot.teams.command_parser import Command
+from bot.teams.dispatch import TRANSIENT
+from bot.teams.notifier import Delivered, Notifier, NotifyOutcome
+from bot.teams.request_views import track_card
+from bot.teams.steps import StepCards
+from bot.teams.turn import Turn
+from bot.teams.views import summary
+from cards import requests as requests_card
+from cards.verbs import Decision, RequestAt
+
+logger = logging.getLogger(__name__)
+
+Card = dict[str, Any]
+LISTED = 20
+MAX_PAGES = 5
+
+
+@dataclass(frozen=True)
+class Deps:
+    approvals: ApprovalFlow
+    store: Store
+    facts: FactsService
+    policy: Policy
+    steps: StepCards
+    notifier: Notifier
+    wake: Callable[[], None]
+
+
+async def ask(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
+    """Move a previewed request to "waiting for approval" and post it to the approvers."""
+    result = await deps.approvals.request(turn.user_oid, payload.request, payload.version)
+    if not isinstance(result, Requested):
+        return await deps.steps.of(result)
+    views = deps.steps.requests
+    request = result.request
+    unreachable = 0
+    for approver in result.approvers:
+        card = await views.card(request, "approver", requested=result)
+        outcome = await deps.notifier.notify_user(
+            approver.oid, card, request_id=request.id, role=CardRole.APPROVER
+        )
+        if not isinstance(outcome, Delivered):
+            logger.info("approver not reached: %s", outcome)
+            unreachable += 1
+    if unreachable:
+        logger.info("approvers unreachable: %d", unreachable)
+    await track_card(deps.store, turn, request)
+    return await views.card(request, "requester", requested=result)
+
+
+async def approve(deps: Deps, turn: Turn, payload: Decision) -> Card:
+    return await _decide(deps, turn, payload, approve=True)
+
+
+async def reject(deps: Deps, turn: Turn, payload: Decision) -> Card:
+    return await _decide(deps, turn, payload, approve=False)
+
+
+async def _decide(deps: Deps, turn: Turn, payload: Decision, *, approve: bool) -> Card:
+    result = await deps.approvals.decide(
+        turn.user_oid, payload.request, payload.version, approve=approve, comment=payload.comment
+    )
+    if isinstance(result, Refused | Stale):
+        return await deps.steps.of(result, "approver")
+    if result.won:
+        await _update_everyone(deps, result)
+        if approve:
+            deps.wake()
+    return await deps.steps.requests.card(result.request, "approver")
+
+
+async def _update_everyone(deps: Deps, decided: Decided) -> None:
+    for card in await deps.store.list_cards(decided.request.id):
+        viewer: Viewer = "approver" if card.role is CardRole.APPROVER else "requester"
+        try:
+            # Read the state now: the worker may already have sent it, and a card must
+            # never step back from "sent" to "approved".
+            current = await deps.store.get_request(decided.request.id)
+            shown = await deps.steps.requests.card(current, viewer)
+            outcome: NotifyOutcome = await deps.notifier.update_card(card, shown)
+        except (StoreError, *TRANSIENT) as error:  # one card must not stop the others
+            logger.warning("approval card not updated: %s", type(error).__name__)
+            continue
+        if not isinstance(outcome, Delivered):
+            logger.info("approval card not updated: %s", outcome)
+
+
+async def waiting_command(deps: Deps, turn: Turn, command: Command) -> Card:
+    """``/approvals``: the pending requests this user may decide, newest first."""
+    rows = [summary(r) for r in await waiting_for(deps, turn.user_oid)]
+    return requests_card.build_list(
+        "Waiting for your approval", rows, "Nothing waits for your approval."
+    )
+
+
+async def waiting_for(deps: Deps, user_oid: str) -> list[SendRequest]:
+    user = await deps.facts.user(user_oid)
+    groups = user.groups or frozenset()
+    senders = [s.address for s in deps.policy.senders if in_group(approvers_group(s), groups)]
+    found: list[SendRequest] = []
+    after: RequestCursor | None = None
+    for _ in range(MAX_PAGES):  # own requests are skipped: a few pages fill the list
+        page = await deps.store.page_requests(
+            states=[SendState.PENDING_APPROVAL], senders=senders, after=after, limit=LISTED
+        )
+        found += [
+            r
+            for r in page.requests
+            if may_decide(
+                deps.policy.sender(r.sender_address),
+                user_oid=user_oid,
+                requester_oid=r.requester_oid,
+                user_groups=groups,
+            )
+            is None
+        ]
+        after = page.next
+        if after is None or len(found) >= LISTED:
+            break
+    return found[:LISTED]

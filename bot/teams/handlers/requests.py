@@ -1,0 +1,103 @@
+"""``request.*`` verbs and the ``/status``, ``/history`` and ``/cancel`` commands: where a
+request stands, each viewer's own view of a card (refresh), and retrying.
+
+Requests are looked up by id (or the start of one, as ``/status 7f3a`` types it) in the
+store, however old; lists are the newest page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.send_request import SendRequest
+from bot.errors import NotFound
+from bot.flow.approvals import ApprovalFlow
+from bot.flow.send_flow import Refused, SendFlow
+from bot.store import Store
+from bot.teams.command_parser import Command
+from bot.teams.handlers import send
+from bot.teams.request_card import not_yours_card
+from bot.teams.steps import StepCards
+from bot.teams.turn import Turn
+from bot.teams.views import summary
+from cards import notice as notice_card
+from cards import requests as requests_card
+from cards.verbs import RequestRef
+
+Card = dict[str, Any]
+LISTED = 10
+
+
+@dataclass(frozen=True)
+class Deps:
+    flow: SendFlow
+    approvals: ApprovalFlow
+    store: Store
+    steps: StepCards
+    send: send.Deps
+
+
+# --- verbs -------------------------------------------------------------------------------
+
+
+async def status(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
+    found = await deps.flow.request_view(turn.user_oid, payload.request)
+    if isinstance(found, Refused):
+        return deps.steps.refused(found)
+    return await deps.steps.requests.card(found, "requester")
+
+
+async def refresh(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
+    """Teams asks for this viewer's own view of a card (``refresh.userIds``)."""
+    try:
+        request = await deps.store.get_request(payload.request)
+    except NotFound:
+        return not_yours_card()
+    viewer = await deps.approvals.viewer(turn.user_oid, request)
+    return await deps.steps.requests.card(request, viewer)
+
+
+async def retry(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
+    """An explanation card's Retry: the same as ``send.retry_failed``."""
+    return await send.retry_failed(deps.send, turn, payload)
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+async def status_command(deps: Deps, turn: Turn, command: Command) -> Card:
+    if not command.argument:
+        return await _recent(deps, turn.user_oid, "Status")
+    found = await _own(deps, turn.user_oid, command.argument)
+    if not isinstance(found, SendRequest):
+        return found
+    return await deps.steps.requests.card(found, "requester")
+
+
+async def history_command(deps: Deps, turn: Turn, command: Command) -> Card:
+    return await _recent(deps, turn.user_oid, "Your recent send requests")
+
+
+async def cancel_command(deps: Deps, turn: Turn, command: Command) -> Card:
+    found = await _own(deps, turn.user_oid, command.argument or "")
+    if not isinstance(found, SendRequest):
+        return found
+    return await deps.steps.of(await deps.flow.cancel(turn.user_oid, found.id, found.version))
+
+
+async def _recent(deps: Deps, user_oid: str, title: str) -> Card:
+    page = await deps.store.page_requests(requester_oid=user_oid, limit=LISTED)
+    rows = [summary(r) for r in page.requests]
+    return requests_card.build_list(title, rows, "You have not sent anything with Mailroom yet.")
+
+
+async def _own(deps: Deps, user_oid: str, short_id: str) -> SendRequest | Card:
+    """The user's request whose id starts with ``short_id``, or the card saying why not."""
+    found = await deps.store.requests_by_prefix(user_oid, short_id)
+    if not found:
+        return notice_card.build("Not found", "You have no send request with that id.")
+    if len(found) > 1:
+        return notice_card.build(
+            "More than one request", "Several of your requests start with that id: type more of it."
+        )
+    return found[0]

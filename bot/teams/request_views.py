@@ -1,0 +1,166 @@
+"""Gathering what a request's card shows (``Shown``) — its messages' progress, and for a
+request that needed approval the approval card's facts — then ``request_card`` decides.
+
+Also ``track_card``: remembering which message shows a request, so the outbox worker and
+later decisions update it in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.approvals import Viewer
+from bot.domain.send_request import SendRequest, SendState
+from bot.domain.senders import Policy
+from bot.flow.approvals import ApprovalFlow, Requested
+from bot.flow.facts import FactsService
+from bot.flow.preview_links import PreviewLinks
+from bot.flow.send_flow import from_line
+from bot.outbox.progress import MAX_FAILURES_LISTED, RequestProgress
+from bot.store import Approval, ApprovalDecision, CardRef, CardRole, JobState, Store
+from bot.teams.request_card import Shown, request_card
+from bot.teams.turn import Turn
+from bot.teams.views import format_time
+from cards.views import ApprovalView
+
+Card = dict[str, Any]
+MAX_SAMPLE = 5
+MAX_REFRESH_USERS = 60  # Teams' limit for refresh.userIds
+_NOT_COUNTED = frozenset({SendState.DRAFT, SendState.PENDING_APPROVAL})
+
+
+class RequestViews:
+    def __init__(
+        self,
+        store: Store,
+        facts: FactsService,
+        links: PreviewLinks,
+        approvals: ApprovalFlow,
+    ) -> None:
+        self._store = store
+        self._facts = facts
+        self._policy: Policy = facts.policy
+        self._links = links
+        self._approvals = approvals
+
+    async def card(
+        self, request: SendRequest, viewer: Viewer, *, requested: Requested | None = None
+    ) -> Card:
+        """The card that shows ``request`` to ``viewer`` now."""
+        return request_card(await self.shown(request, viewer, requested=requested), viewer)
+
+    async def shown(
+        self, request: SendRequest, viewer: Viewer, *, requested: Requested | None = None
+    ) -> Shown:
+        if viewer == "other":
+            return Shown(request)
+        approval = None
+        if request.approval_required or viewer == "approver":
+            approval = await self._approval_view(request, viewer, requested)
+        progress = None if request.state in _NOT_COUNTED else await self._progress(request)
+        return Shown(request, progress, approval)
+
+    async def _progress(self, request: SendRequest) -> RequestProgress:
+        counts = await self._store.job_counts(request.id)
+        failed = []
+        if counts.failed:
+            failed = await self._store.list_jobs(request.id, [JobState.FAILED])
+        return RequestProgress(request, counts, None, tuple(failed[:MAX_FAILURES_LISTED]))
+
+    async def _approval_view(
+        self, request: SendRequest, viewer: Viewer, requested: Requested | None
+    ) -> ApprovalView:
+        everyone = request.recipients.all()
+        requester = await self._facts.user(request.requester_oid)
+        sender = self._policy.sender(request.sender_address)
+        shown_from = request.sender_address
+        if requested is not None:
+            shown_from = requested.from_line
+        elif sender is not None:
+            shown_from = from_line(sender, requester)
+        cards = await self._store.list_cards(request.id)
+        return ApprovalView(
+            request_id=request.id,
+            version=request.version,
+            requester=f"{requester.display_name} <{requester.upn}>",
+            from_line=shown_from,
+            recipient_count=len(everyone),
+            recipients_sample=everyone[:MAX_SAMPLE],
+            external_recipients=tuple(a for a in everyone if not self._policy.is_internal(a)),
+            subject=request.subject,
+            text_body=request.content.text if request.content else "",
+            preview_url=self._links.url(request.id),
+            reasons=requested.reasons if requested else approval_reasons(request),
+            state=request.state.value,
+            viewer_role=viewer,
+            outcome=await self._outcome(request, await self._store.get_approval(request.id)),
+            unreachable_approvers=await self._unreachable(request, cards)
+            if viewer == "requester" and request.state is SendState.PENDING_APPROVAL
+            else (),
+            refresh_user_ids=refresh_ids(cards),
+        )
+
+    async def _outcome(self, request: SendRequest, approval: Approval | None) -> str | None:
+        if approval is None:
+            if request.state is SendState.EXPIRED:
+                return "Nobody decided before the request expired."
+            if request.state is SendState.CANCELLED:
+                return "The requester cancelled the request."
+            return None
+        approver = await self._facts.user(approval.approver_oid)
+        when = format_time(approval.decided_at)
+        if approval.decision is ApprovalDecision.APPROVED:
+            return f"Approved by {approver.display_name} at {when}"
+        comment = f": {approval.comment}" if approval.comment else ""
+        return f"Rejected by {approver.display_name} at {when}{comment}"
+
+    async def _unreachable(self, request: SendRequest, cards: list[CardRef]) -> tuple[str, ...]:
+        """Approvers with no approval card of this request: the bot could not reach them
+        (not installed for them, or they blocked it). Derived, so nothing extra is stored."""
+        sender = self._policy.sender(request.sender_address)
+        if sender is None:
+            return ()
+        approvers = await self._approvals.approvers(sender, requester_oid=request.requester_oid)
+        reached = {
+            (c.user_oid or "").lower()
+            for c in cards
+            if c.role is CardRole.APPROVER and c.blocked_code is None
+        }
+        return tuple(f"{a.name} <{a.upn}>" for a in approvers if a.oid.lower() not in reached)
+
+
+def refresh_ids(cards: list[CardRef]) -> tuple[str, ...]:
+    """The Teams user ids of everyone holding a card of the request (``refresh.userIds``)."""
+    ids: list[str] = []
+    for card in cards:
+        user = card.reference.get("user") if isinstance(card.reference, dict) else None
+        teams_id = user.get("id") if isinstance(user, dict) else None
+        if isinstance(teams_id, str) and teams_id not in ids:
+            ids.append(teams_id)
+    return tuple(ids[:MAX_REFRESH_USERS])
+
+
+def approval_reasons(request: SendRequest) -> tuple[str, ...]:
+    return tuple(
+        reason.split(":", 1)[1].replace("_", " ")
+        for reason in request.decision_reasons
+        if reason.startswith("approval:")
+    )
+
+
+async def track_card(store: Store, turn: Turn, request: SendRequest) -> None:
+    """Remember that the clicked message now shows ``request`` (the requester's card), so
+    the outbox worker and later decisions update it in place."""
+    activity_id = turn.card_activity_id
+    if not activity_id:
+        return
+    await store.save_card(
+        CardRef(
+            request_id=request.id,
+            activity_id=activity_id,
+            role=CardRole.REQUESTER,
+            reference=turn.reference(),
+            created_at=request.updated_at,
+            user_oid=turn.user_oid,
+        )
+    )

@@ -1,0 +1,51 @@
+"""What the Teams side adds to the services once the Agents SDK adapter exists: the
+notifier (proactive cards), the outbox worker that keeps request cards current, and the
+routes bound to both. Called once per start of the services (``bot/app.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from microsoft_agents.hosting.core import ChannelServiceAdapter
+
+from bot.flow.approvals import ApprovedOnly
+from bot.flow.guard import DecisionGuard
+from bot.netclient import Timeouts
+from bot.outbox.config import WorkerConfig
+from bot.outbox.wiring import build_worker_graph
+from bot.outbox.worker import Worker
+from bot.services import Services
+from bot.teams.dispatch import Routes
+from bot.teams.notifier import Notifier
+from bot.teams.progress_cards import render_card
+from bot.teams.routes import build_routes
+
+
+def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Services, Routes]:
+    """The services with their outbox worker (not yet started), and the bound routes."""
+    notifier = Notifier(adapter, services.store, app_id=services.settings.app_id)
+    worker = Worker(
+        services.store,
+        build_worker_graph(services.http, services.tokens, services.settings.graph_url),
+        guard=ApprovedOnly(DecisionGuard(services.flow), services.store, services.policy),
+        senders=services.policy.sender,
+        notifier=notifier,
+        render_card=render_card,
+        config=worker_config(services.settings.outbox_lease_seconds),
+        on_refused=lambda request, _code: services.facts.forget(
+            request.requester_oid, request.sender_address
+        ),
+    )
+    running = replace(services, worker=worker)
+    return running, build_routes(running, notifier)
+
+
+def worker_config(lease_seconds: int) -> WorkerConfig:
+    """A send must be over well before its lease can expire (a reclaimed job is reconciled
+    on the assumption that no call of the old holder is still in flight)."""
+    total = min(45.0, lease_seconds * 0.6)
+    return WorkerConfig(
+        lease_seconds=float(lease_seconds),
+        reconcile_delay=min(30.0, float(lease_seconds)),
+        send_timeouts=Timeouts(connect=min(5.0, total), read=min(30.0, total), total=total),
+    )
