@@ -201,3 +201,32 @@ async def test_slash_approvals_lists_what_waits_for_me_as_approver(bot: BotHarne
     assert "customer0@fabrikam.com" in waiting
     nothing = text_of(card_in(await bot.say(alex, "/approvals")))
     assert "Nothing waits for your approval" in nothing
+
+
+async def test_slash_approvals_leaves_out_my_own_request_when_i_may_not_approve_it(
+    bot: BotHarness,
+) -> None:
+    megan = bot.person("megan.bowen@contoso.com")  # in Ops Notifiers and Notice Approvers
+    diego = bot.person("diego.siciliani@contoso.com")
+    await request_approval(bot, megan)
+    assert "Nothing waits for your approval" in text_of(card_in(await bot.say(megan, "/approvals")))
+    assert "customer0@fabrikam.com" in text_of(card_in(await bot.say(diego, "/approvals")))
+
+
+async def test_the_approvers_refresh_shows_their_view_and_an_outsider_gets_nothing(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    megan = bot.person("megan.bowen@contoso.com")
+    alex = bot.person("alex.wilber@contoso.com")
+    await request_approval(bot, adele)
+    card = approval_card_of(bot, megan)
+    refresh = action(card, verbs.APPROVE)  # the data a refresh of this card carries
+    data = {"request": refresh["data"]["request"]}
+    mine = card_in(await bot.act(megan, verbs.REFRESH, data))
+    assert {verbs.APPROVE, verbs.REJECT} <= {a["verb"] for a in actions_of(mine)}
+    theirs = card_in(await bot.act(adele, verbs.REFRESH, data))
+    assert "Waiting for approval" in text_of(theirs)
+    assert verbs.APPROVE not in [a["verb"] for a in actions_of(theirs)]
+    outsider = card_in(await bot.act(alex, verbs.REFRESH, data))
+    assert "That card isn't yours" in text_of(outsider)
