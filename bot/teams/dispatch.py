@@ -57,6 +57,7 @@ logger = logging.getLogger(__name__)
 Card = dict[str, Any]
 Reply = Card | LoginResult
 P = TypeVar("P")
+R = TypeVar("R", bound=Card | LoginResult)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[Card]]
 # True the first time an activity (by conversation and id) is seen, False for a redelivery.
@@ -126,9 +127,7 @@ class Dispatcher:
         handler = self._routes.commands.get(parsed.name)
         if handler is None:
             return self._not_ready(f"/{parsed.name}")
-        reply = await respond(f"/{parsed.name}", lambda: handler(turn, parsed))
-        assert not isinstance(reply, LoginResult)  # commands answer with cards
-        return reply
+        return await respond(f"/{parsed.name}", lambda: handler(turn, parsed))
 
     async def on_welcome(self, context: TurnContext, info: TurnInfo) -> None:
         if info.user_oid and self._routes.remember is not None:
@@ -162,6 +161,7 @@ class Dispatcher:
         route = self._routes.verbs.get(action.verb)
         if route is None:
             return to_invoke_response(CardResult(self._not_ready(action.verb)))
+        # Only help.show gets here without a user id, and it reads none.
         turn = Turn(context, info, info.user_oid or "", sso_token=action.sso_token)
         reply = await respond(action.verb, lambda: route.handler(turn, payload))
         return to_invoke_response(_result(reply))
@@ -176,7 +176,7 @@ class Dispatcher:
         return unavailable_card(problem)
 
 
-async def respond(what: str, build: Callable[[], Awaitable[Reply]]) -> Reply:
+async def respond(what: str, build: Callable[[], Awaitable[R]]) -> R | Card:
     """Run one handler. A dependency that failed in a way the user can only wait out is a
     "temporarily unavailable" card; anything else is a bug: logged with its traceback, then
     answered with a card saying the step did not complete."""
