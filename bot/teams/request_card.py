@@ -7,9 +7,9 @@ decision, the outbox's progress updates — gathers what it knows into ``Shown``
     viewer      approval facts   state                                 card
     other       –                any                                   "that card isn't yours"
     approver    gathered         any                                   approval card (their view)
-    requester   gathered         pending, approved, queued, sending,   approval card (status,
-                                 rejected                              Cancel, the outcome)
-    any         –                draft                                 status card (Cancel)
+    requester   gathered         pending; once decided: approved,      approval card (status,
+                                 queued, sending, rejected             Cancel, the outcome)
+    any         –                draft                                 status card
     any         –                sent, one message                     result card
     any         –                failed, one message                   explanation (Retry)
     any         –                everything else                       progress card
@@ -40,8 +40,8 @@ from cards.views import ApprovalView, ResultView
 Card = dict[str, Any]
 
 _S = SendState
-REQUESTER_APPROVAL_STATES = frozenset({_S.PENDING_APPROVAL, _S.APPROVED, _S.QUEUED, _S.SENDING,
-                                       _S.REJECTED})  # fmt: skip
+# After a decision the requester follows it on the approval card until the send ends.
+DECIDED_STATES = frozenset({_S.APPROVED, _S.QUEUED, _S.SENDING, _S.REJECTED})
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,9 @@ def request_card(shown: Shown, viewer: Viewer) -> Card:
     if viewer == "other":
         return not_yours_card()
     if shown.approval is not None and (
-        viewer == "approver" or request.state in REQUESTER_APPROVAL_STATES
+        viewer == "approver"
+        or request.state is _S.PENDING_APPROVAL
+        or (request.decided_by is not None and request.state in DECIDED_STATES)
     ):
         return approval_card.build(replace(shown.approval, viewer_role=viewer))
     if request.state is _S.DRAFT:

@@ -43,7 +43,8 @@ def request(state: SendState, *, messages: int = 1, approval: bool = False) -> S
         sender_kind=SenderKind.NOREPLY, mode=SendMode.APPLICATION, template="outage-notice",
         values={}, messages=outgoing, now=NOW, approval_required=approval,
     )  # fmt: skip
-    return replace(draft, state=state, version=4)
+    decided = approval and state in (_S.APPROVED, _S.QUEUED, _S.SENDING, _S.SENT, _S.REJECTED)
+    return replace(draft, state=state, version=4, decided_by="oid-megan" if decided else None)
 
 
 def approval_view(of: SendRequest) -> ApprovalView:
@@ -100,6 +101,12 @@ def test_the_requester_follows_the_approval_on_the_approval_card(state: SendStat
     assert "Requested by" in run_text(card)
     if state is _S.PENDING_APPROVAL:
         assert verbs_of(card) == [verbs.CANCEL]
+
+
+def test_a_request_sent_without_the_approval_it_once_needed_shows_its_progress() -> None:
+    undecided = replace(request(_S.QUEUED, approval=True), decided_by=None)  # policy changed
+    card = request_card(shown(undecided, with_approval=True), "requester")
+    assert "Sending…" in text_of(card)
 
 
 def test_once_sent_the_requester_gets_the_result_even_after_an_approval() -> None:
