@@ -67,11 +67,17 @@ class Person:
 
 
 class BotHarness:
-    def __init__(self, url: str, emulator: RunningEmulator, app: web.Application) -> None:
+    def __init__(
+        self,
+        url: str,
+        emulator: RunningEmulator,
+        app: web.Application,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.url = url
         self.emulator = emulator
         self.app = app
-        self._http = httpx.AsyncClient(timeout=30)
+        self._http = httpx.AsyncClient(timeout=30, headers=headers)
         # The message holding the card a user last clicked on, as Teams tracks it: invokes
         # carry it as replyToId, and the outbox updates that message in place.
         self._last_card: dict[str, str] = {}
