@@ -26,6 +26,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 _SECRETS = (
     (re.compile(r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"), "[jwt]"),
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-~+/]+=*"), r"\1[token]"),
@@ -137,6 +139,33 @@ class TextFormatter(logging.Formatter):
         return scrub(_CONTINUATION.join([head, *lines]))
 
 
+class MalformedRequests(logging.Filter):
+    """aiohttp answers a request it cannot parse (a client's malformed HTTP: a control
+    character in a header, an oversized line) with 400, and logs it at ERROR with a
+    traceback. It is the client's fault, before anyone is authenticated: one WARNING line,
+    no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError) and 400 <= error.code < 500:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = (
+                "request refused: malformed HTTP (%s)",
+                (type(error).__name__,),
+            )
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+_MALFORMED_REQUESTS = MalformedRequests()
+
+
+def install_library_filters() -> None:
+    """Filters on third-party loggers, for every handler (idempotent; configure_logging
+    calls it)."""
+    logging.getLogger("aiohttp.server").addFilter(_MALFORMED_REQUESTS)
+
+
 def configure_logging(log_format: str, level: str) -> None:
     """Set up the root logger once for the process (the CLI calls this)."""
     handler = logging.StreamHandler(sys.stderr)
@@ -147,6 +176,7 @@ def configure_logging(log_format: str, level: str) -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
+    install_library_filters()
     # The SDK logs request headers and payloads at debug level; keep it at warning.
     logging.getLogger("microsoft_agents").setLevel(max(logging.WARNING, root.level))
     logging.getLogger("msal").setLevel(max(logging.WARNING, root.level))
