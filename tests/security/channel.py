@@ -8,8 +8,7 @@ its Entra signs every app's client-credentials tokens, each exactly as Microsoft
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,10 @@ from typing import Any
 import httpx
 from aiohttp import web
 
-from bot.app import create_app
-from bot.services import build_services
 from bot.settings import Secret, Settings
 from emulator.testing import RunningEmulator
 from tests.security.tokens import emulator_keys
-from tests.support.botapp import BotHarness, settings_for
-from tests.support.servers import serve
+from tests.support.botapp import BotHarness, running_bot, settings_for
 
 REPORTING_APP = "9b799f5e-3895-4108-9ea0-0ef517425fa7"  # "Contoso Reporting", demo seed
 REPORTING_SECRET = "reporting-secret-not-for-production"
@@ -57,19 +53,10 @@ class ChannelBot(BotHarness):
             return await http.post(f"{self.url}/api/messages", json=activity, headers=headers)
 
 
-@asynccontextmanager
-async def authenticated_bot(
+def authenticated_bot(
     settings: Settings, emulator: RunningEmulator
-) -> AsyncIterator[ChannelBot]:
-    app = create_app(
-        settings, services=lambda: build_services(settings), signing_keys=emulator_keys(emulator)
-    )
-    async with serve(app) as url:
-        harness = ChannelBot(url, emulator, app)
-        try:
-            yield harness
-        finally:
-            await harness.close()
+) -> AbstractAsyncContextManager[ChannelBot]:
+    return running_bot(settings, emulator, signing_keys=emulator_keys(emulator), harness=ChannelBot)
 
 
 def client_credentials(
