@@ -45,7 +45,8 @@ _UTF8 = frozenset({"utf-8", "utf8"})
 @dataclass(frozen=True)
 class BodyLimits:
     """How much an unauthenticated request may cost. ``read_seconds`` bounds the whole
-    body read, well inside the 15 s the Bot Service waits for an answer."""
+    body read, well inside the 15 s the Bot Service waits for an answer; ``max_bytes`` can
+    only tighten the application's ``client_max_size``, which aiohttp enforces as it reads."""
 
     max_bytes: int = 256 * 1024
     read_seconds: float = 10.0
