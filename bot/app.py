@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from bot.errors import StoreUnavailable
 from bot.identity import MsalTokenProvider
 from bot.inbound_auth import InboundAuth, SigningKeySource
+from bot.inbound_body import BodyLimits, Refusal, read_activity
 from bot.netclient import tls_context
 from bot.outbox.wiring import msal_tokens, running
 from bot.services import Services
@@ -49,6 +50,9 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 AGENT = web.AppKey("agent", MailroomAgent)
 READINESS = web.AppKey("readiness", list[str])  # names of components not yet ready
 AUTH = web.AppKey("auth", InboundAuth)
+# What a body may cost before authentication; a test may set tighter limits on its app.
+BODY_LIMITS = web.AppKey("body_limits", BodyLimits)
+DEFAULT_BODY_LIMITS = BodyLimits(max_bytes=MAX_ACTIVITY_BYTES)
 
 
 def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
@@ -102,7 +106,10 @@ def create_app(
     ``signing_keys`` replaces Microsoft's JWKS URLs as the source of token signing keys —
     a test seam (docs/decisions/0002-jwt-test-seam.md); production passes nothing.
     ``startup_retry_seconds``: the first wait before trying an unreachable database again."""
-    app = web.Application(client_max_size=MAX_ACTIVITY_BYTES)
+    # Bodies are read raw: a compressed one is refused, never inflated (bot/inbound_body.py).
+    app = web.Application(
+        client_max_size=MAX_ACTIVITY_BYTES, handler_args={"auto_decompress": False}
+    )
     holder = ServicesHolder()
     configuration = auth_configuration(settings)
     bot_tokens = None
@@ -232,7 +239,8 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
 async def _authorized_messages(
     request: web.Request, activity: dict[str, Any]
 ) -> web.StreamResponse:
-    identity = await request.app[AUTH].authorize(request, activity)
+    callers = request.app[SETTINGS].trusted_callers
+    identity = await request.app[AUTH].authorize(request, activity, callers)
     if isinstance(identity, web.StreamResponse):
         return identity
     invalid = _invalid_fields(activity)
@@ -250,14 +258,19 @@ async def _authorized_messages(
 
 
 async def messages(request: web.Request) -> web.StreamResponse:
-    """POST /api/messages: authenticate, process, log one line. Never answers 500."""
+    """POST /api/messages: read the body within limits (bot/inbound_body.py), authenticate,
+    process, log one line. Never answers 500."""
     started = time.perf_counter()
-    body = await _read_json(request)
-    activity: dict[str, Any] = body if isinstance(body, dict) else {}
+    activity: dict[str, Any] = {}
     try:
-        problem = _shape_problem(body)
-        if problem is not None:
-            response: web.StreamResponse = _bad_request(problem)
+        body = await read_activity(request, request.app.get(BODY_LIMITS, DEFAULT_BODY_LIMITS))
+        activity = body if isinstance(body, dict) else {}
+        problem = None if isinstance(body, Refusal) else _shape_problem(body)
+        if isinstance(body, Refusal):
+            response: web.StreamResponse = body.response()
+        elif problem is not None:
+            logger.warning("activity refused before authentication: %s", problem)
+            response = _bad_request(problem)
         else:
             response = await _authorized_messages(request, activity)
     except ValidationError:
@@ -292,16 +305,13 @@ def _invalid_fields(activity: dict[str, Any]) -> str | None:
     except ValidationError as error:
         names = {str(e["loc"][0])[:40] for e in error.errors() if e.get("loc")}
         return ", ".join(sorted(names)[:10]) or "the activity"
+    except Exception as error:
+        # The SDK's validators also raise TypeError ("" as channelId) and a bare Exception
+        # (a sub-channel against a productInfo entity) for what is only bad input.
+        return f"the activity ({type(error).__name__})"
     finally:
         _SDK_ACTIVITY_LOGGER.removeFilter(quiet)
     return None
-
-
-async def _read_json(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except (ValueError, UnicodeDecodeError):
-        return None
 
 
 def _shape_problem(body: Any) -> str | None:

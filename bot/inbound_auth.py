@@ -1,4 +1,4 @@
-"""Who may post to ``/api/messages``: the Agents SDK's JWT check, plus one rule it leaves out.
+"""Who may post to ``/api/messages``: the Agents SDK's JWT check, plus the rules it leaves out.
 
 With an app id configured (``auth_configuration``), every request must carry a token that
 the SDK's ``JwtTokenValidator`` accepts: RS256 signature by a key Microsoft publishes,
@@ -8,11 +8,25 @@ tenants), with an Entra token's ``tid`` bound to its issuer. Without an app id t
 is anonymous (loopback only: ``mailroom serve`` refuses otherwise), but a token that *is*
 presented must still be valid.
 
-The rule added here: a token's ``serviceurl`` claim must name the host of the activity's
-``serviceUrl``, and a Bot Framework-issued token must carry one (Bot Framework's own
-authentication guidance). Replies carry the bot's own token to that URL, so a replayed
-token must not be able to point them elsewhere. (The SDK compares the hosts only when its
-outbound host validator is enabled; otherwise it logs the mismatch and carries on.)
+Three rules added here (docs/decisions/0003-inbound-callers.md):
+
+* **Who is calling.** Teams reaches a bot only through the Bot Framework channel service,
+  whose tokens are issued as ``https://api.botframework.com`` and signed with
+  login.botframework.com's keys, for every bot type (SingleTenant, MultiTenant,
+  UserAssignedMSI). An Entra-issued token proves only that *some* application of a tenant
+  asked for the bot's app id as audience, which any confidential client of the tenant may
+  do; its calling application (``appid`` in v1 tokens, ``azp`` in v2) must be a configured
+  trusted caller (``MAILROOM_TRUSTED_CALLERS``; by default none: the channel only).
+* **Where replies go.** The ``serviceurl`` claim must name the scheme, host and port of the
+  activity's ``serviceUrl``, and a Bot Framework-issued token must carry one (Bot
+  Framework's authentication guidance). Replies carry the bot's own token to that URL, so a
+  replayed token must not be able to point them elsewhere. (The SDK compares the hosts
+  only when its outbound host validator is enabled; otherwise it logs and carries on.)
+* **Which tenant.** A token that names a tenant (``tid``) must name the activity's tenant
+  (``channelData.tenant.id`` and ``conversation.tenantId``, which must agree); an Entra
+  token always names one. A Bot Framework token names none: it is bound by its issuer,
+  audience and ``serviceurl``, and the tenant it brings is then checked against the
+  allowed tenants like any other.
 
 Signing keys. Production uses the SDK's process-wide JWKS cache of Microsoft's fixed URLs
 (login.botframework.com, login.microsoftonline.com). ``SigningKeySource`` is the one seam
@@ -27,6 +41,7 @@ import asyncio
 import logging
 import ssl
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -39,10 +54,15 @@ from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import 
     _JwkClientManager,  # private: the seam replaces exactly this, per validator
 )
 
+from bot.settings import CHANNEL_CALLER
+
 logger = logging.getLogger(__name__)
 
 BOT_FRAMEWORK_ISSUERS = frozenset({"https://api.botframework.com", "https://api.botframework.us"})
 SERVICE_URL_CLAIM = "serviceurl"
+# Where Entra writes the calling application, by token version (Microsoft Entra "Access
+# token claims reference"; botbuilder's JwtTokenValidation.get_app_id_from_claims).
+APP_ID_CLAIMS = {"1.0": "appid", "2.0": "azp"}
 
 # Where the SDK fetches signing keys from (microsoft_agents ... _entra_issuers.py and
 # authentication_constants.py); a key source only ever stands in for these.
@@ -123,11 +143,12 @@ class InboundAuth:
         return _Validator(self.configuration, self.signing_keys)
 
     async def authorize(
-        self, request: web.Request, activity: dict[str, Any]
+        self, request: web.Request, activity: dict[str, Any], callers: Collection[str]
     ) -> ClaimsIdentity | web.Response:
-        """The caller's verified claims, or the 401 to answer. Never raises for a bad
-        token: whatever the token holds, the answer is 401 (or anonymous claims when no
-        token is sent and the configuration allows it)."""
+        """The caller's verified claims, or the 401 to answer. ``callers``: the trusted
+        callers (``channel`` and app ids). Never raises for a bad token: whatever the token
+        holds, the answer is 401 (or anonymous claims when no token is sent and the
+        configuration allows it)."""
         header = request.headers.get("Authorization")
         if header is None:
             if self.configuration.ANONYMOUS_ALLOWED:
@@ -142,9 +163,51 @@ class InboundAuth:
             # The type only: the message may quote claims; the token never appears.
             logger.warning("activity refused: token not valid (%s)", type(error).__name__)
             return _unauthorized(None)
+        caller = calling_party(identity)
+        if caller is None or caller not in {c.lower() for c in callers}:
+            # The app id comes from a verified token: naming it tells an admin who knocked.
+            logger.warning("activity refused: caller not trusted (%s)", caller or "unknown")
+            return _unauthorized(None)
         if not _service_url_matches(identity, activity.get("serviceUrl")):
             return _unauthorized("service_url")
+        if not _tenant_matches(identity, activity):
+            return _unauthorized("tenant_mismatch")
         return identity
+
+
+def calling_party(identity: ClaimsIdentity) -> str | None:
+    """``channel`` for a Bot Framework-issued token; for an Entra-issued one the calling
+    application's id (``appid`` in v1, ``azp`` in v2, chosen by ``ver``); None when the
+    token does not say."""
+    if identity.get_claim_value("iss") in BOT_FRAMEWORK_ISSUERS:
+        return CHANNEL_CALLER
+    claim = APP_ID_CLAIMS.get(str(identity.get_claim_value("ver")))
+    app_id = identity.get_claim_value(claim) if claim is not None else None
+    return app_id.lower() if isinstance(app_id, str) and app_id else None
+
+
+def activity_tenants(activity: dict[str, Any]) -> set[str]:
+    """The tenant ids the activity names (lower case): ``channelData.tenant.id`` and
+    ``conversation.tenantId``."""
+    named: list[object] = []
+    channel_data = activity.get("channelData")
+    if isinstance(channel_data, dict) and isinstance(channel_data.get("tenant"), dict):
+        named.append(channel_data["tenant"].get("id"))
+    conversation = activity.get("conversation")
+    if isinstance(conversation, dict):
+        named.append(conversation.get("tenantId"))
+    return {t.lower() for t in named if isinstance(t, str) and t}
+
+
+def _tenant_matches(identity: ClaimsIdentity, activity: dict[str, Any]) -> bool:
+    tenants = activity_tenants(activity)
+    if len(tenants) > 1:
+        return False
+    tid = identity.get_claim_value("tid")
+    if tid is None:
+        # Only a Bot Framework token may name no tenant; an Entra access token always does.
+        return identity.get_claim_value("iss") in BOT_FRAMEWORK_ISSUERS
+    return isinstance(tid, str) and tenants == {tid.lower()}
 
 
 def _bearer_token(header: str) -> str | None:

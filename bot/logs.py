@@ -3,6 +3,18 @@
 Mailroom never logs tokens, secrets, passwords or email bodies on purpose; the
 ``Scrubber`` filter additionally masks anything that looks like a bearer token, a JWT
 or a client secret parameter, should a third-party library try.
+
+No input can forge a line. Log values come from outside (conversation ids, names, texts,
+addresses, verbs, request paths), so the formatters escape, wherever a value sits:
+
+* text: every character that could end or disguise a line — C0 and C1 controls (CR, LF,
+  NEL...), DEL, the Unicode line and paragraph separators, bidirectional overrides — and
+  lone surrogates (unencodable: the handler would print the raw arguments instead) become
+  ``\\n``, ``\\xNN`` or ``\\uNNNN``; an extra field's value is quoted when it holds a space,
+  a quote or ``=``, so it cannot pose as another field; a traceback keeps its lines, each
+  indented under the record;
+* JSON: ``json.dumps`` escapes the controls; the separators, C1 controls and surrogates it
+  leaves raw are escaped as ``\\uNNNN`` too, so a record stays one valid JSON line.
 """
 
 from __future__ import annotations
@@ -13,6 +25,8 @@ import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from aiohttp.http_exceptions import HttpProcessingError
 
 _SECRETS = (
     (re.compile(r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"), "[jwt]"),
@@ -31,6 +45,39 @@ _EXTRA_FIELDS = (
     "activity_id", "activity_type", "conversation_id", "duration_ms", "outcome", "status",
     "verb", "request_id", "send_request_id", "mailbox", "user_oid", "event",
 )  # fmt: skip
+
+
+# Characters that may end a line, hide one, or fail to encode (see the module docstring).
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_NEEDS_QUOTES = re.compile(r'[\s"=]')
+_CONTINUATION = "\n    | "
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _SHORT_ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def escape(text: str) -> str:
+    """``text`` with nothing in it that could start, end or disguise a log line."""
+    return _UNSAFE.sub(_escape_char, text)
+
+
+def _field(value: object) -> str:
+    text = escape(str(value))
+    if not text or _NEEDS_QUOTES.search(text):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+def _json_line(text: str) -> str:
+    """JSON from ``json.dumps`` with the line-breaking characters it leaves raw escaped;
+    they only ever occur inside strings, where ``\\uNNNN`` means the same."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def scrub(text: str) -> str:
@@ -61,17 +108,62 @@ class JsonFormatter(logging.Formatter):
                 entry[name] = getattr(record, name)
         if record.exc_info:
             entry["exception"] = scrub(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        if record.stack_info:
+            entry["stack"] = scrub(self.formatStack(record.stack_info))
+        return _json_line(json.dumps(entry, ensure_ascii=False, default=str))
 
 
 class TextFormatter(logging.Formatter):
+    """``time LEVEL logger message name=value ...`` on one line; a traceback, if any, on
+    the lines below it, each indented."""
+
     def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+        super().__init__()
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        extras = [f"{n}={getattr(record, n)}" for n in _EXTRA_FIELDS if hasattr(record, n)]
-        return scrub(" ".join([line, *extras]))
+        head = " ".join(
+            [
+                self.formatTime(record),
+                record.levelname,
+                escape(record.name),
+                escape(record.getMessage()),
+                *(f"{n}={_field(getattr(record, n))}" for n in _EXTRA_FIELDS if hasattr(record, n)),
+            ]
+        )
+        details: list[str] = []
+        if record.exc_info:
+            details.append(self.formatException(record.exc_info))
+        if record.stack_info:
+            details.append(self.formatStack(record.stack_info))
+        lines = [escape(line) for detail in details for line in detail.split("\n")]
+        return scrub(_CONTINUATION.join([head, *lines]))
+
+
+class MalformedRequests(logging.Filter):
+    """aiohttp answers a request it cannot parse (a client's malformed HTTP: a control
+    character in a header, an oversized line) with 400, and logs it at ERROR with a
+    traceback. It is the client's fault, before anyone is authenticated: one WARNING line,
+    no traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError) and 400 <= error.code < 500:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = (
+                "request refused: malformed HTTP (%s)",
+                (type(error).__name__,),
+            )
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+_MALFORMED_REQUESTS = MalformedRequests()
+
+
+def install_library_filters() -> None:
+    """Filters on third-party loggers, for every handler (idempotent; configure_logging
+    calls it)."""
+    logging.getLogger("aiohttp.server").addFilter(_MALFORMED_REQUESTS)
 
 
 def configure_logging(log_format: str, level: str) -> None:
@@ -84,6 +176,7 @@ def configure_logging(log_format: str, level: str) -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
+    install_library_filters()
     # The SDK logs request headers and payloads at debug level; keep it at warning.
     logging.getLogger("microsoft_agents").setLevel(max(logging.WARNING, root.level))
     logging.getLogger("msal").setLevel(max(logging.WARNING, root.level))

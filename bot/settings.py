@@ -25,6 +25,9 @@ AppType = Literal["SingleTenant", "MultiTenant", "UserAssignedMSI"]
 _APP_TYPES: tuple[AppType, ...] = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _SDK_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+# In MAILROOM_TRUSTED_CALLERS: the Bot Framework channel service (Teams), which signs its
+# tokens as https://api.botframework.com (docs/decisions/0003-inbound-callers.md).
+CHANNEL_CALLER = "channel"
 
 
 class Secret:
@@ -66,6 +69,9 @@ class Settings:
     config_path: Path = Path("mailroom.toml")
     templates_dir: Path = Path("templates")
     allowed_tenants: tuple[str, ...] = ()
+    # Who may post activities: the channel, and Entra app ids (appid/azp) trusted to speak
+    # for users. Anything else is refused with 401 whatever its audience and issuer.
+    trusted_callers: tuple[str, ...] = (CHANNEL_CALLER,)
     host: str = "0.0.0.0"  # noqa: S104 - a server's production default; checked by serve
     port: int = 3978
     log_format: LogFormat = "text"
@@ -155,6 +161,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         config_path=Path(_value(get("MAILROOM_CONFIG"), str(Settings.config_path))),
         templates_dir=Path(_value(get("MAILROOM_TEMPLATES_DIR"), str(Settings.templates_dir))),
         allowed_tenants=_guid_list(get("MAILROOM_ALLOWED_TENANTS")),
+        trusted_callers=_trusted_callers(get("MAILROOM_TRUSTED_CALLERS")),
         host=_host(get("MAILROOM_HOST")),
         port=_port(get("PORT")),
         log_format=_choice(get("MAILROOM_LOG_FORMAT"), ("text", "json"), "text"),
@@ -190,6 +197,26 @@ def _guid_list(item: tuple[str, str] | None) -> tuple[str, ...]:
     name, value = item
     parts = [p.strip() for p in value.split(",") if p.strip()]
     return tuple(_optional_guid((name, p)) or "" for p in parts)
+
+
+def _trusted_callers(item: tuple[str, str] | None) -> tuple[str, ...]:
+    """``channel`` and/or app ids, comma-separated; the list replaces the default."""
+    if item is None:
+        return Settings.trusted_callers
+    name, value = item
+    callers: list[str] = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            caller = CHANNEL_CALLER if part.lower() == CHANNEL_CALLER else str(uuid.UUID(part))
+        except ValueError:
+            raise ConfigError(name, f"entries must be channel or an app id, got {part!r}") from None
+        if caller not in callers:
+            callers.append(caller)
+    if not callers:
+        raise ConfigError(name, "must name at least one caller: channel or an app id")
+    return tuple(callers)
 
 
 def _choice(

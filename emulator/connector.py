@@ -9,6 +9,15 @@
 
 A bearer token, when sent, must be an app token this emulator issued for
 ``https://api.botframework.com``; with ``auth_required`` set (control API) it must be sent.
+
+The other direction: ``channel_token`` is what the channel service puts in the
+``Authorization`` header of every activity it posts to a bot ("Authenticate requests with
+the Bot Connector API", Connector to Bot; the same for SingleTenant, MultiTenant and
+UserAssignedMSI bots): ``iss = https://api.botframework.com``, ``aud`` = the bot's app id,
+``serviceurl`` = the activity's ``serviceUrl``, ``nbf``, ``exp`` — no ``tid``, no ``appid`` or
+``azp``, nothing that names a tenant or a calling app. Real ones are signed with a key from
+login.botframework.com's JWKS; this one with the emulator's key, which a test's signing-key
+seam serves for that URL (docs/decisions/0002-jwt-test-seam.md).
 """
 
 from __future__ import annotations
@@ -27,9 +36,24 @@ from emulator.tokens import BOT_FRAMEWORK_RESOURCE, TokenRejected
 
 Json = dict[str, Any]
 
+BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+
 
 def _error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+def channel_token(state: EmulatorState, audience: str, service_url: str) -> str:
+    now = state.tokens.now()
+    return state.tokens.sign(
+        {
+            "serviceurl": service_url,
+            "nbf": now,
+            "exp": now + state.tokens.lifetime,
+            "iss": BOT_FRAMEWORK_ISSUER,
+            "aud": audience,
+        }
+    )
 
 
 def _check_auth(state: EmulatorState, request: web.Request) -> web.Response | None:

@@ -17,6 +17,10 @@
 ``POST /_emulator/tokens/user``            ``user``, ``audience`` → ``{"token"}``: a Teams SSO token
 ``GET  /_emulator/connector/activities``   ``?conversation_id=``
 ``PUT  /_emulator/connector/auth``         ``required``: demand a bearer token on /v3
+``POST /_emulator/connector/token``        ``audience``, ``service_url`` → ``{"token"}``: the
+                                           channel's token for an activity to the bot
+``PUT  /_emulator/apps/{id}/token-version`` ``version`` (``1.0``/``2.0``): the access token
+                                           version the app accepts as a resource
 =========================================  ==============================================
 """
 
@@ -33,6 +37,7 @@ from emulator.appkeys import STATE
 from emulator.faults import CONNECTION_FAULTS, FAULT_KINDS
 from emulator.state import FOLDERS, EmulatorState, Limits
 from emulator.throttle import ThrottleSettings
+from emulator.tokens import V1, V2
 
 Json = dict[str, Any]
 
@@ -259,6 +264,27 @@ async def connector_auth(request: web.Request) -> web.Response:
     return web.json_response({"required": state.connector.auth_required})
 
 
+async def channel_token(request: web.Request) -> web.Response:
+    payload = await _json(request)
+    state = _state(request)
+    audience = str(payload.get("audience") or state.tenant.bot_app.client_id)
+    service_url = str(payload.get("service_url") or state.base_url + "/")
+    return web.json_response({"token": connector.channel_token(state, audience, service_url)})
+
+
+async def app_token_version(request: web.Request) -> web.Response:
+    payload = await _json(request)
+    state = _state(request)
+    app = state.tenant.app(request.match_info["app"])
+    version = payload.get("version")
+    if app is None:
+        return web.json_response({"error": "no such app"}, status=404)
+    if version not in (V1, V2):
+        return _bad(f"version must be {V1} or {V2}")
+    state.tokens.accepted_versions[app.client_id.lower()] = version
+    return web.json_response({"client_id": app.client_id, "version": version})
+
+
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/_emulator/health", health)
@@ -281,3 +307,5 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_emulator/tokens/user", user_token)
     r.add_get("/_emulator/connector/activities", connector_activities)
     r.add_put("/_emulator/connector/auth", connector_auth)
+    r.add_post("/_emulator/connector/token", channel_token)
+    r.add_put("/_emulator/apps/{app}/token-version", app_token_version)

@@ -97,7 +97,7 @@ def openid_configuration(state: EmulatorState) -> dict[str, Any]:
         "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "issuer": state.tokens.issuer,
+        "issuer": state.tokens.issuer,  # Entra's name for the tenant, whatever host was asked
         "request_uri_parameter_supported": False,
         "userinfo_endpoint": f"{state.base_url}/oidc/userinfo",
         "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",

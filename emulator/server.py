@@ -33,7 +33,7 @@ from emulator.graph.http import build_graph, handle_graph
 from emulator.seed import DEMO_SEED, load_seed
 from emulator.state import EmulatorState
 from emulator.tls import CONTROL_SNI, LOOPBACK_NAMES, TlsFiles, ensure_signing_key, ensure_tls
-from emulator.tokens import TokenService, unverified_claims
+from emulator.tokens import TokenService, entra_issuer, unverified_claims
 
 log = logging.getLogger("emulator")
 
@@ -275,7 +275,7 @@ class EmulatorServer:
         bound_port = sock.getsockname()[1]
         shown = f"[{host}]" if ":" in host else host
         base_url = f"https://{shown}:{bound_port}"
-        tokens = TokenService(key, tenant, f"{base_url}/{tenant.id}/v2.0")
+        tokens = TokenService(key, tenant, entra_issuer(tenant.id))
         state = EmulatorState(tenant, tokens, base_url)
         runner = web.AppRunner(create_app(state), access_log=None, handle_signals=False)
         await runner.setup()

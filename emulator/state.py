@@ -118,6 +118,7 @@ class EmulatorState:
         self.limits = Limits()
         self.connector.clear()
         self.tokens.lifetime = 3600
+        self.tokens.accepted_versions.clear()
         self.tenant = self.seed
 
     def set_group_members(self, group_id: str, users: tuple[str, ...]) -> bool:

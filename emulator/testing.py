@@ -149,6 +149,22 @@ class EmulatorControl:
     def set_connector_auth(self, required: bool) -> None:
         self._call("PUT", "/connector/auth", json={"required": required})
 
+    def mint_channel_token(
+        self, service_url: str | None = None, audience: str | None = None
+    ) -> str:
+        """The token the Bot Framework channel sends with an activity to the bot (audience
+        defaults to the bot app's client id, ``service_url`` to the connector's)."""
+        payload = {"service_url": service_url, "audience": audience}
+        result: Json = self._call(
+            "POST", "/connector/token", json={k: v for k, v in payload.items() if v}
+        )
+        return str(result["token"])
+
+    def set_token_version(self, client_id: str, version: str) -> None:
+        """The access token version (``1.0`` or ``2.0``) the app accepts as a resource, as
+        an admin sets it in the app's manifest; reset() goes back to 1.0."""
+        self._call("PUT", f"/apps/{client_id}/token-version", json={"version": version})
+
     def set_group_members(self, group_id: str, users: list[str]) -> None:
         """Replace the group's direct user members (UPNs or ids); reset() restores the seed."""
         self._call("PUT", f"/groups/{group_id}/members", json={"users": users})

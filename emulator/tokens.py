@@ -1,10 +1,20 @@
-"""Signed RS256 JWTs as Entra ID v2.0 issues them, and their verification.
+"""Signed RS256 JWTs as Entra ID issues them, and their verification.
 
-Every token the emulator issues has ``iss = {base_url}/{tenant_id}/v2.0`` (the ``issuer`` its
-OpenID metadata advertises), ``ver = "2.0"``, ``aud``, ``iat``, ``nbf``, ``exp``, ``tid``,
-``oid``, ``sub``, ``uti`` and a ``kid`` header naming the key in the JWKS. App-only tokens carry
-``roles``, ``appid``/``azp`` and ``idtyp = "app"``; user tokens carry ``scp``, ``upn``,
-``preferred_username``, ``name`` and ``idtyp = "user"``.
+Issuers are the names Entra writes whatever host was asked (the Agents SDK and botbuilder
+know Entra by exactly these: ``VALID_TOKEN_ISSUER_URL_TEMPLATE_V1/_V2``):
+``https://login.microsoftonline.com/{tenant_id}/v2.0`` for v2 tokens (also the ``issuer`` the
+OpenID metadata advertises) and ``https://sts.windows.net/{tenant_id}/`` for v1 tokens. Every
+token carries ``ver``, ``aud``, ``iat``, ``nbf``, ``exp``, ``tid``, ``oid``, ``sub``, ``uti`` and
+a ``kid`` header naming the key in the JWKS.
+
+App-only tokens carry ``idtyp = "app"`` and ``roles``. For one of the tenant's own apps as the
+resource (e.g. a bot's app id), Entra issues the format that app's registration accepts
+(``api.requestedAccessTokenVersion`` / manifest ``accessTokenAcceptedVersion``: unset means v1;
+Microsoft Entra "Access tokens"): v1 names the calling application in ``appid`` (with
+``appidacr``), v2 in ``azp`` (with ``azpacr``) — "Access token claims reference". Microsoft's
+resources served here (Graph, Exchange, the Bot Connector) keep one v2-shaped format that
+carries both. User tokens carry ``scp``, ``upn``, ``preferred_username``, ``name`` and
+``idtyp = "user"``.
 """
 
 from __future__ import annotations
@@ -37,6 +47,14 @@ EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 EXCHANGE_ROLES = frozenset({"Exchange.ManageAsApp", "full_access_as_app"})
 
 DEFAULT_LIFETIME = 3600
+V1, V2 = "1.0", "2.0"
+
+
+def entra_issuer(tenant_id: str, version: str = V2) -> str:
+    """The public cloud's issuer name for a tenant's tokens of ``version``."""
+    if version == V1:
+        return f"https://sts.windows.net/{tenant_id}/"
+    return f"https://login.microsoftonline.com/{tenant_id}/v2.0"
 
 
 class TokenRejected(Exception):
@@ -83,6 +101,9 @@ class TokenService:
         self.issuer = issuer
         self._clock = clock
         self.lifetime = DEFAULT_LIFETIME
+        # Per tenant app (client id, lower case): the token version its registration
+        # accepts as a resource; unset means v1, Entra's default.
+        self.accepted_versions: dict[str, str] = {}
         public_der = key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
@@ -95,8 +116,15 @@ class TokenService:
         return {"keys": [jwk]}
 
     # --- issuing -------------------------------------------------------------------
+    def now(self) -> int:
+        return int(self._clock())
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        """``claims`` exactly as given, signed with the one key (RS256, ``kid`` header)."""
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
+
     def _sign(self, claims: dict[str, Any], lifetime: int | None = None) -> tuple[str, int]:
-        now = int(self._clock())
+        now = self.now()
         life = self.lifetime if lifetime is None else lifetime
         body = {
             "iss": self.issuer,
@@ -104,14 +132,20 @@ class TokenService:
             "nbf": now,
             "exp": now + life,
             "tid": self._tenant.id,
-            "ver": "2.0",
+            "ver": V2,
             "uti": secrets.token_urlsafe(16),
             **claims,
         }
-        token = jwt.encode(body, self._key, algorithm="RS256", headers={"kid": self.kid})
-        return token, life
+        return self.sign(body), life
+
+    def accepted_version(self, client_id: str) -> str:
+        return self.accepted_versions.get(client_id.lower(), V1)
 
     def app_token(self, app: AppRegistration, resource: str) -> tuple[str, int]:
+        """A client-credentials token of ``app`` for ``resource`` (canonical: a Microsoft
+        resource URL or a tenant app's client id). Entra hands one to any confidential
+        client of the tenant, whatever the resource, unless the resource requires app role
+        assignment: ``roles`` then say what was granted (none for a bot)."""
         if resource == EXCHANGE_RESOURCE:
             roles = sorted(app.application_permissions & EXCHANGE_ROLES)
         elif resource == GRAPH_RESOURCE:
@@ -122,14 +156,17 @@ class TokenService:
             "aud": resource,
             "sub": app.service_principal_id,
             "oid": app.service_principal_id,
-            "appid": app.client_id,
-            "azp": app.client_id,
-            "appidacr": "1",
-            "azpacr": "1",
             "idtyp": "app",
         }
         if roles:
             claims["roles"] = roles
+        if self._tenant.app(resource) is None:
+            claims.update(appid=app.client_id, azp=app.client_id, appidacr="1", azpacr="1")
+        elif self.accepted_version(resource) == V2:
+            claims.update(azp=app.client_id, azpacr="1")
+        else:
+            v1 = entra_issuer(self._tenant.id, V1)
+            claims.update(iss=v1, idp=v1, ver=V1, appid=app.client_id, appidacr="1")
         return self._sign(claims)
 
     def _user_claims(self, user: Account) -> dict[str, Any]:

@@ -84,3 +84,16 @@ def test_settings_are_frozen() -> None:
     settings = Settings.from_env({})
     with pytest.raises(AttributeError):
         settings.port = 1  # type: ignore[misc]
+
+
+def test_only_the_channel_is_a_trusted_caller_unless_configured() -> None:
+    assert Settings.from_env({}).trusted_callers == ("channel",)
+    listed = Settings.from_env({"MAILROOM_TRUSTED_CALLERS": f" Channel , {APP_ID.upper()} "})
+    assert listed.trusted_callers == ("channel", APP_ID)
+    assert Settings.from_env({"MAILROOM_TRUSTED_CALLERS": APP_ID}).trusted_callers == (APP_ID,)
+
+
+@pytest.mark.parametrize("value", ["teams", f"channel,{APP_ID}x", ",,"])
+def test_a_bad_trusted_caller_names_the_variable(value: str) -> None:
+    with pytest.raises(ConfigError, match="MAILROOM_TRUSTED_CALLERS"):
+        Settings.from_env({"MAILROOM_TRUSTED_CALLERS": value})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import jwt
 import pytest
 from emu_helpers import BOTFRAMEWORK, GRAPH, Tokens, bearer
 
@@ -162,3 +163,21 @@ def test_missing_token_is_refused_when_auth_is_required(
     answer = https.post(f"/v3/conversations/{CONVERSATION}/activities", json={"type": "message"})
 
     assert answer.status_code == 401
+
+
+def test_the_channels_token_to_the_bot_carries_what_bot_framework_documents(
+    emulator: RunningEmulator, https: httpx.Client
+) -> None:
+    token = emulator.control.mint_channel_token(service_url="https://smba.example/emea/")
+
+    (key,) = https.get(f"/{emulator.tenant_id}/discovery/v2.0/keys").json()["keys"]
+    claims = jwt.decode(
+        token,
+        jwt.PyJWK(key).key,
+        algorithms=["RS256"],
+        audience=emulator.bot_app.client_id,
+        issuer="https://api.botframework.com",
+    )
+    assert set(claims) == {"serviceurl", "nbf", "exp", "iss", "aud"}
+    assert claims["serviceurl"] == "https://smba.example/emea/"
+    assert jwt.get_unverified_header(token)["kid"] == key["kid"]

@@ -32,7 +32,7 @@ def _verify(emu: RunningEmulator, https: httpx.Client, token: str, audience: str
         key,
         algorithms=["RS256"],
         audience=audience,
-        issuer=f"{emu.base_url}/{emu.tenant_id}/v2.0",
+        issuer=f"https://login.microsoftonline.com/{emu.tenant_id}/v2.0",
     )
 
 
@@ -41,7 +41,8 @@ def test_openid_configuration_advertises_https_endpoints_on_this_host(
 ) -> None:
     config = https.get(f"/{emulator.tenant_id}/v2.0/.well-known/openid-configuration").json()
 
-    assert config["issuer"] == f"{emulator.base_url}/{emulator.tenant_id}/v2.0"
+    # The issuer is Entra's name for the tenant, not the host that was asked.
+    assert config["issuer"] == f"https://login.microsoftonline.com/{emulator.tenant_id}/v2.0"
     assert config["token_endpoint"] == f"{emulator.authority}/oauth2/v2.0/token"
     assert config["jwks_uri"] == f"{emulator.authority}/discovery/v2.0/keys"
     assert config["authorization_endpoint"].startswith(emulator.base_url)
@@ -305,3 +306,50 @@ def test_jwks_client_from_the_metadata_verifies_tokens(
     key = client.get_signing_key_from_jwt(token)
     claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=GRAPH)
     assert claims["appid"] == emulator.bot_app.client_id
+
+
+def _token_of_reporting_for_the_bot(emulator: RunningEmulator, tokens: Tokens) -> dict:
+    answer = tokens.request(
+        grant_type="client_credentials",
+        client_id=REPORTING_APP,
+        client_secret=REPORTING_SECRET,
+        scope=f"{emulator.bot_app.client_id}/.default",
+    )
+    assert answer.status_code == 200, answer.text
+    return jwt.decode(answer.json()["access_token"], options={"verify_signature": False})
+
+
+def test_any_app_of_the_tenant_gets_a_v1_token_for_the_bots_app_id(
+    emulator: RunningEmulator, tokens: Tokens
+) -> None:
+    claims = _token_of_reporting_for_the_bot(emulator, tokens)
+
+    assert claims["aud"] == emulator.bot_app.client_id
+    assert claims["iss"] == f"https://sts.windows.net/{emulator.tenant_id}/"
+    assert claims["ver"] == "1.0"
+    assert claims["appid"] == REPORTING_APP
+    assert "azp" not in claims
+    assert claims["tid"] == emulator.tenant_id
+    assert claims["idtyp"] == "app"
+    assert "roles" not in claims
+
+
+def test_an_app_that_accepts_v2_tokens_gets_them_with_azp(
+    emulator: RunningEmulator, tokens: Tokens
+) -> None:
+    emulator.control.set_token_version(emulator.bot_app.client_id, "2.0")
+
+    claims = _token_of_reporting_for_the_bot(emulator, tokens)
+
+    assert claims["iss"] == f"https://login.microsoftonline.com/{emulator.tenant_id}/v2.0"
+    assert claims["ver"] == "2.0"
+    assert claims["azp"] == REPORTING_APP
+    assert "appid" not in claims
+    assert claims["aud"] == emulator.bot_app.client_id
+
+
+def test_reset_returns_apps_to_v1_tokens(emulator: RunningEmulator, tokens: Tokens) -> None:
+    emulator.control.set_token_version(emulator.bot_app.client_id, "2.0")
+    emulator.control.reset()
+
+    assert _token_of_reporting_for_the_bot(emulator, tokens)["ver"] == "1.0"

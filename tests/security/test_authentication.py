@@ -141,11 +141,17 @@ async def test_a_genuine_bot_framework_token_is_served(bot: AuthedBot) -> None:
     assert "attachments" in replies[0].get("activity", replies[0])
 
 
-async def test_a_genuine_entra_token_from_the_bots_own_tenant_is_served(bot: AuthedBot) -> None:
-    activity = bot.activity()
-    response = await bot.post(activity, bearer(bot.minter.entra()))
-    assert response.status_code == 202, response.text
-    assert len(bot.replies(activity)) == 1
+async def test_a_genuine_entra_token_of_a_configured_trusted_caller_is_served(
+    emulator: RunningEmulator, app_tokens: MsalTokenProvider
+) -> None:
+    """The token the Bot Framework Emulator sends (the bot's own app id as the caller) is
+    served only once that app is named in MAILROOM_TRUSTED_CALLERS."""
+    settings = credentials(emulator, trusted_callers=("channel", emulator.bot_app.client_id))
+    async for bot in start(emulator, app_tokens, keys=emulator_keys(emulator), settings=settings):
+        activity = bot.activity()
+        response = await bot.post(activity, bearer(bot.minter.entra()))
+        assert response.status_code == 202, response.text
+        assert len(bot.replies(activity)) == 1
 
 
 async def test_a_card_action_with_a_genuine_token_is_answered(bot: AuthedBot) -> None:

@@ -10,16 +10,17 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from aiohttp import web
 
 from bot.app import SERVICES, create_app
+from bot.inbound_auth import SigningKeySource
 from bot.services import Services, build_services
 from bot.settings import Secret, Settings
 from emulator.testing import RunningEmulator
@@ -27,6 +28,7 @@ from tests.support.servers import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 Json = dict[str, Any]
+H = TypeVar("H", bound="BotHarness")
 
 
 def settings_for(
@@ -67,11 +69,17 @@ class Person:
 
 
 class BotHarness:
-    def __init__(self, url: str, emulator: RunningEmulator, app: web.Application) -> None:
+    def __init__(
+        self,
+        url: str,
+        emulator: RunningEmulator,
+        app: web.Application,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.url = url
         self.emulator = emulator
         self.app = app
-        self._http = httpx.AsyncClient(timeout=30)
+        self._http = httpx.AsyncClient(timeout=30, headers=headers)
         # The message holding the card a user last clicked on, as Teams tracks it: invokes
         # carry it as replyToId, and the outbox updates that message in place.
         self._last_card: dict[str, str] = {}
@@ -220,14 +228,23 @@ def text_of(card: Json) -> str:
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings, emulator: RunningEmulator) -> AsyncIterator[BotHarness]:
-    app = create_app(settings, services=lambda: build_services(settings))
+async def running_bot(
+    settings: Settings,
+    emulator: RunningEmulator,
+    *,
+    signing_keys: SigningKeySource | None = None,
+    # A TypeVar's default can't be typed; BotHarness is one H.
+    harness: Callable[[str, RunningEmulator, web.Application], H] = BotHarness,  # type: ignore[assignment]
+) -> AsyncIterator[H]:
+    """The bot on a free port; ``signing_keys`` (the JWT seam) and ``harness`` (a
+    BotHarness subclass) for tests that speak with tokens."""
+    app = create_app(settings, services=lambda: build_services(settings), signing_keys=signing_keys)
     async with serve(app) as url:
-        harness = BotHarness(url, emulator, app)
+        running = harness(url, emulator, app)
         try:
-            yield harness
+            yield running
         finally:
-            await harness.close()
+            await running.close()
 
 
 def env_for(emulator: RunningEmulator, tmp_path: Path) -> dict[str, str]:
