@@ -17,7 +17,7 @@ from bot.domain.send_request import SendState
 from bot.store import Store
 from cards import verbs
 from emulator.testing import RunningEmulator
-from tests.outbox.helpers import send_calls, wait_final
+from tests.outbox.helpers import SEND, send_calls, wait_final
 from tests.support.botapp import ROOT, BotHarness, action, card_in
 from tests.support.serve_process import ServeProcess
 
@@ -114,13 +114,13 @@ async def test_kill_9_of_the_bot_mid_bulk_send_loses_and_duplicates_nothing(
 ) -> None:
     control = emulator.control
     control.set_message_rate(100_000)
-    control.set_latency(60, path_pattern="*/sendMail")
+    control.set_latency(60, path_pattern=SEND)
     first = bots.start("bot-a")
     await first.ready()
     request_id = await queue_bulk(first, emulator)
-    control.add_fault("POST", "*/sendMail", "throttle", count=3, retry_after=0.3)
-    control.add_fault("POST", "*/sendMail", "error", count=3, status=503, retry_after=0.3)
-    control.add_fault("POST", "*/sendMail", "drop_after_accept", count=4)
+    control.add_fault("POST", SEND, "throttle", count=3, retry_after=0.3)
+    control.add_fault("POST", SEND, "error", count=3, status=503, retry_after=0.3)
+    control.add_fault("POST", SEND, "drop_after_accept", count=4)
     async with asyncio.timeout(60):
         while len(send_calls(emulator, 202)) < 60:
             await asyncio.sleep(0.02)
@@ -143,7 +143,7 @@ async def test_two_bot_processes_on_one_postgresql_database_share_a_bulk_send(
     if not database_url.startswith("postgres"):
         pytest.skip("two processes share the outbox through PostgreSQL")
     emulator.control.set_message_rate(100_000)
-    emulator.control.set_latency(40, path_pattern="*/sendMail")
+    emulator.control.set_latency(40, path_pattern=SEND)
     one, two = bots.start("bot-1"), bots.start("bot-2")
     await asyncio.gather(one.ready(), two.ready())
     request_id = await queue_bulk(one, emulator)

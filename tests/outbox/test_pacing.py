@@ -17,7 +17,14 @@ from bot.outbox import Worker
 from bot.outbox.wiring import build_worker_graph
 from bot.store import Store
 from emulator.testing import RunningEmulator
-from tests.outbox.helpers import NOREPLY, fast_config, graph_statuses, queue_request, wait_final
+from tests.outbox.helpers import (
+    NOREPLY,
+    SEND,
+    fast_config,
+    graph_statuses,
+    queue_request,
+    wait_final,
+)
 from tests.store.conftest import OpenStore
 
 MakeWorker = Callable[..., Worker]
@@ -47,7 +54,7 @@ async def test_a_bulk_send_keeps_to_four_concurrent_requests_per_mailbox(
     client and in-process limiter): without the cap of 4 per mailbox shared through the
     store, Outlook's concurrency limit would answer 429."""
     emulator.control.set_throttle(concurrency_limit=4, messages_per_minute=100_000)
-    emulator.control.set_latency(300, path_pattern="*/sendMail")
+    emulator.control.set_latency(300, path_pattern=SEND)
     recipients = tuple(f"reader{n}@example.com" for n in range(30))
     first, second = await open_another(), await open_another()
     request = await queue_request(first, emulator, recipients=recipients)

@@ -44,7 +44,7 @@ class WireFault:
     retry_after: float | None = None
 
 
-SEND = "*/sendMail"
+SEND = "*/messages/*/send"
 TOKEN = "/*/oauth2/v2.0/token"
 FAULTS = [
     WireFault("graph busy (503)", "POST", SEND, "error", status=503, retry_after=0.1),
