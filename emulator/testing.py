@@ -120,6 +120,11 @@ class EmulatorControl:
         )
         return result
 
+    def faults(self) -> list[Json]:
+        """The armed faults, with the uses each has left (``remaining``)."""
+        result: list[Json] = self._call("GET", "/faults")
+        return result
+
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 

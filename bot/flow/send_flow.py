@@ -37,7 +37,7 @@ from bot.errors import (
 )
 from bot.flow.facts import FactsService
 from bot.flow.recipients import BulkRow, parse_addresses, parse_bulk_csv
-from bot.graph.message import MAX_REQUEST_BYTES, request_bytes_for
+from bot.graph.message import request_size_problem
 from bot.rendering import RenderSender, TemplateCatalog
 from bot.store import ComposeDraft, Store
 
@@ -480,13 +480,11 @@ def _too_large(messages: list[OutgoingMessage], sender: str) -> list[FieldError]
     """Graph refuses a request over 4 MB before reading it: say so at the preview."""
     for number, message in enumerate(messages, start=1):
         r = message.recipients
-        size = request_bytes_for(message.content.subject, message.content.html,
-                                 (r.to, r.cc, r.bcc), sender)  # fmt: skip
-        if size > MAX_REQUEST_BYTES:
+        problem = request_size_problem(message.content.subject, message.content.html,
+                                       (r.to, r.cc, r.bcc), sender)  # fmt: skip
+        if problem is not None:
             which = f"message {number}: " if len(messages) > 1 else ""
-            return [FieldError("", f"{which}the email is {size / 2**20:.1f} MB as Microsoft Graph "
-                               "receives it, over the 4 MB Graph takes at once; shorten the "
-                               "text you filled in")]  # fmt: skip
+            return [FieldError("", which + problem)]
     return []
 
 

@@ -170,6 +170,23 @@ def request_bytes_for(
     return message.request_bytes()
 
 
+def request_size_problem(
+    subject: str,
+    html_body: str,
+    recipients: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]],
+    sender: str | None = None,
+) -> str | None:
+    """Why Graph would refuse such a message's request for its size (over 4 MB), in words
+    for the person sending it; ``None`` when it fits."""
+    size = request_bytes_for(subject, html_body, recipients, sender)
+    if size <= MAX_REQUEST_BYTES:
+        return None
+    return (
+        f"the email is {size / 2**20:.1f} MB as Microsoft Graph receives it, over the 4 MB "
+        "Graph takes in one request; shorten it"
+    )
+
+
 def mailroom_id_filter(mailroom_id: str) -> str:
     """The ``$filter`` that finds messages carrying ``mailroom_id``."""
     if not _MAILROOM_ID.fullmatch(mailroom_id):

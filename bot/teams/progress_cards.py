@@ -9,6 +9,7 @@ from typing import Any
 from bot.domain.explanations import explain
 from bot.domain.send_request import SendState
 from bot.outbox.progress import RequestProgress, default_render_card
+from bot.outbox.routing import where_to_check
 from bot.store.records import CardRef
 from bot.teams.views import explanation_of, format_time
 from cards import explanation as explanation_card
@@ -30,6 +31,9 @@ def render_card(progress: RequestProgress, card: CardRef | None) -> Mapping[str,
                 graph_request_id=request.graph_request_id,
             )
         )
+    if request.message_count == 1 and request.state is SendState.UNKNOWN:
+        unknown = explain("outcome_unknown", mailbox=where_to_check(request))
+        return explanation_card.build(explanation_of(unknown, request_id=request.id))
     if request.message_count == 1 and request.state is SendState.FAILED:
         failure = progress.failures[0] if progress.failures else None
         key = (failure.error_key or failure.error_code) if failure else request.error_key

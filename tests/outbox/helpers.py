@@ -53,6 +53,7 @@ def fast_config(**overrides: Any) -> WorkerConfig:
         default_retry_after=0.2,
         reconcile_delay=0.1,
         reconcile_retry_delay=0.2,
+        unknown_after=5.0,
         card_update_interval=0.5,
         shutdown_grace=2.0,
     )

@@ -95,6 +95,32 @@ async def test_an_answer_lost_after_graph_took_the_message_is_reconciled_not_res
     assert (row.outcome, row.mailroom_id) == ("sent", job.mailroom_id)
 
 
+async def test_a_send_accepted_after_the_client_gave_up_and_sent_again_goes_out_once(
+    emulator: RunningEmulator, store: Store, make_worker: MakeWorker
+) -> None:
+    """The race that defeats a timing guess: the first send is accepted after the client's
+    deadline *and* after Mailroom looked and sent the same draft again. Exchange takes the
+    draft once: whichever send comes second is refused."""
+    emulator.control.set_move_delay(0.3)
+    emulator.control.add_fault("POST", SEND, "delay", delay=1.5)
+    request = await queue_request(store, emulator, recipients=(DIEGO,))
+    short = fast_config(send_timeouts=Timeouts(connect=0.5, read=0.5, total=0.6))
+    await make_worker(store, config=short).start()
+
+    done = await wait_final(store, request.id)
+    async with asyncio.timeout(10):  # the held-back first send answers at last
+        while len(send_calls(emulator)) < 2:
+            await asyncio.sleep(0.05)
+    emulator.control.transport(wait=5)
+
+    assert done.state is SendState.SENT
+    late, again = sorted(send_calls(emulator), key=lambda e: e["fault"] != "delay")
+    assert (late["fault"], late["status"], again["status"]) == ("delay", 404, 202)
+    [job] = await store.list_jobs(request.id)
+    assert [r["item_id"] for r in emulator.control.transport()["record"]] == [job.draft_id]
+    assert mailroom_ids(emulator.control.mailbox(DIEGO, "inbox")) == [job.mailroom_id]
+
+
 async def test_throttling_and_busy_answers_are_retried_and_the_message_sent_once(
     emulator: RunningEmulator, store: Store, make_worker: MakeWorker
 ) -> None:
