@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from typing import Any
 
@@ -45,8 +46,7 @@ from emulator import connector
 from emulator.appkeys import STATE
 from emulator.faults import CONNECTION_FAULTS, FAULT_KINDS
 from emulator.graph.mail import move_to_deleted_items
-from emulator.state import FOLDERS, EmulatorState, Limits, TransportSettings
-from emulator.throttle import ThrottleSettings
+from emulator.state import FOLDERS, EmulatorState
 
 Json = dict[str, Any]
 
@@ -170,15 +170,7 @@ async def get_transport(request: web.Request) -> web.Response:
 
 
 async def put_transport(request: web.Request) -> web.Response:
-    payload = await _json(request)
-    state = _state(request)
-    names = {f.name for f in fields(TransportSettings)}
-    unknown = set(payload) - names
-    if unknown:
-        return _bad(f"unknown transport field(s): {', '.join(sorted(unknown))}")
-    for key, value in payload.items():
-        setattr(state.transport.settings, key, float(value))
-    return web.json_response(asdict(state.transport.settings))
+    return await _update(request, _state(request).transport.settings, "transport", float)
 
 
 async def external(request: web.Request) -> web.Response:
@@ -247,15 +239,7 @@ async def get_throttle(request: web.Request) -> web.Response:
 
 
 async def put_throttle(request: web.Request) -> web.Response:
-    payload = await _json(request)
-    state = _state(request)
-    names = {f.name for f in fields(ThrottleSettings)}
-    unknown = set(payload) - names
-    if unknown:
-        return _bad(f"unknown throttle field(s): {', '.join(sorted(unknown))}")
-    for key, value in payload.items():
-        setattr(state.throttle.settings, key, value)
-    return web.json_response(asdict(state.throttle.settings))
+    return await _update(request, _state(request).throttle.settings, "throttle", lambda v: v)
 
 
 async def put_latency(request: web.Request) -> web.Response:
@@ -274,15 +258,20 @@ async def get_limits(request: web.Request) -> web.Response:
 
 
 async def put_limits(request: web.Request) -> web.Response:
+    return await _update(request, _state(request).limits, "limit", int)
+
+
+async def _update(
+    request: web.Request, settings: Any, what: str, convert: Callable[[Any], Any]
+) -> web.Response:
+    """Set the dataclass ``settings``' fields the JSON body names; refuse unknown ones."""
     payload = await _json(request)
-    state = _state(request)
-    names = {f.name for f in fields(Limits)}
-    unknown = set(payload) - names
+    unknown = set(payload) - {f.name for f in fields(settings)}
     if unknown:
-        return _bad(f"unknown limit field(s): {', '.join(sorted(unknown))}")
+        return _bad(f"unknown {what} field(s): {', '.join(sorted(unknown))}")
     for key, value in payload.items():
-        setattr(state.limits, key, int(value))
-    return web.json_response(asdict(state.limits))
+        setattr(settings, key, convert(value))
+    return web.json_response(asdict(settings))
 
 
 async def token_lifetime(request: web.Request) -> web.Response:

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.domain.send_request import SenderKind, SendMode, SendState
+from bot.domain.send_request import SenderKind, SendMode, SendRequest, SendState
 from bot.identity import GRAPH_RESOURCE, MsalTokenProvider
-from bot.outbox import Worker
+from bot.outbox import GuardResult, Worker
 from bot.store import JobState, Store
 from emulator.testing import RunningEmulator
 from tests.outbox.helpers import (
@@ -300,3 +300,31 @@ async def test_cancel_stops_the_rest_of_a_bulk_send(
     await asyncio.sleep(0.3)
     assert len(send_calls(emulator, 202)) == counts.sent
     assert len(emulator.control.external_deliveries()) == counts.sent
+
+
+@pytest.mark.parametrize("allowed", [True, False], ids=["allowed", "refused"])
+async def test_the_guard_is_asked_once_per_request_when_its_first_message_gets_a_slot(
+    emulator: RunningEmulator, store: Store, make_worker: MakeWorker, allowed: bool
+) -> None:
+    class CountingGuard:
+        def __init__(self) -> None:
+            self.checked: list[str] = []
+
+        async def check(self, request: SendRequest) -> GuardResult:
+            self.checked.append(request.id)
+            return GuardResult(True) if allowed else GuardResult(False, "missing_send_as")
+
+    guard = CountingGuard()
+    people = (MEGAN, DIEGO, LYNNE, ADELE, JOHANNA)
+    request = await queue_request(store, emulator, recipients=people)
+    await make_worker(store, guard=guard).start()
+
+    done = await wait_final(store, request.id)
+
+    assert guard.checked == [request.id]
+    counts = await store.job_counts(request.id)
+    if allowed:
+        assert (done.state, counts.sent) == (SendState.SENT, len(people))
+    else:
+        assert (done.state, counts.failed) == (SendState.FAILED, len(people))
+        assert create_calls(emulator) == []
