@@ -50,6 +50,8 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
         (f"bulk achieved rate / R ≥ {PACING_TARGET}", _x(achieved),
          achieved is not None and achieved >= PACING_TARGET),
         ("self-inflicted 429s = 0", str(pacing["throttled_429"]), pacing["throttled_429"] == 0),
+        ("messages Exchange delayed for the rate = 0", str(pacing.get("delayed_by_rate")),
+         pacing.get("delayed_by_rate") == 0),
         ("duplicates = 0", str(pacing["duplicates"]), pacing["duplicates"] == 0),
         ("lost = 0", str(pacing["lost"]), pacing["lost"] == 0),
     ]  # fmt: skip
@@ -132,6 +134,10 @@ def _bulk(pacing: dict[str, Any], responsive: dict[str, Any]) -> list[str]:
         f"{pacing['stall_lost_s']} s |",
         f"| sends accepted (202) | {pacing['accepted_sends']} |",
         f"| self-inflicted 429s | {pacing['throttled_429']} |",
+        f"| messages Exchange delayed for the rate (its transport record) | "
+        f"{pacing.get('delayed_by_rate')} |",
+        f"| most messages accepted in any rolling minute | "
+        f"{pacing.get('most_accepted_in_a_minute')} |",
         f"| duplicates | {pacing['duplicates']} |",
         f"| lost | {pacing['lost']} |",
         f"| request's final state | {pacing['final_state']} |",

@@ -26,16 +26,16 @@ boundary with ``raise ... from exc``.
     │   ├── QuotaExceeded              400 ErrorQuotaExceeded
     │   ├── MailboxNotFound            404 ErrorInvalidUser / ErrorNonExistentMailbox
     │   ├── MailboxNotEnabledForRest   MailboxNotEnabledForRESTAPI
-    │   ├── Throttled                  429 (retry_after)
-    │   └── ServiceUnavailable         503 / 504 (retry_after)
+    │   ├── Throttled                  429: Graph's request or concurrency limits (retry_after)
+    │   └── ServiceUnavailable         503 / 504: busy, not throttling (retry_after)
     ├── GraphTransportError            no HTTP answer from Graph (sent: "not" | "maybe")
     ├── ExchangeError                  the Exchange admin API failed (status, code)
     ├── StoreError
     │   ├── StoreUnavailable           the database cannot be reached right now
     │   ├── NotFound                   no such row (entity, key)
     │   └── VersionConflict            compare-and-set lost (entity, key, expected)
-    ├── PackageError                   the Teams app package failed validation (problems)
     ├── IllegalTransition              no such state-machine edge (entity, key, current, requested)
+    ├── PackageError                   the Teams app package failed validation (problems)
     └── DevStartupFailed               a `mailroom dev` process did not come up (process, reason)
 """
 
@@ -104,6 +104,16 @@ class ValuesInvalid(TemplateError):
         super().__init__("; ".join(f"{e.field}: {e.problem}" for e in self.errors))
 
 
+class UnknownTemplate(TemplateError):
+    """No template is called ``name``; ``available`` lists the names there are."""
+
+    def __init__(self, name: str, available: Sequence[str]) -> None:
+        self.name = name
+        self.available = tuple(available)
+        listed = ", ".join(self.available) or "none"
+        super().__init__(f"no template called {name!r} (available: {listed})")
+
+
 # --- identity --------------------------------------------------------------------------
 
 
@@ -131,7 +141,8 @@ class ConsentRequired(TokenAcquisitionError):
 
 
 class GraphError(MailroomError):
-    """Graph answered with its error envelope. Branch on ``code``, never on ``message``."""
+    """Graph answered with its error envelope. Branch on ``code``, never on ``message``.
+    ``retry_after`` is the answer's ``Retry-After`` in seconds, when it had one."""
 
     def __init__(
         self,
@@ -141,12 +152,14 @@ class GraphError(MailroomError):
         *,
         request_id: str | None = None,
         client_request_id: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.status = status
         self.code = code
         self.message = message
         self.request_id = request_id
         self.client_request_id = client_request_id
+        self.retry_after = retry_after
         super().__init__(f"{status} {code}: {message}")
 
 
@@ -183,26 +196,13 @@ class MailboxNotEnabledForRest(GraphError):
 
 
 class Throttled(GraphError):
-    """429: wait ``retry_after`` seconds."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str = "",
-        *,
-        request_id: str | None = None,
-        client_request_id: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(
-            status, code, message, request_id=request_id, client_request_id=client_request_id
-        )
-        self.retry_after = retry_after
+    """429: Graph's request-rate or concurrency limits refused the call before running it;
+    wait ``retry_after`` seconds."""
 
 
-class ServiceUnavailable(Throttled):
-    """503/504: the service is busy; ``retry_after`` when it said so."""
+class ServiceUnavailable(GraphError):
+    """503/504: the service is busy or a gateway gave up. Not throttling: nothing says the
+    call was not run, so a send answered this way may have gone out."""
 
 
 class GraphTransportError(MailroomError):
@@ -257,6 +257,20 @@ class VersionConflict(StoreError):
         super().__init__(f"{entity} {key} is no longer at version {expected}")
 
 
+# --- state machines --------------------------------------------------------------------
+
+
+class IllegalTransition(MailroomError):
+    """A state machine has no edge ``current`` → ``requested`` (e.g. a sent request queued)."""
+
+    def __init__(self, entity: str, key: str, current: str, requested: str) -> None:
+        self.entity = entity
+        self.key = key
+        self.current = current
+        self.requested = requested
+        super().__init__(f"{entity} {key} cannot go from {current} to {requested}")
+
+
 # --- packaging -------------------------------------------------------------------------
 
 
@@ -276,34 +290,7 @@ class PackageError(MailroomError):
         super().__init__("; ".join(f"{p.path}: {p.message}" for p in self.problems))
 
 
-# --- added by store --------------------------------------------------------------------
-
-
-class IllegalTransition(MailroomError):
-    """A state machine has no edge ``current`` → ``requested`` (e.g. a sent request queued)."""
-
-    def __init__(self, entity: str, key: str, current: str, requested: str) -> None:
-        self.entity = entity
-        self.key = key
-        self.current = current
-        self.requested = requested
-        super().__init__(f"{entity} {key} cannot go from {current} to {requested}")
-
-
-# --- added by rendering ----------------------------------------------------------------
-
-
-class UnknownTemplate(TemplateError):
-    """No template is called ``name``; ``available`` lists the names there are."""
-
-    def __init__(self, name: str, available: Sequence[str]) -> None:
-        self.name = name
-        self.available = tuple(available)
-        listed = ", ".join(self.available) or "none"
-        super().__init__(f"no template called {name!r} (available: {listed})")
-
-
-# --- added by devmode ------------------------------------------------------------------
+# --- development mode ------------------------------------------------------------------
 
 
 class DevStartupFailed(MailroomError):

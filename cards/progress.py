@@ -53,6 +53,10 @@ class ProgressView:
     failures: Sequence[Failure] = field(default_factory=tuple)
     recipients: tuple[str, ...] = ()
     """For a single send: who it goes to (shown on the card)."""
+    unknown: int = 0
+    """Messages whose fate Mailroom could not learn (never resent, never counted as sent)."""
+    check_mailbox: str | None = None
+    """Whose Sent Items tell whether those went out."""
 
     @property
     def single(self) -> bool:
@@ -79,6 +83,8 @@ def summary_line(view: ProgressView) -> str:
         parts.append(f"{view.failed} failed")
     if view.cancelled:
         parts.append(f"{view.cancelled} cancelled")
+    if view.unknown:
+        parts.append(f"{view.unknown} unknown")
     if view.phase in ("waiting", "running"):
         eta = eta_text(view.eta_seconds)
         if eta is not None:
@@ -99,6 +105,10 @@ def _title(view: ProgressView) -> tuple[str, str]:
     if view.phase == "cancelled":
         return ("Send cancelled" if view.single else "Bulk send cancelled"), "Warning"
     if view.phase == "done":
+        if view.unknown and not view.failed:
+            return ("Outcome unknown" if view.single else "Bulk send finished, some unknown"), (
+                "Warning"
+            )
         if view.failed == 0:
             return ("Sent" if view.single else "Bulk send finished"), "Good"
         if view.single:
@@ -121,6 +131,14 @@ def build(view: ProgressView) -> dict[str, Any]:
     if not view.single or view.phase not in ("running", "waiting"):
         body.append(TextBlock(text=summary_line(view), wrap=True, spacing="Medium"))
     body += _failures(view)
+    if view.unknown:
+        where = view.check_mailbox or view.sender
+        body.append(
+            plain_text(_clip(
+                f"Whether {'it' if view.single else f'{view.unknown} of them'} went out is "
+                f"unknown: check the Sent Items of {where} before sending again."
+            ))
+        )  # fmt: skip
     if view.phase in ("waiting", "running"):
         body.append(
             TextBlock(

@@ -36,6 +36,7 @@ STATE_LABELS = {
     "sending": "Sending",
     "sent": "Sent",
     "failed": "Failed",
+    "unknown": "Outcome unknown: check Sent Items",
     "rejected": "Rejected",
     "cancelled": "Cancelled",
     "expired": "Expired",

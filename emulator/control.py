@@ -1,6 +1,5 @@
 """Control and inspection endpoints under ``/_emulator`` (never logged, never faulted).
 
-=========================================  ==============================================
 ``GET  /_emulator/health``                 ``{"status": "ok"}``
 ``GET  /_emulator/tenant``                 tenant id, domain, users, mailboxes, groups, apps
 ``POST /_emulator/reset``                  back to the seed (mail, log, faults, throttle...)
@@ -22,11 +21,49 @@
 ``PUT  /_emulator/apps/{id}/token-version`` ``version`` (``1.0``/``2.0``): the access token
                                            version the app accepts as a resource
 =========================================  ==============================================
+=======
+======================================================  ===========================================
+``GET  /_emulator/health``                              ``{"status": "ok"}``
+``GET  /_emulator/tenant``                              tenant id, domain, users, mailboxes,
+                                                        groups, apps
+``POST /_emulator/reset``                               back to the seed (mail, log, faults,
+                                                        throttle...)
+``GET  /_emulator/mailboxes/{a}/{f}``                   messages of
+                                                        ``inbox|sentitems|drafts|deleteditems``
+``POST /_emulator/mailboxes/{a}/messages/{id}/delete``  a user deletes an item: into Deleted Items,
+                                                        a new id (``hard``: gone)
+``GET  /_emulator/external``                            deliveries to addresses outside the tenant
+``GET|DELETE /_emulator/log``                           the request log
+``GET|POST|DELETE /_emulator/faults``                   list / add / clear faults
+``GET|PUT /_emulator/throttle``                         ``messages_per_minute``,
+                                                        ``concurrency_limit``, ``request_budget``,
+                                                        ``concurrency_retry_after``
+``GET|PUT /_emulator/transport``                        ``move_delay``; GET: ``pending`` and the
+                                                        ``record`` of accepted messages
+                                                        (``?wait=S`` waits up to S s for nothing
+                                                        pending)
+``PUT  /_emulator/latency``                             ``fixed_ms``, ``jitter_ms``,
+                                                        ``path_pattern``
+``GET|PUT /_emulator/limits``                           ``max_recipients``, ``max_message_bytes``,
+                                                        ``exchange_page_size``
+``PUT  /_emulator/tokens/lifetime``                     ``seconds`` for tokens issued from now on
+``POST /_emulator/tokens/user``                         ``user``, ``audience`` → ``{"token"}``: a
+                                                        Teams SSO token
+``GET  /_emulator/connector/activities``                ``?conversation_id=``
+``PUT  /_emulator/connector/auth``                      ``required``: demand a bearer token on /v3
+``POST /_emulator/connector/token``                     ``audience``, ``service_url`` →
+                                                        ``{"token"}``: the channel's token for an
+                                                        activity to the bot
+``PUT  /_emulator/apps/{id}/token-version``             ``version`` (``1.0``/``2.0``): the access
+                                                        token version the app accepts as a resource
+======================================================  ===========================================
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from typing import Any
 
@@ -35,8 +72,8 @@ from aiohttp import web
 from emulator import connector
 from emulator.appkeys import STATE
 from emulator.faults import CONNECTION_FAULTS, FAULT_KINDS
-from emulator.state import FOLDERS, EmulatorState, Limits
-from emulator.throttle import ThrottleSettings
+from emulator.graph.mail import move_to_deleted_items
+from emulator.state import FOLDERS, EmulatorState
 from emulator.tokens import V1, V2
 
 Json = dict[str, Any]
@@ -127,6 +164,43 @@ async def mailbox(request: web.Request) -> web.Response:
     return web.json_response(copy.deepcopy(state.mail.folder(account.id, folder)))
 
 
+async def delete_message(request: web.Request) -> web.Response:
+    state = _state(request)
+    account = state.tenant.account(request.match_info["address"])
+    found = None if account is None else state.mail.find(account.id, request.match_info["id"])
+    if account is None or found is None:
+        return web.json_response(
+            {"error": {"code": "NotFound", "message": "no such message"}}, status=404
+        )
+    folder, message = found
+    if (await _json(request)).get("hard"):
+        state.mail.remove(account.id, folder, message["id"])
+    else:
+        move_to_deleted_items(state, account, folder, message)
+    return web.json_response({"status": "deleted"})
+
+
+async def get_transport(request: web.Request) -> web.Response:
+    transport = _state(request).transport
+    wait = float(request.query.get("wait", "0") or 0)
+    async with asyncio.timeout(max(wait, 0.0) + 1.0):
+        remaining = wait
+        while transport.pending and remaining > 0:
+            await asyncio.sleep(0.02)
+            remaining -= 0.02
+    return web.json_response(
+        {
+            **asdict(transport.settings),
+            "pending": transport.pending,
+            "record": copy.deepcopy(transport.record),
+        }
+    )
+
+
+async def put_transport(request: web.Request) -> web.Response:
+    return await _update(request, _state(request).transport.settings, "transport", float)
+
+
 async def external(request: web.Request) -> web.Response:
     return web.json_response(copy.deepcopy(_state(request).mail.external))
 
@@ -193,15 +267,7 @@ async def get_throttle(request: web.Request) -> web.Response:
 
 
 async def put_throttle(request: web.Request) -> web.Response:
-    payload = await _json(request)
-    state = _state(request)
-    names = {f.name for f in fields(ThrottleSettings)}
-    unknown = set(payload) - names
-    if unknown:
-        return _bad(f"unknown throttle field(s): {', '.join(sorted(unknown))}")
-    for key, value in payload.items():
-        setattr(state.throttle.settings, key, value)
-    return web.json_response(asdict(state.throttle.settings))
+    return await _update(request, _state(request).throttle.settings, "throttle", lambda v: v)
 
 
 async def put_latency(request: web.Request) -> web.Response:
@@ -220,15 +286,20 @@ async def get_limits(request: web.Request) -> web.Response:
 
 
 async def put_limits(request: web.Request) -> web.Response:
+    return await _update(request, _state(request).limits, "limit", int)
+
+
+async def _update(
+    request: web.Request, settings: Any, what: str, convert: Callable[[Any], Any]
+) -> web.Response:
+    """Set the dataclass ``settings``' fields the JSON body names; refuse unknown ones."""
     payload = await _json(request)
-    state = _state(request)
-    names = {f.name for f in fields(Limits)}
-    unknown = set(payload) - names
+    unknown = set(payload) - {f.name for f in fields(settings)}
     if unknown:
-        return _bad(f"unknown limit field(s): {', '.join(sorted(unknown))}")
+        return _bad(f"unknown {what} field(s): {', '.join(sorted(unknown))}")
     for key, value in payload.items():
-        setattr(state.limits, key, int(value))
-    return web.json_response(asdict(state.limits))
+        setattr(settings, key, convert(value))
+    return web.json_response(asdict(settings))
 
 
 async def token_lifetime(request: web.Request) -> web.Response:
@@ -292,6 +363,9 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_emulator/reset", reset)
     r.add_put("/_emulator/groups/{group}/members", group_members)
     r.add_get("/_emulator/mailboxes/{address}/{folder}", mailbox)
+    r.add_post("/_emulator/mailboxes/{address}/messages/{id}/delete", delete_message)
+    r.add_get("/_emulator/transport", get_transport)
+    r.add_put("/_emulator/transport", put_transport)
     r.add_get("/_emulator/external", external)
     r.add_get("/_emulator/log", get_log)
     r.add_delete("/_emulator/log", clear_log)

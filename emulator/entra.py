@@ -278,7 +278,7 @@ def _delegated_grant(
         )
     resource = resources.pop() if resources else GRAPH_RESOURCE
     if not permissions or ".default" in permissions:
-        granted = sorted(app.delegated_permissions)
+        granted = sorted(app.delegated_permissions - OIDC_SCOPES)  # sign-in scopes, no permission
     else:
         missing = [p for p in permissions if p not in app.delegated_permissions]
         if missing:

@@ -25,6 +25,7 @@ from aiohttp import web
 
 from emulator.appkeys import CTX, STATE
 from emulator.envelopes import GraphFailure, graph_error_body
+from emulator.rbac import authorization_rows
 from emulator.seed import Account, Tenant
 from emulator.state import EmulatorState
 from emulator.tokens import EXCHANGE_RESOURCE, TokenRejected
@@ -190,20 +191,7 @@ def test_service_principal_authorization(tenant: Tenant, params: Mapping[str, An
         raise _not_found(identity)
     resource = params.get("resource")
     box = _mailboxes(tenant, resource)[0] if resource else None
-    rows: list[Json] = []
-    if "Mail.Send" in app.application_permissions:
-        scope = app.mail_send_scope
-        in_scope = True if box is None or scope is None else box.id in scope
-        rows.append(
-            {
-                "RoleName": "Application Mail.Send",
-                "GrantedPermissions": "Mail.Send",
-                "AllowedResourceScope": "Mailroom senders" if scope is not None else "Organization",
-                "ScopeType": "CustomRecipientScope" if scope is not None else "Organization",
-                "InScope": in_scope,
-            }
-        )
-    return rows
+    return authorization_rows(tenant, app, box)
 
 
 CMDLETS = {

@@ -5,11 +5,15 @@ case-insensitive, matched against the path without the query) and applies to the
 ``count`` matching requests. Kinds:
 
 * ``error``: answer ``status`` (default 503) with error ``code`` (default ``ErrorServerBusy``);
-* ``delay``: wait ``delay`` seconds, then handle the request normally;
+* ``delay``: wait ``delay`` seconds, then handle the request normally — also when the client
+  gave up meanwhile (a late acceptance: Graph does not stop because its client left);
 * ``throttle``: answer 429 with ``Retry-After: retry_after`` (default 1);
-* ``drop_after_accept``: handle the request (a send IS delivered), then abort the TCP connection
+* ``drop_after_accept``: handle the request (a send IS accepted), then abort the TCP connection
   without writing any response: the client cannot know whether it worked (httpx
   ``RemoteProtocolError``);
+* ``error_after_accept``: handle the request (a send IS accepted), then answer ``status``
+  (default 503) with ``code`` (default ``ErrorServerBusy``) instead of its real answer — Graph
+  does not document that a 503 means "not accepted";
 * ``drop_before_accept``: read the request line and headers, then reset the connection without
   handling the request (nothing is delivered). The client has already written the request, so
   it sees exactly what ``drop_after_accept`` shows: a "maybe sent" that is in fact not sent;
@@ -29,7 +33,13 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
 FaultKind = Literal[
-    "error", "delay", "throttle", "drop_after_accept", "drop_before_accept", "close_before_read"
+    "error",
+    "delay",
+    "throttle",
+    "drop_after_accept",
+    "error_after_accept",
+    "drop_before_accept",
+    "close_before_read",
 ]
 CONNECTION_FAULTS = ("close_before_read",)
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)

@@ -4,7 +4,10 @@ in the root conftest).
 * ``emulator_server`` (session): the demo seed served on a free loopback port from a thread,
   with its state (CA, keys) in a temporary folder;
 * ``emulator`` (function): the same server after ``control.reset()`` — empty mailboxes, log,
-  faults, latency and throttle counters, default limits.
+  faults, latency and throttle counters, default limits — with transport's Drafts → Sent Items
+  move at once (``move_delay`` 0) so that a test can look at Sent Items and Inboxes as soon
+  as Graph answered. Tests of what happens in that window set a delay themselves
+  (``control.set_move_delay``); the emulator's own default is a few seconds.
 """
 
 from __future__ import annotations
@@ -31,4 +34,5 @@ def emulator_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runnin
 @pytest.fixture
 def emulator(emulator_server: RunningEmulator) -> RunningEmulator:
     emulator_server.control.reset()
+    emulator_server.control.set_move_delay(0)
     return emulator_server

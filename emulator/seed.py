@@ -3,10 +3,16 @@
 The format is documented in ``emulator/README.md``. Loading resolves every reference (a trustee
 or a group member named by UPN, address or object id) to an object id and stops with a
 ``SeedError`` naming the offending entry when something does not resolve.
+
+Exchange RBAC for Applications is seeded as ``[[management_scopes]]`` (a name and a recipient
+filter; only ``CustomAttributeN -eq 'value'`` is parsed) and, per app,
+``exchange_role_assignments = [{ role = "Application Mail.Send", scope = "..." }]`` (no scope:
+the whole organisation). ``emulator/rbac.py`` says what they grant.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 import uuid
 from collections.abc import Iterable, Mapping
@@ -41,6 +47,8 @@ class Account:
     send_as: tuple[str, ...] = ()
     full_access: tuple[str, ...] = ()
     send_on_behalf: tuple[str, ...] = ()
+    custom_attributes: Mapping[int, str] = field(default_factory=dict, hash=False)
+    """Exchange's CustomAttribute1..15 (what a management scope's filter reads)."""
 
     @property
     def mail(self) -> str | None:
@@ -62,16 +70,47 @@ class Group:
 
 
 @dataclass(frozen=True)
+class ManagementScope:
+    """An Exchange management scope whose recipient filter is
+    ``CustomAttribute{attribute} -eq '{value}'``."""
+
+    name: str
+    attribute: int
+    value: str
+
+    @property
+    def recipient_filter(self) -> str:
+        return f"CustomAttribute{self.attribute} -eq '{self.value}'"
+
+    def contains(self, account: Account) -> bool:
+        # OPATH -eq compares strings without regard to case.
+        found = account.custom_attributes.get(self.attribute)
+        return found is not None and found.lower() == self.value.lower()
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    """``New-ManagementRoleAssignment -App ... -Role {role} -CustomResourceScope {scope}``;
+    ``scope`` ``None``: the whole organisation."""
+
+    role: str
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
 class AppRegistration:
     client_id: str
     display_name: str
     secret: str
     application_permissions: frozenset[str]
+    """Granted in Entra ID (the token's ``roles``): tenant-wide."""
     delegated_permissions: frozenset[str]
-    # Object ids of the mailboxes the app's Mail.Send is scoped to (RBAC for Applications);
-    # None means not scoped: every mailbox in the tenant.
-    mail_send_scope: frozenset[str] | None
     is_bot: bool
+    exchange_role_assignments: tuple[RoleAssignment, ...] = ()
+    """Exchange RBAC for Applications: roles granted on the mailboxes of a scope."""
+    directory_roles: frozenset[str] = frozenset()
+    """Entra directory roles of the app's service principal (e.g. Exchange Recipient
+    Administrator, which lets the Exchange admin API read recipients)."""
 
     @property
     def service_principal_id(self) -> str:
@@ -86,6 +125,7 @@ class Tenant:
     accounts: tuple[Account, ...]
     groups: tuple[Group, ...]
     apps: tuple[AppRegistration, ...]
+    management_scopes: tuple[ManagementScope, ...] = ()
     _by_key: Mapping[str, Account] = field(default_factory=dict, repr=False, compare=False)
 
     def account(self, key: str) -> Account | None:
@@ -96,6 +136,12 @@ class Tenant:
         for group in self.groups:
             if group.id.lower() == group_id.lower():
                 return group
+        return None
+
+    def management_scope(self, name: str) -> ManagementScope | None:
+        for scope in self.management_scopes:
+            if scope.name.lower() == name.lower():
+                return scope
         return None
 
     def app(self, client_id: str) -> AppRegistration | None:
@@ -182,9 +228,25 @@ _USER_KEYS = (
     "surname",
     "job_title",
     "department",
+    "custom_attributes",
     *_RIGHT_KEYS,
 )
-_MAILBOX_KEYS = ("id", "address", "display_name", "kind", *_RIGHT_KEYS)
+_MAILBOX_KEYS = ("id", "address", "display_name", "kind", "custom_attributes", *_RIGHT_KEYS)
+
+
+def _custom_attributes(entry: Mapping[str, Any], where: str) -> dict[int, str]:
+    raw = entry.get("custom_attributes", {})
+    if not isinstance(raw, dict):
+        raise SeedError(f"{where}: 'custom_attributes' must be a table like {{ 15 = \"...\" }}")
+    found: dict[int, str] = {}
+    for key, value in raw.items():
+        number = int(key) if str(key).isdigit() else 0
+        if not 1 <= number <= 15 or not isinstance(value, str):
+            raise SeedError(
+                f"{where}: custom_attributes keys are 1 to 15 and values strings, not {key!r}"
+            )
+        found[number] = value
+    return found
 
 
 Pending = list[tuple[Account, Mapping[str, Any], str]]
@@ -212,6 +274,7 @@ def _people(raw: Mapping[str, Any], source: str) -> Pending:
             surname=_opt_str(entry, "surname", where),
             job_title=_opt_str(entry, "job_title", where),
             department=_opt_str(entry, "department", where),
+            custom_attributes=_custom_attributes(entry, where),
         )
         pending.append((account, entry, where))
     for index, entry in enumerate(raw.get("mailboxes", [])):
@@ -226,6 +289,7 @@ def _people(raw: Mapping[str, Any], source: str) -> Pending:
             display_name=_str(entry, "display_name", where),
             kind=kind,
             has_mailbox=True,
+            custom_attributes=_custom_attributes(entry, where),
         )
         pending.append((account, entry, where))
     return pending
@@ -310,22 +374,55 @@ _APP_KEYS = (
     "secret",
     "application_permissions",
     "delegated_permissions",
-    "mail_send_scope",
+    "exchange_role_assignments",
+    "directory_roles",
     "bot",
 )
+_SCOPE_FILTER = re.compile(r"\s*CustomAttribute(\d{1,2})\s+-eq\s+'([^']*)'\s*", re.IGNORECASE)
 
 
-def _apps(raw: Mapping[str, Any], source: str, resolve: _Resolver) -> list[AppRegistration]:
+def _scopes(raw: Mapping[str, Any], source: str) -> list[ManagementScope]:
+    scopes: list[ManagementScope] = []
+    for index, entry in enumerate(raw.get("management_scopes", [])):
+        where = f"{source} management_scopes[{index}]"
+        _check_keys(entry, ("name", "recipient_filter"), where)
+        text = _str(entry, "recipient_filter", where)
+        found = _SCOPE_FILTER.fullmatch(text)
+        if found is None or not 1 <= int(found[1]) <= 15:
+            raise SeedError(
+                f"{where}: only recipient_filter = \"CustomAttributeN -eq 'value'\" is understood"
+            )
+        scopes.append(ManagementScope(_str(entry, "name", where), int(found[1]), found[2]))
+    return scopes
+
+
+def _assignments(
+    entry: Mapping[str, Any], where: str, scopes: list[ManagementScope]
+) -> tuple[RoleAssignment, ...]:
+    raw = entry.get("exchange_role_assignments", [])
+    if not isinstance(raw, list):
+        raise SeedError(f"{where}: 'exchange_role_assignments' must be a list of tables")
+    names = {s.name.lower() for s in scopes}
+    assignments: list[RoleAssignment] = []
+    for index, item in enumerate(raw):
+        at = f"{where} exchange_role_assignments[{index}]"
+        if not isinstance(item, dict):
+            raise SeedError(f"{at}: must be a table {{ role = ..., scope = ... }}")
+        _check_keys(item, ("role", "scope"), at)
+        scope = _opt_str(item, "scope", at)
+        if scope is not None and scope.lower() not in names:
+            raise SeedError(f"{at}: no management scope called {scope!r}")
+        assignments.append(RoleAssignment(_str(item, "role", at), scope))
+    return tuple(assignments)
+
+
+def _apps(
+    raw: Mapping[str, Any], source: str, scopes: list[ManagementScope]
+) -> list[AppRegistration]:
     apps: list[AppRegistration] = []
     for index, entry in enumerate(raw.get("apps", [])):
         where = f"{source} apps[{index}]"
         _check_keys(entry, _APP_KEYS, where)
-        scope: frozenset[str] | None = None
-        if "mail_send_scope" in entry:
-            scope = frozenset(
-                resolve(ref, f"{where} mail_send_scope")
-                for ref in _str_list(entry, "mail_send_scope", where)
-            )
         apps.append(
             AppRegistration(
                 client_id=_guid(_str(entry, "client_id", where), where),
@@ -335,8 +432,9 @@ def _apps(raw: Mapping[str, Any], source: str, resolve: _Resolver) -> list[AppRe
                     _str_list(entry, "application_permissions", where)
                 ),
                 delegated_permissions=frozenset(_str_list(entry, "delegated_permissions", where)),
-                mail_send_scope=scope,
                 is_bot=_bool(entry, "bot", where, default=False),
+                exchange_role_assignments=_assignments(entry, where, scopes),
+                directory_roles=frozenset(_str_list(entry, "directory_roles", where)),
             )
         )
     if not apps:
@@ -345,7 +443,9 @@ def _apps(raw: Mapping[str, Any], source: str, resolve: _Resolver) -> list[AppRe
 
 
 def parse_seed(raw: Mapping[str, Any], *, source: str = "seed") -> Tenant:
-    _check_keys(raw, ("tenant", "users", "mailboxes", "groups", "apps"), source)
+    _check_keys(
+        raw, ("tenant", "users", "mailboxes", "groups", "apps", "management_scopes"), source
+    )
     tenant_raw = raw.get("tenant")
     if not isinstance(tenant_raw, dict):
         raise SeedError(f"{source}: a [tenant] table is required")
@@ -355,12 +455,14 @@ def parse_seed(raw: Mapping[str, Any], *, source: str = "seed") -> Tenant:
     resolve = _Resolver(pending)
     accounts = _with_rights(pending, resolve)
     by_id = {a.id: a for a in accounts}
+    scopes = _scopes(raw, source)
     return Tenant(
         id=_guid(_str(tenant_raw, "id", "[tenant]"), "[tenant] id"),
         domain=domain,
         display_name=_str(tenant_raw, "display_name", "[tenant]", default=domain),
         accounts=tuple(accounts),
         groups=tuple(_groups(raw, source, resolve)),
-        apps=tuple(_apps(raw, source, resolve)),
+        apps=tuple(_apps(raw, source, scopes)),
+        management_scopes=tuple(scopes),
         _by_key={k: by_id[v.id] for k, v in resolve.by_key.items()},
     )

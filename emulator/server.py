@@ -66,7 +66,7 @@ def _fault_response(request: web.Request, fault: Fault, ctx: RequestContext) -> 
         status, code = fault.status or 503, fault.code or "ErrorServerBusy"
         message = fault.message or "The server is busy. Try again later."
     headers: dict[str, str] = {}
-    retry_after = fault.retry_after if fault.kind == "error" else (fault.retry_after or 1)
+    retry_after = fault.retry_after if fault.kind != "throttle" else (fault.retry_after or 1)
     if retry_after is not None:
         headers["Retry-After"] = f"{retry_after:g}"
     if _is_entra(request.path):
@@ -141,6 +141,8 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
             elif delay > 0:
                 await asyncio.sleep(delay)
             response = await _guarded(request, handler, ctx)
+            if fault is not None and fault.kind == "error_after_accept":
+                response = _fault_response(request, fault, ctx)
         status = response.status
         response.headers["request-id"] = ctx.request_id
         response.headers["client-request-id"] = ctx.client_request_id or ctx.request_id

@@ -3,12 +3,13 @@ counters, connector activities. It all lives in memory and ``reset()`` returns t
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from emulator.faults import FaultTable, LatencyModel
@@ -16,7 +17,7 @@ from emulator.seed import Tenant
 from emulator.throttle import Throttle
 from emulator.tokens import TokenService
 
-FOLDERS = ("inbox", "sentitems", "drafts")
+FOLDERS = ("inbox", "sentitems", "drafts", "deleteditems")
 
 Json = dict[str, Any]
 
@@ -56,6 +57,35 @@ class MailStore:
     def remove(self, account_id: str, folder: str, message_id: str) -> None:
         messages = self._folders[account_id][folder]
         messages[:] = [m for m in messages if m["id"] != message_id]
+
+
+@dataclass
+class TransportSettings:
+    move_delay: float = 2.0
+    """Seconds from Graph's 202 until transport takes the message out of Drafts (into Sent
+    Items) and hands it on. Microsoft documents the steps, not the time: "a few seconds"."""
+
+
+@dataclass
+class TransportState:
+    """Messages Graph accepted that transport has not finished with, and the record of every
+    accepted message (``emulator/graph/transport.py`` does the work)."""
+
+    settings: TransportSettings = field(default_factory=TransportSettings)
+    submitted: set[tuple[str, str]] = field(default_factory=set)
+    """(mailbox id, item id) of drafts accepted for sending, not yet taken."""
+    record: list[Json] = field(default_factory=list)
+    timers: set[asyncio.TimerHandle] = field(default_factory=set)
+    pending: int = 0
+
+    def clear(self) -> None:
+        for timer in self.timers:
+            timer.cancel()
+        self.timers.clear()
+        self.submitted.clear()
+        self.record.clear()
+        self.pending = 0
+        self.settings = TransportSettings()
 
 
 class RequestLog:
@@ -104,6 +134,7 @@ class EmulatorState:
         self.latency = LatencyModel()
         self.throttle = Throttle()
         self.limits = Limits()
+        self.transport = TransportState()
         self.connector = ConnectorStore()
         # Set by the server: close every keep-alive connection except the given one.
         self.close_other_connections: Callable[[object], None] = lambda _keep: None
@@ -116,6 +147,7 @@ class EmulatorState:
         self.latency.clear()
         self.throttle.reset()
         self.limits = Limits()
+        self.transport.clear()
         self.connector.clear()
         self.tokens.lifetime = 3600
         self.tokens.accepted_versions.clear()

@@ -64,6 +64,23 @@ class EmulatorControl:
         result: list[Json] = self._call("GET", f"/mailboxes/{address}/{folder}")
         return result
 
+    def delete_message(self, address: str, message_id: str, *, hard: bool = False) -> None:
+        """What a user does in Outlook: the item goes to Deleted Items (``hard``: for good)."""
+        self._call(
+            "POST", f"/mailboxes/{address}/messages/{message_id}/delete", json={"hard": hard}
+        )
+
+    def set_move_delay(self, seconds: float) -> None:
+        """Seconds from Graph's 202 until transport moves the message out of Drafts."""
+        self._call("PUT", "/transport", json={"move_delay": seconds})
+
+    def transport(self, wait: float = 0.0) -> Json:
+        """``move_delay``, ``pending`` and the ``record`` of every accepted message (when
+        it was accepted, taken, delivered, and how long the message rate held it back);
+        with ``wait``, once nothing is pending (or ``wait`` seconds passed)."""
+        result: Json = self._call("GET", "/transport", params={"wait": wait})
+        return result
+
     def external_deliveries(self) -> list[Json]:
         result: list[Json] = self._call("GET", "/external")
         return result
@@ -101,6 +118,11 @@ class EmulatorControl:
         result: Json = self._call(
             "POST", "/faults", json={k: v for k, v in payload.items() if v is not None}
         )
+        return result
+
+    def faults(self) -> list[Json]:
+        """The armed faults, with the uses each has left (``remaining``)."""
+        result: list[Json] = self._call("GET", "/faults")
         return result
 
     def clear_faults(self) -> None:

@@ -1,11 +1,14 @@
-"""Outlook's throttling as Graph applies it, per app per mailbox.
+"""Outlook's throttling as Graph applies it, per app per mailbox, and Exchange's message rate.
 
 * Concurrency: at most ``concurrency_limit`` (4) requests in flight per (app, mailbox); the
   next one gets 429 ``ApplicationThrottled`` "Application is over its MailboxConcurrency limit."
 * Request budget: ``request_budget`` (10,000) requests per (app, mailbox) per 10 minutes.
-* Message rate: ``messages_per_minute`` (30) messages submitted per mailbox per rolling minute.
-
-Every 429 carries ``Retry-After`` in seconds.
+  Every 429 carries ``Retry-After`` in seconds; 429 comes only from these two (Graph's
+  request-rate and concurrency limits).
+* Message rate: ``messages_per_minute`` (30) messages per mailbox per rolling minute. Exchange
+  does not refuse the 31st: Graph answers 202 and transport carries the excess over to the
+  following minutes (``delivery_slot``), so a sender over the rate sees its mail arrive late,
+  not an error.
 """
 
 from __future__ import annotations
@@ -73,19 +76,19 @@ class Throttle:
         key = (app_id.lower(), mailbox.lower())
         self._in_flight[key] = max(0, self._in_flight[key] - 1)
 
-    def record_send(self, mailbox: str) -> None:
-        """Count one submitted message for the mailbox, or raise 429 when over the rate."""
-        now = self._clock()
-        window = self._sends[mailbox.lower()]
-        while window and window[0] <= now - RATE_WINDOW:
-            window.popleft()
-        limit = self.settings.messages_per_minute
-        if len(window) >= limit:
-            wait = max(0.1, round(window[0] + RATE_WINDOW - now, 1))
-            raise GraphFailure(
-                429,
-                "ApplicationThrottled",
-                f"The mailbox is over its message rate limit of {limit:g} messages per minute.",
-                retry_after=wait,
-            )
-        window.append(now)
+    def delivery_slot(self, mailbox: str, ready_at: float) -> float:
+        """When transport may deliver a message of ``mailbox`` that is ready at ``ready_at``
+        (this clock): at once while the rolling minute has room, else as soon as the
+        ``messages_per_minute``-th latest delivery leaves the window. Books the slot."""
+        slots = self._sends[mailbox.lower()]
+        while slots and slots[0] <= ready_at - RATE_WINDOW:
+            slots.popleft()
+        limit = max(1, math.floor(self.settings.messages_per_minute))
+        at = ready_at
+        if len(slots) >= limit:
+            at = max(ready_at, slots[-limit] + RATE_WINDOW)
+        slots.append(at)
+        return at
+
+    def now(self) -> float:
+        return self._clock()

@@ -308,6 +308,22 @@ CATALOGUE: dict[str, _Entry] = {
         "Nothing: Mailroom reconciles and updates this card.",
         "Nobody.",
     ),
+    "outcome_unknown": _Entry(
+        "Sent or not? Check the Sent Items of {mailbox}",
+        "Mailroom could not find out whether this message went out.",
+        "Microsoft 365 took the message, or may have, and did not show where it went in time. "
+        "Mailroom never sends a message twice, so it did not send it again.",
+        "Look in the Sent Items of {mailbox}: if the message is not there, send it anew.",
+        "You, or someone with access to {mailbox}.",
+    ),
+    "draft_deleted": _Entry(
+        "The message was deleted before it went out",
+        "Its draft disappeared from {mailbox} before it was sent: nothing was sent.",
+        "Someone with access to {mailbox} deleted the draft Mailroom had prepared there.",
+        "Retry to prepare and send it again.",
+        "You.",
+        retry=True,
+    ),
     "temporarily_unavailable": _Entry(
         "Mailroom is temporarily unavailable",
         "Your request was not lost, but it could not be processed right now.",

@@ -8,14 +8,17 @@ Edges (``ALLOWED_TRANSITIONS``)::
     draft             → pending_approval | queued | cancelled | expired
     pending_approval  → approved | rejected | cancelled | expired
     approved          → queued | cancelled | expired
-    queued            → sending | sent | failed | cancelled
-    sending           → queued (rescheduled) | sent | failed | cancelled
+    queued            → sending | sent | failed | unknown | cancelled
+    sending           → queued (rescheduled) | sent | failed | unknown | cancelled
     failed            → queued ("Retry failed")
-    sent, rejected, cancelled, expired → nothing
+    sent, unknown, rejected, cancelled, expired → nothing
 
 ``draft`` goes straight to ``queued`` when no approval is needed. ``sent``, ``failed``,
-``rejected``, ``cancelled`` and ``expired`` are final; only ``failed`` may be re-queued, by an
-explicit "Retry failed" (a bulk send with any failed message ends ``failed``).
+``unknown``, ``rejected``, ``cancelled`` and ``expired`` are final; only ``failed`` may be
+re-queued, by an explicit "Retry failed" (a bulk send with any failed message ends
+``failed``). ``unknown``: a message's fate could not be learnt within the bounded time (it
+may or may not have gone out: check the Sent Items of the mailbox
+``bot.outbox.routing.where_to_check`` names); it is never sent again on its own.
 
 The rendered content of a request and of each of its messages is fixed when the request is
 created and never changes afterwards: what is sent is byte-for-byte what was previewed (or
@@ -47,6 +50,7 @@ class SendState(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    UNKNOWN = "unknown"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
@@ -72,10 +76,11 @@ ALLOWED_TRANSITIONS: Mapping[SendState, frozenset[SendState]] = MappingProxyType
         _S.DRAFT: frozenset({_S.PENDING_APPROVAL, _S.QUEUED, _S.CANCELLED, _S.EXPIRED}),
         _S.PENDING_APPROVAL: frozenset({_S.APPROVED, _S.REJECTED, _S.CANCELLED, _S.EXPIRED}),
         _S.APPROVED: frozenset({_S.QUEUED, _S.CANCELLED, _S.EXPIRED}),
-        _S.QUEUED: frozenset({_S.SENDING, _S.SENT, _S.FAILED, _S.CANCELLED}),
-        _S.SENDING: frozenset({_S.QUEUED, _S.SENT, _S.FAILED, _S.CANCELLED}),
+        _S.QUEUED: frozenset({_S.SENDING, _S.SENT, _S.FAILED, _S.UNKNOWN, _S.CANCELLED}),
+        _S.SENDING: frozenset({_S.QUEUED, _S.SENT, _S.FAILED, _S.UNKNOWN, _S.CANCELLED}),
         _S.FAILED: frozenset({_S.QUEUED}),
         _S.SENT: frozenset(),
+        _S.UNKNOWN: frozenset(),
         _S.REJECTED: frozenset(),
         _S.CANCELLED: frozenset(),
         _S.EXPIRED: frozenset(),
@@ -83,7 +88,7 @@ ALLOWED_TRANSITIONS: Mapping[SendState, frozenset[SendState]] = MappingProxyType
 )
 
 FINAL_STATES: frozenset[SendState] = frozenset(
-    {_S.SENT, _S.FAILED, _S.REJECTED, _S.CANCELLED, _S.EXPIRED}
+    {_S.SENT, _S.FAILED, _S.UNKNOWN, _S.REJECTED, _S.CANCELLED, _S.EXPIRED}
 )
 
 

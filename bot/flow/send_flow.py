@@ -37,6 +37,7 @@ from bot.errors import (
 )
 from bot.flow.facts import FactsService
 from bot.flow.recipients import BulkRow, parse_addresses, parse_bulk_csv
+from bot.graph.message import request_size_problem
 from bot.rendering import RenderSender, TemplateCatalog
 from bot.store import ComposeDraft, Store
 
@@ -235,6 +236,7 @@ class SendFlow:
                 fields[name] = draft.fields[name]
         draft = await self._store.update_compose(draft.id, draft.version, fields=fields)
         messages, errors = self._build_messages(draft, sender, fields)
+        errors = errors or _too_large(messages, sender.address)
         if errors:
             return Compose(
                 draft, sender, from_line(sender, user), templates,
@@ -472,6 +474,18 @@ class SendFlow:
             content = RenderedContent(email.subject, email.html, email.text)
             messages.append(OutgoingMessage(Recipients((row.recipient,)), content, dict(values)))
         return ([], errors) if errors else (messages, [])
+
+
+def _too_large(messages: list[OutgoingMessage], sender: str) -> list[FieldError]:
+    """Graph refuses a request over 4 MB before reading it: say so at the preview."""
+    for number, message in enumerate(messages, start=1):
+        r = message.recipients
+        problem = request_size_problem(message.content.subject, message.content.html,
+                                       (r.to, r.cc, r.bcc), sender)  # fmt: skip
+        if problem is not None:
+            which = f"message {number}: " if len(messages) > 1 else ""
+            return [FieldError("", which + problem)]
+    return []
 
 
 def _render_sender(sender: SenderConfig) -> RenderSender:

@@ -19,7 +19,7 @@ from bot.graph.models import (
     GraphUser,
     GroupRef,
 )
-from bot.graph.outcome import MaybeSent, NotSent, SendOutcome, Sent
+from bot.graph.outcome import Created, DraftOutcome, MaybeSent, NotSent, SendOutcome, Sent
 
 __all__ = [
     "APP",
@@ -33,6 +33,8 @@ __all__ = [
     "BatchRequest",
     "BatchResponse",
     "Caller",
+    "Created",
+    "DraftOutcome",
     "DraftRef",
     "EmailAddress",
     "FoundMessage",

@@ -6,10 +6,11 @@ Rules, in one place:
   injected ``TokenProvider`` per attempt (msal caches it).
 * A request that touches a mailbox holds one of that mailbox's slots in the shared
   ``MailboxLimiter`` while it is on the wire (not while it waits to retry).
-* Sends (``sendMail``, ``send``) are not idempotent. They are retried only when Graph
-  certainly did not take them: 429 and 503 answers, and transport failures before the
-  request was completely written. A failure after it was written, or another 5xx (500, 502,
-  **504** — a gateway timeout may well have sent the mail), is ``MaybeSent`` and never retried.
+* Writes (``sendMail``, creating a draft, sending one) are not idempotent. They are retried
+  only when Graph certainly did not run them: a 429 (Graph's request and concurrency limits
+  refuse a call before running it) and transport failures before the request was completely
+  written. A failure after it was written, or any 5xx — 503 included: Microsoft does not
+  document that a busy answer means "not accepted" — is "maybe" and never retried here.
 * Reads are idempotent: retried on 429, 503, 504 and any transport failure.
 * ``Retry-After`` is honoured up to ``RetryPolicy.retry_after_cap``; otherwise jittered
   exponential backoff. Everything, waits included, fits in ``Timeouts.total``.
@@ -28,12 +29,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from bot.errors import (
-    GraphError,
-    GraphTransportError,
-    IdentityError,
-    Throttled,
-)
+from bot.errors import GraphError, GraphTransportError, IdentityError
 from bot.graph.caller import APP, AsUser, Caller
 from bot.graph.envelope import error_from_answer
 from bot.graph.limiter import MailboxLimiter
@@ -46,7 +42,7 @@ from bot.graph.models import (
     GraphUser,
     GroupRef,
 )
-from bot.graph.outcome import MaybeSent, NotSent, SendOutcome, Sent
+from bot.graph.outcome import Created, DraftOutcome, MaybeSent, NotSent, SendOutcome, Sent
 from bot.graph.wire import Answer, NoAnswer, attempt
 from bot.identity.provider import GRAPH_RESOURCE, TokenProvider
 from bot.netclient import RetryPolicy, Timeouts
@@ -56,7 +52,8 @@ logger = logging.getLogger(__name__)
 GRAPH_V1 = "https://graph.microsoft.com/v1.0"
 MAX_BATCH = 20
 MAX_CHECK_MEMBER_GROUPS = 20
-_FOUND_FIELDS = "id,subject,isDraft,createdDateTime,sentDateTime,internetMessageId"
+_FOUND_FIELDS = "id,subject,isDraft,parentFolderId,createdDateTime,sentDateTime,internetMessageId"
+_FOUND_TOP = 50
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -132,9 +129,10 @@ class GraphClient:
         *,
         mailbox: str | None = None,
         timeouts: Timeouts | None = None,
-    ) -> DraftRef:
-        """``POST /{me|users/{mailbox}}/messages`` → 201 with the draft. Not retried after the
-        request was written: a ``GraphTransportError(sent="maybe")`` means look in Drafts."""
+    ) -> DraftOutcome:
+        """``POST /{me|users/{mailbox}}/messages`` → 201 with the draft (``Created``).
+        ``MaybeSent`` means the draft may exist: look it up by its Mailroom id
+        (``find_by_mailroom_id``) before creating another."""
         path, key = _mailbox_path(caller, mailbox)
         result = await self._perform(
             caller,
@@ -145,13 +143,19 @@ class GraphClient:
             idempotent=False,
             timeouts=timeouts,
         )
-        data = _json_object(_unwrap(result))
-        return DraftRef(id=str(data["id"]), mailbox=mailbox)
+        if not isinstance(result, _Done):
+            return _not_done(result)
+        data = _json_object(result.response)
+        return Created(
+            DraftRef(id=str(data["id"]), mailbox=mailbox),
+            request_id=result.response.headers.get("request-id"),
+        )
 
     async def send_draft(
         self, caller: Caller, draft: DraftRef, *, timeouts: Timeouts | None = None
     ) -> SendOutcome:
-        """``POST .../messages/{id}/send`` → 202."""
+        """``POST .../messages/{id}/send`` → 202. Sending the same draft again is how an
+        uncertain send is retried: Exchange refuses an item it already took."""
         path, key = _mailbox_path(caller, draft.mailbox)
         target = f"{path}/messages/{quote(draft.id, safe='=')}/send"
         return await self._send(caller, target, key, None, timeouts)
@@ -160,35 +164,62 @@ class GraphClient:
         self,
         mailbox: str | None,
         mailroom_id: str,
-        folders: Sequence[str] = ("sentitems", "drafts"),
         *,
         caller: Caller = APP,
         timeouts: Timeouts | None = None,
-    ) -> FoundMessage | None:
-        """The first message carrying ``mailroom_id`` in ``folders`` (searched in order), or
-        ``None``. ``mailbox=None`` searches the user caller's own mailbox."""
+    ) -> list[FoundMessage]:
+        """Every item of the mailbox carrying ``mailroom_id`` (one request over all folders:
+        drafts, the Sent Items copy, a draft the user deleted). ``mailbox=None`` searches the
+        user caller's own mailbox. Needs ``Mail.Read`` or ``Mail.ReadWrite``:
+        ``Mail.ReadBasic*`` cannot see extended properties."""
         path, key = _mailbox_path(caller, mailbox)
         query = _query(
-            {"$filter": mailroom_id_filter(mailroom_id), "$select": _FOUND_FIELDS, "$top": "10"}
+            {
+                "$filter": mailroom_id_filter(mailroom_id),
+                "$select": _FOUND_FIELDS,
+                "$top": str(_FOUND_TOP),
+            }
         )
-        for folder in folders:
-            url = self._base + f"{path}/mailFolders/{quote(folder, safe='')}/messages"
-            result = await self._perform(
-                caller, "GET", url, mailbox_key=key, query=query, timeouts=timeouts
+        result = await self._perform(
+            caller,
+            "GET",
+            self._base + f"{path}/messages",
+            mailbox_key=key,
+            query=query,
+            timeouts=timeouts,
+        )
+        items = _json_object(_unwrap(result)).get("value") or []
+        return [
+            FoundMessage(
+                id=str(item["id"]),
+                is_draft=bool(item.get("isDraft")),
+                folder_id=item.get("parentFolderId"),
+                subject=item.get("subject"),
+                internet_message_id=item.get("internetMessageId"),
+                created=item.get("createdDateTime"),
+                sent=item.get("sentDateTime"),
             )
-            items = _json_object(_unwrap(result)).get("value") or []
-            if items:
-                item = items[0]
-                return FoundMessage(
-                    id=str(item["id"]),
-                    folder=folder,
-                    is_draft=bool(item.get("isDraft", folder.lower() == "drafts")),
-                    subject=item.get("subject"),
-                    internet_message_id=item.get("internetMessageId"),
-                    created=item.get("createdDateTime"),
-                    sent=item.get("sentDateTime"),
-                )
-        return None
+            for item in items
+            if isinstance(item, dict)
+        ]
+
+    async def delete_message(
+        self,
+        caller: Caller,
+        mailbox: str | None,
+        message_id: str,
+        *,
+        timeouts: Timeouts | None = None,
+    ) -> None:
+        """``DELETE .../messages/{id}`` (into Deleted Items). An item already gone is fine."""
+        path, key = _mailbox_path(caller, mailbox)
+        url = self._base + f"{path}/messages/{quote(message_id, safe='=')}"
+        result = await self._perform(caller, "DELETE", url, mailbox_key=key, timeouts=timeouts)
+        if isinstance(result, _Done) or (
+            isinstance(result.error, GraphError) and result.error.status == 404
+        ):
+            return
+        raise result.error
 
     # --- directory ---------------------------------------------------------------------
 
@@ -323,22 +354,7 @@ class GraphClient:
                 client_request_id=result.client_request_id,
                 attempts=result.attempts,
             )
-        if isinstance(result, _Failed):
-            return NotSent(result.error, result.attempts)
-        error = result.error
-        if isinstance(error, GraphError):
-            return MaybeSent(
-                reason=f"Graph answered {error.status} {error.code} after the request was sent",
-                client_request_id=result.client_request_id,
-                attempts=result.attempts,
-                status=error.status,
-                request_id=error.request_id,
-            )
-        return MaybeSent(
-            reason=error.reason,
-            client_request_id=result.client_request_id,
-            attempts=result.attempts,
-        )
+        return _not_done(result)
 
     async def _perform(
         self,
@@ -396,13 +412,12 @@ class GraphClient:
                     result.response.content,
                     sent_client_request_id=result.client_request_id,
                 )
-                if status >= 500 and status != 503 and not idempotent:
+                if status >= 500 and not idempotent:
                     logger.warning("Graph %s %s: maybe sent: %s", method, _loggable(url), last)
                     return _Unknown(last, result.client_request_id, attempts)
                 if status not in (429, 503, 504):
                     return _Failed(last, attempts)
-                if isinstance(last, Throttled):
-                    retry_after = last.retry_after
+                retry_after = last.retry_after
 
             delay = self._retry.delay(attempts, retry_after, self._jitter())
             if delay is None or loop.time() + delay >= deadline:
@@ -473,6 +488,25 @@ def _mailbox_path(caller: Caller, mailbox: str | None) -> tuple[str, str]:
     if isinstance(caller, AsUser):
         return "/me", caller.own_mailbox_key
     raise ValueError("an app-only call must name the mailbox (there is no /me)")
+
+
+def _not_done(result: _Failed | _Unknown) -> NotSent | MaybeSent:
+    """A write that did not succeed: certainly not run (``NotSent``), or perhaps run."""
+    if isinstance(result, _Failed):
+        return NotSent(result.error, result.attempts)
+    error = result.error
+    if isinstance(error, GraphError):
+        return MaybeSent(
+            reason=f"Graph answered {error.status} {error.code} after the request was sent",
+            client_request_id=result.client_request_id,
+            attempts=result.attempts,
+            status=error.status,
+            request_id=error.request_id,
+            retry_after=error.retry_after,
+        )
+    return MaybeSent(
+        reason=error.reason, client_request_id=result.client_request_id, attempts=result.attempts
+    )
 
 
 def _unwrap(result: _Done | _Failed | _Unknown) -> httpx.Response:

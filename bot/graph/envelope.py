@@ -73,26 +73,21 @@ def error_from_answer(
     )
     retry_after = parse_retry_after(headers.get("retry-after"))
 
+    cls: type[GraphError]
     if status == 429:
-        return Throttled(
-            status,
-            code,
-            message,
-            request_id=request_id,
-            client_request_id=client_request_id,
-            retry_after=retry_after,
-        )
-    if status in (503, 504):
-        return ServiceUnavailable(
-            status,
-            code,
-            message,
-            request_id=request_id,
-            client_request_id=client_request_id,
-            retry_after=retry_after,
-        )
-    cls = _BY_CODE.get(code) or _BY_STATUS.get(status, GraphError)
-    return cls(status, code, message, request_id=request_id, client_request_id=client_request_id)
+        cls = Throttled
+    elif status in (503, 504):
+        cls = ServiceUnavailable
+    else:
+        cls = _BY_CODE.get(code) or _BY_STATUS.get(status, GraphError)
+    return cls(
+        status,
+        code,
+        message,
+        request_id=request_id,
+        client_request_id=client_request_id,
+        retry_after=retry_after,
+    )
 
 
 def error_from_envelope(status: int, envelope: Mapping[str, Any]) -> GraphError:

@@ -13,6 +13,7 @@ The GUID is fixed forever: changing it would make earlier messages unfindable.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -25,6 +26,13 @@ MAX_RECIPIENTS = 500
 MAX_INLINE_ATTACHMENT_BYTES = 3 * 1024 * 1024
 """Graph takes attachments inline in one request only below 3 MB (all of them together,
 since the request itself is limited to 4 MB once base64-encoded)."""
+MAX_HEADERS = 5
+"""Graph takes at most 5 ``internetMessageHeaders`` per message (400
+InvalidInternetMessageHeaderCollection); ``x-mailroom-id`` is one of them."""
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+"""Graph refuses a request body over 4 MB (413) before looking at it."""
+MAILROOM_ID_LENGTH = 36
+"""The Mailroom ids the outbox hands out are UUIDs (``str(uuid4())``)."""
 
 _MAILROOM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _HEADER_NAME = re.compile(r"[Xx]-[A-Za-z0-9-]{1,100}")
@@ -94,6 +102,8 @@ class MailMessage:
             raise ValueError("mailroom_id must be 1-128 of [A-Za-z0-9._:-]")
         if len(self.to) + len(self.cc) + len(self.bcc) > MAX_RECIPIENTS:
             raise ValueError(f"at most {MAX_RECIPIENTS} recipients (To + Cc + Bcc)")
+        if 1 + len(self.headers) > MAX_HEADERS:
+            raise ValueError(f"at most {MAX_HEADERS} internet headers, x-mailroom-id included")
         for name, _value in self.headers:
             if not _HEADER_NAME.fullmatch(name):
                 raise ValueError(f"header {name!r}: Graph accepts only x- headers")
@@ -105,6 +115,13 @@ class MailMessage:
     @property
     def recipient_count(self) -> int:
         return len(self.to) + len(self.cc) + len(self.bcc)
+
+    def request_bytes(self) -> int:
+        """The size of the draft-creating request's body, encoded as httpx encodes it."""
+        body = json.dumps(
+            self.to_graph(), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
+        return len(body.encode("utf-8"))
 
     def to_graph(self) -> dict[str, Any]:
         """The ``message`` resource for ``sendMail`` or ``POST .../messages``."""
@@ -130,6 +147,44 @@ class MailMessage:
         if self.attachments:
             data["attachments"] = [a.to_graph() for a in self.attachments]
         return data
+
+
+def request_bytes_for(
+    subject: str,
+    html_body: str,
+    recipients: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]],
+    sender: str | None = None,
+) -> int:
+    """What ``MailMessage.request_bytes`` will be for such a message (To, Cc, Bcc), before
+    it has a Mailroom id: for a check at preview time."""
+    to, cc, bcc = (tuple(EmailAddress(a) for a in group) for group in recipients)
+    message = MailMessage(
+        mailroom_id="0" * MAILROOM_ID_LENGTH,
+        subject=subject,
+        html_body=html_body,
+        to=to,
+        cc=cc,
+        bcc=bcc,
+        sender=EmailAddress(sender) if sender else None,
+    )
+    return message.request_bytes()
+
+
+def request_size_problem(
+    subject: str,
+    html_body: str,
+    recipients: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]],
+    sender: str | None = None,
+) -> str | None:
+    """Why Graph would refuse such a message's request for its size (over 4 MB), in words
+    for the person sending it; ``None`` when it fits."""
+    size = request_bytes_for(subject, html_body, recipients, sender)
+    if size <= MAX_REQUEST_BYTES:
+        return None
+    return (
+        f"the email is {size / 2**20:.1f} MB as Microsoft Graph receives it, over the 4 MB "
+        "Graph takes in one request; shorten it"
+    )
 
 
 def mailroom_id_filter(mailroom_id: str) -> str:

@@ -43,15 +43,17 @@ class DraftRef:
 
 @dataclass(frozen=True)
 class FoundMessage:
-    """A message found by its Mailroom id."""
+    """An item found by its Mailroom id: a draft (``is_draft``: not sent — still in Drafts,
+    or deleted by someone) or a sent copy (in Sent Items, or wherever a user moved it).
+    ``folder_id`` is Graph's opaque folder id."""
 
     id: str
-    folder: str
     is_draft: bool
-    subject: str | None
-    internet_message_id: str | None
-    created: str | None
-    sent: str | None
+    folder_id: str | None = None
+    subject: str | None = None
+    internet_message_id: str | None = None
+    created: str | None = None
+    sent: str | None = None
 
 
 @dataclass(frozen=True)

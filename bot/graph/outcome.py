@@ -1,11 +1,12 @@
-"""What became of a send: ``Sent``, ``NotSent`` or ``MaybeSent``.
+"""What became of a write that sends or creates mail: ``Sent`` / ``Created``, ``NotSent``
+or ``MaybeSent``.
 
-* ``Sent`` — Graph answered 202: accepted (not yet delivered).
-* ``NotSent`` — Graph certainly did not take it: no connection, the request was never fully
-  written, a 4xx answer, a refused token, or retries ran out on 429/503. Safe to try again.
+* ``Sent`` — Graph answered 202: accepted (not yet delivered). ``Created`` — 201: the draft.
+* ``NotSent`` — Graph certainly did not run it: no connection, the request was never fully
+  written, a 4xx answer (429 included), a refused token. Safe to try again.
 * ``MaybeSent`` — the request was written and then the answer was lost (read timeout,
-  connection dropped) or was a 5xx other than 503. **Never resend blindly**: look for the
-  message's Mailroom id in the mailbox first (``GraphClient.find_by_mailroom_id``).
+  connection dropped) or was a 5xx (503 included). **Never resend blindly**: look the
+  message up by its Mailroom id (``GraphClient.find_by_mailroom_id``) first.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import GraphError, GraphTransportError, IdentityError
+from bot.graph.models import DraftRef
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,15 @@ class MaybeSent:
     status: int | None = None
     """The HTTP status when an answer came (a 5xx); ``None`` when no answer came at all."""
     request_id: str | None = None
+    retry_after: float | None = None
+    """Seconds the service asked to wait (a 503's ``Retry-After``)."""
+
+
+@dataclass(frozen=True)
+class Created:
+    draft: DraftRef
+    request_id: str | None = None
 
 
 SendOutcome = Sent | NotSent | MaybeSent
+DraftOutcome = Created | NotSent | MaybeSent

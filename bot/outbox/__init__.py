@@ -1,6 +1,7 @@
 """The durable outbox worker: claims due jobs under leases, paces each mailbox through the
-store, sends through Graph exactly once (reconciling anything that may have gone out), closes
-requests, keeps their cards up to date, and does the periodic chores (expiry, retention)."""
+store, sends each message exactly once (a draft sent by id; anything that may have gone out is
+looked up, and what stays undecided is reported unknown), closes requests, keeps their cards
+up to date, and does the periodic chores (expiry, retention)."""
 
 from bot.outbox.config import WorkerConfig
 from bot.outbox.guard import GuardResult, SendGuard
@@ -11,7 +12,7 @@ from bot.outbox.progress import (
     RequestProgress,
     default_render_card,
 )
-from bot.outbox.routing import SendRoute, route_for
+from bot.outbox.routing import SendRoute, route_for, where_to_check
 from bot.outbox.worker import Worker
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "WorkerConfig",
     "default_render_card",
     "route_for",
+    "where_to_check",
 ]

@@ -1,5 +1,6 @@
 """Closing a request once none of its messages is open: ``sent`` when every message went
-out, ``failed`` when any did not (a bulk send with failures offers "Retry failed").
+out, ``failed`` when any certainly did not (a bulk send with failures offers "Retry failed"),
+else ``unknown`` when any message's fate could not be learnt (never resent, never "sent").
 
 The move is a compare-and-set; on a ``VersionConflict`` the request is reloaded and looked
 at again (someone cancelled it, another worker closed it, an approver moved it...).
@@ -13,6 +14,8 @@ from bot.domain.send_request import SendRequest, SendState
 from bot.errors import IllegalTransition, NotFound, VersionConflict
 from bot.store.protocol import Store
 from bot.store.records import JobState
+
+UNKNOWN_KEY = "outcome_unknown"
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,11 @@ async def close_if_done(
                     error_key=first.error_key if first else None,
                     graph_request_id=graph_request_id if not request.is_bulk else None,
                 )
+            if counts.unknown:
+                return await store.transition(
+                    request_id, request.version, SendState.UNKNOWN,
+                    error_code="OutcomeUnknown", error_key=UNKNOWN_KEY,
+                )  # fmt: skip
             sent_id = None
             if not request.is_bulk:
                 jobs = await store.list_jobs(request_id, [JobState.SENT])
@@ -64,12 +72,16 @@ async def close_if_done(
     return None
 
 
-async def mark_sending(store: Store, request: SendRequest) -> None:
-    """``queued`` → ``sending`` when its first message gets a slot (for /status); losing
-    the race to another worker or a Cancel is fine."""
+async def mark_sending(store: Store, request: SendRequest) -> SendRequest:
+    """``queued`` → ``sending`` when the request was cleared to send (for /status, and so
+    that its other jobs know). Returns the request as it now is: ``sending``, or whatever a
+    concurrent Cancel (or another worker) made of it."""
     if request.state is not SendState.QUEUED:
-        return
+        return request
     try:
-        await store.transition(request.id, request.version, SendState.SENDING)
+        return await store.transition(request.id, request.version, SendState.SENDING)
     except (VersionConflict, IllegalTransition, NotFound):
-        return
+        try:
+            return await store.get_request(request.id)
+        except NotFound:
+            return request

@@ -7,8 +7,14 @@ The numbers that matter for correctness:
   worker loses a lease; a shorter lease means a crashed worker's jobs are reclaimed sooner.
 * ``send_timeouts.total`` — the longest one Graph call may take; it must fit inside the
   lease, so that a lease can only expire on a call that is certainly over.
-* ``reconcile_delay`` — how long after a "maybe sent" to look in the mailbox: Exchange files
-  the Sent Items copy shortly after accepting a message, not at once.
+* ``reconcile_delay`` — how long after a "maybe" (a create or send whose answer was lost) to
+  look the message up. Correctness does not hang on it: the message's draft is the only
+  item ever sent and Exchange sends an item once, however often it is sent (see
+  docs/decisions/0004-send-by-draft.md). It only saves lookups while the request may still
+  be in flight.
+* ``unknown_after`` — how long a message's fate may stay unknown (lookups failing, or
+  finding neither the draft nor a sent copy after a send that may have been taken) before it
+  is reported as ``unknown``: "check the Sent Items of ...". Never resent, never "sent".
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ class WorkerConfig:
     """Throttled without a Retry-After: block the mailbox this long."""
     reconcile_delay: float = 30.0
     reconcile_retry_delay: float = 60.0
+    unknown_after: float = 900.0
 
     # housekeeping
     card_update_interval: float = 4.0
@@ -85,6 +92,8 @@ class WorkerConfig:
             raise ValueError("rate_safety must be in (0, 1]")
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be >= 1")
+        if self.unknown_after <= 0:
+            raise ValueError("unknown_after must be positive")
 
     @property
     def heartbeat_seconds(self) -> float:

@@ -1,9 +1,10 @@
-"""The last check before an application-mode send.
+"""The last check before a request that waited is sent.
 
-With the app's own ``Mail.Send`` permission Graph would send as anyone, so the worker asks
-a ``SendGuard`` — backed by the permission decision and the Exchange facts — right before
-each application-mode call. Anything but a clear "allowed" stops the send: a guard that
-raises counts as a denial (``rights_unverified``), never as a pass.
+A request may wait in the queue or for an approval while rights change, so the worker asks a
+``SendGuard`` — backed by the permission decision and fresh Exchange facts — once per
+request, when its first message gets its pacing slot, in every mode (in application mode
+Graph would send as anyone, so this is what stops it). Anything but a clear "allowed" stops
+the send: a guard that raises counts as a denial (``rights_unverified``), never as a pass.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class GuardResult:
 class SendGuard(Protocol):
     async def check(self, request: SendRequest) -> GuardResult:
         """May ``request``'s requester still send from its sender, according to Exchange
-        and the policy? Called just before each application-mode send."""
+        and the policy? Called once per request, before its first Graph call."""
         ...
 
 

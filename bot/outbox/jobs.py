@@ -2,10 +2,13 @@
 
 ::
 
-    needs_reconcile? ── look the Mailroom id up (Sent Items, Drafts) ── found → sent
     pacing slot (shared through the store; short waits held, longer ones given back)
-    application mode? ── SendGuard ── denied (or the guard failed) → failed
-    sendMail ── Sent → sent · MaybeSent → reconcile later · NotSent → retry / failed
+    first job of a request that waited? ── SendGuard, once ── denied (or it failed) → failed
+    the Graph calls (``bot/outbox/delivery.py``): look up · create the draft · send it by id
+
+Every Graph call of a job happens inside its slot, so the store's count of ``sending`` jobs
+bounds the requests in flight per mailbox (Outlook runs 4 at once) and the slot's rate
+bounds the messages per minute.
 
 Deciding and recording are separate: ``_decide`` does the I/O under a renewed lease and
 returns what to record; ``_record`` writes the audit row and the outcome as one unit that a
@@ -23,46 +26,40 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from bot.domain.explanations import explain_graph_error
-from bot.domain.send_request import SendRequest
-from bot.errors import (
-    ConsentRequired,
-    GraphError,
-    GraphTransportError,
-    IdentityError,
-    IllegalTransition,
-    NotFound,
-    StoreError,
-    Throttled,
-    TokenAcquisitionError,
-    VersionConflict,
-)
-from bot.graph import APP, GraphClient, MaybeSent, NotSent, Sent
-from bot.outbox.audit import already_audited, message_entry
+from bot.domain.send_request import SendRequest, SendState
+from bot.errors import IllegalTransition, NotFound, StoreError, VersionConflict
+from bot.graph import GraphClient
+from bot.outbox import decisions as d
+from bot.outbox.closing import mark_sending
 from bot.outbox.config import WorkerConfig
-from bot.outbox.guard import SendGuard, guarded
+from bot.outbox.delivery import Delivery, RefusedHook
+from bot.outbox.guard import GuardResult, SendGuard, guarded
 from bot.outbox.lease import LeaseKeeper
-from bot.outbox.routing import SendRoute, build_message, route_for
+from bot.outbox.routing import route_for
 from bot.outbox.senders import SenderDetails, SenderLookup, sender_details
 from bot.store.protocol import Store
-from bot.store.records import AuditEntry, ClaimedJob, Clock, Job, JobState, Lease
+from bot.store.records import ClaimedJob, Clock, Job, JobState, Lease
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-CONSENT_KEY = "consent_required"
-TRANSIENT_KEY = "temporarily_unavailable"
+__all__ = ["JobResult", "JobRunner", "Outcome", "RefusedHook"]
 
 
 class Outcome(StrEnum):
     SENT = "sent"
     FAILED = "failed"
+    UNKNOWN = "unknown"
+    CANCELLED = "cancelled"
     RETRY = "retry"
     MAYBE_SENT = "maybe_sent"
     RELEASED = "released"
     LOST = "lost"
     """The lease was lost (reclaimed, or the request cancelled): nothing recorded here."""
+
+
+FINAL_OUTCOMES = frozenset({Outcome.SENT, Outcome.FAILED, Outcome.UNKNOWN, Outcome.CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -75,54 +72,12 @@ class JobResult:
 
     @property
     def final(self) -> bool:
-        return self.outcome in (Outcome.SENT, Outcome.FAILED)
-
-
-# --- what to record ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Sent:
-    graph_request_id: str | None
-    audit: AuditEntry | None
-
-
-@dataclass(frozen=True)
-class _Failed:
-    code: str
-    key: str | None
-    audit: AuditEntry
-
-
-@dataclass(frozen=True)
-class _Retry:
-    due_at: datetime
-    code: str | None
-    block_until: datetime | None = None
-
-
-@dataclass(frozen=True)
-class _MaybeSent:
-    reconcile_at: datetime
-    code: str | None
-
-
-@dataclass(frozen=True)
-class _Release:
-    due_at: datetime
-
-
-_Decision = _Sent | _Failed | _Retry | _MaybeSent | _Release
-
-
-# Exchange refused the right at send time: told so the permission facts are asked afresh.
-RefusedHook = Callable[[SendRequest, str], None]
-_RIGHTS_REFUSED = frozenset({"ErrorSendAsDenied", "ErrorAccessDenied"})
+        return self.outcome in FINAL_OUTCOMES
 
 
 class JobRunner:
-    """Works claimed jobs for one worker. ``on_slot(request)`` is called when a job of the
-    request got its pacing slot (the worker moves the request to ``sending``)."""
+    """Works claimed jobs for one worker. ``on_slot(request)`` is called when a request's
+    first job got its pacing slot and the request was cleared to send (now ``sending``)."""
 
     def __init__(
         self,
@@ -138,16 +93,18 @@ class JobRunner:
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self._store = store
-        self._graph = graph
         self._guard = guard
         self._senders = senders
         self._config = config
         self._clock = clock
         self._on_slot = on_slot
-        self._on_refused = on_refused
         self._jitter = jitter
+        self._delivery = Delivery(
+            store, graph, config=config, clock=clock, on_refused=on_refused, jitter=jitter
+        )
         self._waiting: set[str] = set()  # mailboxes one of our jobs is waiting a slot for
         self._reservations: dict[str, datetime] = {}  # mailbox -> last due_at handed out
+        self._verdicts: dict[tuple[str, int], asyncio.Task[GuardResult]] = {}
         self._recording: set[asyncio.Task[Any]] = set()
 
     def details(self, mailbox: str) -> SenderDetails:
@@ -173,7 +130,7 @@ class JobRunner:
             request = await self._store.get_request(job.request_id)
         except NotFound:
             logger.warning("job %s belongs to no request %s", job.id, job.request_id)
-            return await self._shielded(self._record(job, lease, _Release(self._later(3600))))
+            return await self._shielded(self._record(job, lease, d.Release(self._later(3600))))
         async with LeaseKeeper(
             self._store,
             lease,
@@ -186,81 +143,77 @@ class JobRunner:
             return JobResult(job.id, job.request_id, Outcome.LOST)
         return await self._shielded(self._record(job, lease, decision))
 
-    async def _decide(self, claimed: ClaimedJob, request: SendRequest) -> _Decision | None:
+    async def _decide(self, claimed: ClaimedJob, request: SendRequest) -> d.Decision | None:
         job, lease = claimed.job, claimed.lease
         try:
             route = route_for(request)
         except ValueError as exc:
             logger.warning("request %s cannot be sent: %s", request.id, exc)
-            return self._failed(request, job, "UnsupportedSender", "unknown")
+            return self._delivery.failed(request, job, "UnsupportedSender", "unknown")
         details = self.details(job.sender_address)
-        reconciled = False
-        if claimed.needs_reconcile:
-            found = await self._reconcile(request, job, route)
-            if not isinstance(found, bool):
-                return found
-            if found:
-                audited = await already_audited(self._store, request, job, "sent")
-                entry = None if audited else message_entry(request, job, "sent", self._clock())
-                return _Sent(None, entry)
-            reconciled = True
         try:
-            slot = await self._slot(job, lease, details, reconciled=reconciled)
+            slot = await self._slot(job, lease, details)
         except (VersionConflict, IllegalTransition) as exc:
             logger.info("job %s: lease lost while waiting for a slot (%s)", job.id, exc)
             return None
         if not isinstance(slot, Job):
             return slot
-        job = slot
+        if not claimed.needs_reconcile:  # a job that may have gone out is reconciled first
+            cleared = await self._cleared(request, slot)
+            if cleared is not None:
+                return cleared
+        decision = await self._delivery.run(
+            request,
+            slot,
+            lease,
+            route,
+            details,
+            reconcile=claimed.needs_reconcile,
+            reclaimed_sending=claimed.job.state is JobState.SENDING,
+        )
+        return None if isinstance(decision, d.Lost) else decision
+
+    # --- rights, once per request -----------------------------------------------------
+
+    async def _cleared(self, request: SendRequest, job: Job) -> d.Decision | None:
+        """``None`` when the request may send; otherwise what to record for this job. The
+        request's first job to get a slot asks the ``SendGuard`` with fresh facts (the
+        request may have waited in the queue or for an approval); the request then moves
+        to ``sending``, which is how its other jobs, here or in another process, know."""
+        current = await self._store.get_request(request.id)
+        if current.state is SendState.SENDING:
+            return None
+        if current.state is not SendState.QUEUED:
+            logger.info("request %s is %s: job %s not sent", current.id, current.state, job.id)
+            return d.Cancelled()
+        verdict = await self._verdict(current)
+        if not verdict.allowed:
+            key = verdict.explanation_key or "rights_unverified"
+            logger.info("request %s: send guard refused (%s)", current.id, key)
+            return self._delivery.failed(request, job, key, key)
+        moved = await mark_sending(self._store, current)
+        if moved.state is not SendState.SENDING:
+            return d.Cancelled()
         if self._on_slot is not None:
-            await self._on_slot(request)
-        if route.needs_guard:
-            verdict = await guarded(self._guard, request)
-            if not verdict.allowed:
-                key = verdict.explanation_key or "rights_unverified"
-                logger.info("request %s: send guard refused (%s)", request.id, key)
-                return self._failed(request, job, key, key)
-        return await self._send(request, job, route, details)
+            await self._on_slot(moved)
+        return None
 
-    # --- reconciliation ---------------------------------------------------------------
-
-    async def _reconcile(
-        self, request: SendRequest, job: Job, route: SendRoute
-    ) -> bool | _MaybeSent:
-        """True: the message is in the mailbox. False: it is not, safe to send."""
-        try:
-            found = await self._graph.find_by_mailroom_id(
-                route.sent_items_mailbox,
-                job.mailroom_id,
-                caller=APP,
-                timeouts=self._config.send_timeouts,
-            )
-        except (GraphError, GraphTransportError, IdentityError) as exc:
-            code = exc.code if isinstance(exc, GraphError) else type(exc).__name__
-            logger.warning(
-                "job %s: cannot look for Mailroom id %s in %s (%s); trying again later",
-                job.id,
-                job.mailroom_id,
-                route.sent_items_mailbox,
-                code,
-            )
-            return _MaybeSent(self._later(self._config.reconcile_retry_delay), code)
-        if found is not None:
-            logger.info(
-                "job %s: reconciled, found in %s of %s",
-                job.id,
-                found.folder,
-                route.sent_items_mailbox,
-            )
-            return True
-        logger.info("job %s: reconciled, not in %s: sending", job.id, route.sent_items_mailbox)
-        return False
+    async def _verdict(self, request: SendRequest) -> GuardResult:
+        """One guard call per request (version) in this process, however many of its jobs
+        get a slot while it runs."""
+        key = (request.id, request.version)
+        task = self._verdicts.get(key)
+        if task is None:
+            task = asyncio.create_task(guarded(self._guard, request))
+            self._verdicts[key] = task
+            if len(self._verdicts) > 1000:
+                self._verdicts = {k: t for k, t in self._verdicts.items() if not t.done()}
+                self._verdicts[key] = task
+        return await asyncio.shield(task)
 
     # --- pacing -------------------------------------------------------------------------
 
-    async def _slot(
-        self, job: Job, lease: Lease, details: SenderDetails, *, reconciled: bool
-    ) -> Job | _Retry | _Release:
+    async def _slot(self, job: Job, lease: Lease, details: SenderDetails) -> Job | d.Release:
         """The job, now ``sending``, or what to record when no slot comes soon. One of our
         jobs per mailbox waits out a short refusal; the others go back, spread out."""
         mailbox = job.sender_address
@@ -283,10 +236,7 @@ class JobRunner:
                 finally:
                     self._waiting.discard(mailbox)
                 continue
-            due = self._reserve(mailbox, not_before, interval)
-            if reconciled or job.state is not JobState.QUEUED:
-                return _Retry(due, None)
-            return _Release(due)
+            return d.Release(self._reserve(mailbox, not_before, interval))
 
     def _reserve(self, mailbox: str, not_before: datetime, interval: timedelta) -> datetime:
         last = self._reservations.get(mailbox)
@@ -294,91 +244,6 @@ class JobRunner:
         due = base + interval
         self._reservations[mailbox] = due
         return due
-
-    # --- sending ------------------------------------------------------------------------
-
-    async def _send(
-        self, request: SendRequest, job: Job, route: SendRoute, details: SenderDetails
-    ) -> _Decision:
-        try:
-            message = build_message(
-                job, route, from_name=details.display_name, reply_to=details.reply_to
-            )
-        except ValueError as exc:
-            logger.warning("job %s cannot be built: %s", job.id, exc)
-            return self._failed(request, job, "ContentUnavailable", "unknown")
-        try:
-            outcome = await self._graph.send_mail(
-                route.caller,
-                message,
-                mailbox=route.mailbox,
-                timeouts=self._config.send_timeouts,
-            )
-        except Exception as exc:  # unknown: it may have gone out
-            logger.exception("job %s: sendMail failed unexpectedly", job.id)
-            return _MaybeSent(self._later(self._config.reconcile_delay), type(exc).__name__)
-        if isinstance(outcome, Sent):
-            ids = (outcome.request_id,) if outcome.request_id else ()
-            entry = message_entry(request, job, "sent", self._clock(), graph_request_ids=ids)
-            logger.debug("job %s: sent by worker %s", job.id, self._config.worker_id)
-            return _Sent(outcome.request_id, entry)
-        if isinstance(outcome, MaybeSent):
-            logger.warning("job %s: maybe sent (%s); will reconcile", job.id, outcome.reason)
-            code = f"MaybeSent{outcome.status}" if outcome.status else "MaybeSent"
-            return _MaybeSent(self._later(self._config.reconcile_delay), code)
-        return self._not_sent(request, job, outcome)
-
-    def _not_sent(self, request: SendRequest, job: Job, outcome: NotSent) -> _Decision:
-        error = outcome.error
-        if isinstance(error, ConsentRequired):
-            return self._failed(request, job, CONSENT_KEY, CONSENT_KEY)
-        if isinstance(error, Throttled):
-            wait = error.retry_after if error.retry_after else self._config.default_retry_after
-            until = self._later(wait)
-            logger.info(
-                "job %s: %s %s, mailbox paused %.1f s", job.id, error.status, error.code, wait
-            )
-            return _Retry(until, error.code, block_until=until)
-        if isinstance(error, GraphError) and error.status != 401 and error.status < 500:
-            explained = explain_graph_error(error, mailbox=job.sender_address)
-            ids = (error.request_id,) if error.request_id else ()
-            logger.info("job %s refused: %s %s", job.id, error.status, error.code)
-            return self._failed(request, job, error.code, explained.key, ids)
-        if isinstance(error, GraphError):
-            code, key = error.code, explain_graph_error(error).key
-        elif isinstance(error, TokenAcquisitionError):
-            code, key = error.error, TRANSIENT_KEY
-        else:
-            code, key = type(error).__name__, TRANSIENT_KEY
-        if job.attempts >= self._config.max_attempts:
-            logger.warning("job %s: giving up after %d attempts (%s)", job.id, job.attempts, code)
-            return self._failed(request, job, code, key)
-        return _Retry(self._later(self._backoff(job.attempts)), code)
-
-    def _backoff(self, attempts: int) -> float:
-        c = self._config
-        step = min(c.retry_max_delay, c.retry_base_delay * 2.0 ** max(attempts - 1, 0))
-        return step * (0.5 + self._jitter() / 2)
-
-    def _failed(
-        self,
-        request: SendRequest,
-        job: Job,
-        code: str,
-        key: str | None,
-        graph_request_ids: tuple[str, ...] = (),
-    ) -> _Failed:
-        if code in _RIGHTS_REFUSED and self._on_refused is not None:
-            self._on_refused(request, code)
-        entry = message_entry(
-            request,
-            job,
-            "failed",
-            self._clock(),
-            graph_request_ids=graph_request_ids,
-            error_code=code,
-        )
-        return _Failed(code, key, entry)
 
     def _later(self, seconds: float) -> datetime:
         return self._clock() + timedelta(seconds=seconds)
@@ -391,33 +256,9 @@ class JobRunner:
         task.add_done_callback(self._recording.discard)
         return await asyncio.shield(task)
 
-    async def _record(self, job: Job, lease: Lease, decision: _Decision) -> JobResult:
-        s = self._store
+    async def _record(self, job: Job, lease: Lease, decision: d.Decision) -> JobResult:
         try:
-            if isinstance(decision, _Sent):
-                if decision.audit is not None:
-                    await s.append_audit(decision.audit)
-                await s.record_sent(lease, decision.graph_request_id)
-                return JobResult(job.id, job.request_id, Outcome.SENT, decision.graph_request_id)
-            if isinstance(decision, _Failed):
-                await s.append_audit(decision.audit)
-                await s.record_failed(lease, decision.code, decision.key)
-                ids = decision.audit.graph_request_ids
-                return JobResult(
-                    job.id, job.request_id, Outcome.FAILED, ids[0] if ids else None, decision.code
-                )
-            if isinstance(decision, _Retry):
-                if decision.block_until is not None:
-                    await s.block_mailbox(job.sender_address, decision.block_until)
-                await s.record_retry(lease, decision.due_at, decision.code)
-                return JobResult(job.id, job.request_id, Outcome.RETRY, error_code=decision.code)
-            if isinstance(decision, _MaybeSent):
-                await s.record_maybe_sent(lease, decision.reconcile_at, decision.code)
-                return JobResult(
-                    job.id, job.request_id, Outcome.MAYBE_SENT, error_code=decision.code
-                )
-            await s.release_job(lease, decision.due_at)
-            return JobResult(job.id, job.request_id, Outcome.RELEASED)
+            return await self._write(job, lease, decision)
         except (VersionConflict, IllegalTransition, NotFound) as exc:
             logger.warning("job %s: outcome not recorded, lease lost (%s)", job.id, exc)
             return JobResult(job.id, job.request_id, Outcome.LOST)
@@ -425,3 +266,40 @@ class JobRunner:
             # The lease will expire and the job be reclaimed and reconciled.
             logger.warning("job %s: outcome not recorded: %s", job.id, exc)
             return JobResult(job.id, job.request_id, Outcome.LOST)
+
+    async def _write(self, job: Job, lease: Lease, decision: d.Decision) -> JobResult:
+        s = self._store
+        if isinstance(decision, d.Lost):
+            return JobResult(job.id, job.request_id, Outcome.LOST)
+        if isinstance(decision, d.Sent):
+            if decision.audit is not None:
+                await s.append_audit(decision.audit)
+            await s.record_sent(lease, decision.graph_request_id)
+            return JobResult(job.id, job.request_id, Outcome.SENT, decision.graph_request_id)
+        if isinstance(decision, d.Failed):
+            await s.append_audit(decision.audit)
+            await s.record_failed(
+                lease, decision.code, decision.key, forget_draft=decision.forget_draft
+            )
+            ids = decision.audit.graph_request_ids
+            first = ids[0] if ids else None
+            return JobResult(job.id, job.request_id, Outcome.FAILED, first, decision.code)
+        if isinstance(decision, d.Unknown):
+            await s.append_audit(decision.audit)
+            await s.record_unknown(lease, decision.code)
+            return JobResult(job.id, job.request_id, Outcome.UNKNOWN, error_code=decision.code)
+        if isinstance(decision, d.Retry):
+            if decision.block_until is not None:
+                await s.block_mailbox(job.sender_address, decision.block_until)
+            await s.record_retry(lease, decision.due_at, decision.code)
+            return JobResult(job.id, job.request_id, Outcome.RETRY, error_code=decision.code)
+        if isinstance(decision, d.Uncertain):
+            await s.record_maybe_sent(
+                lease, decision.reconcile_at, decision.code, send_uncertain=decision.send_uncertain
+            )
+            return JobResult(job.id, job.request_id, Outcome.MAYBE_SENT, error_code=decision.code)
+        if isinstance(decision, d.Cancelled):
+            await s.record_cancelled(lease)
+            return JobResult(job.id, job.request_id, Outcome.CANCELLED)
+        await s.release_job(lease, decision.due_at)
+        return JobResult(job.id, job.request_id, Outcome.RELEASED)

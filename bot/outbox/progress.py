@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from bot.domain.explanations import explain
 from bot.domain.send_request import SendRequest, SendState
 from bot.errors import StoreError
+from bot.outbox.routing import where_to_check
 from bot.store.protocol import Store
 from bot.store.records import CardRef, CardRole, Clock, Job, JobCounts, JobState
 from cards import progress as progress_card
@@ -100,6 +101,8 @@ def progress_view(progress: RequestProgress) -> progress_card.ProgressView:
             for job in progress.failures
         ),
         recipients=request.recipients.all() if not request.is_bulk else (),
+        unknown=counts.unknown,
+        check_mailbox=where_to_check(request) if counts.unknown else None,
     )
 
 

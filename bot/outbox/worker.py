@@ -31,11 +31,11 @@ from typing import Any
 from bot.domain.send_request import SendRequest
 from bot.errors import StoreError
 from bot.graph import GraphClient
-from bot.outbox.closing import close_if_done, mark_sending
+from bot.outbox.closing import close_if_done
 from bot.outbox.config import WorkerConfig
 from bot.outbox.guard import SendGuard
 from bot.outbox.housekeeping import Chore, close_finished, expire_due, purge
-from bot.outbox.jobs import JobRunner, Outcome, RefusedHook
+from bot.outbox.jobs import JobRunner, RefusedHook
 from bot.outbox.progress import CardNotifier, CardRenderer, ProgressPublisher, default_render_card
 from bot.outbox.senders import SenderLookup, no_senders
 from bot.store.protocol import Store
@@ -166,7 +166,7 @@ class Worker:
         request_id = claimed.job.request_id
         try:
             result = await self._runner.run(claimed)
-            if result.outcome not in (Outcome.SENT, Outcome.FAILED):
+            if not result.final:
                 return
             closed = await close_if_done(
                 self._store, request_id, graph_request_id=result.graph_request_id
@@ -182,10 +182,6 @@ class Worker:
         self._background(self.progress.publish(request_id, final=closed is not None))
 
     async def _on_slot(self, request: SendRequest) -> None:
-        try:
-            await mark_sending(self._store, request)
-        except StoreError as exc:
-            logger.info("request %s not marked sending: %s", request.id, exc)
         self._background(self.progress.publish(request.id))
 
     def _background(self, work: Coroutine[Any, Any, Any]) -> None:

@@ -132,6 +132,9 @@ def job_from_row(row: Row) -> Job:
         error_key=row["error_key"],
         sent_at=read_optional_time(row["sent_at"]),
         content_purged_at=read_optional_time(row["content_purged_at"]),
+        draft_id=row["draft_id"],
+        send_uncertain=bool(row["send_uncertain"]),
+        uncertain_since=read_optional_time(row["uncertain_since"]),
     )
 
 

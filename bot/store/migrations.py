@@ -230,7 +230,22 @@ _REQUEST_QUERIES = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_CORE, _AUDIT, _COMPOSE, _REQUEST_QUERIES)
+_DRAFTS = Migration(
+    5,
+    "outbox: the draft each message is sent from, and how long its outcome has been uncertain",
+    (
+        "ALTER TABLE outbox ADD COLUMN draft_id TEXT",
+        "ALTER TABLE outbox ADD COLUMN uncertain_since {TS}",
+        PerDialect(
+            sqlite="ALTER TABLE outbox ADD COLUMN send_uncertain INTEGER NOT NULL DEFAULT 0",
+            postgresql=(
+                "ALTER TABLE outbox ADD COLUMN send_uncertain BOOLEAN NOT NULL DEFAULT FALSE"
+            ),
+        ),
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_CORE, _AUDIT, _COMPOSE, _REQUEST_QUERIES, _DRAFTS)
 
 LATEST_VERSION = MIGRATIONS[-1].version
 
@@ -241,21 +256,28 @@ _BOOTSTRAP = """CREATE TABLE IF NOT EXISTS schema_version (
 )"""
 
 
-async def current_version(driver: Driver) -> int:
-    """The highest applied migration, 0 for an empty database."""
+async def applied_versions(driver: Driver) -> set[int]:
+    """The migrations recorded in the database (empty for an empty database)."""
     async with driver.transaction() as tx:
         if driver.dialect.migration_lock:
             await tx.execute(driver.dialect.migration_lock)
         await tx.execute(_BOOTSTRAP.format(**driver.dialect.types))
-        row = await tx.fetch_one("SELECT MAX(version) AS v FROM schema_version")
-    return int(row["v"]) if row and row["v"] is not None else 0
+        rows = await tx.fetch_all("SELECT version FROM schema_version")
+    return {int(row["version"]) for row in rows}
+
+
+async def current_version(driver: Driver) -> int:
+    """The highest applied migration, 0 for an empty database."""
+    return max(await applied_versions(driver), default=0)
 
 
 async def migrate(
     driver: Driver, now: datetime, migrations: tuple[Migration, ...] = MIGRATIONS
 ) -> list[int]:
-    """Apply every migration not applied yet; return the versions applied now."""
-    known = await current_version(driver)
+    """Apply every migration not recorded yet, in order — also one numbered below the highest
+    recorded one, so none is skipped for its number; return the versions applied now."""
+    applied_before = await applied_versions(driver)
+    known = max(applied_before, default=0)
     latest = migrations[-1].version if migrations else 0
     if known > latest:
         raise StoreError(
@@ -264,7 +286,7 @@ async def migrate(
         )
     applied: list[int] = []
     for migration in migrations:
-        if migration.version <= known:
+        if migration.version in applied_before:
             continue
         async with driver.transaction() as tx:
             if driver.dialect.migration_lock:

@@ -285,32 +285,80 @@ class OutboxSql:
             [utc(due_at), error_code],
         )
 
+    async def record_draft(self, lease: Lease, draft_id: str) -> Job:
+        """The message's draft exists (created, or found by its Mailroom id): remember it
+        before it is sent, so nothing ever sends another item for this message."""
+        return await self._update_leased(
+            lease, {_J.SENDING}, "draft recorded", ["draft_id = ?"], [draft_id]
+        )
+
     async def record_maybe_sent(
-        self, lease: Lease, reconcile_at: datetime, error_code: str | None = None
+        self,
+        lease: Lease,
+        reconcile_at: datetime,
+        error_code: str | None = None,
+        *,
+        send_uncertain: bool = False,
     ) -> Job:
         return await self._update_leased(
             lease,
             {_J.SENDING, _J.MAYBE_SENT},
             str(_J.MAYBE_SENT),
-            [*self._END_LEASE, "state = 'maybe_sent'", "due_at = ?", "error_code = ?"],
-            [utc(reconcile_at), error_code],
+            [
+                *self._END_LEASE,
+                "state = 'maybe_sent'",
+                "due_at = ?",
+                "error_code = ?",
+                "uncertain_since = COALESCE(uncertain_since, ?)",
+                "send_uncertain = (send_uncertain OR ?)",
+            ],
+            [utc(reconcile_at), error_code, self._now(), send_uncertain],
         )
 
     async def record_failed(
-        self, lease: Lease, error_code: str, error_key: str | None = None
+        self,
+        lease: Lease,
+        error_code: str,
+        error_key: str | None = None,
+        *,
+        forget_draft: bool = False,
     ) -> Job:
+        sets = [
+            *self._END_LEASE,
+            "state = 'failed'",
+            "due_at = NULL",
+            "error_code = ?",
+            "error_key = ?",
+            "uncertain_since = NULL",
+            "send_uncertain = ?",
+        ]
+        if forget_draft:
+            sets.append("draft_id = NULL")
         return await self._update_leased(
             lease,
             {_J.QUEUED, _J.SENDING, _J.MAYBE_SENT},
             str(_J.FAILED),
-            [
-                *self._END_LEASE,
-                "state = 'failed'",
-                "due_at = NULL",
-                "error_code = ?",
-                "error_key = ?",
-            ],
-            [error_code, error_key],
+            sets,
+            [error_code, error_key, False],
+        )
+
+    async def record_unknown(self, lease: Lease, error_code: str | None = None) -> Job:
+        return await self._update_leased(
+            lease,
+            {_J.SENDING, _J.MAYBE_SENT},
+            str(_J.UNKNOWN),
+            [*self._END_LEASE, "state = 'unknown'", "due_at = NULL", "error_code = ?"],
+            [error_code],
+        )
+
+    async def record_cancelled(self, lease: Lease) -> Job:
+        """The request was cancelled before this message's first Graph call."""
+        return await self._update_leased(
+            lease,
+            {_J.QUEUED, _J.SENDING},
+            str(_J.CANCELLED),
+            [*self._END_LEASE, "state = 'cancelled'", "due_at = NULL"],
+            [],
         )
 
     # --- reading ----------------------------------------------------------------------

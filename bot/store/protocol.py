@@ -10,22 +10,24 @@ try again later), ``NotFound``, ``VersionConflict`` (a compare-and-set lost, or 
 is no longer yours), ``IllegalTransition`` (no such edge in the state machine), other
 ``StoreError`` for anything else the database refused.
 
-How the outbox worker uses it, per job::
+How the outbox worker uses it, per job (``bot/outbox/jobs.py`` has the whole story)::
 
     claimed = await store.claim_due_jobs(worker_id, limit, lease_seconds, now)
     for c in claimed:
-        if c.needs_reconcile:              # may have gone out already: look before sending
-            found = <search the mailbox for c.job.mailroom_id>
-            if found: await store.record_sent(c.lease, graph_request_id=None); continue
         decision = await store.acquire_send_slot(c.lease, policy, lease_seconds, now)
         if not decision.granted:
             await store.release_job(c.lease, due_at=decision.not_before); continue
-        <sendMail with c.job.content and c.job.mailroom_id>
+        if c.needs_reconcile:              # may have gone out already: look before anything
+            <search the mailbox for c.job.mailroom_id>  → record_sent / go on / record_unknown
+        if c.job.draft_id is None:
+            <create the draft carrying c.job.mailroom_id> → record_draft(c.lease, draft_id)
+        <send that draft by id>
         202            → record_sent
-        429/503        → block_mailbox(mailbox, retry_after) + record_retry
+        429            → block_mailbox(mailbox, retry_after) + record_retry
         "not sent"     → record_retry;  "maybe sent" → record_maybe_sent (reconcile later)
         refused        → record_failed
-    then job_counts(request_id): when nothing is open, transition the request to sent/failed.
+    then job_counts(request_id): when nothing is open, transition the request to
+    sent / failed / unknown.
 """
 
 from __future__ import annotations
@@ -237,17 +239,43 @@ class Store(Protocol):
         """Certainly not sent (429, 503, connect error): back to ``queued`` at ``due_at``."""
         ...
 
+    async def record_draft(self, lease: Lease, draft_id: str) -> Job:
+        """The message's draft exists in the mailbox (job ``sending``): the only item it is
+        ever sent from."""
+        ...
+
     async def record_maybe_sent(
-        self, lease: Lease, reconcile_at: datetime, error_code: str | None = None
+        self,
+        lease: Lease,
+        reconcile_at: datetime,
+        error_code: str | None = None,
+        *,
+        send_uncertain: bool = False,
     ) -> Job:
-        """Perhaps sent (timeout after the request was written): ``maybe_sent``, claimable
-        again at ``reconcile_at`` with ``needs_reconcile``."""
+        """Perhaps created or sent (timeout after the request was written, a 5xx):
+        ``maybe_sent``, claimable again at ``reconcile_at`` with ``needs_reconcile``.
+        ``uncertain_since`` is stamped the first time; ``send_uncertain`` (a send of the
+        draft may have been accepted) is kept once set."""
         ...
 
     async def record_failed(
-        self, lease: Lease, error_code: str, error_key: str | None = None
+        self,
+        lease: Lease,
+        error_code: str,
+        error_key: str | None = None,
+        *,
+        forget_draft: bool = False,
     ) -> Job:
-        """Refused for good (e.g. ErrorSendAsDenied). Final until "Retry failed"."""
+        """Refused for good (e.g. ErrorSendAsDenied), certainly not sent. Final until
+        "Retry failed"; ``forget_draft``: the draft is gone, a retry creates a new one."""
+        ...
+
+    async def record_unknown(self, lease: Lease, error_code: str | None = None) -> Job:
+        """Its fate could not be learnt in time: final ``unknown``, never sent again."""
+        ...
+
+    async def record_cancelled(self, lease: Lease) -> Job:
+        """The request was cancelled before this message's first Graph call."""
         ...
 
     async def get_job(self, job_id: str) -> Job: ...

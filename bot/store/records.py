@@ -65,8 +65,9 @@ class JobState(StrEnum):
     ``held`` until its request is queued; ``queued`` waits for ``due_at`` (claimable);
     ``sending`` holds one of the mailbox's concurrency slots while a Graph call may be in
     flight; ``maybe_sent`` must be reconciled (look the Mailroom id up in the mailbox) before
-    any resend; ``sent``, ``failed`` and ``cancelled`` are final (``failed`` can be re-queued
-    by "Retry failed").
+    anything else; ``sent``, ``failed``, ``cancelled`` and ``unknown`` are final (``failed``
+    can be re-queued by "Retry failed"). ``unknown``: its fate could not be learnt within the
+    bounded time; it may or may not have gone out, and is never sent again on its own.
     """
 
     HELD = "held"
@@ -76,6 +77,7 @@ class JobState(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,12 @@ class Job:
     error_key: str | None = None
     sent_at: datetime | None = None
     content_purged_at: datetime | None = None
+    draft_id: str | None = None
+    """The Graph id of the draft this message is sent from, once it exists."""
+    send_uncertain: bool = False
+    """A send of that draft may have been accepted (its answer was lost or was a 5xx)."""
+    uncertain_since: datetime | None = None
+    """When this message's outcome first became uncertain (for the bound on reconciling)."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,7 @@ class JobCounts:
     sent: int = 0
     failed: int = 0
     cancelled: int = 0
+    unknown: int = 0
 
     @property
     def open(self) -> int:
@@ -271,7 +280,7 @@ class AuditEntry:
     whom, what (template + content hash), why it was allowed, and what happened.
 
     ``outcome`` is a short word: requested, approved, rejected, cancelled, expired, sent,
-    failed, maybe_sent. ``id`` is assigned by the store.
+    failed, unknown (it may or may not have gone out). ``id`` is assigned by the store.
     """
 
     at: datetime

@@ -12,6 +12,8 @@ decision, the outbox's progress updates — gathers what it knows into ``Shown``
     any         –                draft                                 status card
     any         –                sent, one message                     result card
     any         –                failed, one message                   explanation (Retry)
+    any         –                unknown, one message                  "unknown — check the
+                                                                       Sent Items of X"
     any         –                everything else                       progress card
 
 "Gathered" approval facts exist for requests that needed approval, when the caller could
@@ -28,6 +30,7 @@ from bot.domain.approvals import Viewer
 from bot.domain.explanations import explain
 from bot.domain.send_request import SendRequest, SendState
 from bot.outbox.progress import RequestProgress, default_render_card
+from bot.outbox.routing import where_to_check
 from bot.store.records import JobCounts
 from bot.teams.views import explanation_of, format_time, summary
 from cards import approval as approval_card
@@ -82,6 +85,9 @@ def request_card(shown: Shown, viewer: Viewer) -> Card:
         )
     if single and request.state is _S.FAILED:
         return failure_card(progress)
+    if single and request.state is _S.UNKNOWN:
+        unknown = explain("outcome_unknown", mailbox=where_to_check(request))
+        return explanation_card.build(explanation_of(unknown, request_id=request.id))
     return default_render_card(progress, None)
 
 

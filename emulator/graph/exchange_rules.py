@@ -1,9 +1,17 @@
 """Exchange's rules for sending, as Graph exposes them.
 
-* Mailbox access: app-only needs the role (``Mail.Send`` to send, ``Mail.ReadWrite`` to write,
-  ``Mail.Read``/``Mail.ReadWrite`` to read) and, for ``Mail.Send`` with an RBAC scope, the
-  mailbox inside it; delegated needs ``Mail.Send`` (own mailbox) or ``Mail.Send.Shared`` plus
-  **Full Access** (any other mailbox). Failing → 403 ``ErrorAccessDenied``.
+* Mailbox access: app-only needs the permission (``Mail.Send`` to send, ``Mail.ReadWrite`` to
+  write, ``Mail.Read``/``Mail.ReadWrite``/``Mail.ReadBasic.All`` to read) from Entra (the
+  token's ``roles``, every mailbox) or from an RBAC for Applications role assignment whose
+  scope holds the mailbox in the URL (``emulator/rbac.py``); delegated needs ``Mail.Send``
+  (own mailbox) or ``Mail.Send.Shared`` plus **Full Access** (any other mailbox), and the
+  matching ``Mail.ReadWrite[.Shared]`` / ``Mail.Read[.Shared]`` to write or read. Failing → 403
+  ``ErrorAccessDenied``.
+* Extended properties: ``Mail.ReadBasic*`` reads everything "except for body, bodyPreview,
+  uniqueBody, attachments, extensions, and any extended properties" (Microsoft's permission
+  text); a filter or ``$expand`` on ``singleValueExtendedProperties`` needs ``Mail.Read`` or
+  ``Mail.ReadWrite`` (Graph "Get singleValueLegacyExtendedProperty": least privilege
+  ``Mail.Read``).
 * ``from``: the *actor* (the signed-in user; for app-only the mailbox in the URL) must be the
   from mailbox, or hold Send As (``sender`` = ``from``) or Send on Behalf (``sender`` = the
   actor) on it. Failing → 403 ``ErrorSendAsDenied``.
@@ -29,12 +37,13 @@ from emulator.envelopes import (
     GraphFailure,
     new_message_id,
 )
+from emulator.rbac import app_permissions
 from emulator.seed import Account, Tenant
 from emulator.state import EmulatorState, Limits
 from emulator.tokens import Principal
 
 Json = dict[str, Any]
-Access = Literal["send", "write", "read"]
+Access = Literal["send", "write", "read", "read_extended"]
 
 _ADDRESS = re.compile(
     r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
@@ -45,17 +54,21 @@ _APP_ROLES: dict[Access, frozenset[str]] = {
     "send": frozenset({"Mail.Send"}),
     "write": frozenset({"Mail.ReadWrite"}),
     "read": frozenset({"Mail.Read", "Mail.ReadWrite", "Mail.ReadBasic.All"}),
+    "read_extended": frozenset({"Mail.Read", "Mail.ReadWrite"}),
 }
 _OWN_SCOPES: dict[Access, frozenset[str]] = {
     "send": frozenset({"Mail.Send"}),
     "write": frozenset({"Mail.ReadWrite"}),
     "read": frozenset({"Mail.Read", "Mail.ReadWrite", "Mail.ReadBasic"}),
+    "read_extended": frozenset({"Mail.Read", "Mail.ReadWrite"}),
 }
 _SHARED_SCOPES: dict[Access, frozenset[str]] = {
     "send": frozenset({"Mail.Send.Shared"}),
     "write": frozenset({"Mail.ReadWrite.Shared"}),
-    "read": frozenset({"Mail.Read.Shared", "Mail.ReadWrite.Shared"}),
+    "read": frozenset({"Mail.Read.Shared", "Mail.ReadWrite.Shared", "Mail.ReadBasic.Shared"}),
+    "read_extended": frozenset({"Mail.Read.Shared", "Mail.ReadWrite.Shared"}),
 }
+_FULL_READ = frozenset({"Mail.Read", "Mail.ReadWrite", "Mail.Read.Shared", "Mail.ReadWrite.Shared"})
 
 
 def _access_denied() -> GraphFailure:
@@ -66,33 +79,36 @@ def has_full_access(user: Account, mailbox: Account) -> bool:
     return user.id == mailbox.id or user.id in mailbox.full_access
 
 
-def authorize_mailbox(principal: Principal, mailbox: Account, access: Access) -> None:
+def granted(tenant: Tenant, principal: Principal, mailbox: Account) -> frozenset[str]:
+    """The mail permissions the caller holds on ``mailbox``: for an app its Entra roles plus
+    its RBAC grants there; for a user the delegated scopes (Full Access checked apart)."""
     if principal.user is None:
-        if not principal.roles & _APP_ROLES[access]:
+        return app_permissions(tenant, principal.app_id, principal.roles, mailbox)
+    return principal.scopes
+
+
+def authorize_mailbox(
+    tenant: Tenant, principal: Principal, mailbox: Account, access: Access
+) -> None:
+    held = granted(tenant, principal, mailbox)
+    if principal.user is None:
+        if not held & _APP_ROLES[access]:
             raise _access_denied()
         return
     user = principal.user
     if user.id == mailbox.id:
-        if not principal.scopes & _OWN_SCOPES[access]:
+        if not held & _OWN_SCOPES[access]:
             raise _access_denied()
         return
-    if not principal.scopes & _SHARED_SCOPES[access]:
+    if not held & _SHARED_SCOPES[access]:
         raise _access_denied()
     if not has_full_access(user, mailbox):
         raise _access_denied()
 
 
-def authorize_app_scope(state: EmulatorState, principal: Principal, mailbox: Account) -> None:
-    """RBAC for Applications: an app whose Mail.Send is scoped may only use listed mailboxes."""
-    if principal.user is not None:
-        return
-    app = state.tenant.app(principal.app_id)
-    if (
-        app is not None
-        and app.mail_send_scope is not None
-        and mailbox.id not in app.mail_send_scope
-    ):
-        raise _access_denied()
+def reads_full_items(tenant: Tenant, principal: Principal, mailbox: Account) -> bool:
+    """False when the caller reads with ``Mail.ReadBasic*`` only (no bodies, no attachments)."""
+    return bool(granted(tenant, principal, mailbox) & _FULL_READ)
 
 
 def actor_of(principal: Principal, mailbox: Account) -> Account:
@@ -135,12 +151,26 @@ def _email_of(value: Any) -> str | None:
     return address.strip() if isinstance(address, str) and address.strip() else None
 
 
+MAX_HEADERS = 5
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+
+
 def validate_headers(message: Json) -> None:
+    """Graph takes 1 to 5 ``internetMessageHeaders``, each named ``x-...``. An empty
+    collection is refused too (msgraph-sdk-dotnet issue 2208: "the number of internet message
+    headers is invalid (should be less or equal to 5)"); leaving the property out is fine."""
     headers = message.get("internetMessageHeaders")
     if headers is None:
         return
     if not isinstance(headers, list):
         raise GraphFailure(400, "RequestBodyRead", "internetMessageHeaders must be a collection.")
+    if not 0 < len(headers) <= MAX_HEADERS:
+        raise GraphFailure(
+            400,
+            "InvalidInternetMessageHeaderCollection",
+            f"The number of internet message headers is invalid ({len(headers)}); it must be "
+            f"between 1 and {MAX_HEADERS}.",
+        )
     for header in headers:
         name = header.get("name") if isinstance(header, dict) else None
         if not isinstance(name, str) or not name.lower().startswith("x-"):
@@ -187,8 +217,13 @@ def recipients(message: Json) -> list[str]:
     return found
 
 
-def validate_for_send(limits: Limits, message: Json, size: int) -> list[str]:
-    validate_headers(message)
+def validate_for_send(
+    limits: Limits, message: Json, size: int, *, posted: bool = True
+) -> list[str]:
+    """The checks of a send; ``posted`` False for a stored draft (its headers were checked
+    when it was created)."""
+    if posted:
+        validate_headers(message)
     validate_size(limits, size)
     addresses = recipients(message)
     if len(addresses) > limits.max_recipients:
@@ -273,19 +308,11 @@ def normalized_message(tenant: Tenant, raw: Json) -> Json:
     return message
 
 
-def deliver(
-    state: EmulatorState,
-    message: Json,
-    identity: Identity,
-    sent_items_owner: Account,
-    *,
-    save_to_sent_items: bool,
-) -> Json:
-    """Stamp from/sender, file the Sent Items copy, deliver to Inboxes and outside."""
-    tenant = state.tenant
+def stamped(tenant: Tenant, message: Json, identity: Identity) -> Json:
+    """The message as transport sends it: ``from``/``sender`` stamped, no longer a draft."""
     now = _now()
-    message = copy.deepcopy(message)
-    message.update(
+    sent = copy.deepcopy(message)
+    sent.update(
         {
             "from": _who(identity.from_account),
             "sender": _who(identity.sender),
@@ -296,8 +323,14 @@ def deliver(
             "internetMessageId": f"<{secrets.token_hex(16)}@{tenant.domain}>",
         }
     )
-    if save_to_sent_items:
-        state.mail.put(sent_items_owner.id, "sentitems", {**message, "parentFolderId": "sentitems"})
+    return sent
+
+
+def deliver_to_recipients(state: EmulatorState, message: Json) -> None:
+    """An Inbox copy for each tenant recipient with a mailbox (no Bcc line); every other
+    address is recorded in the external deliveries."""
+    tenant = state.tenant
+    now = _now()
     # One snapshot for every outside delivery, without the (possibly 500-long) recipient lists.
     outside_copy = {k: v for k, v in message.items() if k not in RECIPIENT_FIELDS}
     seen: set[str] = set()
@@ -314,6 +347,7 @@ def deliver(
                     "id": new_message_id(),
                     "bccRecipients": [],
                     "isRead": False,
+                    "receivedDateTime": now,
                     "parentFolderId": "inbox",
                 }
                 state.mail.put(account.id, "inbox", copy_)
@@ -328,4 +362,3 @@ def deliver(
                     "message": outside_copy,
                 }
             )
-    return message

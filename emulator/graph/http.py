@@ -10,6 +10,7 @@ from emulator.appkeys import CTX, GRAPH
 from emulator.envelopes import GraphFailure
 from emulator.graph import batch, directory, mail
 from emulator.graph.core import GraphCall, GraphReply, GraphService, failure_reply
+from emulator.graph.exchange_rules import MAX_REQUEST_BYTES
 from emulator.state import EmulatorState
 
 JSON_TYPE = "application/json;odata.metadata=minimal;odata.streaming=true;charset=utf-8"
@@ -21,6 +22,15 @@ def build_graph(state: EmulatorState) -> GraphService:
     directory.register(svc)
     mail.register(svc)
     return svc
+
+
+def _too_large() -> GraphFailure:
+    """Graph takes request bodies up to 4 MB (Microsoft's docs team: "there is a 4MB limit on
+    the size of a request", microsoft-graph-docs issue 85; "Create message": payloads over
+    4 MB get "HTTP 413 Request Entity Too Large"). The error code is not documented."""
+    return GraphFailure(
+        413, "RequestEntityTooLarge", "The maximum request length supported is 4MB."
+    )
 
 
 def to_response(reply: GraphReply) -> web.Response:
@@ -35,6 +45,8 @@ async def handle_graph(request: web.Request) -> web.Response:
     svc = request.app[GRAPH]
     ctx = request[CTX]
     body = await request.read()
+    if len(body) > MAX_REQUEST_BYTES:
+        return to_response(failure_reply(_too_large(), ctx.request_id, ctx.client_request_id))
     try:
         principal = svc.authenticate(request.headers.get("Authorization"))
     except GraphFailure as failure:

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from bot.errors import (
+    AccessDenied,
     GraphError,
     GraphTransportError,
     InvalidRecipients,
@@ -29,6 +30,7 @@ from bot.graph import (
     APP,
     AsUser,
     BatchRequest,
+    Created,
     DraftRef,
     EmailAddress,
     GraphClient,
@@ -125,7 +127,7 @@ async def test_every_attempt_carries_a_fresh_client_request_id(make_graph: MakeG
     async def handler(request: httpx.Request) -> httpx.Response:
         ids.append(request.headers["client-request-id"])
         if len(ids) < 3:
-            return graph_error(503, "ErrorServerBusy")
+            return graph_error(429, "ApplicationThrottled", headers={"Retry-After": "0.1"})
         return accepted()
 
     outcome = await make_graph(handler).send_mail(APP, MESSAGE, mailbox="a@contoso.com")
@@ -182,22 +184,36 @@ async def test_a_retry_after_beyond_the_total_time_gives_up(
     assert sleeps.waits == []
 
 
-async def test_503_is_retried_with_backoff_until_attempts_run_out(
+async def test_a_503_to_a_read_is_retried_with_backoff_until_attempts_run_out(
     make_graph: MakeGraph, sleeps: SleepRecorder
 ) -> None:
     async def handler(request: httpx.Request) -> httpx.Response:
         return graph_error(503, "ErrorServerBusy")
 
     graph = make_graph(handler, retry=RetryPolicy(max_attempts=3, base_delay=0.1, max_delay=1))
-    outcome = await graph.send_mail(APP, MESSAGE, mailbox="a@contoso.com")
+    with pytest.raises(ServiceUnavailable):
+        await graph.get_user(APP, "adele@contoso.com")
 
-    assert isinstance(outcome, NotSent)
-    assert isinstance(outcome.error, ServiceUnavailable)
-    assert outcome.attempts == 3
     assert sleeps.waits == pytest.approx([0.075, 0.15])  # jitter 0.5: 3/4 of each step
 
 
-@pytest.mark.parametrize("status", [500, 502, 504])
+async def test_a_503_to_a_send_is_maybe_sent_with_its_retry_after_and_never_retried(
+    make_graph: MakeGraph,
+) -> None:
+    calls = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return graph_error(503, "ErrorServerBusy", headers={"Retry-After": "2"})
+
+    outcome = await make_graph(handler).send_mail(APP, MESSAGE, mailbox="a@contoso.com")
+
+    assert isinstance(outcome, MaybeSent)
+    assert (outcome.status, outcome.retry_after, calls) == (503, 2.0, 1)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
 async def test_other_5xx_after_a_send_is_maybe_sent_and_never_retried(
     make_graph: MakeGraph, status: int
 ) -> None:
@@ -418,26 +434,30 @@ async def test_reads_are_retried_even_after_the_request_was_written(
     assert calls == 3
 
 
-async def test_find_by_mailroom_id_filters_on_the_extended_property_folder_by_folder(
+async def test_find_by_mailroom_id_searches_the_whole_mailbox_on_the_extended_property(
     make_graph: MakeGraph,
 ) -> None:
     seen: list[httpx.Request] = []
 
     async def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        if "/mailFolders/drafts/" in request.url.path:
-            return httpx.Response(
-                200, json={"value": [{"id": "draft-1", "isDraft": True, "subject": "Hello"}]}
-            )
-        return httpx.Response(200, json={"value": []})
+        return httpx.Response(
+            200,
+            json={
+                "value": [
+                    {"id": "draft-1", "isDraft": True, "parentFolderId": "AQMk=", "subject": "Hi"},
+                    {"id": "sent-1", "isDraft": False, "sentDateTime": "2026-12-01T10:00:00Z"},
+                ]
+            },
+        )
 
     found = await make_graph(handler).find_by_mailroom_id("support@contoso.com", "mr-42")
 
-    assert found is not None
-    assert (found.id, found.folder, found.is_draft) == ("draft-1", "drafts", True)
-    first = seen[0]
-    assert first.url.path == "/v1.0/users/support@contoso.com/mailFolders/sentitems/messages"
-    raw_query = first.url.query.decode()
+    assert [(m.id, m.is_draft) for m in found] == [("draft-1", True), ("sent-1", False)]
+    assert found[0].folder_id == "AQMk="
+    [request] = seen
+    assert request.url.path == "/v1.0/users/support@contoso.com/messages"
+    raw_query = request.url.query.decode()
     assert "+" not in raw_query
     assert unquote(raw_query).startswith(
         "$filter=singleValueExtendedProperties/any(ep:ep/id eq "
@@ -446,13 +466,23 @@ async def test_find_by_mailroom_id_filters_on_the_extended_property_folder_by_fo
     )
 
 
-async def test_find_by_mailroom_id_answers_none_when_no_folder_has_it(
+async def test_find_by_mailroom_id_answers_nothing_found_as_an_empty_list(
     make_graph: MakeGraph,
 ) -> None:
     async def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"value": []})
 
-    assert await make_graph(handler).find_by_mailroom_id("a@contoso.com", "mr-9") is None
+    assert await make_graph(handler).find_by_mailroom_id("a@contoso.com", "mr-9") == []
+
+
+async def test_a_refused_lookup_raises_rather_than_answering_nothing_found(
+    make_graph: MakeGraph,
+) -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return graph_error(404, "ErrorItemNotFound")
+
+    with pytest.raises(GraphError):
+        await make_graph(handler).find_by_mailroom_id("shared@contoso.com", "mr-9")
 
 
 async def test_check_member_groups_asks_twenty_ids_at_a_time(make_graph: MakeGraph) -> None:
@@ -517,10 +547,11 @@ async def test_create_draft_then_send_it(make_graph: MakeGraph) -> None:
         return accepted()
 
     graph = make_graph(handler)
-    draft = await graph.create_draft(APP, MESSAGE, mailbox="hr@contoso.com")
-    outcome = await graph.send_draft(APP, draft)
+    created = await graph.create_draft(APP, MESSAGE, mailbox="hr@contoso.com")
+    assert isinstance(created, Created)
+    outcome = await graph.send_draft(APP, created.draft)
 
-    assert draft == DraftRef(id="AAMk=draft", mailbox="hr@contoso.com")
+    assert created.draft == DraftRef(id="AAMk=draft", mailbox="hr@contoso.com")
     assert isinstance(outcome, Sent)
     assert seen == [
         ("POST", "/v1.0/users/hr@contoso.com/messages"),
@@ -528,17 +559,51 @@ async def test_create_draft_then_send_it(make_graph: MakeGraph) -> None:
     ]
 
 
-async def test_a_draft_whose_creation_may_have_happened_raises_maybe(
-    make_graph: MakeGraph,
+@pytest.mark.parametrize("status", [500, 503])
+async def test_a_draft_whose_creation_may_have_happened_is_maybe_and_not_retried(
+    make_graph: MakeGraph, status: int
 ) -> None:
+    calls = 0
+
     async def handler(request: httpx.Request) -> httpx.Response:
-        await mark_written(request)
-        raise httpx.ReadError("reset", request=request)
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await mark_written(request)
+            raise httpx.ReadError("reset", request=request)
+        return graph_error(status, "ErrorServerBusy")
 
-    with pytest.raises(GraphTransportError) as caught:
-        await make_graph(handler).create_draft(APP, MESSAGE, mailbox="hr@contoso.com")
+    graph = make_graph(handler)
+    dropped = await graph.create_draft(APP, MESSAGE, mailbox="hr@contoso.com")
+    busy = await graph.create_draft(APP, MESSAGE, mailbox="hr@contoso.com")
 
-    assert caught.value.sent == "maybe"
+    assert isinstance(dropped, MaybeSent)
+    assert dropped.status is None
+    assert isinstance(busy, MaybeSent)
+    assert busy.status == status
+    assert calls == 2
+
+
+async def test_a_refused_draft_is_not_created(make_graph: MakeGraph) -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return graph_error(403, "ErrorAccessDenied")
+
+    created = await make_graph(handler).create_draft(APP, MESSAGE, mailbox="hr@contoso.com")
+
+    assert isinstance(created, NotSent)
+    assert isinstance(created.error, AccessDenied)
+
+
+async def test_deleting_an_item_already_gone_is_fine(make_graph: MakeGraph) -> None:
+    seen: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        return graph_error(404, "ErrorItemNotFound")
+
+    await make_graph(handler).delete_message(APP, "hr@contoso.com", "AAMk=gone")
+
+    assert seen == ["DELETE"]
 
 
 async def test_batch_answers_in_request_order_with_typed_item_errors(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 
@@ -13,7 +14,13 @@ from bot.graph import (
     EmailAddress,
     MailMessage,
 )
-from bot.graph.message import MAX_INLINE_ATTACHMENT_BYTES, mailroom_id_filter
+from bot.graph.message import (
+    MAX_INLINE_ATTACHMENT_BYTES,
+    MAX_REQUEST_BYTES,
+    mailroom_id_filter,
+    request_bytes_for,
+    request_size_problem,
+)
 
 
 def _message(**overrides: object) -> MailMessage:
@@ -117,3 +124,30 @@ def test_the_body_and_attachment_bytes_stay_out_of_repr() -> None:
 
     assert secret_body not in repr(message)
     assert "payslip-bytes" not in repr(message)
+
+
+def test_at_most_five_internet_headers_with_the_mailroom_id_among_them() -> None:
+    four = tuple((f"x-h{n}", "v") for n in range(4))
+    assert len(_message(headers=four).to_graph()["internetMessageHeaders"]) == 5
+
+    with pytest.raises(ValueError, match="at most 5 internet headers"):
+        _message(headers=(*four, ("x-h4", "v")))
+
+
+def test_the_request_size_is_measured_as_it_goes_on_the_wire() -> None:
+    message = _message(html_body="<p>" + "é" * 1000 + "</p>")
+    wire = json.dumps(message.to_graph(), ensure_ascii=False, separators=(",", ":"))
+
+    assert message.request_bytes() == len(wire.encode("utf-8"))
+
+
+def test_a_message_over_graphs_4_mb_request_limit_is_refused_before_sending_in_words() -> None:
+    recipients = (("customer@example.com",), (), ())
+    fits = request_size_problem("s", "<p>" + "x" * (3 * 2**20) + "</p>", recipients)
+    problem = request_size_problem("s", "<p>" + "x" * (4 * 2**20) + "</p>", recipients)
+
+    assert fits is None
+    assert problem is not None
+    assert "over the 4 MB Graph takes in one request" in problem
+    assert "4.0 MB" in problem
+    assert request_bytes_for("s", "x", recipients) < MAX_REQUEST_BYTES

@@ -30,6 +30,43 @@ def test_only_x_headers_are_accepted(
     assert _error(answer) == "InvalidInternetMessageHeader"
 
 
+@pytest.mark.parametrize("count", [0, 6])
+@pytest.mark.parametrize("path", ["/sendMail", "/messages"])
+def test_internet_headers_are_one_to_five_per_message(
+    emulator: RunningEmulator, https: httpx.Client, tokens: Tokens, count: int, path: str
+) -> None:
+    headers = [{"name": f"x-h{n}", "value": "v"} for n in range(count)]
+    body = mail(internetMessageHeaders=headers)
+    payload = body if path == "/sendMail" else body["message"]
+
+    answer = https.post(
+        f"/v1.0/users/support@contoso.com{path}", headers=bearer(tokens.app()), json=payload
+    )
+
+    assert answer.status_code == 400
+    assert _error(answer) == "InvalidInternetMessageHeaderCollection"
+
+
+def test_five_internet_headers_pass(
+    emulator: RunningEmulator, https: httpx.Client, tokens: Tokens
+) -> None:
+    headers = [{"name": f"x-h{n}", "value": "v"} for n in range(5)]
+
+    assert _app_send(https, tokens, mail(internetMessageHeaders=headers)).status_code == 202
+
+
+def test_a_request_body_over_4_mb_is_refused_whole(
+    emulator: RunningEmulator, https: httpx.Client, tokens: Tokens
+) -> None:
+    body = mail(body={"contentType": "Text", "content": "x" * (4 * 1024 * 1024)})
+
+    answer = _app_send(https, tokens, body)
+
+    assert answer.status_code == 413
+    assert _error(answer) == "RequestEntityTooLarge"
+    assert emulator.control.mailbox("johanna.lorenz@contoso.com", "inbox") == []
+
+
 def test_x_headers_and_extended_properties_are_kept_on_every_copy(
     emulator: RunningEmulator, https: httpx.Client, tokens: Tokens
 ) -> None:

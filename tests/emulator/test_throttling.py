@@ -64,19 +64,24 @@ async def test_a_delay_fault_also_holds_its_concurrency_slot(
     assert sorted(a.status_code for a in answers) == [202, 202, 202, 202, 429]
 
 
-def test_message_rate_limit_answers_429_with_retry_after(
+def test_a_message_over_the_rate_is_accepted_and_its_delivery_carried_over(
     emulator: RunningEmulator, https: httpx.Client, tokens: Tokens
 ) -> None:
     emulator.control.set_message_rate(3)
     headers = bearer(tokens.app())
 
-    answers = [https.post(SEND, headers=headers, json=mail()) for _ in range(4)]
+    answers = [https.post(SEND, headers=headers, json=mail(f"m{n}")) for n in range(4)]
 
-    assert [a.status_code for a in answers] == [202, 202, 202, 429]
-    assert 0 < float(answers[3].headers["Retry-After"]) <= 60
-    assert len(emulator.control.mailbox("support@contoso.com", "sentitems")) == 3
-    other = https.post("/v1.0/users/hr@contoso.com/sendMail", headers=headers, json=mail())
+    assert [a.status_code for a in answers] == [202, 202, 202, 202]
+    record = emulator.control.transport()["record"]
+    assert [r["outcome"] for r in record] == ["delivered"] * 3 + ["pending"]
+    assert record[3]["delivered_at"] is None  # held for the next minute, not refused
+    inbox = emulator.control.mailbox("johanna.lorenz@contoso.com", "inbox")
+    assert sorted(m["subject"] for m in inbox) == ["m0", "m1", "m2"]
+    assert len(emulator.control.mailbox("support@contoso.com", "sentitems")) == 4
+    other = https.post("/v1.0/users/hr@contoso.com/sendMail", headers=headers, json=mail("hr"))
     assert other.status_code == 202
+    assert emulator.control.transport()["record"][-1]["outcome"] == "delivered"
 
 
 def test_default_message_rate_is_30_per_minute(
@@ -86,8 +91,9 @@ def test_default_message_rate_is_30_per_minute(
 
     answers = [https.post(SEND, headers=headers, json=mail()) for _ in range(31)]
 
-    assert [a.status_code for a in answers].count(429) == 1
-    assert answers[-1].status_code == 429
+    assert {a.status_code for a in answers} == {202}
+    outcomes = [r["outcome"] for r in emulator.control.transport()["record"]]
+    assert outcomes == ["delivered"] * 30 + ["pending"]
 
 
 def test_request_budget_per_app_per_mailbox(
@@ -117,8 +123,10 @@ def test_reset_clears_throttle_counters_and_settings(
     https.post(SEND, headers=headers, json=mail()).raise_for_status()
 
     emulator.control.reset()
+    emulator.control.set_move_delay(0)
 
     assert https.post(SEND, headers=headers, json=mail()).status_code == 202
+    assert [r["outcome"] for r in emulator.control.transport()["record"]] == ["delivered"]
 
 
 def test_latency_for_a_path_slows_that_path(

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from bot.domain.send_request import (
     OutgoingMessage,
@@ -52,6 +53,7 @@ def fast_config(**overrides: Any) -> WorkerConfig:
         default_retry_after=0.2,
         reconcile_delay=0.1,
         reconcile_retry_delay=0.2,
+        unknown_after=5.0,
         card_update_interval=0.5,
         shutdown_grace=2.0,
     )
@@ -124,15 +126,45 @@ async def wait_final(store: Store, request_id: str, within: float = 30.0) -> Sen
             await asyncio.sleep(0.05)
 
 
+SEND = "*/messages/*/send"
+"""Fault pattern: sending a draft (the outbox's second call for each message)."""
+CREATE = "*/messages"
+"""Fault pattern (with method POST): creating a draft (the first call)."""
+
+
 def send_calls(emulator: RunningEmulator, status: int | None = None) -> list[dict[str, Any]]:
-    """sendMail requests in the emulator's log (optionally only those answered ``status``)."""
+    """Requests that send mail (a draft's ``/send``, or ``sendMail``) in the emulator's log,
+    optionally only those answered ``status``."""
     return [
         e
         for e in emulator.control.request_log()
         if e["method"] == "POST"
-        and e["path"].lower().endswith("/sendmail")
+        and e["path"].lower().endswith(("/send", "/sendmail"))
         and (status is None or e["status"] == status)
     ]
+
+
+def create_calls(emulator: RunningEmulator) -> list[dict[str, Any]]:
+    """Draft creations in the emulator's log."""
+    return [
+        e
+        for e in emulator.control.request_log()
+        if e["method"] == "POST" and e["path"].lower().endswith("/messages")
+    ]
+
+
+def lookups(emulator: RunningEmulator) -> list[dict[str, Any]]:
+    """Searches by the Mailroom id (reconciliation) in the emulator's log."""
+    return [
+        e
+        for e in emulator.control.request_log()
+        if e["method"] == "GET" and "singleValueExtendedProperties" in unquote(e["query"] or "")
+    ]
+
+
+def accepted_sends(emulator: RunningEmulator) -> list[dict[str, Any]]:
+    """Every message Exchange accepted (the transport record), whatever the client heard."""
+    return list(emulator.control.transport()["record"])
 
 
 def graph_statuses(emulator: RunningEmulator) -> list[int | None]:

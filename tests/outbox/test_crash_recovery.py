@@ -18,7 +18,7 @@ import pytest
 from bot.domain.send_request import SendState
 from bot.store import JobState, Store
 from emulator.testing import RunningEmulator
-from tests.outbox.helpers import mailroom_ids, queue_request, send_calls, wait_final
+from tests.outbox.helpers import SEND, mailroom_ids, queue_request, send_calls, wait_final
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("worker_process.py")
@@ -72,14 +72,14 @@ async def test_a_worker_killed_mid_bulk_send_loses_nothing_and_duplicates_nothin
 ) -> None:
     control = emulator.control
     control.set_message_rate(100_000)
-    control.set_latency(100, path_pattern="*/sendMail")
+    control.set_latency(100, path_pattern=SEND)
     outside = tuple(f"customer{n:03}@example.com" for n in range(200 - len(TENANT_PEOPLE)))
     recipients = TENANT_PEOPLE + outside
     request = await queue_request(store, emulator, recipients=recipients)
     single = await queue_request(store, emulator, recipients=("single@example.org",))
     for kind, extra in (("throttle", {"retry_after": 0.3}), ("error", {"status": 503})):
-        control.add_fault("POST", "*/sendMail", kind, count=3, **extra)
-    control.add_fault("POST", "*/sendMail", "drop_after_accept", count=4)
+        control.add_fault("POST", SEND, kind, count=3, **extra)
+    control.add_fault("POST", SEND, "drop_after_accept", count=4)
 
     first = start_worker(emulator, database_url, "worker-a", tmp_path)
     try:
@@ -91,8 +91,8 @@ async def test_a_worker_killed_mid_bulk_send_loses_nothing_and_duplicates_nothin
     at_kill = Counter(j.state for j in await store.list_jobs(request.id))
     assert at_kill[JobState.SENT] < len(recipients)
 
-    control.add_fault("POST", "*/sendMail", "drop_after_accept", count=2)
-    control.add_fault("POST", "*/sendMail", "throttle", count=2, retry_after=0.3)
+    control.add_fault("POST", SEND, "drop_after_accept", count=2)
+    control.add_fault("POST", SEND, "throttle", count=2, retry_after=0.3)
     second = start_worker(emulator, database_url, "worker-b", tmp_path)
     try:
         done = await wait_final(store, request.id, within=90)

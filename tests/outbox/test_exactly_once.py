@@ -20,8 +20,10 @@ from tests.outbox.helpers import (
     DIEGO,
     MEGAN,
     NOREPLY,
+    SEND,
     SUPPORT,
     fast_config,
+    lookups,
     mailroom_ids,
     oid_of,
     queue_request,
@@ -73,7 +75,7 @@ async def test_an_answer_lost_after_graph_took_the_message_is_reconciled_not_res
         )
     else:
         request = await queue_request(store, emulator, recipients=(DIEGO,))
-    emulator.control.add_fault("POST", "*/sendMail", "drop_after_accept")
+    emulator.control.add_fault("POST", SEND, "drop_after_accept")
     await make_worker(store).start()
 
     done = await wait_final(store, request.id)
@@ -84,18 +86,47 @@ async def test_an_answer_lost_after_graph_took_the_message_is_reconciled_not_res
     [job] = await store.list_jobs(request.id)
     assert job.state is JobState.SENT
     assert mailroom_ids(emulator.control.mailbox(DIEGO, "inbox")) == [job.mailroom_id]
-    lookups = [e for e in emulator.control.request_log() if "/mailFolders/" in e["path"]]
-    assert lookups, "the worker looked in the mailbox before deciding"
+    [lookup] = lookups(emulator)
+    if delegated:  # the draft and the copy are in the user's own mailbox: her own token
+        assert (lookup["path"], lookup["oid"]) == ("/v1.0/me/messages", oid_of(emulator, ADELE))
+    else:
+        assert lookup["path"] == f"/v1.0/users/{NOREPLY}/messages"
     [row] = await store.query_audit()
     assert (row.outcome, row.mailroom_id) == ("sent", job.mailroom_id)
+
+
+async def test_a_send_accepted_after_the_client_gave_up_and_sent_again_goes_out_once(
+    emulator: RunningEmulator, store: Store, make_worker: MakeWorker
+) -> None:
+    """The race that defeats a timing guess: the first send is accepted after the client's
+    deadline *and* after Mailroom looked and sent the same draft again. Exchange takes the
+    draft once: whichever send comes second is refused."""
+    emulator.control.set_move_delay(0.3)
+    emulator.control.add_fault("POST", SEND, "delay", delay=1.5)
+    request = await queue_request(store, emulator, recipients=(DIEGO,))
+    short = fast_config(send_timeouts=Timeouts(connect=0.5, read=0.5, total=0.6))
+    await make_worker(store, config=short).start()
+
+    done = await wait_final(store, request.id)
+    async with asyncio.timeout(10):  # the held-back first send answers at last
+        while len(send_calls(emulator)) < 2:
+            await asyncio.sleep(0.05)
+    emulator.control.transport(wait=5)
+
+    assert done.state is SendState.SENT
+    late, again = sorted(send_calls(emulator), key=lambda e: e["fault"] != "delay")
+    assert (late["fault"], late["status"], again["status"]) == ("delay", 404, 202)
+    [job] = await store.list_jobs(request.id)
+    assert [r["item_id"] for r in emulator.control.transport()["record"]] == [job.draft_id]
+    assert mailroom_ids(emulator.control.mailbox(DIEGO, "inbox")) == [job.mailroom_id]
 
 
 async def test_throttling_and_busy_answers_are_retried_and_the_message_sent_once(
     emulator: RunningEmulator, store: Store, make_worker: MakeWorker
 ) -> None:
     request = await queue_request(store, emulator, recipients=(MEGAN,))
-    emulator.control.add_fault("POST", "*/sendMail", "throttle", count=2, retry_after=0.2)
-    emulator.control.add_fault("POST", "*/sendMail", "error", status=503, count=1)
+    emulator.control.add_fault("POST", SEND, "throttle", count=2, retry_after=0.2)
+    emulator.control.add_fault("POST", SEND, "error", status=503, count=1)
     await make_worker(store).start()
 
     done = await wait_final(store, request.id)
@@ -113,7 +144,7 @@ async def test_a_retry_after_pauses_the_mailbox_for_every_worker(
     emulator: RunningEmulator, store: Store, make_worker: MakeWorker
 ) -> None:
     request = await queue_request(store, emulator, recipients=(MEGAN,))
-    emulator.control.add_fault("POST", "*/sendMail", "throttle", count=1, retry_after=30)
+    emulator.control.add_fault("POST", SEND, "throttle", count=1, retry_after=30)
     worker = make_worker(store)
     await worker.start()
 
@@ -155,7 +186,7 @@ async def test_two_workers_drain_one_bulk_send_with_no_duplicate_and_no_loss(
 async def test_a_worker_stopped_mid_call_leaves_the_job_to_be_reconciled_not_resent(
     emulator: RunningEmulator, store: Store, make_worker: MakeWorker
 ) -> None:
-    emulator.control.set_latency(1500, path_pattern="*/sendMail")
+    emulator.control.set_latency(1500, path_pattern=SEND)
     request = await queue_request(store, emulator, recipients=(MEGAN,))
     short = fast_config(
         worker_id="stopped",
@@ -173,7 +204,7 @@ async def test_a_worker_stopped_mid_call_leaves_the_job_to_be_reconciled_not_res
     [job] = await store.list_jobs(request.id)
     assert job.state is JobState.SENDING
 
-    emulator.control.set_latency(0, path_pattern="*/sendMail")
+    emulator.control.set_latency(0, path_pattern=SEND)
     await make_worker(store, config=fast_config(worker_id="successor")).start()
     done = await wait_final(store, request.id)
 

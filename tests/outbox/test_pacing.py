@@ -1,5 +1,7 @@
 """Pacing per mailbox, shared through the store: with Exchange's limits known to Mailroom,
-a bulk send never provokes a 429 of its own making."""
+a bulk send never provokes a 429 of its own making, and never goes faster than Exchange's
+message rate — which Exchange would not refuse but quietly delay, so the proof is the
+emulator's transport record of when each message was accepted and delivered."""
 
 from __future__ import annotations
 
@@ -17,7 +19,14 @@ from bot.outbox import Worker
 from bot.outbox.wiring import build_worker_graph
 from bot.store import Store
 from emulator.testing import RunningEmulator
-from tests.outbox.helpers import NOREPLY, fast_config, graph_statuses, queue_request, wait_final
+from tests.outbox.helpers import (
+    NOREPLY,
+    SEND,
+    fast_config,
+    graph_statuses,
+    queue_request,
+    wait_final,
+)
 from tests.store.conftest import OpenStore
 
 MakeWorker = Callable[..., Worker]
@@ -47,7 +56,7 @@ async def test_a_bulk_send_keeps_to_four_concurrent_requests_per_mailbox(
     client and in-process limiter): without the cap of 4 per mailbox shared through the
     store, Outlook's concurrency limit would answer 429."""
     emulator.control.set_throttle(concurrency_limit=4, messages_per_minute=100_000)
-    emulator.control.set_latency(300, path_pattern="*/sendMail")
+    emulator.control.set_latency(300, path_pattern=SEND)
     recipients = tuple(f"reader{n}@example.com" for n in range(30))
     first, second = await open_another(), await open_another()
     request = await queue_request(first, emulator, recipients=recipients)
@@ -87,4 +96,26 @@ async def test_a_bulk_send_at_the_exchange_message_rate_causes_no_429(
 
     assert done.state is SendState.SENT
     assert 429 not in graph_statuses(emulator)
+    record = emulator.control.transport(wait=5)["record"]
+    assert [r["delayed_seconds"] for r in record] == [0.0] * 35  # Exchange held none back
     assert len(emulator.control.external_deliveries()) == 35
+
+
+async def test_the_transport_record_shows_when_a_sender_outruns_exchanges_rate(
+    emulator: RunningEmulator, store: Store, make_worker: MakeWorker
+) -> None:
+    """The control experiment for the proof above: told a rate far above Exchange's, the
+    outbox sends 12 messages at once where Exchange takes 10 a minute. Every one is accepted
+    (202, no 429) and the record shows the two Exchange holds for the next minute."""
+    emulator.control.set_throttle(messages_per_minute=10)
+    recipients = tuple(f"reader{n}@example.com" for n in range(12))
+    request = await queue_request(store, emulator, recipients=recipients)
+    await make_worker(store, senders=noreply_at(60_000)).start()
+
+    done = await wait_final(store, request.id)
+
+    assert done.state is SendState.SENT
+    assert 429 not in graph_statuses(emulator)
+    held = [r for r in emulator.control.transport()["record"] if r["delivered_at"] is None]
+    assert len(held) == 2
+    assert len(emulator.control.external_deliveries()) == 10

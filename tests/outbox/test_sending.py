@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.domain.send_request import SenderKind, SendMode, SendState
+from bot.domain.send_request import SenderKind, SendMode, SendRequest, SendState
 from bot.identity import GRAPH_RESOURCE, MsalTokenProvider
-from bot.outbox import Worker
+from bot.outbox import GuardResult, Worker
 from bot.store import JobState, Store
 from emulator.testing import RunningEmulator
 from tests.outbox.helpers import (
@@ -20,10 +20,12 @@ from tests.outbox.helpers import (
     LYNNE,
     MEGAN,
     NOREPLY,
+    SEND,
     SUPPORT,
     AllowGuard,
     BrokenGuard,
     DenyGuard,
+    create_calls,
     mailroom_ids,
     oid_of,
     queue_request,
@@ -53,8 +55,10 @@ async def test_a_noreply_send_goes_out_once_with_its_mailroom_id_and_is_audited(
     assert done.state is SendState.SENT
     [job] = await store.list_jobs(request.id)
     assert job.state is JobState.SENT
+    [create] = create_calls(emulator)
     calls = send_calls(emulator)
-    assert [c["path"] for c in calls] == [f"/v1.0/users/{NOREPLY}/sendMail"]
+    assert create["path"] == f"/v1.0/users/{NOREPLY}/messages"
+    assert [c["path"] for c in calls] == [f"/v1.0/users/{NOREPLY}/messages/{job.draft_id}/send"]
     assert done.graph_request_id == calls[0]["request_id"] == job.graph_request_id
     assert mailroom_ids(emulator.control.mailbox(MEGAN, "inbox")) == [job.mailroom_id]
     assert guard.checked == [request.id]
@@ -68,10 +72,10 @@ async def test_a_noreply_send_goes_out_once_with_its_mailroom_id_and_is_audited(
 @pytest.mark.parametrize(
     ("requester", "sender", "kind", "path", "sent_items"),
     [
-        (ADELE, ADELE, SenderKind.SELF, "/v1.0/me/sendMail", ADELE),
-        (ADELE, SUPPORT, SenderKind.SEND_AS, "/v1.0/me/sendMail", ADELE),
-        (LYNNE, MEGAN, SenderKind.SEND_ON_BEHALF, "/v1.0/me/sendMail", LYNNE),
-        (ADELE, SUPPORT, SenderKind.SHARED, f"/v1.0/users/{SUPPORT}/sendMail", SUPPORT),
+        (ADELE, ADELE, SenderKind.SELF, "/v1.0/me", ADELE),
+        (ADELE, SUPPORT, SenderKind.SEND_AS, "/v1.0/me", ADELE),
+        (LYNNE, MEGAN, SenderKind.SEND_ON_BEHALF, "/v1.0/me", LYNNE),
+        (ADELE, SUPPORT, SenderKind.SHARED, f"/v1.0/users/{SUPPORT}", SUPPORT),
     ],
 )
 async def test_delegated_senders_use_the_users_cached_token_and_the_right_call(
@@ -101,13 +105,17 @@ async def test_delegated_senders_use_the_users_cached_token_and_the_right_call(
     done = await wait_final(store, request.id)
 
     assert done.state is SendState.SENT
-    assert [c["path"] for c in send_calls(emulator)] == [path]
-    assert send_calls(emulator)[0]["oid"] == oid_of(emulator, requester)
+    [job] = await store.list_jobs(request.id)
+    [create], [send] = create_calls(emulator), send_calls(emulator)
+    assert (create["path"], send["path"]) == (
+        f"{path}/messages",
+        f"{path}/messages/{job.draft_id}/send",
+    )
+    assert create["oid"] == send["oid"] == oid_of(emulator, requester)
     [received] = emulator.control.mailbox(DIEGO, "inbox")
     assert received["from"]["emailAddress"]["address"] == sender
-    [job] = await store.list_jobs(request.id)
     assert mailroom_ids(emulator.control.mailbox(sent_items, "sentitems")) == [job.mailroom_id]
-    assert guard.checked == []  # Exchange checks delegated sends itself
+    assert guard.checked == [request.id]  # rights re-checked in every mode, once
 
 
 async def test_send_on_behalf_shows_the_user_as_the_sender(
@@ -159,6 +167,8 @@ async def test_a_send_exchange_refuses_fails_with_the_graph_code_and_request_id(
     assert (row.outcome, row.error_code) == ("failed", "ErrorSendAsDenied")
     assert row.graph_request_ids == (call["request_id"],)
     assert emulator.control.mailbox(DIEGO, "inbox") == []
+    assert emulator.control.mailbox(JOHANNA, "drafts") == []  # the unsent draft is not left
+    assert job.draft_id is None
 
 
 async def test_a_delegated_send_without_a_cached_token_fails_asking_to_sign_in(
@@ -177,7 +187,7 @@ async def test_a_delegated_send_without_a_cached_token_fails_asking_to_sign_in(
     done = await wait_final(store, request.id)
 
     assert (done.state, done.error_key) == (SendState.FAILED, "consent_required")
-    assert send_calls(emulator) == []
+    assert (create_calls(emulator), send_calls(emulator)) == ([], [])
 
 
 async def test_an_application_send_the_guard_refuses_is_not_sent(
@@ -191,7 +201,7 @@ async def test_an_application_send_the_guard_refuses_is_not_sent(
     done = await wait_final(store, request.id)
 
     assert (done.state, done.error_key) == (SendState.FAILED, "missing_send_as")
-    assert send_calls(emulator) == []
+    assert (create_calls(emulator), send_calls(emulator)) == ([], [])
     [row] = await store.query_audit()
     assert (row.outcome, row.error_code) == ("failed", "missing_send_as")
 
@@ -205,7 +215,7 @@ async def test_a_guard_that_fails_counts_as_a_refusal(
     done = await wait_final(store, request.id)
 
     assert (done.state, done.error_key) == (SendState.FAILED, "rights_unverified")
-    assert send_calls(emulator) == []
+    assert (create_calls(emulator), send_calls(emulator)) == ([], [])
 
 
 async def test_a_bulk_send_sends_one_message_per_row_and_closes_sent(
@@ -246,7 +256,7 @@ async def test_retry_failed_sends_only_the_failed_messages_again(
     emulator: RunningEmulator, store: Store, make_worker: MakeWorker
 ) -> None:
     emulator.control.add_fault(
-        "POST", "*/sendMail", "error", status=400, code="ErrorInvalidRecipients", count=1
+        "POST", SEND, "error", status=400, code="ErrorInvalidRecipients", count=1
     )
     request = await queue_request(store, emulator, recipients=(MEGAN, DIEGO, LYNNE))
     await make_worker(store).start()
@@ -268,7 +278,7 @@ async def test_retry_failed_sends_only_the_failed_messages_again(
 async def test_cancel_stops_the_rest_of_a_bulk_send(
     emulator: RunningEmulator, store: Store, make_worker: MakeWorker
 ) -> None:
-    emulator.control.set_latency(150, path_pattern="*/sendMail")
+    emulator.control.set_latency(150, path_pattern=SEND)
     recipients = tuple(f"reader{n}@example.com" for n in range(40))
     request = await queue_request(store, emulator, recipients=recipients)
     await make_worker(store).start()
@@ -290,3 +300,31 @@ async def test_cancel_stops_the_rest_of_a_bulk_send(
     await asyncio.sleep(0.3)
     assert len(send_calls(emulator, 202)) == counts.sent
     assert len(emulator.control.external_deliveries()) == counts.sent
+
+
+@pytest.mark.parametrize("allowed", [True, False], ids=["allowed", "refused"])
+async def test_the_guard_is_asked_once_per_request_when_its_first_message_gets_a_slot(
+    emulator: RunningEmulator, store: Store, make_worker: MakeWorker, allowed: bool
+) -> None:
+    class CountingGuard:
+        def __init__(self) -> None:
+            self.checked: list[str] = []
+
+        async def check(self, request: SendRequest) -> GuardResult:
+            self.checked.append(request.id)
+            return GuardResult(True) if allowed else GuardResult(False, "missing_send_as")
+
+    guard = CountingGuard()
+    people = (MEGAN, DIEGO, LYNNE, ADELE, JOHANNA)
+    request = await queue_request(store, emulator, recipients=people)
+    await make_worker(store, guard=guard).start()
+
+    done = await wait_final(store, request.id)
+
+    assert guard.checked == [request.id]
+    counts = await store.job_counts(request.id)
+    if allowed:
+        assert (done.state, counts.sent) == (SendState.SENT, len(people))
+    else:
+        assert (done.state, counts.failed) == (SendState.FAILED, len(people))
+        assert create_calls(emulator) == []

@@ -75,6 +75,9 @@ class Figures:
     messages_delivered: int = 0
     messages_lost: int = 0
     duplicates: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    """Final states of the requests the outbox suites sent, and how many told the truth."""
+    truthful: int = 0
     recoveries: Counter[str] = field(default_factory=Counter)
     load: dict[str, Any] = field(default_factory=dict)
     log_lines_checked: int = 0
@@ -92,6 +95,12 @@ class Figures:
 
     def fault(self, name: str, count: int = 1) -> None:
         self.faults[name] += count
+
+    def outcome(self, state: str, *, truthful: bool) -> None:
+        """A request of an outbox suite ended ``state``; ``truthful``: every message's final
+        state agrees with what recipients received."""
+        self.outcomes[state] += 1
+        self.truthful += truthful
 
     def mail(self, *, queued: int, delivered: int, lost: int, duplicates: int) -> None:
         self.messages_queued += queued
@@ -208,6 +217,7 @@ class ReportPlugin:
                 "lost": f.messages_lost,
                 "duplicates": f.duplicates,
             },
+            "requests": {"final": dict(f.outcomes), "truthful": f.truthful},
             "load": f.load,
             "logs": {
                 "lines_scanned": len(ours),
@@ -241,6 +251,13 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         f"messages queued {messages['queued']}, delivered {messages['delivered']}, "
         f"lost {messages['lost']}, duplicates {messages['duplicates']}",
     ]
+    requests = summary.get("requests") or {}
+    if requests.get("final"):
+        final = requests["final"]
+        lines.append(
+            f"requests final {sum(final.values())}, telling the truth {requests['truthful']}: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(final.items()))
+        )
     if summary["load"]:
         lines.append("load: " + ", ".join(f"{k} {v}" for k, v in summary["load"].items()))
     lines.append(

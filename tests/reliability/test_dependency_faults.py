@@ -114,14 +114,14 @@ async def recovered(bot: BotHarness, within: float = 10.0) -> str:
 async def test_a_send_queued_while_graph_is_down_goes_out_once_when_it_is_back(
     emulator: RunningEmulator, tmp_path: Path, figures: Figures
 ) -> None:
-    """The outbox keeps the message through the outage (sendMail answering 503 with a short
+    """The outbox keeps the message through the outage (the send answering 503 with a short
     Retry-After) and sends it exactly once afterwards."""
     async with running_bot(settings_for(emulator, tmp_path), emulator) as bot:
         adele = bot.person(ADELE)
         card = await preview(bot, adele, "support@contoso.com", "ticket-reply", JOHANNA)
-        emulator.control.add_fault("POST", "*/sendMail", "error", count=1, status=503,
+        emulator.control.add_fault("POST", "*/messages/*/send", "error", count=1, status=503,
                                    retry_after=0.2)  # fmt: skip
-        figures.fault("graph:sendMail error")
+        figures.fault("graph:send error")
         data = action(card, verbs.SEND)["data"]
         await bot.act(adele, verbs.SEND, data)
         state = await settle_outbox(bot, data["request"], seconds=15)

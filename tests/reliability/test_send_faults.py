@@ -1,35 +1,42 @@
-"""Every kind of fault the emulator can inject, on the wire of a bulk send, on both store
-backends: each message reaches its recipient exactly once — none lost, none twice.
+"""Every kind of fault the emulator can inject, on either call of a bulk send (creating the
+draft, sending it), on both store backends: each message reaches its recipient exactly once
+and the request ends in a final state that tells the truth.
 
-tests/outbox/test_exactly_once.py proves the mechanisms one at a time (a lost answer is
-reconciled, throttling is paced, racing workers); this is the matrix, and it counts.
+The worker's deadlines are short (a call slower than 1 s is "maybe") and it looks a message
+up 0.1 s after an uncertain answer — far sooner than the slowest server here finishes a
+request the client gave up on (1.5 s), and sooner than Exchange moves an accepted message out
+of Drafts (0.5 s). The old design needed the reverse (send timeout + reconcile delay longer
+than the server); sending a draft by id needs no such inequality.
+
+tests/outbox/test_exactly_once.py proves the mechanisms one at a time; this is the matrix.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 
-from bot.domain.send_request import SendState
 from bot.netclient import Timeouts
 from bot.outbox import Worker
 from bot.store import Store
 from emulator.testing import RunningEmulator
 from tests.clients.conftest import live_http, msal_tokens
 from tests.outbox.conftest import clock, graph, make_worker
-from tests.outbox.helpers import fast_config, mailroom_ids, queue_request, wait_final
+from tests.outbox.helpers import CREATE, SEND, fast_config, queue_request, wait_final
 from tests.reliability.figures import Figures
-from tests.store.conftest import database_url, open_another, store
+from tests.reliability.outbox_truth import counted, settled
+from tests.store.conftest import OpenStore, database_url, open_another, store
 
 __all__ = ["clock", "database_url", "graph", "live_http", "make_worker", "msal_tokens",
            "open_another", "store"]  # fmt: skip
 
 MakeWorker = Callable[..., Worker]
-RECIPIENTS = tuple(f"customer{n}@fabrikam.com" for n in range(6))
+RECIPIENTS = tuple(f"customer{n}@fabrikam.com" for n in range(5))
+TOKEN = "/*/oauth2/v2.0/token"
+LOOKUP = "*/messages"
+MOVE_DELAY = 0.5
 
 
 @dataclass(frozen=True)
@@ -44,33 +51,40 @@ class WireFault:
     retry_after: float | None = None
 
 
-SEND = "*/sendMail"
-TOKEN = "/*/oauth2/v2.0/token"
 FAULTS = [
-    WireFault("graph busy (503)", "POST", SEND, "error", status=503, retry_after=0.1),
-    WireFault("graph 500", "POST", SEND, "error", status=500),
-    WireFault("graph throttled (429)", "POST", SEND, "throttle", retry_after=0.1),
-    WireFault("graph slow past the deadline", "POST", SEND, "delay", count=2, delay=1.2),
-    WireFault("graph answer lost after delivery", "POST", SEND, "drop_after_accept"),
-    WireFault("graph reset before delivery", "POST", SEND, "drop_before_accept"),
-    WireFault("graph connection refused", "*", "*", "close_before_read", count=2),
-    WireFault("entra down", "POST", TOKEN, "error", count=2, status=503, retry_after=1),
-    WireFault("entra slow past the deadline", "POST", TOKEN, "delay", count=1, delay=1.2),
+    # sending the draft
+    WireFault("send: busy (503) before accepting", "POST", SEND, "error", status=503),
+    WireFault("send: busy (503) after accepting", "POST", SEND, "error_after_accept", status=503),
+    WireFault("send: 500 after accepting", "POST", SEND, "error_after_accept", status=500),
+    WireFault("send: throttled (429)", "POST", SEND, "throttle", retry_after=0.1),
+    WireFault("send: accepted late, before the timeout", "POST", SEND, "delay", delay=0.4),
+    WireFault("send: accepted late, after the timeout", "POST", SEND, "delay", delay=1.05),
+    WireFault(
+        "send: accepted late, after timeout + reconcile delay", "POST", SEND, "delay", delay=1.5
+    ),
+    WireFault("send: connection dropped after accepting", "POST", SEND, "drop_after_accept"),
+    WireFault("send: connection reset before accepting", "POST", SEND, "drop_before_accept"),
+    # creating the draft
+    WireFault("create: accepted late, after the timeout", "POST", CREATE, "delay", delay=1.5),
+    WireFault(
+        "create: busy (503) after creating", "POST", CREATE, "error_after_accept", status=503
+    ),
+    WireFault("create: connection dropped after creating", "POST", CREATE, "drop_after_accept"),
+    # looking it up, and everything else
+    WireFault("lookup: busy (503)", "GET", LOOKUP, "error", count=4, status=503),
+    WireFault("graph: connection refused", "*", "*", "close_before_read", count=2),
+    WireFault("entra: down", "POST", TOKEN, "error", count=2, status=503, retry_after=1),
+    WireFault("entra: slow past the deadline", "POST", TOKEN, "delay", count=1, delay=1.2),
 ]
 
-# Short deadlines: a call slower than 0.6 s is "maybe sent" and must be reconciled. The
-# worker looks for it 1.5 s later: longer than the slowest server here (1.2 s) takes to
-# finish a request the client gave up on. That is the invariant exactly-once rests on —
-# send timeout + reconcile delay must outlast the server (production: 45 s + 30 s); with a
-# reconcile delay of 0.1 s this very matrix delivers the slow messages twice.
-# Retries back off from 0.25 s to 1 s: eight attempts outlast an outage of a few seconds —
-# and msal's own throttling, which replays a token endpoint's 5xx for its Retry-After.
 CONFIG = {
     "send_timeouts": Timeouts(connect=0.5, read=0.6, total=1.0),
     "max_in_flight": 3,
-    "reconcile_delay": 1.5,
+    "reconcile_delay": 0.1,
+    "reconcile_retry_delay": 0.2,
     "retry_base_delay": 0.25,
     "retry_max_delay": 1.0,
+    "unknown_after": 15.0,
 }
 
 
@@ -83,7 +97,10 @@ async def test_a_bulk_send_through_a_fault_delivers_each_message_exactly_once(
     fault: WireFault,
 ) -> None:
     emulator.control.set_message_rate(6000)
+    emulator.control.set_move_delay(MOVE_DELAY)
     request = await queue_request(store, emulator, recipients=RECIPIENTS)
+    if fault.path == LOOKUP:  # lookups happen after an uncertain send: provoke some
+        emulator.control.add_fault("POST", SEND, "drop_after_accept", count=2)
     emulator.control.add_fault(
         fault.method, fault.path, fault.kind, count=fault.count, status=fault.status,
         delay=fault.delay, retry_after=fault.retry_after,
@@ -92,16 +109,32 @@ async def test_a_bulk_send_through_a_fault_delivers_each_message_exactly_once(
     await make_worker(store, config=fast_config(**CONFIG)).start()
 
     done = await wait_final(store, request.id, within=30)
-    if fault.delay:  # a request the client gave up on may still land: count it too
-        await asyncio.sleep(fault.delay + 0.3)
+    await settled(emulator, fault.count if fault.kind == "delay" else 0)
 
-    jobs = {job.mailroom_id: job for job in await store.list_jobs(request.id)}
-    delivered = Counter(
-        mailroom_ids([d["message"] for d in emulator.control.external_deliveries()])
-    )
-    lost = sum(1 for mid in jobs if delivered[mid] == 0)
-    twice = sum(n - 1 for n in delivered.values() if n > 1)
-    figures.mail(queued=len(jobs), delivered=sum(delivered.values()), lost=lost, duplicates=twice)
-    assert done.state is SendState.SENT, [j.error_code for j in jobs.values()]
-    assert (lost, twice) == (0, 0)
-    assert set(delivered) == set(jobs)
+    found = await counted(emulator, store, done.id, figures)
+    assert found.truthful, found.problems
+    assert (found.lost, found.duplicates, found.delivered) == (0, 0, len(RECIPIENTS))
+    assert str(done.state) == "sent"
+
+
+async def test_two_workers_through_answers_lost_after_acceptance_send_each_message_once(
+    emulator: RunningEmulator, open_another: OpenStore, make_worker: MakeWorker, figures: Figures
+) -> None:
+    emulator.control.set_message_rate(6000)
+    emulator.control.set_move_delay(MOVE_DELAY)
+    first, second = await open_another(), await open_another()
+    recipients = tuple(f"reader{n}@fabrikam.com" for n in range(12))
+    request = await queue_request(first, emulator, recipients=recipients)
+    for kind, extra in (("delay", {"delay": 1.5}), ("drop_after_accept", {}),
+                        ("error_after_accept", {"status": 503})):  # fmt: skip
+        emulator.control.add_fault("POST", SEND, kind, count=2, **extra)
+        figures.fault(f"outbox, two workers: send {kind}", 2)
+    for name, database in (("worker-a", first), ("worker-b", second)):
+        await make_worker(database, config=fast_config(worker_id=name, **CONFIG)).start()
+
+    done = await wait_final(first, request.id, within=30)
+    await settled(emulator, 2)
+
+    found = await counted(emulator, first, done.id, figures)
+    assert found.truthful, found.problems
+    assert (found.lost, found.duplicates, found.delivered) == (0, 0, len(recipients))

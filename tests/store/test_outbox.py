@@ -235,3 +235,52 @@ async def test_a_renewed_lease_outlives_the_old_expiry(store: Store, clock: Cloc
 
     assert renewed.expires_at == clock.now + timedelta(seconds=10)
     assert await store.claim_due_jobs("w2", 10, 30, clock.now) == []
+
+
+async def test_a_jobs_draft_and_its_uncertainty_survive_a_reclaim(
+    store: Store, clock: Clock
+) -> None:
+    await queued_request(store, clock)
+    first = await claim_one(store, "w1", clock, lease=5)
+    await store.acquire_send_slot(first.lease, FAST, 5, clock.now)
+    await store.record_draft(first.lease, "AAMk=draft")
+    await store.record_maybe_sent(first.lease, clock.now, "MaybeSent", send_uncertain=True)
+    clock.advance(1)
+    again = await claim_one(store, "w2", clock)
+    await store.acquire_send_slot(again.lease, FAST, 60, clock.now)
+    # a later certain answer never clears an earlier doubt, nor its first moment
+    await store.record_maybe_sent(again.lease, clock.now, "ErrorItemNotFound")
+
+    job = await store.get_job(first.job.id)
+
+    assert again.needs_reconcile
+    assert (job.draft_id, job.send_uncertain) == ("AAMk=draft", True)
+    assert job.uncertain_since == clock.now - timedelta(seconds=1)
+
+
+async def test_unknown_is_final_and_failed_forgets_the_draft_when_told(
+    store: Store, clock: Clock
+) -> None:
+    unknown_id = await queued_request(store, clock)
+    one = await claim_one(store, "w1", clock)
+    await store.acquire_send_slot(one.lease, FAST, 60, clock.now)
+    await store.record_draft(one.lease, "AAMk=one")
+    await store.record_maybe_sent(one.lease, clock.now, "MaybeSent", send_uncertain=True)
+    again = await claim_one(store, "w1", clock)
+    await store.acquire_send_slot(again.lease, FAST, 60, clock.now)
+    await store.record_unknown(again.lease, "ErrorAccessDenied")
+    failed_id = await queued_request(store, clock)
+    two = await claim_one(store, "w1", clock)
+    await store.acquire_send_slot(two.lease, FAST, 60, clock.now)
+    await store.record_draft(two.lease, "AAMk=two")
+    await store.record_failed(two.lease, "ErrorInvalidRecipients", forget_draft=True)
+
+    [unknown] = await store.list_jobs(unknown_id)
+    [failed] = await store.list_jobs(failed_id)
+
+    assert again.job.id == unknown.id
+    assert (unknown.state, (await store.job_counts(unknown_id)).unknown) == (JobState.UNKNOWN, 1)
+    assert (failed.state, failed.draft_id, failed.uncertain_since) == (JobState.FAILED, None, None)
+    assert await store.claim_due_jobs("w1", 10, 60, clock.now + timedelta(hours=1)) == []
+    with pytest.raises((IllegalTransition, VersionConflict)):
+        await store.record_sent(again.lease, None)

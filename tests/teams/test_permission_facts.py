@@ -19,7 +19,12 @@ def exchange_calls(bot: BotHarness) -> int:
 
 
 def send_mail_calls(bot: BotHarness) -> int:
-    return sum(1 for e in bot.emulator.control.request_log() if e["path"].endswith("/sendMail"))
+    """Graph calls that create or send mail."""
+    return sum(
+        1
+        for e in bot.emulator.control.request_log()
+        if e["method"] == "POST" and e["path"].endswith(("/sendMail", "/send", "/messages"))
+    )
 
 
 async def test_a_second_decision_within_the_ttl_asks_exchange_nothing(bot: BotHarness) -> None:
@@ -61,7 +66,12 @@ async def test_send_as_denied_at_send_time_is_explained_and_drops_the_cached_rig
     preview = card_in(await bot.act(megan, verbs.PREVIEW, data))
     asked = exchange_calls(bot)
     bot.emulator.control.add_fault(
-        "POST", "/v1.0/me/sendMail", "error", count=1, status=403, code="ErrorSendAsDenied"
+        "POST",
+        "/v1.0/me/messages/*/send",
+        "error",
+        count=1,
+        status=403,
+        code="ErrorSendAsDenied",
     )
     await bot.act(megan, verbs.SEND, action(preview, verbs.SEND)["data"])
     for _ in range(100):
