@@ -1,8 +1,9 @@
-"""The last check before an application-mode send.
+"""The check before a request is sent: are the requester's rights still there?
 
-With the app's own ``Mail.Send`` permission Graph would send as anyone, so the worker asks
-a ``SendGuard`` — backed by the permission decision and the Exchange facts — right before
-each application-mode call. Anything but a clear "allowed" stops the send: a guard that
+A request may wait (for approval, in the queue, for a schedule) while rights change, and
+with the app's own ``Mail.Send`` permission Graph would send as anyone. So the worker asks
+a ``SendGuard`` — backed by the permission decision, taken from fresh facts — before the
+request's first Graph call. Anything but a clear "allowed" stops the send: a guard that
 raises counts as a denial (``rights_unverified``), never as a pass.
 """
 
@@ -32,8 +33,9 @@ class GuardResult:
 
 class SendGuard(Protocol):
     async def check(self, request: SendRequest) -> GuardResult:
-        """May ``request``'s requester still send from its sender, according to Exchange
-        and the policy? Called just before each application-mode send."""
+        """May ``request``'s requester still send from its sender, according to fresh
+        facts from Graph and Exchange and to the policy? Called before the request's
+        first Graph call."""
         ...
 
 

@@ -15,7 +15,7 @@ from microsoft_agents.hosting.core import TurnContext
 
 from bot.domain.send_request import SendRequest, SendState
 from bot.errors import NotFound
-from bot.flow.approvals import Decided, Requested
+from bot.flow.approvals import Decided, Requested, stored_refusal
 from bot.flow.send_flow import Preview, Refused, Stale, from_line
 from bot.services import Services
 from bot.store.records import Approval, ApprovalDecision, CardRef, CardRole
@@ -220,6 +220,12 @@ class ApprovalHandlers:
         approver = await services.facts.user(approval.approver_oid)
         when = format_time(approval.decided_at)
         if approval.decision is ApprovalDecision.APPROVED:
+            refused = stored_refusal(request, services.policy)
+            if refused is not None:  # the requester's rights were gone by then
+                return (
+                    f"Approved by {approver.display_name} at {when}, but not sent: "
+                    f"{refused.title}. {refused.why}"
+                )
             return f"Approved by {approver.display_name} at {when}"
         comment = f": {approval.comment}" if approval.comment else ""
         return f"Rejected by {approver.display_name} at {when}{comment}"
