@@ -166,18 +166,12 @@ def _mailboxes(tenant: Tenant, identity: Any) -> list[Account]:
     return [found]
 
 
-def _trustee_name(tenant: Tenant, trustee_id: str) -> str:
+def _name_of(tenant: Tenant, trustee_id: str, *, as_trustee: bool = False) -> str:
+    """A trustee as Exchange writes it: a permission entry names a user by UPN, everything
+    else (and every group) by recipient Name."""
     account = tenant.account(trustee_id)
     if account is not None:
-        return account.upn
-    group = tenant.group(trustee_id)
-    return group.recipient_name if group is not None else trustee_id
-
-
-def _recipient_name(tenant: Tenant, trustee_id: str) -> str:
-    account = tenant.account(trustee_id)
-    if account is not None:
-        return account.recipient_name
+        return account.upn if as_trustee else account.recipient_name
     group = tenant.group(trustee_id)
     return group.recipient_name if group is not None else trustee_id
 
@@ -195,7 +189,7 @@ def get_recipient_permission(tenant: Tenant, params: Mapping[str, Any]) -> list[
         entries: list[tuple[str, str | None]] = []
         if box.kind == "member":
             entries.append((SELF, None))
-        entries += [(_trustee_name(tenant, t), t) for t in box.send_as]
+        entries += [(_name_of(tenant, t, as_trustee=True), t) for t in box.send_as]
         for name, trustee_id in entries:
             if trustee is not None and trustee_id != trustee.id:
                 continue
@@ -223,7 +217,9 @@ def get_mailbox_permission(tenant: Tenant, params: Mapping[str, Any]) -> list[Js
         for trustee_id in box.full_access:
             if user is not None and trustee_id != user.id:
                 continue
-            rows.append(_permission_row(box, _trustee_name(tenant, trustee_id), ["FullAccess"]))
+            rows.append(
+                _permission_row(box, _name_of(tenant, trustee_id, as_trustee=True), ["FullAccess"])
+            )
     return rows
 
 
@@ -281,7 +277,7 @@ def mailbox_row(tenant: Tenant, box: Account) -> Json:
         "EmailAddresses": [f"SMTP:{box.upn}"],
         "RecipientType": "UserMailbox",
         "RecipientTypeDetails": _type_details(box),
-        "GrantSendOnBehalfTo": [_recipient_name(tenant, t) for t in box.send_on_behalf],
+        "GrantSendOnBehalfTo": [_name_of(tenant, t) for t in box.send_on_behalf],
         "ExternalDirectoryObjectId": box.id,
         "Guid": box.id,
     }

@@ -22,13 +22,10 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-import httpx
-
 from bot.errors import ExchangeError
 from bot.exchange.source import Recipient, Right, Trustees
-from bot.exchange.transport import AdminTransport, Sleep
-from bot.identity.provider import EXCHANGE_RESOURCE, TokenProvider
-from bot.netclient import RetryPolicy, Timeouts
+from bot.exchange.transport import AdminTransport
+from bot.netclient import Timeouts
 
 logger = logging.getLogger(__name__)
 
@@ -49,31 +46,9 @@ _PARALLEL = 4
 _T = TypeVar("_T")
 
 
-class ExchangeAdminClient:
-    """Exchange Online permission lookups over an injected ``httpx.AsyncClient``."""
-
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        tokens: TokenProvider,
-        base_url: str,
-        tenant: str,
-        *,
-        organization: str | None = None,
-        retry: RetryPolicy | None = None,
-        timeouts: Timeouts | None = None,
-        page_size: int = 1000,
-        resource: str = EXCHANGE_RESOURCE,
-        sleep: Sleep = asyncio.sleep,
-        jitter: Callable[[], float] | None = None,
-    ) -> None:
-        """``tenant`` is the tenant id (or initial domain) in the URL; ``organization`` is
-        the domain in ``X-AnchorMailbox`` (defaults to ``tenant`` when that is a domain)."""
-        extra = {"jitter": jitter} if jitter is not None else {}
-        self._transport = AdminTransport(
-            http, tokens, base_url, tenant, organization=organization, retry=retry,
-            timeouts=timeouts, page_size=page_size, resource=resource, sleep=sleep, **extra,
-        )  # fmt: skip
+class ExchangeAdminClient(AdminTransport):
+    """Exchange Online permission lookups over an injected ``httpx.AsyncClient`` (the
+    constructor is ``AdminTransport``'s)."""
 
     # --- RightsSource -----------------------------------------------------------------
 
@@ -176,7 +151,7 @@ class ExchangeAdminClient:
     ) -> list[dict[str, Any]]:
         """Run one cmdlet (on the v2.0 ``endpoint``, or the beta ``InvokeCommand``) and
         return every row of every page."""
-        return await self._transport.run(
+        return await self.run(
             cmdlet, parameters, endpoint=endpoint, select=tuple(select), timeouts=timeouts
         )
 

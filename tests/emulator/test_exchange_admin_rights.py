@@ -128,30 +128,20 @@ def test_a_right_given_to_a_group_lets_its_nested_members_send_as_in_graph(
     Nestor's mailbox, ``from`` the shared mailbox his nested group may send as)."""
     fabrikam.control.reset()
     graph = tokens.app()
-    answer = client.post(
-        "/v1.0/users/nestor.wilke@fabrikam.com/sendMail",
-        headers=bearer(graph),
-        json={
-            "message": {
-                "subject": "Escalated",
-                "body": {"contentType": "Text", "content": "Hi"},
-                "toRecipients": [{"emailAddress": {"address": "kim.akers@fabrikam.com"}}],
-                "from": {"emailAddress": {"address": "escalations@fabrikam.com"}},
-            }
-        },
-    )
-    refused = client.post(
-        "/v1.0/users/omar.bennett@fabrikam.com/sendMail",
-        headers=bearer(graph),
-        json={
-            "message": {
-                "subject": "Escalated",
-                "body": {"contentType": "Text", "content": "Hi"},
-                "toRecipients": [{"emailAddress": {"address": "kim.akers@fabrikam.com"}}],
-                "from": {"emailAddress": {"address": "escalations@fabrikam.com"}},
-            }
-        },
-    )
+
+    def send_as_escalations(user: str) -> httpx.Response:
+        message = {
+            "subject": "Escalated",
+            "body": {"contentType": "Text", "content": "Hi"},
+            "toRecipients": [{"emailAddress": {"address": "kim.akers@fabrikam.com"}}],
+            "from": {"emailAddress": {"address": "escalations@fabrikam.com"}},
+        }
+        return client.post(
+            f"/v1.0/users/{user}/sendMail", headers=bearer(graph), json={"message": message}
+        )
+
+    answer = send_as_escalations("nestor.wilke@fabrikam.com")
+    refused = send_as_escalations("omar.bennett@fabrikam.com")
 
     assert answer.status_code == 202, answer.text
     assert refused.status_code == 403
