@@ -169,13 +169,11 @@ async def _maybe_await(close: Callable[[], object]) -> None:
 
 
 def _origin(exchange_admin_url: str) -> str:
-    """The Exchange client appends ``/adminapi/beta/...`` itself."""
-    suffix = "/adminapi/beta"
-    return (
-        exchange_admin_url[: -len(suffix)]
-        if exchange_admin_url.endswith(suffix)
-        else (exchange_admin_url)
-    )
+    """The Exchange client appends ``/adminapi/beta/...`` and ``/adminapi/v2.0/...``."""
+    for suffix in ("/adminapi/beta", "/adminapi/v2.0"):
+        if exchange_admin_url.endswith(suffix):
+            return exchange_admin_url[: -len(suffix)]
+    return exchange_admin_url
 
 
 def _ensure_sqlite_folder(database_url: str) -> None:

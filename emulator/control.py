@@ -4,6 +4,8 @@
 ``GET  /_emulator/tenant``                 tenant id, domain, users, mailboxes, groups, apps
 ``POST /_emulator/reset``                  back to the seed (mail, log, faults, throttle...)
 ``GET  /_emulator/mailboxes/{addr}/{f}``   messages of folder ``inbox|sentitems|drafts``
+``PUT  /_emulator/mailboxes/{addr}/rights`` ``send_as``, ``full_access``, ``send_on_behalf``:
+                                           replace the mailbox's trustees (users or groups)
 ``GET  /_emulator/external``               deliveries to addresses outside the tenant
 ``GET|DELETE /_emulator/log``              the request log
 ``GET|POST|DELETE /_emulator/faults``      list / add / clear faults
@@ -144,6 +146,40 @@ async def group_members(request: web.Request) -> web.Response:
     if not state.set_group_members(request.match_info["group"], tuple(ids)):
         return web.json_response({"error": "no such group"}, status=404)
     return web.json_response({"status": "ok", "members": ids})
+
+
+_RIGHTS = ("send_as", "full_access", "send_on_behalf")
+
+
+async def mailbox_rights(request: web.Request) -> web.Response:
+    """Replace some of a mailbox's trustee lists (UPNs, addresses, object ids or group
+    names/addresses), e.g. to take Send As away while a request waits for approval."""
+    state = _state(request)
+    payload = await _json(request)
+    unknown = set(payload) - set(_RIGHTS)
+    if unknown:
+        return _bad(f"unknown right(s): {', '.join(sorted(unknown))}")
+    box = state.tenant.account(request.match_info["address"])
+    if box is None or not box.has_mailbox:
+        return web.json_response({"error": "no such mailbox"}, status=404)
+    changes: dict[str, tuple[str, ...]] = {}
+    for right, refs in payload.items():
+        if not isinstance(refs, list):
+            return _bad(f"{right} must be a list")
+        ids = []
+        for ref in refs:
+            found = state.tenant.account(str(ref)) or state.tenant.recipient_group(str(ref))
+            if found is None:
+                return _bad(f"{right}: no user, mailbox or mail-enabled group {ref!r}")
+            ids.append(found.id)
+        changes[right] = tuple(ids)
+    state.set_mailbox_rights(
+        box.id,
+        send_as=changes.get("send_as"),
+        full_access=changes.get("full_access"),
+        send_on_behalf=changes.get("send_on_behalf"),
+    )
+    return web.json_response({"status": "ok", **{k: list(v) for k, v in changes.items()}})
 
 
 async def reset(request: web.Request) -> web.Response:
@@ -366,6 +402,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_emulator/mailboxes/{address}/messages/{id}/delete", delete_message)
     r.add_get("/_emulator/transport", get_transport)
     r.add_put("/_emulator/transport", put_transport)
+    r.add_put("/_emulator/mailboxes/{address}/rights", mailbox_rights)
     r.add_get("/_emulator/external", external)
     r.add_get("/_emulator/log", get_log)
     r.add_delete("/_emulator/log", clear_log)

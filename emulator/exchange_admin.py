@@ -1,15 +1,19 @@
-"""Exchange Online admin REST (what ExchangeOnlineManagement v3 calls):
-``POST /adminapi/beta/{tenant}/InvokeCommand`` with
-``{"CmdletInput": {"CmdletName": "...", "Parameters": {...}}}``.
+"""Exchange Online admin REST, both forms (sources in docs/platform.md, "Exchange rights"):
 
-Needs an app-only token for ``https://outlook.office365.com`` with the role
-``Exchange.ManageAsApp``. Answers ``{"value": [...]}``; pages by ``Prefer:
-odata.maxpagesize=N`` (default ``Limits.exchange_page_size``) with ``@odata.nextLink`` (POST the
-same body to it, or GET it). Identities are written as primary SMTP addresses, trustees as UPNs.
+* ``POST /adminapi/beta/{tenant}/InvokeCommand`` — what the ExchangeOnlineManagement v3
+  module calls; undocumented and unsupported by Microsoft, but the only REST form of
+  ``Get-RecipientPermission`` and ``Get-MailboxPermission``. Any modelled cmdlet.
+  Application permission ``Exchange.ManageAsApp``.
+* ``POST /adminapi/v2.0/{tenant}/{Endpoint}`` — the supported Exchange Online Admin API
+  (preview): a few endpoints, each with a few cmdlets and parameters, POST only,
+  ``X-AnchorMailbox`` required, ``$select`` honoured. Application permission
+  ``Exchange.ManageAsAppV2``. The emulator serves the ``Mailbox`` endpoint (``Get-Mailbox``).
 
-Cmdlets: ``Get-RecipientPermission`` (Identity, Trustee, AccessRights), ``Get-MailboxPermission``
-(Identity, User), ``Get-Mailbox`` (Identity, RecipientTypeDetails, Filter
-``GrantSendOnBehalfTo -eq '<user>'``).
+Both take ``{"CmdletInput": {"CmdletName": "...", "Parameters": {...}}}`` and answer
+``{"value": [...]}``, paged by ``Prefer: odata.maxpagesize=N`` with ``@odata.nextLink``.
+Both need an app-only token for ``https://outlook.office365.com`` whose app holds an Entra
+directory role Exchange honours for app-only access, and a role that may run the cmdlet
+(stricter reading: see ``CMDLET_ROLES``).
 """
 
 from __future__ import annotations
@@ -18,20 +22,61 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from emulator.appkeys import CTX, STATE
-from emulator.envelopes import GraphFailure, graph_error_body
-from emulator.rbac import authorization_rows
-from emulator.seed import Account, Tenant
+from emulator.exchange_cmdlets import (
+    INVOKE_COMMAND,
+    V2_ENDPOINTS,
+    Cmdlet,
+    ExchangeFailure,
+    unknown_parameter,
+)
 from emulator.state import EmulatorState
 from emulator.tokens import EXCHANGE_RESOURCE, TokenRejected
 
 Json = dict[str, Any]
-SELF = "NT AUTHORITY\\SELF"
+
+# Entra roles Exchange Online honours for app-only access ("App-only authentication in
+# Exchange Online PowerShell", section "Assign Microsoft Entra roles to the application").
+APP_ONLY_ROLES = frozenset(
+    {
+        "Compliance Administrator",
+        "Exchange Administrator",
+        "Exchange Recipient Administrator",
+        "Global Administrator",
+        "Global Reader",
+        "Helpdesk Administrator",
+        "Security Administrator",
+        "Security Reader",
+    }
+)
+# Which of those may run each cmdlet. Microsoft documents no per-cmdlet table for app-only
+# roles, so the stricter reading: recipient reads need a recipient or Exchange admin role
+# (or Global Reader, read-only); Send As entries ("Mail Recipients" role) need an admin one.
+_RECIPIENT_READERS = frozenset(
+    {
+        "Exchange Administrator",
+        "Exchange Recipient Administrator",
+        "Global Administrator",
+        "Global Reader",
+    }
+)
+_RECIPIENT_ADMINS = _RECIPIENT_READERS - {"Global Reader"}
+CMDLET_ROLES: Mapping[str, frozenset[str]] = {
+    "get-mailbox": _RECIPIENT_READERS,
+    "get-recipient": _RECIPIENT_READERS,
+    "get-mailboxpermission": _RECIPIENT_READERS,
+    "get-recipientpermission": _RECIPIENT_ADMINS,
+    "test-serviceprincipalauthorization": _RECIPIENT_ADMINS,
+}
+
+BETA_PERMISSION = "Exchange.ManageAsApp"
+V2_PERMISSION = "Exchange.ManageAsAppV2"
 
 
 def _params(raw: Any) -> dict[str, Any]:
@@ -40,196 +85,59 @@ def _params(raw: Any) -> dict[str, Any]:
     return {str(k).lower(): v for k, v in raw.items()}
 
 
-def _not_found(identity: str) -> GraphFailure:
-    return GraphFailure(
-        404,
-        "NotFound",
-        "|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation "
-        f"couldn't be performed because object '{identity}' couldn't be found on "
-        "'EMULATOR01.contoso.local'.",
-    )
+def _auth_failure(status: int, code: str, message: str) -> ExchangeFailure:
+    return ExchangeFailure(status, code, message, form="auth")
 
 
-def _mailboxes(tenant: Tenant, identity: Any) -> list[Account]:
-    boxes = [a for a in tenant.accounts if a.has_mailbox]
-    if identity is None or identity == "":
-        return boxes
-    key = str(identity).strip().lower()
-    found = tenant.account(key)
-    if found is None:
-        found = next((a for a in boxes if key in (a.alias.lower(), a.display_name.lower())), None)
-    if found is None or not found.has_mailbox:
-        raise _not_found(str(identity))
-    return [found]
-
-
-def _trustee(tenant: Tenant, value: Any) -> Account:
-    key = str(value).strip().lower()
-    found = tenant.account(key) or next(
-        (a for a in tenant.accounts if key in (a.alias.lower(), a.display_name.lower())), None
-    )
-    if found is None:
-        raise _not_found(str(value))
-    return found
-
-
-def _upn(tenant: Tenant, account_id: str) -> str:
-    account = tenant.account(account_id)
-    return account.upn if account is not None else account_id
-
-
-def get_recipient_permission(tenant: Tenant, params: Mapping[str, Any]) -> list[Json]:
-    rows: list[Json] = []
-    trustee = _trustee(tenant, params["trustee"]) if params.get("trustee") else None
-    rights = params.get("accessrights")
-    if rights is not None and str(rights).lower() != "sendas":
-        return []
-    for box in _mailboxes(tenant, params.get("identity")):
-        entries: list[tuple[str, str | None]] = []
-        if box.kind == "member":
-            entries.append((SELF, None))
-        entries += [(_upn(tenant, t), t) for t in box.send_as]
-        for name, account_id in entries:
-            if trustee is not None and account_id != trustee.id:
-                continue
-            rows.append(
-                {
-                    "Identity": box.upn,
-                    "Trustee": name,
-                    "AccessControlType": "Allow",
-                    "AccessRights": ["SendAs"],
-                    "IsInherited": False,
-                    "InheritanceType": "None",
-                    "IsValid": True,
-                    "ObjectState": "Unchanged",
-                }
-            )
-    return rows
-
-
-def get_mailbox_permission(tenant: Tenant, params: Mapping[str, Any]) -> list[Json]:
-    rows: list[Json] = []
-    user = _trustee(tenant, params["user"]) if params.get("user") else None
-    for box in _mailboxes(tenant, params.get("identity")):
-        if user is None:
-            rows.append(
-                {
-                    "Identity": box.upn,
-                    "User": SELF,
-                    "AccessRights": ["FullAccess", "ReadPermission"],
-                    "IsInherited": False,
-                    "Deny": False,
-                    "InheritanceType": "All",
-                }
-            )
-        for trustee_id in box.full_access:
-            if user is not None and trustee_id != user.id:
-                continue
-            rows.append(
-                {
-                    "Identity": box.upn,
-                    "User": _upn(tenant, trustee_id),
-                    "AccessRights": ["FullAccess"],
-                    "IsInherited": False,
-                    "Deny": False,
-                    "InheritanceType": "All",
-                }
-            )
-    return rows
-
-
-_FILTER = re.compile(r"^\s*GrantSendOnBehalfTo\s+-eq\s+['\"]([^'\"]+)['\"]\s*$", re.IGNORECASE)
-
-
-def get_mailbox(tenant: Tenant, params: Mapping[str, Any]) -> list[Json]:
-    boxes = _mailboxes(tenant, params.get("identity"))
-    wanted = params.get("recipienttypedetails")
-    if wanted:
-        kinds = {str(w).lower() for w in (wanted if isinstance(wanted, list) else [wanted])}
-        boxes = [b for b in boxes if _type_details(b).lower() in kinds]
-    if params.get("filter"):
-        found = _FILTER.match(str(params["filter"]))
-        if found is None:
-            raise GraphFailure(
-                400,
-                "BadRequest",
-                f"Cannot bind parameter 'Filter': the emulator understands only "
-                f"\"GrantSendOnBehalfTo -eq '<user>'\", not {params['filter']!r}.",
-            )
-        delegate = _trustee(tenant, found.group(1))
-        boxes = [b for b in boxes if delegate.id in b.send_on_behalf]
-    return [_mailbox_row(tenant, b) for b in boxes]
-
-
-def _type_details(box: Account) -> str:
-    return "UserMailbox" if box.kind == "member" else "SharedMailbox"
-
-
-def _mailbox_row(tenant: Tenant, box: Account) -> Json:
-    return {
-        "Identity": box.upn,
-        "Name": box.alias,
-        "Alias": box.alias,
-        "DisplayName": box.display_name,
-        "PrimarySmtpAddress": box.upn,
-        "UserPrincipalName": box.upn,
-        "EmailAddresses": [f"SMTP:{box.upn}"],
-        "RecipientType": "UserMailbox",
-        "RecipientTypeDetails": _type_details(box),
-        "GrantSendOnBehalfTo": [_upn(tenant, t) for t in box.send_on_behalf],
-        "ExternalDirectoryObjectId": box.id,
-        "Guid": box.id,
-    }
-
-
-def test_service_principal_authorization(tenant: Tenant, params: Mapping[str, Any]) -> list[Json]:
-    """RBAC for Applications: which app roles the service principal holds and whether
-    ``-Resource`` (a mailbox) is inside their scope."""
-    identity = str(params.get("identity") or "")
-    app = tenant.app(identity)
-    if app is None:
-        raise _not_found(identity)
-    resource = params.get("resource")
-    box = _mailboxes(tenant, resource)[0] if resource else None
-    return authorization_rows(tenant, app, box)
-
-
-CMDLETS = {
-    "test-serviceprincipalauthorization": test_service_principal_authorization,
-    "get-recipientpermission": get_recipient_permission,
-    "get-mailboxpermission": get_mailbox_permission,
-    "get-mailbox": get_mailbox,
-}
-
-
-def _authorize(state: EmulatorState, request: web.Request) -> None:
+def _authorize(state: EmulatorState, request: web.Request, permission: str) -> frozenset[str]:
+    """The app's Exchange-honoured directory roles, or an authorisation failure."""
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
-        raise GraphFailure(401, "Unauthorized", "Access token is missing.")
+        raise _auth_failure(401, "Unauthorized", "Access token is missing.")
     try:
         principal = state.tokens.principal(header[7:].strip(), [EXCHANGE_RESOURCE])
     except TokenRejected as exc:
-        raise GraphFailure(
+        raise _auth_failure(
             401, "Unauthorized", f"Access token validation failure. {exc.reason}"
         ) from exc
     ctx = request[CTX]
     ctx.app_id = principal.app_id
     ctx.subject = principal.subject
-    if not principal.is_app_only or "Exchange.ManageAsApp" not in principal.roles:
-        raise GraphFailure(
+    if not principal.is_app_only or permission not in principal.roles:
+        raise _auth_failure(
             403,
             "Forbidden",
-            "The role assigned to application isn't supported in this scenario "
-            "(Exchange.ManageAsApp is required).",
+            f"The access token does not carry the application permission {permission}.",
         )
+    app = state.tenant.app(principal.app_id or "")
+    roles = (app.directory_roles if app else frozenset()) & APP_ONLY_ROLES
+    if not roles:
+        # The text Exchange answers an app-only call with when the app has no supported
+        # Entra role (seen through Connect-ExchangeOnline and the REST endpoints).
+        raise _auth_failure(
+            401,
+            "Unauthorized",
+            f"The role assigned to application {principal.app_id} isn't supported in this "
+            "scenario. Please check online documentation for assigning correct Directory "
+            "Roles to Azure AD Application for EXO App-Only Authentication.",
+        )
+    return roles
+
+
+def _may_run(roles: frozenset[str], cmdlet: str) -> None:
+    allowed = CMDLET_ROLES.get(cmdlet.lower(), frozenset())
+    if not roles & allowed:
+        raise _auth_failure(401, "Unauthorized", f"User is not allowed to call {cmdlet}")
 
 
 def _decode_skiptoken(token: str) -> Json:
     try:
-        state: Json = json.loads(base64.urlsafe_b64decode(token.encode()))
+        saved: Json = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (binascii.Error, ValueError) as exc:
-        raise GraphFailure(400, "BadRequest", "The $skiptoken is not valid.") from exc
-    return state
+        raise ExchangeFailure(
+            400, "BadRequest", "The $skiptoken is not valid.", form="binding"
+        ) from exc
+    return saved
 
 
 def _page_size(request: web.Request, default: int) -> int:
@@ -238,12 +146,14 @@ def _page_size(request: web.Request, default: int) -> int:
     return max(1, int(found.group(1))) if found else default
 
 
-async def _command(state: EmulatorState, request: web.Request) -> tuple[str, Json, int]:
-    """The cmdlet name, its parameters and the row offset (from the body or a skiptoken)."""
+def _check_tenant(state: EmulatorState, request: web.Request) -> None:
     tenant = request.match_info["tenant"].lower()
     if tenant not in (state.tenant.id, state.tenant.domain):
-        raise GraphFailure(404, "NotFound", f"Tenant '{tenant}' was not found.")
-    _authorize(state, request)
+        raise ExchangeFailure(404, "NotFound", f"Tenant '{tenant}' was not found.", form="auth")
+
+
+async def _command(request: web.Request) -> tuple[str, Json, int]:
+    """The cmdlet name, its parameters and the row offset (from the body or a skiptoken)."""
     skiptoken = request.query.get("$skiptoken")
     if skiptoken:
         saved = _decode_skiptoken(skiptoken)
@@ -251,47 +161,118 @@ async def _command(state: EmulatorState, request: web.Request) -> tuple[str, Jso
     try:
         payload = await request.json()
     except ValueError as exc:
-        raise GraphFailure(400, "BadRequest", "The request body is not JSON.") from exc
+        raise ExchangeFailure(
+            400, "BadRequest", "The request body is not JSON.", form="binding"
+        ) from exc
     cmdlet_input = payload.get("CmdletInput") if isinstance(payload, dict) else None
     if not isinstance(cmdlet_input, dict) or not cmdlet_input.get("CmdletName"):
-        raise GraphFailure(400, "BadRequest", "CmdletInput.CmdletName is required.")
+        raise ExchangeFailure(
+            400, "BadRequest", "CmdletInput.CmdletName is required.", form="binding"
+        )
     return str(cmdlet_input["CmdletName"]), _params(cmdlet_input.get("Parameters")), 0
 
 
-async def _rows(state: EmulatorState, request: web.Request) -> tuple[str, Json, int, list[Json]]:
-    name, params, offset = await _command(state, request)
-    run = CMDLETS.get(name.lower())
-    if run is None:
-        raise GraphFailure(
-            400,
-            "BadRequest",
-            f"The term '{name}' is not recognized as a cmdlet the emulator supports.",
-        )
-    return name, params, offset, run(state.tenant, params)
+def _unknown_cmdlet(name: str) -> ExchangeFailure:
+    return ExchangeFailure(
+        400,
+        "BadRequest",
+        f"The term '{name}' is not recognized as a name of a cmdlet, function, script file, "
+        "or executable program.",
+        form="binding",
+        exception="System.Management.Automation.CommandNotFoundException",
+    )
 
 
-async def handle_invoke(request: web.Request) -> web.Response:
-    state = request.app[STATE]
-    ctx = request[CTX]
-    try:
-        name, params, offset, rows = await _rows(state, request)
-    except GraphFailure as failure:
-        body = graph_error_body(
-            failure.code, failure.message, ctx.request_id, ctx.client_request_id
-        )
-        return web.json_response(body, status=failure.status)
+@dataclass(frozen=True)
+class _Ran:
+    base: str  # the endpoint's base URL, for @odata.context
+    name: str
+    params: Json
+    offset: int
+    rows: list[Json]
+
+
+def _page(state: EmulatorState, request: web.Request, ran: _Ran) -> Json:
     size = _page_size(request, state.limits.exchange_page_size)
-    page = rows[offset : offset + size]
-    base = f"{state.base_url}/adminapi/beta/{state.tenant.id}"
+    select = [s.strip() for s in request.query.get("$select", "").split(",") if s.strip()]
+    page = ran.rows[ran.offset : ran.offset + size]
+    if select:
+        page = [{k: v for k, v in row.items() if k in select} for row in page]
     answer: Json = {
-        "@odata.context": f"{base}/$metadata#Collection(Exchange.GenericHashTable)",
+        "@odata.context": f"{ran.base}/$metadata#Collection(Exchange.GenericHashTable)",
         "adminapi.warnings@odata.type": "#Collection(String)",
         "adminapi.warnings": [],
         "value": page,
     }
-    if offset + size < len(rows):
-        token = base64.urlsafe_b64encode(
-            json.dumps({"cmdlet": name, "params": params, "offset": offset + size}).encode()
-        ).decode()
-        answer["@odata.nextLink"] = f"{base}/InvokeCommand?$skiptoken={token}"
-    return web.json_response(answer)
+    if ran.offset + size < len(ran.rows):
+        saved = {"cmdlet": ran.name, "params": ran.params, "offset": ran.offset + size}
+        token = base64.urlsafe_b64encode(json.dumps(saved).encode()).decode()
+        query = f"$skiptoken={token}" + (f"&$select={','.join(select)}" if select else "")
+        answer["@odata.nextLink"] = f"{state.base_url}{request.path}?{query}"
+    return answer
+
+
+async def _answer(request: web.Request, work: Awaitable[_Ran]) -> web.Response:
+    try:
+        ran = await work
+    except ExchangeFailure as failure:
+        return web.json_response(failure.body(), status=failure.status)
+    return web.json_response(_page(request.app[STATE], request, ran))
+
+
+async def handle_invoke(request: web.Request) -> web.Response:
+    """``/adminapi/beta/{tenant}/InvokeCommand`` (POST; GET for a nextLink)."""
+    return await _answer(request, _invoke(request.app[STATE], request))
+
+
+async def handle_v2(request: web.Request) -> web.Response:
+    """``/adminapi/v2.0/{tenant}/{endpoint}`` (POST only, the nextLink too)."""
+    return await _answer(request, _v2(request.app[STATE], request))
+
+
+async def _invoke(state: EmulatorState, request: web.Request) -> _Ran:
+    _check_tenant(state, request)
+    roles = _authorize(state, request, BETA_PERMISSION)
+    name, params, offset = await _command(request)
+    run = INVOKE_COMMAND.get(name.lower())
+    if run is None:
+        raise _unknown_cmdlet(name)
+    _may_run(roles, name)
+    base = f"{state.base_url}/adminapi/beta/{state.tenant.id}"
+    return _Ran(base, name, params, offset, run(state.tenant, params))
+
+
+async def _v2(state: EmulatorState, request: web.Request) -> _Ran:
+    _check_tenant(state, request)
+    endpoint = V2_ENDPOINTS.get(request.match_info["endpoint"].lower())
+    if endpoint is None:
+        raise ExchangeFailure(
+            404,
+            "NotFound",
+            f"The endpoint '{request.match_info['endpoint']}' does not exist (the emulator "
+            "serves the Mailbox endpoint of the Admin API).",
+            form="auth",
+        )
+    if not request.headers.get("X-AnchorMailbox"):
+        raise ExchangeFailure(
+            400, "BadRequest", "The X-AnchorMailbox header is required.", form="auth"
+        )
+    roles = _authorize(state, request, V2_PERMISSION)
+    name, params, offset = await _command(request)
+    run = _v2_cmdlet(endpoint, name, params)
+    _may_run(roles, name)
+    base = f"{state.base_url}/adminapi/v2.0/{state.tenant.id}"
+    return _Ran(base, name, params, offset, run(state.tenant, params))
+
+
+def _v2_cmdlet(
+    endpoint: Mapping[str, tuple[Cmdlet, frozenset[str]]], name: str, params: Json
+) -> Cmdlet:
+    found = endpoint.get(name.lower())
+    if found is None:
+        raise _unknown_cmdlet(name)
+    run, allowed = found
+    for parameter in params:
+        if parameter not in allowed:
+            raise unknown_parameter(parameter)
+    return run

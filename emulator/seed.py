@@ -44,15 +44,23 @@ class Account:
     surname: str | None = None
     job_title: str | None = None
     department: str | None = None
-    send_as: tuple[str, ...] = ()
+    send_as: tuple[str, ...] = ()  # trustees: object ids of users, mailboxes or groups
     full_access: tuple[str, ...] = ()
     send_on_behalf: tuple[str, ...] = ()
     custom_attributes: Mapping[int, str] = field(default_factory=dict, hash=False)
     """Exchange's CustomAttribute1..15 (what a management scope's filter reads)."""
+    name: str | None = None  # Exchange's recipient Name; None: the object id (see below)
 
     @property
     def mail(self) -> str | None:
         return self.upn if self.has_mailbox else None
+
+    @property
+    def recipient_name(self) -> str:
+        """Exchange's ``Name`` (and ``Identity``): since 2022 Exchange Online names new
+        recipients by their Entra object id, so that is the default; a seed may give an
+        older, free-form name (often the display name)."""
+        return self.name or self.id
 
     @property
     def alias(self) -> str:
@@ -67,6 +75,12 @@ class Group:
     description: str
     member_users: tuple[str, ...]
     member_groups: tuple[str, ...]
+    mail: str | None = None  # set: a mail-enabled security group (may hold mailbox rights)
+    name: str | None = None  # Exchange's recipient Name; None: the display name
+
+    @property
+    def recipient_name(self) -> str:
+        return self.name or self.display_name
 
 
 @dataclass(frozen=True)
@@ -144,6 +158,18 @@ class Tenant:
                 return scope
         return None
 
+    def recipient_group(self, key: str) -> Group | None:
+        """A mail-enabled group as Exchange finds it: object id, address or Name."""
+        wanted = key.strip().lower()
+        for group in self.groups:
+            if group.mail is not None and wanted in (
+                group.id.lower(),
+                group.mail.lower(),
+                group.recipient_name.lower(),
+            ):
+                return group
+        return None
+
     def app(self, client_id: str) -> AppRegistration | None:
         for app in self.apps:
             if app.client_id.lower() == client_id.lower():
@@ -159,6 +185,13 @@ class Tenant:
 
     def is_internal_address(self, address: str) -> bool:
         return address.rsplit("@", 1)[-1].lower() == self.domain.lower()
+
+    def holds(self, account_id: str, trustees: Iterable[str]) -> bool:
+        """Exchange's view of a right: held directly, or through a (nested) group."""
+        listed = set(trustees)
+        if account_id in listed:
+            return True
+        return any(g.id in listed for g in self.transitive_groups(account_id))
 
     def transitive_groups(self, account_id: str) -> list[Group]:
         """Every group the account belongs to, directly or through nested groups."""
@@ -229,9 +262,18 @@ _USER_KEYS = (
     "job_title",
     "department",
     "custom_attributes",
+    "name",
     *_RIGHT_KEYS,
 )
-_MAILBOX_KEYS = ("id", "address", "display_name", "kind", "custom_attributes", *_RIGHT_KEYS)
+_MAILBOX_KEYS = (
+    "id",
+    "address",
+    "display_name",
+    "kind",
+    "custom_attributes",
+    "name",
+    *_RIGHT_KEYS,
+)
 
 
 def _custom_attributes(entry: Mapping[str, Any], where: str) -> dict[int, str]:
@@ -275,6 +317,7 @@ def _people(raw: Mapping[str, Any], source: str) -> Pending:
             job_title=_opt_str(entry, "job_title", where),
             department=_opt_str(entry, "department", where),
             custom_attributes=_custom_attributes(entry, where),
+            name=_opt_str(entry, "name", where),
         )
         pending.append((account, entry, where))
     for index, entry in enumerate(raw.get("mailboxes", [])):
@@ -290,6 +333,7 @@ def _people(raw: Mapping[str, Any], source: str) -> Pending:
             kind=kind,
             has_mailbox=True,
             custom_attributes=_custom_attributes(entry, where),
+            name=_opt_str(entry, "name", where),
         )
         pending.append((account, entry, where))
     return pending
@@ -311,11 +355,28 @@ class _Resolver:
         return found.id
 
 
-def _with_rights(pending: Pending, resolve: _Resolver) -> list[Account]:
+def _with_rights(
+    pending: Pending, resolve: _Resolver, groups: Mapping[str, Group] | None = None
+) -> list[Account]:
+    """Trustees are users, mailboxes or (named by id, display name or address) mail-enabled
+    security groups: only those can hold Send As or Full Access in Exchange."""
+    by_group = groups or {}
+
+    def trustee(ref: str, where: str) -> str:
+        group = by_group.get(ref.strip().lower())
+        if group is None:
+            return resolve(ref, where)
+        if group.mail is None:
+            raise SeedError(
+                f"{where}: group '{ref}' is not mail-enabled (give it a 'mail' address): "
+                "Exchange grants mailbox rights only to mail-enabled security groups"
+            )
+        return group.id
+
     accounts: list[Account] = []
     for account, entry, where in pending:
         rights = {
-            key: tuple(resolve(ref, f"{where} {key}") for ref in _str_list(entry, key, where))
+            key: tuple(trustee(ref, f"{where} {key}") for ref in _str_list(entry, key, where))
             for key in _RIGHT_KEYS
         }
         if any(rights.values()) and not account.has_mailbox:
@@ -331,6 +392,9 @@ def _with_rights(pending: Pending, resolve: _Resolver) -> list[Account]:
     return accounts
 
 
+_GROUP_KEYS = ("id", "display_name", "mail_nickname", "description", "members", "mail", "name")
+
+
 def _groups(raw: Mapping[str, Any], source: str, resolve: _Resolver) -> list[Group]:
     entries = raw.get("groups", [])
     group_ids: dict[str, str] = {}
@@ -342,7 +406,7 @@ def _groups(raw: Mapping[str, Any], source: str, resolve: _Resolver) -> list[Gro
     groups: list[Group] = []
     for index, entry in enumerate(entries):
         where = f"{source} groups[{index}]"
-        _check_keys(entry, ("id", "display_name", "mail_nickname", "description", "members"), where)
+        _check_keys(entry, _GROUP_KEYS, where)
         users: list[str] = []
         nested: list[str] = []
         for ref in _str_list(entry, "members", where):
@@ -363,9 +427,31 @@ def _groups(raw: Mapping[str, Any], source: str, resolve: _Resolver) -> list[Gro
                 description=_opt_str(entry, "description", where) or "",
                 member_users=tuple(users),
                 member_groups=tuple(nested),
+                mail=(_opt_str(entry, "mail", where) or "").lower() or None,
+                name=_opt_str(entry, "name", where),
             )
         )
     return groups
+
+
+def _group_keys(groups: Iterable[Group]) -> dict[str, Group]:
+    keys: dict[str, Group] = {}
+    for group in groups:
+        for key in (group.id, group.display_name, group.mail):
+            if key:
+                keys[key.lower()] = group
+    return keys
+
+
+def _check_recipient_names(accounts: Iterable[Account], groups: Iterable[Group]) -> None:
+    """Exchange keeps recipient Names unique in the organisation."""
+    seen: set[str] = set()
+    names = [a.recipient_name for a in accounts if a.has_mailbox]
+    names += [g.recipient_name for g in groups if g.mail is not None]
+    for name in names:
+        if name.lower() in seen:
+            raise SeedError(f"recipient name '{name}' is used twice (Exchange keeps Names unique)")
+        seen.add(name.lower())
 
 
 _APP_KEYS = (
@@ -453,7 +539,9 @@ def parse_seed(raw: Mapping[str, Any], *, source: str = "seed") -> Tenant:
     domain = _str(tenant_raw, "domain", "[tenant]").lower()
     pending = _people(raw, source)
     resolve = _Resolver(pending)
-    accounts = _with_rights(pending, resolve)
+    groups = _groups(raw, source, resolve)
+    accounts = _with_rights(pending, resolve, _group_keys(groups))
+    _check_recipient_names(accounts, groups)
     by_id = {a.id: a for a in accounts}
     scopes = _scopes(raw, source)
     return Tenant(
@@ -461,7 +549,7 @@ def parse_seed(raw: Mapping[str, Any], *, source: str = "seed") -> Tenant:
         domain=domain,
         display_name=_str(tenant_raw, "display_name", "[tenant]", default=domain),
         accounts=tuple(accounts),
-        groups=tuple(_groups(raw, source, resolve)),
+        groups=tuple(groups),
         apps=tuple(_apps(raw, source, scopes)),
         management_scopes=tuple(scopes),
         _by_key={k: by_id[v.id] for k, v in resolve.by_key.items()},

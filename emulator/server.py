@@ -2,7 +2,8 @@
 
 * Entra ID ``/{tenant}/v2.0/.well-known/openid-configuration``, ``/{tenant}/discovery/v2.0/keys``,
   ``/{tenant}/oauth2/v2.0/token``;
-* Graph ``/v1.0/...``; Exchange admin ``/adminapi/beta/{tenant}/InvokeCommand``;
+* Graph ``/v1.0/...``; Exchange admin ``/adminapi/beta/{tenant}/InvokeCommand`` and
+  ``/adminapi/v2.0/{tenant}/{endpoint}``;
 * Bot Connector ``/v3/conversations/...``; control ``/_emulator/...``.
 
 The edge middleware gives every response ``request-id`` and ``client-request-id``, applies faults
@@ -190,6 +191,7 @@ def create_app(state: EmulatorState) -> web.Application:
     r.add_route("*", "/v1.0/{tail:.*}", handle_graph)
     r.add_post("/adminapi/beta/{tenant}/InvokeCommand", exchange_admin.handle_invoke)
     r.add_get("/adminapi/beta/{tenant}/InvokeCommand", exchange_admin.handle_invoke)
+    r.add_post("/adminapi/v2.0/{tenant}/{endpoint}", exchange_admin.handle_v2)
     r.add_get("/{tenant}/v2.0/.well-known/openid-configuration", entra.handle_openid_configuration)
     r.add_get("/{tenant}/discovery/v2.0/keys", entra.handle_keys)
     r.add_post("/{tenant}/oauth2/v2.0/token", entra.handle_token)

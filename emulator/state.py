@@ -163,3 +163,28 @@ class EmulatorState:
         groups = tuple(changed if g.id == group.id else g for g in self.tenant.groups)
         self.tenant = replace(self.tenant, groups=groups)
         return True
+
+    def set_mailbox_rights(
+        self,
+        mailbox_id: str,
+        *,
+        send_as: tuple[str, ...] | None = None,
+        full_access: tuple[str, ...] | None = None,
+        send_on_behalf: tuple[str, ...] | None = None,
+    ) -> bool:
+        """Replace a mailbox's ``send_as`` / ``full_access`` / ``send_on_behalf`` trustees
+        (object ids); False if no such mailbox. Lets a test take a right away while a
+        request waits. Exchange applies such changes with a delay; the emulator at once."""
+        box = self.tenant.account(mailbox_id)
+        if box is None or not box.has_mailbox:
+            return False
+        changed = replace(
+            box,
+            send_as=box.send_as if send_as is None else send_as,
+            full_access=box.full_access if full_access is None else full_access,
+            send_on_behalf=box.send_on_behalf if send_on_behalf is None else send_on_behalf,
+        )
+        accounts = tuple(changed if a.id == box.id else a for a in self.tenant.accounts)
+        keys = {k: changed if v.id == box.id else v for k, v in self.tenant._by_key.items()}
+        self.tenant = replace(self.tenant, accounts=accounts, _by_key=keys)
+        return True

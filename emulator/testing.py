@@ -191,6 +191,20 @@ class EmulatorControl:
         """Replace the group's direct user members (UPNs or ids); reset() restores the seed."""
         self._call("PUT", f"/groups/{group_id}/members", json={"users": users})
 
+    def set_mailbox_rights(
+        self,
+        address: str,
+        *,
+        send_as: list[str] | None = None,
+        full_access: list[str] | None = None,
+        send_on_behalf: list[str] | None = None,
+    ) -> None:
+        """Replace the given trustee lists of a mailbox (UPNs, ids, or mail-enabled group
+        names or addresses); lists left out stay as they are; reset() restores the seed."""
+        rights = {"send_as": send_as, "full_access": full_access, "send_on_behalf": send_on_behalf}
+        payload = {k: v for k, v in rights.items() if v is not None}
+        self._call("PUT", f"/mailboxes/{address}/rights", json=payload)
+
     def tenant(self) -> Json:
         result: Json = self._call("GET", "/tenant")
         return result

@@ -44,7 +44,7 @@ GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 
 # Which application permission belongs to which resource.
-EXCHANGE_ROLES = frozenset({"Exchange.ManageAsApp", "full_access_as_app"})
+EXCHANGE_ROLES = frozenset({"Exchange.ManageAsApp", "Exchange.ManageAsAppV2", "full_access_as_app"})
 
 DEFAULT_LIFETIME = 3600
 V1, V2 = "1.0", "2.0"

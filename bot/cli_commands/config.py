@@ -31,5 +31,6 @@ def run_check(args: argparse.Namespace) -> int:
     print(f"{path}: OK — {len(policy.senders)} sender(s)")
     for sender in policy.senders:
         groups = f", groups {len(sender.allowed_groups)}" if sender.allowed_groups else ""
-        print(f"  {sender.address:32} {sender.kind.value:15} {sender.mode.value}{groups}")
+        rights = f", rights {sender.rights.value}"
+        print(f"  {sender.address:32} {sender.kind.value:15} {sender.mode.value}{rights}{groups}")
     return 0

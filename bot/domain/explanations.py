@@ -82,7 +82,9 @@ CATALOGUE: dict[str, _Entry] = {
         "This sender sends with the Mailroom app's own permission, so Mailroom must confirm "
         "with Exchange that you may use {mailbox} first; Exchange did not answer ({problem}).",
         "Try again in a few minutes. If it keeps failing, the Mailroom admin checks the "
-        "Exchange admin API connection (`mailroom doctor`).",
+        "Exchange admin API connection and the app's Exchange role (`mailroom doctor`), or, "
+        'where the organisation grants the app no Exchange role, sets `rights = "policy"` '
+        "for {mailbox} in mailroom.toml (docs/policy.md).",
         "Nobody, usually: this clears by itself. Otherwise the Mailroom administrator.",
         retry=True,
     ),
@@ -253,6 +255,31 @@ CATALOGUE: dict[str, _Entry] = {
         "The mailbox owner deletes old items, or an admin raises the quota.",
         "The mailbox owner or an Exchange administrator.",
     ),
+    "ErrorItemNotFound": _Entry(
+        "Mailroom couldn't open {mailbox}",
+        "Exchange did not accept the message (Graph request {request_id}).",
+        'Exchange answered "The specified object was not found in the store." For another '
+        "person's or a shared mailbox that almost always means a missing right, not a missing "
+        "mailbox: the account sending ({user}) lacks Full Access to {mailbox} (or Send As), "
+        "or, for a sender in application mode, the Mailroom app's Exchange role assignment "
+        "does not cover {mailbox}.",
+        "An Exchange admin grants Full Access under Recipients → Mailboxes → {mailbox} → "
+        "Delegation → Read and manage, or runs `Add-MailboxPermission {mailbox} -User {user} "
+        "-AccessRights FullAccess -InheritanceType All` (and Send As, if missing); for an "
+        "application-mode sender, adds {mailbox} to the app's management scope "
+        "(docs/deploy.md). " + _PROPAGATION,
+        "An Exchange administrator.",
+    ),
+    "item_not_found": _Entry(
+        "The message was no longer in {mailbox}",
+        "Mailroom did not send the message (Graph request {request_id}).",
+        'Exchange answered "The specified object was not found in the store." for the draft '
+        "Mailroom had just created in the mailbox's own Drafts: it was deleted or moved "
+        "before it could be sent.",
+        "Send it again.",
+        "You.",
+        retry=True,
+    ),
     "ErrorInvalidUser": _Entry(
         "{mailbox} does not exist",
         "Microsoft Graph could not find the mailbox (Graph request {request_id}).",
@@ -344,7 +371,6 @@ CATALOGUE: dict[str, _Entry] = {
 
 _GRAPH_ALIASES = {
     "ErrorNonExistentMailbox": "ErrorInvalidUser",
-    "ErrorItemNotFound": "ErrorInvalidUser",
     "ApplicationThrottled": "TooManyRequests",
     "ErrorServerBusy": "ServiceUnavailable",
     "serviceNotAvailable": "ServiceUnavailable",
@@ -375,9 +401,17 @@ def explain(key: str, **params: Any) -> Explanation:
     )
 
 
-def explain_graph_error(error: GraphError, **params: Any) -> Explanation:
-    """The explanation for a Graph error; unknown codes get the generic entry."""
+def explain_graph_error(
+    error: GraphError, *, own_mailbox: bool = False, **params: Any
+) -> Explanation:
+    """The explanation for a Graph error; unknown codes get the generic entry.
+
+    ``own_mailbox``: the call addressed the acting account's own mailbox (``/me``, or the
+    user's own ``/users/{id}``). ``ErrorItemNotFound`` means a missing item there, but on
+    anyone else's mailbox it is how Exchange answers a caller without Full Access."""
     key = _GRAPH_ALIASES.get(error.code, error.code)
+    if key == "ErrorItemNotFound" and own_mailbox:
+        key = "item_not_found"
     if error.status == 429:
         key = "TooManyRequests"
     elif error.status in (503, 504) and key not in CATALOGUE:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.domain.senders import ApprovalRuleKind, Mode, Policy, SenderConfig, SenderKind
+from bot.domain.senders import ApprovalRuleKind, Mode, Policy, RightsMode, SenderConfig, SenderKind
 
 
 class Outcome(StrEnum):
@@ -26,6 +26,7 @@ class Source(StrEnum):
     EXCHANGE = "exchange admin API"
     GRAPH = "Microsoft Graph"
     POLICY = "mailroom.toml"
+    POLICY_RIGHTS = 'mailroom.toml (rights = "policy": Exchange is not asked)'
     NOT_ASKED = "not asked (delegated mode: Exchange checks when sending)"
     UNAVAILABLE = "could not be asked"
 
@@ -37,6 +38,14 @@ class UserFacts:
     display_name: str
     has_mailbox: bool
     groups: frozenset[str] | None  # None: membership could not be read
+    mail: str | None = None  # primary SMTP address
+
+    @property
+    def identities(self) -> frozenset[str]:
+        """How Exchange may name this user as a trustee and still mean them: object id,
+        UPN, primary SMTP address (lower-cased). Never the display name or the alias:
+        two people can share those."""
+        return frozenset(i.lower() for i in (self.oid, self.upn, self.mail) if i)
 
 
 @dataclass(frozen=True)
@@ -48,10 +57,16 @@ class Rights:
     send_on_behalf: bool | None = None
     source: Source = Source.NOT_ASKED
     problem: str | None = None  # why they are unknown, when asked and failed
+    via: tuple[tuple[str, str], ...] = ()  # (right, group display name): held through a group
 
     @property
     def known(self) -> bool:
         return self.source is Source.EXCHANGE
+
+    def group_for(self, right: str) -> str | None:
+        """The group through which ``right`` (``send_as``, ``full_access``,
+        ``send_on_behalf``) is held, when it is held through one."""
+        return next((group for held, group in self.via if held == right), None)
 
 
 @dataclass(frozen=True)
@@ -105,7 +120,11 @@ def decide(
         outcome = Outcome.NEEDS_APPROVAL
     else:
         outcome = Outcome.ALLOWED
-    verified = sender.kind in (SenderKind.SELF, SenderKind.NOREPLY) or rights.known
+    verified = (
+        sender.kind in (SenderKind.SELF, SenderKind.NOREPLY)
+        or sender.rights is RightsMode.POLICY
+        or rights.known
+    )
     return Decision(outcome, tuple(reasons), verified)
 
 
@@ -138,6 +157,17 @@ def _group_reasons(user: UserFacts, sender: SenderConfig, params: dict[str, str]
 def _rights_reasons(sender: SenderConfig, rights: Rights, params: dict[str, str]) -> list[Reason]:
     if sender.kind in (SenderKind.SELF, SenderKind.NOREPLY):
         return []
+    if sender.rights is RightsMode.POLICY:
+        # The loader insists on allowed_groups here: they are the whole decision.
+        return [
+            Reason(
+                "note",
+                "rights_by_policy",
+                "Mailroom's policy decides who may use this sender (its allowed groups); "
+                "Exchange rights are not read",
+                params,
+            )
+        ]
     if not rights.known:
         if sender.mode is Mode.APPLICATION:
             # Fail closed: with the app's token Graph would send as anyone.
@@ -157,19 +187,19 @@ def _rights_reasons(sender: SenderConfig, rights: Rights, params: dict[str, str]
             )
         ]
     if sender.kind is SenderKind.SEND_AS:
-        return [_need(rights.send_as, "send_as", "Send As", params)]
+        return [_need(rights, "send_as", "Send As", params)]
     if sender.kind is SenderKind.SEND_ON_BEHALF:
         if rights.send_on_behalf:
-            return [_grant("has_send_on_behalf", "you hold Send on Behalf", params)]
+            return [_held(rights, "send_on_behalf", "Send on Behalf", params)]
         if rights.send_as:
-            return [_grant("has_send_as", "you hold Send As (recipients see the mailbox)", params)]
+            return [_held(rights, "send_as", "Send As", params, " (recipients see the mailbox)")]
         return [_deny("missing_send_on_behalf", "you do not hold Send on Behalf", params)]
     # shared: /users/{shared}/sendMail needs Full Access and a sending right
-    reasons = [_need(rights.full_access, "full_access", "Full Access", params)]
+    reasons = [_need(rights, "full_access", "Full Access", params)]
     if rights.send_as:
-        reasons.append(_grant("has_send_as", "you hold Send As", params))
+        reasons.append(_held(rights, "send_as", "Send As", params))
     elif rights.send_on_behalf:
-        reasons.append(_grant("has_send_on_behalf", "you hold Send on Behalf", params))
+        reasons.append(_held(rights, "send_on_behalf", "Send on Behalf", params))
     else:
         reasons.append(
             _deny("missing_send_as", "you hold neither Send As nor Send on Behalf", params)
@@ -257,10 +287,19 @@ def _approval_reasons(
     return []
 
 
-def _need(held: bool | None, right: str, label: str, params: dict[str, str]) -> Reason:
-    if held:
-        return _grant(f"has_{right}", f"you hold {label}", params)
+def _need(rights: Rights, right: str, label: str, params: dict[str, str]) -> Reason:
+    if getattr(rights, right):
+        return _held(rights, right, label, params)
     return _deny(f"missing_{right}", f"you do not hold {label}", params)
+
+
+def _held(rights: Rights, right: str, label: str, params: dict[str, str], note: str = "") -> Reason:
+    """The grant for a right the user holds, naming the group it comes through, if any."""
+    group = rights.group_for(right)
+    if group is None:
+        return _grant(f"has_{right}", f"you hold {label}{note}", params)
+    text = f"you hold {label} through the group {group}{note}"
+    return _grant(f"has_{right}", text, {**params, "group": group})
 
 
 def _grant(key: str, text: str, params: dict[str, str]) -> Reason:

@@ -7,7 +7,7 @@ Edges (``ALLOWED_TRANSITIONS``)::
 
     draft             → pending_approval | queued | cancelled | expired
     pending_approval  → approved | rejected | cancelled | expired
-    approved          → queued | cancelled | expired
+    approved          → queued | failed (refused on a fresh re-decision) | cancelled | expired
     queued            → sending | sent | failed | unknown | cancelled
     sending           → queued (rescheduled) | sent | failed | unknown | cancelled
     failed            → queued ("Retry failed")
@@ -75,7 +75,7 @@ ALLOWED_TRANSITIONS: Mapping[SendState, frozenset[SendState]] = MappingProxyType
     {
         _S.DRAFT: frozenset({_S.PENDING_APPROVAL, _S.QUEUED, _S.CANCELLED, _S.EXPIRED}),
         _S.PENDING_APPROVAL: frozenset({_S.APPROVED, _S.REJECTED, _S.CANCELLED, _S.EXPIRED}),
-        _S.APPROVED: frozenset({_S.QUEUED, _S.CANCELLED, _S.EXPIRED}),
+        _S.APPROVED: frozenset({_S.QUEUED, _S.FAILED, _S.CANCELLED, _S.EXPIRED}),
         _S.QUEUED: frozenset({_S.SENDING, _S.SENT, _S.FAILED, _S.UNKNOWN, _S.CANCELLED}),
         _S.SENDING: frozenset({_S.QUEUED, _S.SENT, _S.FAILED, _S.UNKNOWN, _S.CANCELLED}),
         _S.FAILED: frozenset({_S.QUEUED}),

@@ -22,6 +22,13 @@ class Mode(StrEnum):
     APPLICATION = "application"  # the app's token; Mailroom must verify rights first
 
 
+class RightsMode(StrEnum):
+    """Who says whether a user may use a sender beyond the policy's rules."""
+
+    EXCHANGE = "exchange"  # the user's Exchange rights, read through the admin API
+    POLICY = "policy"  # only Mailroom's allowed_groups; the app's RBAC scope is the fence
+
+
 class ApprovalRuleKind(StrEnum):
     NEVER = "never"
     ALWAYS = "always"
@@ -69,6 +76,7 @@ class SenderConfig:
     approval: ApprovalRule = field(default_factory=ApprovalRule)
     rate: RateLimits = field(default_factory=RateLimits)
     discovered: bool = False  # listed because Exchange said so, not configured
+    rights: RightsMode = RightsMode.EXCHANGE
 
     @property
     def key(self) -> str:

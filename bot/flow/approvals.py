@@ -5,6 +5,12 @@ are the members of the sender's ``approvers_group``, resolved through Graph; the
 must *still* be an approver when deciding (checked fresh, never from a cache); the first
 decision wins (compare-and-set in the store); an approval covers the exact content hash —
 content is immutable, and an edit makes a new request; requests expire.
+
+Approving re-decides the *requester* from fresh facts (Graph and Exchange asked again):
+a right lost while the request waited means it is not queued but ends ``failed``, with
+``error_code = REFUSED_AT_APPROVAL`` and the denial's explanation key stored on it, so
+every card of the request — the requester's and each approver's — can say why
+(``stored_refusal``).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from bot.domain.approvals import (
     same_person,
     viewer,
 )
-from bot.domain.explanations import explain
+from bot.domain.explanations import Explanation, explain
 from bot.domain.permissions import Outcome
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy, SenderConfig
@@ -38,6 +44,7 @@ from bot.store.records import Approval, ApprovalDecision
 logger = logging.getLogger(__name__)
 
 MAX_COMMENT = 1_000
+REFUSED_AT_APPROVAL = "RefusedAtApproval"
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,7 @@ class Decided:
     request: SendRequest
     approval: Approval
     won: bool  # False: an earlier decision counts; ``approval`` is that one
+    refused: Explanation | None = None  # approved, but the requester may no longer send
 
 
 class ApprovalFlow:
@@ -168,8 +176,22 @@ class ApprovalFlow:
         if not outcome.won:
             return Decided(outcome.request, outcome.approval, won=False)
         after = outcome.request
-        if approve:
-            after = await self._store.transition(after.id, after.version, SendState.QUEUED)
+        if not approve:
+            return Decided(after, outcome.approval, won=True)
+        # The requester's rights may have changed while the request waited: decide again
+        # from facts asked afresh before anything is queued.
+        again = await self._sends.redecide(after.requester_oid, after, fresh=True)
+        if isinstance(again, Refused):
+            logger.info("request %s approved but refused: %s", after.id, again.explanation.key)
+            failed = await self._store.transition(
+                after.id,
+                after.version,
+                SendState.FAILED,
+                error_code=REFUSED_AT_APPROVAL,
+                error_key=again.explanation.key,
+            )
+            return Decided(failed, outcome.approval, won=True, refused=again.explanation)
+        after = await self._store.transition(after.id, after.version, SendState.QUEUED)
         return Decided(after, outcome.approval, won=True)
 
     async def _groups_of(self, oid: str, group: str | None) -> Collection[str]:
@@ -205,6 +227,22 @@ class ApprovedOnly:
         ):
             return GuardResult(False, "not_an_approver")
         return await self._inner.check(request)
+
+
+def stored_refusal(request: SendRequest, policy: Policy) -> Explanation | None:
+    """Why an approved request was not sent, when the requester's rights were found gone
+    at approval: the explanation its cards show (requester's and approvers')."""
+    if request.state is not SendState.FAILED or request.error_code != REFUSED_AT_APPROVAL:
+        return None
+    sender = policy.sender(request.sender_address)
+    groups = ", ".join(sender.allowed_groups) if sender else ""
+    return explain(
+        request.error_key or "unknown",
+        mailbox=request.sender_address,
+        user=request.requester_upn or request.requester_oid,
+        sender=sender.display_name if sender else request.sender_address,
+        groups=groups or None,
+    )
 
 
 def _approver(member: GraphUser) -> Approver:

@@ -1,10 +1,14 @@
 """Gathering the facts a permission decision needs, with a short cache.
 
 User facts come from Graph (the user, and membership of the groups the policy names);
-rights from the Exchange admin API. Both are cached for the policy's TTL; a rights entry
-is dropped when Graph later answers ``ErrorSendAsDenied`` / ``ErrorAccessDenied``. When
-Exchange cannot be asked the rights are ``UNAVAILABLE``, which ``decide`` turns into a
-denial in application mode (fail closed).
+rights from the rights source (the Exchange admin API), matched to the user by identity
+and through groups (``bot/flow/trustees.py``). Both are cached for the policy's TTL; a
+rights entry is dropped when Graph later answers ``ErrorSendAsDenied`` /
+``ErrorAccessDenied``. ``fresh=True`` reads nothing from the caches: every fact is asked
+again (a request that waited for approval, the queue or a schedule is decided that way
+before it goes). When the rights cannot be read they are ``UNAVAILABLE``, which ``decide``
+turns into a denial in application mode (fail closed). A sender with ``rights =
+"policy"`` asks no rights source.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from bot.domain.permissions import Decision, RequestFacts, Rights, Source, UserFacts, decide
-from bot.domain.senders import Policy, SenderConfig, SenderKind
+from bot.domain.senders import Policy, RightsMode, SenderConfig, SenderKind
 from bot.errors import ExchangeError, GraphError, GraphTransportError, IdentityError
-from bot.exchange.client import ExchangeAdminClient
+from bot.exchange.source import Right, RightsSource
+from bot.flow.trustees import Holding, TrusteeMatcher
 from bot.graph.caller import APP
 from bot.graph.client import GraphClient
 
@@ -26,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 _T = TypeVar("_T")
+_RIGHTS = ((Right.SEND_AS, "send_as"), (Right.FULL_ACCESS, "full_access"),
+           (Right.SEND_ON_BEHALF, "send_on_behalf"))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,7 @@ class FactsService:
     def __init__(
         self,
         graph: GraphClient,
-        exchange: ExchangeAdminClient | None,
+        exchange: RightsSource | None,
         policy: Policy,
         *,
         clock: Clock = time.monotonic,
@@ -50,26 +57,49 @@ class FactsService:
         self._ttl = float(policy.decision_cache_seconds)
         self._users: dict[str, _Cached[UserFacts]] = {}
         self._rights: dict[tuple[str, str], _Cached[Rights]] = {}
+        self._discovered: dict[str, _Cached[frozenset[str]]] = {}
+        self._matcher = (
+            TrusteeMatcher(exchange, graph, ttl=self._ttl, clock=clock) if exchange else None
+        )
 
     @property
     def policy(self) -> Policy:
         return self._policy
 
     async def decide(
-        self, user_oid: str, sender: SenderConfig, request: RequestFacts | None = None
+        self,
+        user_oid: str,
+        sender: SenderConfig,
+        request: RequestFacts | None = None,
+        *,
+        fresh: bool = False,
     ) -> tuple[UserFacts, Decision]:
-        user = await self.user(user_oid)
-        rights = await self.rights(user, sender)
+        user = await self.user(user_oid, fresh=fresh)
+        return user, await self.decide_for(user, sender, request, fresh=fresh)
+
+    async def decide_for(
+        self,
+        user: UserFacts,
+        sender: SenderConfig,
+        request: RequestFacts | None = None,
+        *,
+        fresh: bool = False,
+    ) -> Decision:
+        """``decide`` for user facts already read (``fresh``: the rights are read afresh)."""
+        rights = await self.rights(user, sender, fresh=fresh)
         decision = decide(user, sender, rights, self._policy, request)
         logger.debug(
-            "decision %s", decision.outcome, extra={"user_oid": user_oid, "mailbox": sender.address}
+            "decision %s%s",
+            decision.outcome,
+            " (fresh)" if fresh else "",
+            extra={"user_oid": user.oid, "mailbox": sender.address},
         )
-        return user, decision
+        return decision
 
-    async def user(self, oid: str) -> UserFacts:
+    async def user(self, oid: str, *, fresh: bool = False) -> UserFacts:
         cached = self._users.get(oid)
         now = self._clock()
-        if cached is not None and cached.expires > now:
+        if not fresh and cached is not None and cached.expires > now:
             return cached.value
         found = await self._graph.get_user(APP, oid)
         groups: frozenset[str] | None
@@ -84,24 +114,28 @@ class FactsService:
             display_name=found.display_name or found.user_principal_name or oid,
             has_mailbox=bool(found.mail),
             groups=groups,
+            mail=found.mail.lower() if found.mail else None,
         )
         if groups is not None:  # don't pin a failure for the whole TTL
             self._users[oid] = _Cached(facts, now + self._ttl)
         return facts
 
-    async def rights(self, user: UserFacts, sender: SenderConfig) -> Rights:
+    async def rights(self, user: UserFacts, sender: SenderConfig, *, fresh: bool = False) -> Rights:
         if sender.kind in (SenderKind.SELF, SenderKind.NOREPLY):
             return Rights(source=Source.POLICY)
-        if self._exchange is None:
+        if sender.rights is RightsMode.POLICY:
+            return Rights(source=Source.POLICY_RIGHTS)
+        source, matcher = self._exchange, self._matcher
+        if source is None or matcher is None:
             return Rights(source=Source.NOT_ASKED)
         key = (user.oid, sender.address)
         cached = self._rights.get(key)
         now = self._clock()
-        if cached is not None and cached.expires > now:
+        if not fresh and cached is not None and cached.expires > now:
             return cached.value
         try:
-            rights = await self._ask_exchange(user, sender.address)
-        except (ExchangeError, IdentityError) as error:
+            rights = await _ask(source, matcher, user, sender.address, fresh=fresh)
+        except (ExchangeError, IdentityError, GraphError, GraphTransportError) as error:
             logger.warning("exchange rights unavailable: %s", type(error).__name__)
             return Rights(source=Source.UNAVAILABLE, problem=_problem(error))
         self._rights[key] = _Cached(rights, now + self._ttl)
@@ -111,28 +145,21 @@ class FactsService:
         """Drop a cached decision input, e.g. after Graph said ErrorSendAsDenied."""
         self._rights.pop((user_oid, mailbox.lower()), None)
 
-    async def _ask_exchange(self, user: UserFacts, mailbox: str) -> Rights:
-        assert self._exchange is not None
-        names = _identities(user)
-        send_as = await self._exchange.send_as_trustees(mailbox)
-        full_access = await self._exchange.full_access_trustees(mailbox)
-        on_behalf = await self._exchange.send_on_behalf_trustees(mailbox)
-        return Rights(
-            send_as=bool(names & send_as),
-            full_access=bool(names & full_access),
-            send_on_behalf=bool(names & on_behalf),
-            source=Source.EXCHANGE,
-        )
-
-    async def discoverable(self, user: UserFacts) -> frozenset[str]:
+    async def discoverable(self, user: UserFacts, *, fresh: bool = False) -> frozenset[str]:
         """Mailboxes Exchange says the user may send as (for ``discover = true``)."""
         if self._exchange is None:
             return frozenset()
+        cached = self._discovered.get(user.oid)
+        now = self._clock()
+        if not fresh and cached is not None and cached.expires > now:
+            return cached.value
         try:
-            return await self._exchange.mailboxes_user_can_send_as(user.upn)
+            found = await self._exchange.mailboxes_user_can_send_as(user.upn)
         except (ExchangeError, IdentityError) as error:
             logger.warning("discovery unavailable: %s", type(error).__name__)
             return frozenset()
+        self._discovered[user.oid] = _Cached(found, now + self._ttl)
+        return found
 
     def _policy_groups(self) -> list[str]:
         groups: list[str] = []
@@ -143,14 +170,24 @@ class FactsService:
         return list(dict.fromkeys(groups))
 
 
-def _identities(user: UserFacts) -> frozenset[str]:
-    """The ways Exchange may name a trustee: UPN, object id, alias, display name."""
-    return frozenset(
-        n.lower() for n in (user.upn, user.oid, user.upn.split("@", 1)[0], user.display_name) if n
+async def _ask(
+    source: RightsSource, matcher: TrusteeMatcher, user: UserFacts, mailbox: str, *, fresh: bool
+) -> Rights:
+    held: dict[str, Holding] = {}
+    for right, name in _RIGHTS:
+        held[name] = await matcher.holding(user, await source.trustees(mailbox, right), fresh=fresh)
+    return Rights(
+        send_as=held["send_as"].held,
+        full_access=held["full_access"].held,
+        send_on_behalf=held["send_on_behalf"].held,
+        source=Source.EXCHANGE,
+        via=tuple((n, h.via_group) for n, h in held.items() if h.held and h.via_group),
     )
 
 
 def _problem(error: Exception) -> str:
     if isinstance(error, ExchangeError):
         return f"Exchange answered {error.status or 'nothing'} {error.code}".strip()
+    if isinstance(error, (GraphError, GraphTransportError)):
+        return "Microsoft Graph could not tell which groups you are in"
     return "Mailroom could not get a token for Exchange"

@@ -155,7 +155,9 @@ class SendFlow:
             choices.append(SenderChoice(sender, decision, from_line(sender, user)))
         return choices
 
-    async def resolve(self, user: UserFacts, address: str) -> SenderConfig | None:
+    async def resolve(
+        self, user: UserFacts, address: str, *, fresh: bool = False
+    ) -> SenderConfig | None:
         """The sender ``address`` names for this user, or None: never trusted from a card."""
         wanted = address.strip().lower()
         if wanted in (user.upn, "me", "self"):
@@ -166,7 +168,7 @@ class SendFlow:
         if (
             self._policy.discover
             and "@" in wanted
-            and wanted in await self._facts.discoverable(user)
+            and wanted in await self._facts.discoverable(user, fresh=fresh)
         ):
             return _discovered(wanted)
         return None
@@ -350,14 +352,18 @@ class SendFlow:
             return _refused("not_yours")
         return request
 
-    async def redecide(self, user_oid: str, request: SendRequest) -> Redecided | Refused:
-        """The permission decision for a stored request, taken again now."""
-        user = await self._facts.user(user_oid)
-        sender = await self.resolve(user, request.sender_address)
+    async def redecide(
+        self, user_oid: str, request: SendRequest, *, fresh: bool = False
+    ) -> Redecided | Refused:
+        """The permission decision for a stored request, taken again now. ``fresh``: from
+        facts asked afresh, none cached — for a request that waited (approval, queue,
+        schedule) and is about to go."""
+        user = await self._facts.user(user_oid, fresh=fresh)
+        sender = await self.resolve(user, request.sender_address, fresh=fresh)
         if sender is None:
             return _refused("unknown_sender", mailbox=request.sender_address, user=user.upn)
-        _, decision = await self._facts.decide(
-            user_oid, sender, RequestFacts(request.recipients.all(), request.template)
+        decision = await self._facts.decide_for(
+            user, sender, RequestFacts(request.recipients.all(), request.template), fresh=fresh
         )
         if decision.outcome is Outcome.DENIED:
             return self._denied(decision, request.id)

@@ -1,10 +1,10 @@
 """The last check before a request that waited is sent.
 
-A request may wait in the queue or for an approval while rights change, so the worker asks a
-``SendGuard`` — backed by the permission decision and fresh Exchange facts — once per
-request, when its first message gets its pacing slot, in every mode (in application mode
-Graph would send as anyone, so this is what stops it). Anything but a clear "allowed" stops
-the send: a guard that raises counts as a denial (``rights_unverified``), never as a pass.
+A request may wait (in the queue, for an approval, for a schedule) while rights change, and
+with the app's own permission Graph would send as anyone. So the worker asks a ``SendGuard``
+— backed by the permission decision, taken from fresh facts — once per request, when its
+first message gets its pacing slot, in every mode. Anything but a clear "allowed" stops the
+send: a guard that raises counts as a denial (``rights_unverified``), never as a pass.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ class GuardResult:
 
 class SendGuard(Protocol):
     async def check(self, request: SendRequest) -> GuardResult:
-        """May ``request``'s requester still send from its sender, according to Exchange
-        and the policy? Called once per request, before its first Graph call."""
+        """May ``request``'s requester still send from its sender, according to fresh
+        facts from Graph and Exchange and to the policy? Called once per request, before its
+        first Graph call."""
         ...
 
 

@@ -26,6 +26,7 @@ from bot.domain.senders import (
     Policy,
     RateLimits,
     RecipientRules,
+    RightsMode,
     SenderConfig,
     SenderKind,
 )
@@ -38,12 +39,12 @@ _TOP_KEYS = {
 _SELF_KEYS = {"mode", "recipients"}
 _SENDER_KEYS = {
     "address", "display_name", "kind", "mode", "allowed_groups", "templates", "recipients",
-    "reply_to", "footer_text", "help_contact", "approval", "rate",
+    "reply_to", "footer_text", "help_contact", "approval", "rate", "rights",
 }  # fmt: skip
 _RECIPIENT_KEYS = {"internal_only", "allowed_domains", "max_recipients"}
 _APPROVAL_KEYS = {"rule", "over_recipients", "approvers_group", "allow_self_approval"}
 _RATE_KEYS = {"per_minute", "per_user_per_minute"}
-_E = TypeVar("_E", SenderKind, Mode, ApprovalRuleKind)
+_E = TypeVar("_E", SenderKind, Mode, ApprovalRuleKind, RightsMode)
 _MAX_RECIPIENTS_CEILING = 1000  # Exchange's highest admin-configurable limit
 
 
@@ -146,6 +147,7 @@ def _sender(raw: Any, prefix: str, source: _Source, start: int) -> SenderConfig:
             "Mailroom's policy must",
             line=start or None,
         )
+    rights = _rights(table, prefix, source, start, kind=kind, mode=mode, groups=groups)
     templates_raw = table.get("templates")
     templates = (
         None
@@ -176,7 +178,49 @@ def _sender(raw: Any, prefix: str, source: _Source, start: int) -> SenderConfig:
         help_contact=str(table["help_contact"]) if "help_contact" in table else None,
         approval=approval,
         rate=_rate(table.get("rate", {}), prefix, source, start),
+        rights=rights,
     )
+
+
+def _rights(
+    table: dict[str, Any],
+    prefix: str,
+    source: _Source,
+    start: int,
+    *,
+    kind: SenderKind,
+    mode: Mode,
+    groups: tuple[str, ...],
+) -> RightsMode:
+    """``rights = "policy"``: Mailroom's allowed_groups alone decide who may use the sender
+    (for organisations that grant the app no Exchange role); only in application mode,
+    where Mailroom is the one deciding, and never without groups."""
+    if kind is SenderKind.NOREPLY:
+        if table.get("rights", "policy") != "policy":
+            raise ConfigError(
+                f"{prefix}rights",
+                'a noreply sender is always decided by Mailroom\'s policy (rights = "policy")',
+                line=source.line_of("rights", start),
+            )
+        return RightsMode.POLICY
+    rights = _enum(RightsMode, table.get("rights", "exchange"), f"{prefix}rights", source, start)
+    if rights is not RightsMode.POLICY:
+        return rights
+    if mode is not Mode.APPLICATION:
+        raise ConfigError(
+            f"{prefix}rights",
+            'rights = "policy" needs mode = "application": with the user\'s own token '
+            "Exchange checks the user's rights whatever Mailroom decides",
+            line=source.line_of("rights", start),
+        )
+    if not groups:
+        raise ConfigError(
+            f"{prefix}allowed_groups",
+            'rights = "policy" needs allowed_groups: Exchange rights are not read, so the '
+            "policy's groups are the only thing deciding who may use this sender",
+            line=start or None,
+        )
+    return rights
 
 
 def _recipients(raw: Any, prefix: str, source: _Source, start: int) -> RecipientRules:

@@ -232,7 +232,7 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql):
             )
             if row is None:  # lost a race after our read
                 raise VersionConflict("send request", request_id, expected_version)
-            await self._move_jobs(tx, request_id, current, new_state)
+            await self._move_jobs(tx, request_id, current, new_state, changes)
         return request_from_row(row)
 
     async def _check_move(
@@ -255,7 +255,12 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql):
         return current
 
     async def _move_jobs(
-        self, tx: Tx, request_id: str, current: SendState, new_state: SendState
+        self,
+        tx: Tx,
+        request_id: str,
+        current: SendState,
+        new_state: SendState,
+        changes: RequestChanges | None = None,
     ) -> None:
         now = self._now()
         if new_state is _S.QUEUED and current is _S.FAILED:
@@ -269,6 +274,15 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql):
                 "UPDATE outbox SET state = 'queued', due_at = ?, updated_at = ?"
                 " WHERE request_id = ? AND state = 'held'",
                 (now, now, request_id),
+            )
+        elif new_state is _S.FAILED and current is _S.APPROVED:
+            # Refused before anything was queued: its messages fail with the request's
+            # reason, so "Retry failed" (which re-decides) can queue them again.
+            given = changes or {}
+            await tx.execute(
+                "UPDATE outbox SET state = 'failed', error_code = ?, error_key = ?,"
+                " updated_at = ? WHERE request_id = ? AND state = 'held'",
+                (given.get("error_code"), given.get("error_key"), now, request_id),
             )
         elif new_state in (_S.CANCELLED, _S.EXPIRED, _S.REJECTED):
             # Bumping ``claims`` fences off any worker still holding a lease on these jobs.

@@ -12,7 +12,7 @@ from typing import Any
 from bot.domain.approvals import Viewer
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy
-from bot.flow.approvals import ApprovalFlow, Requested
+from bot.flow.approvals import ApprovalFlow, Requested, stored_refusal
 from bot.flow.facts import FactsService
 from bot.flow.preview_links import PreviewLinks
 from bot.flow.send_flow import from_line
@@ -110,6 +110,12 @@ class RequestViews:
         approver = await self._facts.user(approval.approver_oid)
         when = format_time(approval.decided_at)
         if approval.decision is ApprovalDecision.APPROVED:
+            refused = stored_refusal(request, self._policy)
+            if refused is not None:  # the requester's rights were gone by then
+                return (
+                    f"Approved by {approver.display_name} at {when}, but not sent: "
+                    f"{refused.title}. {refused.why}"
+                )
             return f"Approved by {approver.display_name} at {when}"
         comment = f": {approval.comment}" if approval.comment else ""
         return f"Rejected by {approver.display_name} at {when}{comment}"

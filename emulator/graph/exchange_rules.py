@@ -134,9 +134,9 @@ def resolve_from(tenant: Tenant, actor: Account, mailbox: Account, message: Json
         owner = found
     if owner.id == actor.id:
         return Identity(owner, owner)
-    if actor.id in owner.send_as:
+    if tenant.holds(actor.id, owner.send_as):
         return Identity(owner, owner)
-    if actor.id in owner.send_on_behalf:
+    if tenant.holds(actor.id, owner.send_on_behalf):
         return Identity(owner, actor)
     raise GraphFailure(403, "ErrorSendAsDenied", MSG_SEND_AS_DENIED)
 

@@ -62,3 +62,32 @@ def test_throttling_is_retryable_and_says_nothing_is_needed() -> None:
     text = explain_graph_error(GraphError(429, "ApplicationThrottled", request_id="r"))
     assert text.key == "TooManyRequests"
     assert text.retry
+
+
+def test_item_not_found_on_someone_elses_mailbox_is_explained_as_a_missing_right() -> None:
+    """Exchange's "The specified object was not found in the store." on a shared or another
+    person's mailbox means the sender lacks Full Access, not that the mailbox is missing."""
+    error = GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.",
+                       request_id="req-9")  # fmt: skip
+    text = explain_graph_error(error, mailbox="hr@contoso.com", user="diego@contoso.com")
+
+    assert text.key == "ErrorItemNotFound"
+    assert "Full Access" in text.why
+    assert "Add-MailboxPermission hr@contoso.com -User diego@contoso.com" in text.fix
+    assert "mailroom.toml" not in text.fix
+    assert "req-9" in text.what
+
+
+def test_item_not_found_in_ones_own_mailbox_is_a_missing_item() -> None:
+    error = GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+    text = explain_graph_error(error, own_mailbox=True, mailbox="adele@contoso.com")
+
+    assert text.key == "item_not_found"
+    assert "Full Access" not in text.why + text.fix
+    assert text.retry
+
+
+def test_a_mailbox_that_really_does_not_exist_still_says_so() -> None:
+    text = explain_graph_error(GraphError(404, "ErrorInvalidUser"), mailbox="gone@contoso.com")
+    assert text.key == "ErrorInvalidUser"
+    assert "mailroom.toml" in text.fix

@@ -7,12 +7,13 @@ the emulator serves; the policy is mailroom.example.toml.
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bot.domain.permissions import Outcome, RequestFacts, Rights, Source, UserFacts, decide
-from bot.domain.senders import Mode, SenderConfig
+from bot.domain.senders import Mode, RightsMode, SenderConfig
 from bot.policy.loader import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,3 +233,19 @@ def test_noreply_over_20_recipients_needs_approval_and_a_wrong_template_is_denie
         user("adele"), sender("noreply"), Rights(), POLICY, RequestFacts(many[:1], "ticket-reply")
     )
     assert [r.key for r in wrong.denials] == ["template_not_allowed"]
+
+
+def test_a_policy_decided_sender_needs_only_the_allowed_groups_and_counts_as_verified() -> None:
+    hr = POLICY.sender("hr@contoso.com")
+    assert hr is not None
+    by_policy = replace(hr, rights=RightsMode.POLICY)
+    unasked = Rights(source=Source.POLICY_RIGHTS)
+
+    member = decide(user("diego"), by_policy, unasked, POLICY)
+    outsider = decide(user("johanna"), by_policy, unasked, POLICY)
+
+    assert member.outcome is Outcome.ALLOWED
+    assert member.verified
+    assert "rights_by_policy" in [r.key for r in member.reasons]
+    assert outsider.outcome is Outcome.DENIED
+    assert [r.key for r in outsider.denials] == ["not_in_allowed_group"]

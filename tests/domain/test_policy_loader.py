@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.senders import DEFAULT_FOOTER, Mode, SenderKind
+from bot.domain.senders import DEFAULT_FOOTER, Mode, RightsMode, SenderKind
 from bot.errors import ConfigError
 from bot.policy.loader import load_policy, parse_policy
 
@@ -81,3 +81,51 @@ def test_config_check_command_reports_the_line_and_suggestion(tmp_path: Path) ->
     )  # fmt: skip
     assert ok.returncode == 0, ok.stderr
     assert "support@contoso.com" in ok.stdout
+
+
+POLICY_SENDER = (
+    '[[senders]]\naddress = "hr@contoso.com"\nkind = "shared"\nmode = "application"\n'
+    'rights = "policy"\n'
+)
+
+
+def test_rights_policy_lets_the_allowed_groups_decide() -> None:
+    policy = parse_policy(POLICY_SENDER + f'allowed_groups = ["{GROUP}"]\n')
+    sender = policy.sender("hr")
+    assert sender is not None
+    assert sender.rights is RightsMode.POLICY
+    assert load_policy(ROOT / "mailroom.example.toml").sender("support").rights is (  # type: ignore[union-attr]
+        RightsMode.EXCHANGE
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "named", "says"),
+    [
+        (POLICY_SENDER, "senders[0].allowed_groups", "only thing deciding"),
+        (POLICY_SENDER.replace('"application"', '"delegated"') + f'allowed_groups = ["{GROUP}"]\n',
+         "senders[0].rights", 'mode = "application"'),
+        (POLICY_SENDER.replace('"policy"', '"polcy"'), "senders[0].rights",
+         "did you mean 'policy'"),
+        ('[[senders]]\naddress = "n@contoso.com"\nkind = "noreply"\nrights = "exchange"\n'
+         f'allowed_groups = ["{GROUP}"]\n', "senders[0].rights", "always decided"),
+    ],
+)  # fmt: skip
+def test_rights_policy_is_refused_where_it_would_decide_nothing_or_everything(
+    text: str, named: str, says: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_policy(text)
+    assert caught.value.setting == named
+    assert says in caught.value.problem
+
+
+def test_config_check_lists_each_senders_rights_source(tmp_path: Path) -> None:
+    path = tmp_path / "mailroom.toml"
+    path.write_text(POLICY_SENDER + f'allowed_groups = ["{GROUP}"]\n', encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "config", "check", str(path)],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "rights policy" in done.stdout

@@ -73,7 +73,7 @@ def test_jwks_lists_an_rs256_signing_key(emulator: RunningEmulator, https: httpx
     ("resource", "roles"),
     [
         (GRAPH, ["GroupMember.Read.All", "User.Read.All"]),
-        (EXCHANGE, ["Exchange.ManageAsApp"]),
+        (EXCHANGE, ["Exchange.ManageAsApp", "Exchange.ManageAsAppV2"]),
         (BOTFRAMEWORK, None),
     ],
 )

@@ -1,4 +1,5 @@
-"""Exchange admin InvokeCommand: Get-RecipientPermission, Get-MailboxPermission, Get-Mailbox."""
+"""Exchange admin API: InvokeCommand (Get-RecipientPermission, Get-MailboxPermission,
+Get-Mailbox, Get-Recipient) against the demo tenant."""
 
 from __future__ import annotations
 
@@ -51,9 +52,10 @@ def test_send_as_trustees_of_a_shared_mailbox(
         "alex.wilber@contoso.com",
         "grady.archie@contoso.com",
     }
-    assert all(
-        r["AccessRights"] == ["SendAs"] and r["Identity"] == "support@contoso.com" for r in rows
-    )
+    support = emulator.tenant.account("support@contoso.com")
+    assert support is not None
+    # Identity is the mailbox's recipient Name: since 2022 its object id, not an address.
+    assert all(r["AccessRights"] == ["SendAs"] and r["Identity"] == support.id for r in rows)
 
 
 def test_user_mailbox_lists_self_as_send_as(
@@ -73,7 +75,7 @@ def test_mailboxes_a_user_may_send_as_by_trustee_filter(
         emulator, https, exo, "Get-RecipientPermission", Trustee="grady.archie@contoso.com"
     ).json()["value"]
 
-    assert [r["Identity"] for r in rows] == ["support@contoso.com"]
+    assert [r["Identity"] for r in rows] == ["e80c0451-4917-4c80-bc33-a9367b469085"]
 
 
 def test_full_access_trustees(emulator: RunningEmulator, https: httpx.Client, exo: str) -> None:
@@ -106,13 +108,17 @@ def test_full_access_filtered_by_user(
 def test_get_mailbox_shows_type_and_send_on_behalf(
     emulator: RunningEmulator, https: httpx.Client, exo: str
 ) -> None:
-    (megan,) = _invoke(emulator, https, exo, "Get-Mailbox", Identity="Megan Bowen").json()["value"]
+    (megan,) = _invoke(
+        emulator, https, exo, "Get-Mailbox", Identity="megan.bowen@contoso.com"
+    ).json()["value"]
     (support,) = _invoke(
         emulator, https, exo, "Get-Mailbox", Identity="support@contoso.com"
     ).json()["value"]
 
     assert megan["RecipientTypeDetails"] == "UserMailbox"
-    assert megan["GrantSendOnBehalfTo"] == ["lynne.robbins@contoso.com"]
+    # Delegates are listed by recipient Name (Lynne's object id), not by UPN.
+    assert megan["GrantSendOnBehalfTo"] == ["486c7190-c317-4729-9d12-d36309dc77cb"]
+    assert megan["ExternalDirectoryObjectId"] == "11744ff5-b6c4-42b5-8c1f-a4b55da0acc3"
     assert support["RecipientTypeDetails"] == "SharedMailbox"
     assert support["GrantSendOnBehalfTo"] == []
 
@@ -174,7 +180,20 @@ def test_unknown_identity_is_not_found(
     answer = _invoke(emulator, https, exo, "Get-Mailbox", Identity="sales@contoso.com")
 
     assert answer.status_code == 404
-    assert "ManagementObjectNotFoundException" in answer.json()["error"]["message"]
+    error = answer.json()["error"]
+    ident, exception, text = error["details"][0]["message"].split("|")
+    assert ident
+    assert exception.endswith(".ManagementObjectNotFoundException")
+    assert "'sales@contoso.com' couldn't be found" in text
+    assert error["innererror"]["internalexception"]["type"] == exception
+
+
+def test_a_display_name_is_not_an_identity(
+    emulator: RunningEmulator, https: httpx.Client, exo: str
+) -> None:
+    answer = _invoke(emulator, https, exo, "Get-Mailbox", Identity="Megan Bowen")
+
+    assert answer.status_code == 404
 
 
 def test_unknown_cmdlet_is_a_bad_request(

@@ -189,6 +189,31 @@ async def test_retry_failed_requeues_only_the_failed_messages(store: Store, cloc
     assert retried.job.attempts == 0
 
 
+async def test_an_approved_request_refused_before_queueing_fails_its_held_messages(
+    store: Store, clock: Clock
+) -> None:
+    """Approved, then refused on a fresh re-decision: nothing is claimable, every message
+    carries the reason, and "Retry failed" queues them again."""
+    request, outgoing = draft(clock.now, messages=2)
+    await store.create_request(request, outgoing)
+    moved = await store.transition(request.id, 1, SendState.PENDING_APPROVAL)
+    moved = await store.transition(request.id, moved.version, SendState.APPROVED)
+
+    failed = await store.transition(
+        request.id, moved.version, SendState.FAILED,
+        error_code="RefusedAtApproval", error_key="missing_send_as",
+    )  # fmt: skip
+
+    jobs = await store.list_jobs(request.id)
+    assert failed.error_key == "missing_send_as"
+    assert {(j.state, j.error_code, j.error_key) for j in jobs} == {
+        (JobState.FAILED, "RefusedAtApproval", "missing_send_as")
+    }
+    assert await store.claim_due_jobs("w1", 5, 60, clock.now) == []
+    await store.transition(request.id, failed.version, SendState.QUEUED)
+    assert len(await store.claim_due_jobs("w1", 5, 60, clock.now)) == 2
+
+
 async def test_cancelling_a_request_fences_off_a_worker_holding_its_job(
     store: Store, clock: Clock
 ) -> None:
