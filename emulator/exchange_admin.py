@@ -25,7 +25,7 @@ from aiohttp import web
 
 from emulator.appkeys import CTX, STATE
 from emulator.envelopes import GraphFailure, graph_error_body
-from emulator.seed import Account, Tenant
+from emulator.seed import Account, AppRegistration, Tenant
 from emulator.state import EmulatorState
 from emulator.tokens import EXCHANGE_RESOURCE, TokenRejected
 
@@ -181,25 +181,33 @@ def _mailbox_row(tenant: Tenant, box: Account) -> Json:
     }
 
 
+def _service_principal(tenant: Tenant, identity: str) -> AppRegistration:
+    key = identity.strip().lower()
+    for app in tenant.apps:
+        if key in (app.client_id, app.service_principal_id, app.display_name.lower()):
+            return app
+    raise _not_found(identity)
+
+
 def test_service_principal_authorization(tenant: Tenant, params: Mapping[str, Any]) -> list[Json]:
-    """RBAC for Applications: which app roles the service principal holds and whether
-    ``-Resource`` (a mailbox) is inside their scope."""
-    identity = str(params.get("identity") or "")
-    app = tenant.app(identity)
-    if app is None:
-        raise _not_found(identity)
+    """RBAC for Applications: one row per role assignment of the service principal (by app id,
+    object id or name) and, with ``-Resource``, whether that mailbox is in the assignment's
+    scope; without it ``InScope`` is "Not Run". Columns as in the cmdlet's documentation
+    (learn.microsoft.com/powershell/module/exchange/test-serviceprincipalauthorization)."""
+    app = _service_principal(tenant, str(params.get("identity") or ""))
     resource = params.get("resource")
     box = _mailboxes(tenant, resource)[0] if resource else None
+    granted = tenant.rbac_grants(app, box) if box is not None else []
     rows: list[Json] = []
-    if "Mail.Send" in app.application_permissions:
-        scope = app.mail_send_scope
-        in_scope = True if box is None or scope is None else box.id in scope
+    for assignment in app.exchange_role_assignments:
+        in_scope: bool | str = "Not Run" if box is None else assignment in granted
+        scoped = assignment.scope is not None
         rows.append(
             {
-                "RoleName": "Application Mail.Send",
-                "GrantedPermissions": "Mail.Send",
-                "AllowedResourceScope": "Mailroom senders" if scope is not None else "Organization",
-                "ScopeType": "CustomRecipientScope" if scope is not None else "Organization",
+                "RoleName": assignment.role,
+                "GrantedPermissions": assignment.role.removeprefix("Application "),
+                "AllowedResourceScope": assignment.scope if scoped else "Organization",
+                "ScopeType": "CustomRecipientScope" if scoped else "Organization",
                 "InScope": in_scope,
             }
         )
@@ -212,6 +220,34 @@ CMDLETS = {
     "get-mailboxpermission": get_mailbox_permission,
     "get-mailbox": get_mailbox,
 }
+
+
+# The Exchange roles that hold the cmdlets above, as Entra directory roles (or the role group
+# name of docs/deploy.md's least-privilege alternative). An app with Exchange.ManageAsApp but
+# none of them may connect and run nothing (learn.microsoft.com/powershell/exchange/
+# app-only-auth-powershell-v2, "Assign Microsoft Entra roles to the application"). Which role
+# holds Test-ServicePrincipalAuthorization is not documented: the recipient readers are assumed.
+RECIPIENT_READERS = frozenset(
+    {
+        "Exchange Recipient Administrator",
+        "Exchange Administrator",
+        "Global Administrator",
+        "Global Reader",
+        "View-Only Recipients",
+    }
+)
+
+
+def _may_run(state: EmulatorState, app_id: str, cmdlet: str) -> None:
+    app = state.tenant.app(app_id)
+    if app is None or not app.directory_roles & RECIPIENT_READERS:
+        raise GraphFailure(
+            400,
+            "BadRequest",
+            f"|System.Management.Automation.CommandNotFoundException|The term '{cmdlet}' is not "
+            "recognized as a name of a cmdlet, function, script file, or executable program: "
+            "no role assigned to the application holds it.",
+        )
 
 
 def _authorize(state: EmulatorState, request: web.Request) -> None:
@@ -279,6 +315,7 @@ async def _rows(state: EmulatorState, request: web.Request) -> tuple[str, Json, 
             "BadRequest",
             f"The term '{name}' is not recognized as a cmdlet the emulator supports.",
         )
+    _may_run(state, request[CTX].app_id or "", name)
     return name, params, offset, run(state.tenant, params)
 
 

@@ -7,12 +7,15 @@ or a group member named by UPN, address or object id) to an object id and stops 
 
 from __future__ import annotations
 
+import re
 import tomllib
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
+
+from emulator import requirements as statement
 
 AccountKind = Literal["member", "shared", "noreply"]
 
@@ -41,6 +44,11 @@ class Account:
     send_as: tuple[str, ...] = ()
     full_access: tuple[str, ...] = ()
     send_on_behalf: tuple[str, ...] = ()
+    # Exchange's CustomAttribute1..15 (extensionAttribute1..15 in Entra), as set on the mailbox.
+    custom_attributes: tuple[tuple[int, str], ...] = ()
+
+    def custom_attribute(self, number: int) -> str | None:
+        return dict(self.custom_attributes).get(number)
 
     @property
     def mail(self) -> str | None:
@@ -61,17 +69,51 @@ class Group:
     member_groups: tuple[str, ...]
 
 
+_SCOPE_FILTER = re.compile(r"^\s*CustomAttribute(\d{1,2})\s+-eq\s+'([^']*)'\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ManagementScope:
+    """An Exchange management scope (``New-ManagementScope -RecipientRestrictionFilter``);
+    only ``CustomAttributeN -eq 'value'`` filters are understood."""
+
+    name: str
+    recipient_filter: str
+    attribute: int
+    value: str
+
+    def contains(self, account: Account) -> bool:
+        found = account.custom_attribute(self.attribute)
+        return account.has_mailbox and found is not None and found.lower() == self.value.lower()
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    """An RBAC for Applications role assignment (``New-ManagementRoleAssignment -App``);
+    ``scope`` None is the whole organization."""
+
+    role: str
+    scope: str | None
+
+
 @dataclass(frozen=True)
 class AppRegistration:
     client_id: str
     display_name: str
     secret: str
+    # Entra grants: application permissions (→ ``roles``) and consented delegated ones.
     application_permissions: frozenset[str]
     delegated_permissions: frozenset[str]
-    # Object ids of the mailboxes the app's Mail.Send is scoped to (RBAC for Applications);
-    # None means not scoped: every mailbox in the tenant.
-    mail_send_scope: frozenset[str] | None
     is_bot: bool
+    # Exchange grants: RBAC for Applications assignments, and the Entra directory roles.
+    exchange_role_assignments: tuple[RoleAssignment, ...] = ()
+    directory_roles: frozenset[str] = frozenset()
+    # Expose an API: Application ID URIs, delegated scopes, pre-authorised client app ids.
+    identifier_uris: tuple[str, ...] = ()
+    exposed_scopes: frozenset[str] = frozenset()
+    pre_authorized_clients: frozenset[str] = frozenset()
+    # The Azure Bot's OAuth connection: the scopes its token service asks Entra for.
+    oauth_connection_scopes: tuple[str, ...] = ()
 
     @property
     def service_principal_id(self) -> str:
@@ -86,6 +128,7 @@ class Tenant:
     accounts: tuple[Account, ...]
     groups: tuple[Group, ...]
     apps: tuple[AppRegistration, ...]
+    management_scopes: tuple[ManagementScope, ...] = ()
     _by_key: Mapping[str, Account] = field(default_factory=dict, repr=False, compare=False)
 
     def account(self, key: str) -> Account | None:
@@ -103,6 +146,31 @@ class Tenant:
             if app.client_id.lower() == client_id.lower():
                 return app
         return None
+
+    def management_scope(self, name: str) -> ManagementScope | None:
+        for scope in self.management_scopes:
+            if scope.name.lower() == name.lower():
+                return scope
+        return None
+
+    def rbac_grants(self, app: AppRegistration, mailbox: Account) -> list[RoleAssignment]:
+        """The app's RBAC for Applications assignments whose scope holds ``mailbox``."""
+        granted: list[RoleAssignment] = []
+        for assignment in app.exchange_role_assignments:
+            if assignment.scope is None:
+                granted.append(assignment)
+                continue
+            scope = self.management_scope(assignment.scope)
+            if scope is not None and scope.contains(mailbox):
+                granted.append(assignment)
+        return granted
+
+    def rbac_permissions(self, app: AppRegistration, mailbox: Account) -> frozenset[str]:
+        """Graph permissions RBAC grants the app on ``mailbox``: role "Application Mail.Send"
+        grants ``Mail.Send``; independent of (and added to) the app's Entra grants."""
+        return frozenset(
+            a.role.removeprefix("Application ") for a in self.rbac_grants(app, mailbox)
+        )
 
     @property
     def bot_app(self) -> AppRegistration:
@@ -133,7 +201,7 @@ def load_seed(path: Path) -> Tenant:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise SeedError(f"{path}: {exc}") from exc
-    return parse_seed(raw, source=str(path))
+    return parse_seed(raw, source=str(path), base=path.parent)
 
 
 def _str(entry: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
@@ -182,9 +250,22 @@ _USER_KEYS = (
     "surname",
     "job_title",
     "department",
+    "custom_attributes",
     *_RIGHT_KEYS,
 )
-_MAILBOX_KEYS = ("id", "address", "display_name", "kind", *_RIGHT_KEYS)
+_MAILBOX_KEYS = ("id", "address", "display_name", "kind", "custom_attributes", *_RIGHT_KEYS)
+
+
+def _custom_attributes(entry: Mapping[str, Any], where: str) -> tuple[tuple[int, str], ...]:
+    raw = entry.get("custom_attributes", {})
+    if not isinstance(raw, dict):
+        raise SeedError(f"{where}: 'custom_attributes' must be a table like {{ 15 = \"...\" }}")
+    found: list[tuple[int, str]] = []
+    for key, value in raw.items():
+        if not str(key).isdigit() or not 1 <= int(key) <= 15 or not isinstance(value, str):
+            raise SeedError(f"{where}: custom attribute {key!r} must be 1-15 with a string value")
+        found.append((int(key), value))
+    return tuple(sorted(found))
 
 
 Pending = list[tuple[Account, Mapping[str, Any], str]]
@@ -212,6 +293,7 @@ def _people(raw: Mapping[str, Any], source: str) -> Pending:
             surname=_opt_str(entry, "surname", where),
             job_title=_opt_str(entry, "job_title", where),
             department=_opt_str(entry, "department", where),
+            custom_attributes=_custom_attributes(entry, where),
         )
         pending.append((account, entry, where))
     for index, entry in enumerate(raw.get("mailboxes", [])):
@@ -226,6 +308,7 @@ def _people(raw: Mapping[str, Any], source: str) -> Pending:
             display_name=_str(entry, "display_name", where),
             kind=kind,
             has_mailbox=True,
+            custom_attributes=_custom_attributes(entry, where),
         )
         pending.append((account, entry, where))
     return pending
@@ -308,24 +391,83 @@ _APP_KEYS = (
     "client_id",
     "display_name",
     "secret",
-    "application_permissions",
-    "delegated_permissions",
-    "mail_send_scope",
     "bot",
+    "requirements",
+    "skipped_requirements",
+    *statement.GRANT_KEYS,
 )
 
 
-def _apps(raw: Mapping[str, Any], source: str, resolve: _Resolver) -> list[AppRegistration]:
+def _statement_path(value: Any, base: Path | None, where: str) -> Path:
+    """``requirements = "mailroom"`` is the project's own statement; else a path (relative
+    to the seed file)."""
+    if not isinstance(value, str) or not value:
+        raise SeedError(f"{where}: 'requirements' must be \"mailroom\" or a path")
+    if value == "mailroom":
+        return statement.STATEMENT
+    path = Path(value)
+    return path if path.is_absolute() or base is None else base / path
+
+
+def _granted(entry: Mapping[str, Any], base: Path | None, where: str) -> Mapping[str, Any]:
+    """The entry, with its grants taken from a requirements statement when it names one."""
+    if "requirements" not in entry:
+        return entry
+    listed = sorted(k for k in statement.GRANT_KEYS if k in entry)
+    if listed:
+        raise SeedError(
+            f"{where}: an app built from its requirements lists no grants of its own "
+            f"({', '.join(listed)})"
+        )
+    path = _statement_path(entry["requirements"], base, where)
+    try:
+        found = statement.load_statement(path)
+    except statement.StatementError as exc:
+        raise SeedError(f"{where}: {exc}") from exc
+    client_id = _guid(_str(entry, "client_id", where), where)
+    skipped = _skipped(entry, found, where)
+    return {**entry, **statement.app_grants(found, client_id, without=skipped)}
+
+
+def _skipped(
+    entry: Mapping[str, Any], found: Iterable[statement.Requirement], where: str
+) -> list[str]:
+    """``skipped_requirements``: ids of statement entries the admin did not do (tests)."""
+    skipped = _str_list(entry, "skipped_requirements", where)
+    unknown = sorted(set(skipped) - {r.id for r in found})
+    if unknown:
+        raise SeedError(f"{where}: no requirement {', '.join(unknown)} in the statement")
+    return skipped
+
+
+def _assignments(
+    entry: Mapping[str, Any], where: str, scopes: Mapping[str, ManagementScope]
+) -> tuple[RoleAssignment, ...]:
+    # An admin who skipped the scope step left assignments naming a scope that holds nothing.
+    skipped_scope = bool(entry.get("skipped_requirements"))
+    raw = entry.get("exchange_role_assignments", [])
+    if not isinstance(raw, list):
+        raise SeedError(f"{where}: 'exchange_role_assignments' must be a list of tables")
+    found: list[RoleAssignment] = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("role"), str):
+            raise SeedError(f"{where}: each role assignment needs a 'role'")
+        _check_keys(item, ("role", "scope"), f"{where} exchange_role_assignments")
+        scope = item.get("scope")
+        if scope is not None and str(scope).lower() not in scopes and not skipped_scope:
+            raise SeedError(f"{where}: management scope {scope!r} is not defined")
+        found.append(RoleAssignment(item["role"], str(scope) if scope is not None else None))
+    return tuple(found)
+
+
+def _apps(
+    raw: Mapping[str, Any], source: str, base: Path | None, scopes: Mapping[str, ManagementScope]
+) -> list[AppRegistration]:
     apps: list[AppRegistration] = []
-    for index, entry in enumerate(raw.get("apps", [])):
+    for index, listed in enumerate(raw.get("apps", [])):
         where = f"{source} apps[{index}]"
-        _check_keys(entry, _APP_KEYS, where)
-        scope: frozenset[str] | None = None
-        if "mail_send_scope" in entry:
-            scope = frozenset(
-                resolve(ref, f"{where} mail_send_scope")
-                for ref in _str_list(entry, "mail_send_scope", where)
-            )
+        _check_keys(listed, _APP_KEYS, where)
+        entry = _granted(listed, base, where)
         apps.append(
             AppRegistration(
                 client_id=_guid(_str(entry, "client_id", where), where),
@@ -335,8 +477,13 @@ def _apps(raw: Mapping[str, Any], source: str, resolve: _Resolver) -> list[AppRe
                     _str_list(entry, "application_permissions", where)
                 ),
                 delegated_permissions=frozenset(_str_list(entry, "delegated_permissions", where)),
-                mail_send_scope=scope,
                 is_bot=_bool(entry, "bot", where, default=False),
+                exchange_role_assignments=_assignments(entry, where, scopes),
+                directory_roles=frozenset(_str_list(entry, "directory_roles", where)),
+                identifier_uris=tuple(_str_list(entry, "identifier_uris", where)),
+                exposed_scopes=frozenset(_str_list(entry, "exposed_scopes", where)),
+                pre_authorized_clients=frozenset(_str_list(entry, "pre_authorized_clients", where)),
+                oauth_connection_scopes=tuple(_str_list(entry, "oauth_connection_scopes", where)),
             )
         )
     if not apps:
@@ -344,8 +491,47 @@ def _apps(raw: Mapping[str, Any], source: str, resolve: _Resolver) -> list[AppRe
     return apps
 
 
-def parse_seed(raw: Mapping[str, Any], *, source: str = "seed") -> Tenant:
-    _check_keys(raw, ("tenant", "users", "mailboxes", "groups", "apps"), source)
+def _management_scopes(
+    raw: Mapping[str, Any], source: str, base: Path | None
+) -> dict[str, ManagementScope]:
+    """The seed's ``[[management_scopes]]`` plus those of the requirements statements its apps
+    name (a statement defines the scopes its role assignments use)."""
+    entries = list(raw.get("management_scopes", []))
+    named: dict[str, str] = {}
+    for index, app in enumerate(raw.get("apps", [])):
+        if "requirements" not in app:
+            continue
+        where = f"{source} apps[{index}]"
+        path = _statement_path(app["requirements"], base, where)
+        try:
+            found = statement.load_statement(path)
+        except statement.StatementError as exc:
+            raise SeedError(f"{where}: {exc}") from exc
+        for scope in statement.management_scopes(found, without=_skipped(app, found, where)):
+            named.setdefault(scope["name"].lower(), scope["recipient_filter"])
+    entries.extend({"name": n, "recipient_filter": f} for n, f in named.items())
+    scopes: dict[str, ManagementScope] = {}
+    for index, entry in enumerate(entries):
+        where = f"{source} management_scopes[{index}]"
+        _check_keys(entry, ("name", "recipient_filter"), where)
+        name = _str(entry, "name", where)
+        text = _str(entry, "recipient_filter", where)
+        match = _SCOPE_FILTER.match(text)
+        if match is None or not 1 <= int(match.group(1)) <= 15:
+            raise SeedError(
+                f"{where}: only \"CustomAttributeN -eq 'value'\" filters are understood"
+            )
+        if name.lower() in scopes:
+            raise SeedError(f"{where}: management scope {name!r} is defined twice")
+        scopes[name.lower()] = ManagementScope(name, text, int(match.group(1)), match.group(2))
+    return scopes
+
+
+def parse_seed(raw: Mapping[str, Any], *, source: str = "seed", base: Path | None = None) -> Tenant:
+    """``base`` is the folder relative ``requirements`` paths of ``[[apps]]`` start from."""
+    _check_keys(
+        raw, ("tenant", "users", "mailboxes", "groups", "apps", "management_scopes"), source
+    )
     tenant_raw = raw.get("tenant")
     if not isinstance(tenant_raw, dict):
         raise SeedError(f"{source}: a [tenant] table is required")
@@ -355,12 +541,14 @@ def parse_seed(raw: Mapping[str, Any], *, source: str = "seed") -> Tenant:
     resolve = _Resolver(pending)
     accounts = _with_rights(pending, resolve)
     by_id = {a.id: a for a in accounts}
+    scopes = _management_scopes(raw, source, base)
     return Tenant(
         id=_guid(_str(tenant_raw, "id", "[tenant]"), "[tenant] id"),
         domain=domain,
         display_name=_str(tenant_raw, "display_name", "[tenant]", default=domain),
         accounts=tuple(accounts),
         groups=tuple(_groups(raw, source, resolve)),
-        apps=tuple(_apps(raw, source, resolve)),
+        apps=tuple(_apps(raw, source, base, scopes)),
+        management_scopes=tuple(scopes.values()),
         _by_key={k: by_id[v.id] for k, v in resolve.by_key.items()},
     )

@@ -37,7 +37,7 @@ from bot.errors import (
     TokenAcquisitionError,
     VersionConflict,
 )
-from bot.graph import APP, GraphClient, MaybeSent, NotSent, Sent
+from bot.graph import GraphClient, MaybeSent, NotSent, Sent
 from bot.outbox.audit import already_audited, message_entry
 from bot.outbox.config import WorkerConfig
 from bot.outbox.guard import SendGuard, guarded
@@ -232,7 +232,7 @@ class JobRunner:
             found = await self._graph.find_by_mailroom_id(
                 route.sent_items_mailbox,
                 job.mailroom_id,
-                caller=APP,
+                caller=route.caller,
                 timeouts=self._config.send_timeouts,
             )
         except (GraphError, GraphTransportError, IdentityError) as exc:

@@ -19,8 +19,9 @@ rights: the worker asks the ``SendGuard`` first (``needs_guard``). For send as /
 in application mode the URL names the *requester's* mailbox, so Exchange still checks the
 requester's right on ``from`` exactly as it does for a delegated ``/me`` call.
 
-Reconciliation always searches with the app's token (``Mail.ReadWrite`` application
-permission): Mailroom's delegated scopes (``Mail.Send``, ``Mail.Send.Shared``) cannot read.
+Reconciliation searches with the token that sent: the user's (delegated ``Mail.ReadWrite``
+/ ``Mail.ReadWrite.Shared``) or the app's (RBAC for Applications "Application Mail.ReadWrite"
+on the application-mode senders; no Entra mail permission reaches the users' mailboxes).
 """
 
 from __future__ import annotations

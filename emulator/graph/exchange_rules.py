@@ -1,8 +1,9 @@
 """Exchange's rules for sending, as Graph exposes them.
 
-* Mailbox access: app-only needs the role (``Mail.Send`` to send, ``Mail.ReadWrite`` to write,
-  ``Mail.Read``/``Mail.ReadWrite`` to read) and, for ``Mail.Send`` with an RBAC scope, the
-  mailbox inside it; delegated needs ``Mail.Send`` (own mailbox) or ``Mail.Send.Shared`` plus
+* Mailbox access: app-only needs the permission (``Mail.Send`` to send, ``Mail.ReadWrite`` to
+  write, ``Mail.Read``/``Mail.ReadWrite`` to read) as an Entra grant (any mailbox) or as an RBAC
+  for Applications role assignment whose scope holds the mailbox; delegated needs
+  ``Mail.Send`` (own mailbox) or ``Mail.Send.Shared`` plus
   **Full Access** (any other mailbox). Failing → 403 ``ErrorAccessDenied``.
 * ``from``: the *actor* (the signed-in user; for app-only the mailbox in the URL) must be the
   from mailbox, or hold Send As (``sender`` = ``from``) or Send on Behalf (``sender`` = the
@@ -66,9 +67,16 @@ def has_full_access(user: Account, mailbox: Account) -> bool:
     return user.id == mailbox.id or user.id in mailbox.full_access
 
 
-def authorize_mailbox(principal: Principal, mailbox: Account, access: Access) -> None:
+def authorize_mailbox(
+    tenant: Tenant, principal: Principal, mailbox: Account, access: Access
+) -> None:
     if principal.user is None:
-        if not principal.roles & _APP_ROLES[access]:
+        # App-only: the Entra grants in the token's roles (every mailbox) plus the app's RBAC
+        # for Applications assignments whose scope holds this mailbox; the two add up
+        # (learn.microsoft.com/exchange/permissions-exo/application-rbac).
+        app = tenant.app(principal.app_id)
+        rbac = tenant.rbac_permissions(app, mailbox) if app is not None else frozenset()
+        if not (principal.roles | rbac) & _APP_ROLES[access]:
             raise _access_denied()
         return
     user = principal.user
@@ -79,19 +87,6 @@ def authorize_mailbox(principal: Principal, mailbox: Account, access: Access) ->
     if not principal.scopes & _SHARED_SCOPES[access]:
         raise _access_denied()
     if not has_full_access(user, mailbox):
-        raise _access_denied()
-
-
-def authorize_app_scope(state: EmulatorState, principal: Principal, mailbox: Account) -> None:
-    """RBAC for Applications: an app whose Mail.Send is scoped may only use listed mailboxes."""
-    if principal.user is not None:
-        return
-    app = state.tenant.app(principal.app_id)
-    if (
-        app is not None
-        and app.mail_send_scope is not None
-        and mailbox.id not in app.mail_send_scope
-    ):
         raise _access_denied()
 
 

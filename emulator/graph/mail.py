@@ -44,8 +44,7 @@ def _send(
 
 
 def _authorize_send(svc: GraphService, call: GraphCall, mailbox: Account) -> None:
-    rules.authorize_mailbox(call.principal, mailbox, "send")
-    rules.authorize_app_scope(svc.state, call.principal, mailbox)
+    rules.authorize_mailbox(svc.state.tenant, call.principal, mailbox, "send")
 
 
 async def send_mail(svc: GraphService, call: GraphCall, params: Params) -> GraphReply:
@@ -66,7 +65,7 @@ async def send_mail(svc: GraphService, call: GraphCall, params: Params) -> Graph
 
 async def create_draft(svc: GraphService, call: GraphCall, params: Params) -> GraphReply:
     mailbox = svc.target(call, params["user"], mailbox=True)
-    rules.authorize_mailbox(call.principal, mailbox, "write")
+    rules.authorize_mailbox(svc.state.tenant, call.principal, mailbox, "write")
     raw = _message_payload(call)
     rules.validate_headers(raw)
     rules.validate_size(svc.state.limits, len(call.body))
@@ -138,13 +137,13 @@ def _visible(message: Json, fields: list[str] | None, expand: Any) -> Json:
     return item
 
 
-def _authorize_read(call: GraphCall, mailbox: Account) -> None:
-    rules.authorize_mailbox(call.principal, mailbox, "read")
+def _authorize_read(svc: GraphService, call: GraphCall, mailbox: Account) -> None:
+    rules.authorize_mailbox(svc.state.tenant, call.principal, mailbox, "read")
 
 
 async def get_message(svc: GraphService, call: GraphCall, params: Params) -> GraphReply:
     mailbox = svc.target(call, params["user"], mailbox=True)
-    _authorize_read(call, mailbox)
+    _authorize_read(svc, call, mailbox)
     _folder, message = _find(svc, mailbox, params["message"])
     expand = _expand_filter(call.query.get("$expand"))
     body = _visible(message, select_fields(call.query), expand)
@@ -153,7 +152,7 @@ async def get_message(svc: GraphService, call: GraphCall, params: Params) -> Gra
 
 async def list_messages(svc: GraphService, call: GraphCall, params: Params) -> GraphReply:
     mailbox = svc.target(call, params["user"], mailbox=True)
-    _authorize_read(call, mailbox)
+    _authorize_read(svc, call, mailbox)
     folder_name = params.get("folder")
     if folder_name is None:
         messages = [m for f in WELL_KNOWN_FOLDERS for m in svc.state.mail.folder(mailbox.id, f)]

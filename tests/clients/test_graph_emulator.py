@@ -315,7 +315,7 @@ async def test_delegated_send_from_another_mailbox_sets_from(
     assert isinstance(outcome, Sent)
     (copy,) = emulator.control.mailbox(upn, "sentitems")
     assert copy["from"]["emailAddress"]["address"] == mailbox
-    found = await live_graph.find_by_mailroom_id(upn, "mr-d")
+    found = await live_graph.find_by_mailroom_id(upn, "mr-d", caller=caller)
     assert found is not None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from emu_helpers import Tokens, bearer, mail
+from emu_helpers import GRAPH, Tokens, bearer, mail
 
 from emulator.testing import RunningEmulator
 
@@ -79,11 +79,8 @@ def test_sending_an_unknown_draft_is_item_not_found(
 def test_delegated_draft_needs_mail_readwrite(
     emulator: RunningEmulator, https: httpx.Client, tokens: Tokens
 ) -> None:
-    answer = https.post(
-        "/v1.0/me/messages",
-        headers=bearer(tokens.user("adele.vance@contoso.com")),
-        json=mail()["message"],
-    )
+    only_send = tokens.user("adele.vance@contoso.com", scope=f"{GRAPH}/Mail.Send")
+    answer = https.post("/v1.0/me/messages", headers=bearer(only_send), json=mail()["message"])
 
     assert answer.status_code == 403
     assert answer.json()["error"]["code"] == "ErrorAccessDenied"
@@ -183,8 +180,8 @@ def test_inbox_is_readable_with_filter_on_a_property(
     ).raise_for_status()
 
     answer = https.get(
-        "/v1.0/users/johanna.lorenz@contoso.com/mailFolders/inbox/messages",
-        headers=headers,
+        "/v1.0/me/mailFolders/inbox/messages",
+        headers=bearer(tokens.user("johanna.lorenz@contoso.com")),
         params={"$filter": "subject eq 'needle'"},
     )
 

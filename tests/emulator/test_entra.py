@@ -71,7 +71,7 @@ def test_jwks_lists_an_rs256_signing_key(emulator: RunningEmulator, https: httpx
 @pytest.mark.parametrize(
     ("resource", "roles"),
     [
-        (GRAPH, ["GroupMember.Read.All", "Mail.ReadWrite", "Mail.Send", "User.Read.All"]),
+        (GRAPH, ["GroupMember.Read.All", "User.Read.All"]),
         (EXCHANGE, ["Exchange.ManageAsApp"]),
         (BOTFRAMEWORK, None),
     ],
@@ -204,7 +204,16 @@ def test_on_behalf_of_gives_a_delegated_graph_token(
     assert answer.status_code == 200, answer.text
     body = answer.json()
     claims = _verify(emulator, https, body["access_token"], GRAPH)
-    assert set(claims["scp"].split()) == {"Mail.Send", "Mail.Send.Shared", "User.Read"}
+    assert set(claims["scp"].split()) == {
+        "Mail.ReadWrite",
+        "Mail.ReadWrite.Shared",
+        "Mail.Send",
+        "Mail.Send.Shared",
+        "User.Read",
+        "offline_access",
+        "openid",
+        "profile",
+    }
     assert claims["oid"] == "486c7190-c317-4729-9d12-d36309dc77cb"
     assert claims["upn"] == "lynne.robbins@contoso.com"
     assert claims["tid"] == emulator.tenant_id
@@ -229,7 +238,7 @@ def test_on_behalf_of_a_scope_never_consented_is_consent_required(
 ) -> None:
     sso = emulator.control.mint_user_token("adele.vance@contoso.com")
 
-    answer = tokens.obo(sso, f"{GRAPH}/Mail.ReadWrite")
+    answer = tokens.obo(sso, f"{GRAPH}/Mail.Read")
 
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_grant"
