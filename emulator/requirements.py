@@ -1,4 +1,6 @@
-"""Mailroom's tenant requirements statement (``docs/tenant-requirements.toml``) as seed data.
+"""Mailroom's tenant requirements statement as seed data.
+
+The statement is ``bot/tenant-requirements.toml``, read here as a file (never imported).
 
 The demo tenant's Mailroom app is built from the statement and nothing more: a seed ``[[apps]]``
 entry with ``requirements = "<path>"`` gets its grants (``application_permissions``,
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-STATEMENT = Path(__file__).resolve().parent.parent / "docs" / "tenant-requirements.toml"
+STATEMENT = Path(__file__).resolve().parent.parent / "bot" / "tenant-requirements.toml"
 
 KINDS = (
     "graph_application",
