@@ -78,9 +78,6 @@ def write_seed(path: Path, users: list[BenchUser]) -> Path:
     for group in raw["groups"]:
         if group["id"] in (SUPPORT_AGENTS, OPS_NOTIFIERS):
             group["members"] = [*group["members"], *upns]
-    for app in raw["apps"]:
-        if app.get("bot") and "mail_send_scope" in app:
-            app["mail_send_scope"] = [*app["mail_send_scope"], *upns]
     path.write_text(dump_toml(raw), encoding="utf-8")
     return path
 

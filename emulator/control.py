@@ -15,7 +15,8 @@
 ``GET|PUT /_emulator/limits``              ``max_recipients``, ``max_message_bytes``,
                                            ``exchange_page_size``
 ``PUT  /_emulator/tokens/lifetime``        ``seconds`` for tokens issued from now on
-``POST /_emulator/tokens/user``            ``user``, ``audience`` → ``{"token"}``: a Teams SSO token
+``POST /_emulator/tokens/user``            ``user`` (+ ``client``, ``connection`` or ``audience``)
+                                           → ``{"token"}``: a Teams SSO token (emulator/sso.py)
 ``GET  /_emulator/connector/activities``   ``?conversation_id=``
 ``PUT  /_emulator/connector/auth``         ``required``: demand a bearer token on /v3
 ``POST /_emulator/connector/token``        ``audience``, ``service_url`` → ``{"token"}``: the
@@ -71,7 +72,7 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator import connector
+from emulator import connector, sso
 from emulator.appkeys import STATE
 from emulator.faults import CONNECTION_FAULTS, FAULT_KINDS
 from emulator.graph.mail import move_to_deleted_items
@@ -354,8 +355,21 @@ async def user_token(request: web.Request) -> web.Response:
     account = state.tenant.account(str(who)) if who else None
     if account is None or account.kind != "member":
         return _bad(f"no such user: {who!r}")
-    audience = str(payload.get("audience") or state.tenant.bot_app.client_id)
-    token = state.tokens.teams_sso_token(account, audience)
+    try:
+        if payload.get("audience"):  # a raw token for any audience, for negative tests
+            token = state.tokens.teams_sso_token(account, str(payload["audience"]))
+        elif payload.get("connection"):
+            token = sso.connection_token(state, account)
+        elif payload.get("client"):
+            token = sso.teams_token(state, account, str(payload["client"]))
+        else:
+            token = sso.teams_token(state, account)
+    except sso.SsoRefused as refused:
+        body = {"error": refused.error, "error_codes": [refused.code]}
+        body["error_description"] = f"AADSTS{refused.code}: {refused.description}"
+        if refused.suberror:
+            body["suberror"] = refused.suberror
+        return web.json_response(body, status=400)
     return web.json_response({"token": token, "oid": account.id, "upn": account.upn})
 
 

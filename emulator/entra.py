@@ -168,7 +168,8 @@ def _canonical_resource(state: EmulatorState, raw: str) -> str:
     if resource is not None:
         return resource
     for app in state.tenant.apps:
-        if raw.lower() in (app.client_id, f"api://{app.client_id}", f"api://botid-{app.client_id}"):
+        # An app is a resource by its client id or an Application ID URI it set (Expose an API).
+        if raw.lower() in (app.client_id, *(uri.lower() for uri in app.identifier_uris)):
             return app.client_id
     raise AadError(
         400,
@@ -254,6 +255,18 @@ def _client_credentials(state: EmulatorState, app: AppRegistration, scope: str) 
     }
 
 
+def _consent_required(app: AppRegistration, missing: list[str]) -> AadError:
+    return AadError(
+        400,
+        "invalid_grant",
+        65001,
+        f"The user or administrator has not consented to use the application with ID "
+        f"'{app.client_id}' named '{app.display_name}'. Send an interactive "
+        f"authorization request for this user and resource. Missing: {' '.join(missing)}.",
+        suberror="consent_required",
+    )
+
+
 def _delegated_grant(
     state: EmulatorState, app: AppRegistration, scope: str
 ) -> tuple[str, list[str], set[str]]:
@@ -277,20 +290,17 @@ def _delegated_grant(
             f"more than one resource. Scope {scope} is not valid.",
         )
     resource = resources.pop() if resources else GRAPH_RESOURCE
+    # openid, profile, offline_access are Graph delegated permissions too: msal asks for them
+    # every time, and a tenant that has not consented them refuses the request.
+    unconsented = sorted(s for s in oidc if s not in app.delegated_permissions)
+    if unconsented:
+        raise _consent_required(app, unconsented)
     if not permissions or ".default" in permissions:
         granted = sorted(app.delegated_permissions - OIDC_SCOPES)  # sign-in scopes, no permission
     else:
         missing = [p for p in permissions if p not in app.delegated_permissions]
         if missing:
-            raise AadError(
-                400,
-                "invalid_grant",
-                65001,
-                f"The user or administrator has not consented to use the application with ID "
-                f"'{app.client_id}' named '{app.display_name}'. Send an interactive "
-                f"authorization request for this user and resource. Missing: {' '.join(missing)}.",
-                suberror="consent_required",
-            )
+            raise _consent_required(app, missing)
         granted = sorted(set(permissions))
     return resource, granted, oidc
 
@@ -340,7 +350,7 @@ def _on_behalf_of(
             "The request body must contain the following parameter: 'requested_token_use'.",
         )
     assertion = form.get("assertion", "")
-    audiences = [app.client_id, f"api://{app.client_id}", f"api://botid-{app.client_id}"]
+    audiences = [app.client_id, *app.identifier_uris]
     try:
         claims = state.tokens.decode(assertion, audiences)
     except TokenRejected as exc:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from emulator.rbac import authorization_rows
-from emulator.seed import Account, Group, Tenant
+from emulator.seed import Account, AppRegistration, Group, Tenant
 
 Json = dict[str, Any]
 SELF = "NT AUTHORITY\\SELF"
@@ -306,13 +306,24 @@ def get_recipient(tenant: Tenant, params: Mapping[str, Any]) -> list[Json]:
     return rows
 
 
+def _service_principal(tenant: Tenant, identity: str) -> AppRegistration:
+    """The app by client id, service principal object id or display name."""
+    key = identity.strip().lower()
+    for app in tenant.apps:
+        if key in (
+            app.client_id.lower(),
+            app.service_principal_id.lower(),
+            app.display_name.lower(),
+        ):
+            return app
+    raise not_found(identity)
+
+
 def test_service_principal_authorization(tenant: Tenant, params: Mapping[str, Any]) -> list[Json]:
     """RBAC for Applications: which app roles the service principal holds and whether
     ``-Resource`` (a mailbox) is inside their scope."""
     identity = str(params.get("identity") or "")
-    app = tenant.app(identity)
-    if app is None:
-        raise not_found(identity)
+    app = _service_principal(tenant, identity)
     resource = params.get("resource")
     box = _mailboxes(tenant, resource)[0] if resource else None
     return authorization_rows(tenant, app, box)

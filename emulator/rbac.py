@@ -68,7 +68,9 @@ def authorization_rows(
     tenant: Tenant, app: AppRegistration, mailbox: Account | None
 ) -> list[dict[str, Any]]:
     """``Test-ServicePrincipalAuthorization -Identity {app} [-Resource {mailbox}]``: one row
-    per RBAC role assignment, ``InScope`` for the resource (True without one)."""
+    per RBAC role assignment, ``InScope`` for the resource ("Not Run" without one), columns as
+    the cmdlet's documentation shows them
+    (learn.microsoft.com/powershell/module/exchange/test-serviceprincipalauthorization)."""
     rows: list[dict[str, Any]] = []
     for assignment in app.exchange_role_assignments:
         rows.append(
@@ -77,7 +79,7 @@ def authorization_rows(
                 "GrantedPermissions": ROLE_PERMISSIONS.get(assignment.role, ""),
                 "AllowedResourceScope": assignment.scope or "Organization",
                 "ScopeType": "CustomRecipientScope" if assignment.scope else "Organization",
-                "InScope": mailbox is None or in_scope(tenant, assignment, mailbox),
+                "InScope": "Not Run" if mailbox is None else in_scope(tenant, assignment, mailbox),
             }
         )
     return rows

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from emulator import requirements as statement
+
 AccountKind = Literal["member", "shared", "noreply"]
 
 DEMO_SEED = Path(__file__).with_name("seeds") / "demo.toml"
@@ -47,9 +49,12 @@ class Account:
     send_as: tuple[str, ...] = ()  # trustees: object ids of users, mailboxes or groups
     full_access: tuple[str, ...] = ()
     send_on_behalf: tuple[str, ...] = ()
-    custom_attributes: Mapping[int, str] = field(default_factory=dict, hash=False)
-    """Exchange's CustomAttribute1..15 (what a management scope's filter reads)."""
+    # Exchange's CustomAttribute1..15 (extensionAttribute1..15 in Entra), as set on the mailbox.
+    custom_attributes: tuple[tuple[int, str], ...] = ()
     name: str | None = None  # Exchange's recipient Name; None: the object id (see below)
+
+    def custom_attribute(self, number: int) -> str | None:
+        return dict(self.custom_attributes).get(number)
 
     @property
     def mail(self) -> str | None:
@@ -83,32 +88,31 @@ class Group:
         return self.name or self.display_name
 
 
+_SCOPE_FILTER = re.compile(r"^\s*CustomAttribute(\d{1,2})\s+-eq\s+'([^']*)'\s*$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class ManagementScope:
-    """An Exchange management scope whose recipient filter is
-    ``CustomAttribute{attribute} -eq '{value}'``."""
+    """An Exchange management scope (``New-ManagementScope -RecipientRestrictionFilter``);
+    only ``CustomAttributeN -eq 'value'`` filters are understood."""
 
     name: str
+    recipient_filter: str
     attribute: int
     value: str
 
-    @property
-    def recipient_filter(self) -> str:
-        return f"CustomAttribute{self.attribute} -eq '{self.value}'"
-
     def contains(self, account: Account) -> bool:
-        # OPATH -eq compares strings without regard to case.
-        found = account.custom_attributes.get(self.attribute)
-        return found is not None and found.lower() == self.value.lower()
+        found = account.custom_attribute(self.attribute)
+        return account.has_mailbox and found is not None and found.lower() == self.value.lower()
 
 
 @dataclass(frozen=True)
 class RoleAssignment:
-    """``New-ManagementRoleAssignment -App ... -Role {role} -CustomResourceScope {scope}``;
-    ``scope`` ``None``: the whole organisation."""
+    """An RBAC for Applications role assignment (``New-ManagementRoleAssignment -App``);
+    ``scope`` None is the whole organization."""
 
     role: str
-    scope: str | None = None
+    scope: str | None
 
 
 @dataclass(frozen=True)
@@ -116,15 +120,20 @@ class AppRegistration:
     client_id: str
     display_name: str
     secret: str
+    # Entra grants: application permissions (→ ``roles``) and consented delegated ones.
     application_permissions: frozenset[str]
     """Granted in Entra ID (the token's ``roles``): tenant-wide."""
     delegated_permissions: frozenset[str]
     is_bot: bool
+    # Exchange grants: RBAC for Applications assignments, and the Entra directory roles.
     exchange_role_assignments: tuple[RoleAssignment, ...] = ()
-    """Exchange RBAC for Applications: roles granted on the mailboxes of a scope."""
     directory_roles: frozenset[str] = frozenset()
-    """Entra directory roles of the app's service principal (e.g. Exchange Recipient
-    Administrator, which lets the Exchange admin API read recipients)."""
+    # Expose an API: Application ID URIs, delegated scopes, pre-authorised client app ids.
+    identifier_uris: tuple[str, ...] = ()
+    exposed_scopes: frozenset[str] = frozenset()
+    pre_authorized_clients: frozenset[str] = frozenset()
+    # The Azure Bot's OAuth connection: the scopes its token service asks Entra for.
+    oauth_connection_scopes: tuple[str, ...] = ()
 
     @property
     def service_principal_id(self) -> str:
@@ -212,7 +221,7 @@ def load_seed(path: Path) -> Tenant:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise SeedError(f"{path}: {exc}") from exc
-    return parse_seed(raw, source=str(path))
+    return parse_seed(raw, source=str(path), base=path.parent)
 
 
 def _str(entry: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
@@ -276,19 +285,16 @@ _MAILBOX_KEYS = (
 )
 
 
-def _custom_attributes(entry: Mapping[str, Any], where: str) -> dict[int, str]:
+def _custom_attributes(entry: Mapping[str, Any], where: str) -> tuple[tuple[int, str], ...]:
     raw = entry.get("custom_attributes", {})
     if not isinstance(raw, dict):
         raise SeedError(f"{where}: 'custom_attributes' must be a table like {{ 15 = \"...\" }}")
-    found: dict[int, str] = {}
+    found: list[tuple[int, str]] = []
     for key, value in raw.items():
-        number = int(key) if str(key).isdigit() else 0
-        if not 1 <= number <= 15 or not isinstance(value, str):
-            raise SeedError(
-                f"{where}: custom_attributes keys are 1 to 15 and values strings, not {key!r}"
-            )
-        found[number] = value
-    return found
+        if not str(key).isdigit() or not 1 <= int(key) <= 15 or not isinstance(value, str):
+            raise SeedError(f"{where}: custom attribute {key!r} must be 1-15 with a string value")
+        found.append((int(key), value))
+    return tuple(sorted(found))
 
 
 Pending = list[tuple[Account, Mapping[str, Any], str]]
@@ -458,57 +464,83 @@ _APP_KEYS = (
     "client_id",
     "display_name",
     "secret",
-    "application_permissions",
-    "delegated_permissions",
-    "exchange_role_assignments",
-    "directory_roles",
     "bot",
+    "requirements",
+    "skipped_requirements",
+    *statement.GRANT_KEYS,
 )
-_SCOPE_FILTER = re.compile(r"\s*CustomAttribute(\d{1,2})\s+-eq\s+'([^']*)'\s*", re.IGNORECASE)
 
 
-def _scopes(raw: Mapping[str, Any], source: str) -> list[ManagementScope]:
-    scopes: list[ManagementScope] = []
-    for index, entry in enumerate(raw.get("management_scopes", [])):
-        where = f"{source} management_scopes[{index}]"
-        _check_keys(entry, ("name", "recipient_filter"), where)
-        text = _str(entry, "recipient_filter", where)
-        found = _SCOPE_FILTER.fullmatch(text)
-        if found is None or not 1 <= int(found[1]) <= 15:
-            raise SeedError(
-                f"{where}: only recipient_filter = \"CustomAttributeN -eq 'value'\" is understood"
-            )
-        scopes.append(ManagementScope(_str(entry, "name", where), int(found[1]), found[2]))
-    return scopes
+def _statement_path(value: Any, base: Path | None, where: str) -> Path:
+    """``requirements = "mailroom"`` is the project's own statement; else a path (relative
+    to the seed file)."""
+    if not isinstance(value, str) or not value:
+        raise SeedError(f"{where}: 'requirements' must be \"mailroom\" or a path")
+    if value == "mailroom":
+        return statement.STATEMENT
+    path = Path(value)
+    return path if path.is_absolute() or base is None else base / path
+
+
+def _granted(entry: Mapping[str, Any], base: Path | None, where: str) -> Mapping[str, Any]:
+    """The entry, with its grants taken from a requirements statement when it names one."""
+    if "requirements" not in entry:
+        return entry
+    listed = sorted(k for k in statement.GRANT_KEYS if k in entry)
+    if listed:
+        raise SeedError(
+            f"{where}: an app built from its requirements lists no grants of its own "
+            f"({', '.join(listed)})"
+        )
+    path = _statement_path(entry["requirements"], base, where)
+    try:
+        found = statement.load_statement(path)
+    except statement.StatementError as exc:
+        raise SeedError(f"{where}: {exc}") from exc
+    client_id = _guid(_str(entry, "client_id", where), where)
+    skipped = _skipped(entry, found, where)
+    return {**entry, **statement.app_grants(found, client_id, without=skipped)}
+
+
+def _skipped(
+    entry: Mapping[str, Any], found: Iterable[statement.Requirement], where: str
+) -> list[str]:
+    """``skipped_requirements``: ids of statement entries the admin did not do (tests)."""
+    skipped = _str_list(entry, "skipped_requirements", where)
+    unknown = sorted(set(skipped) - {r.id for r in found})
+    if unknown:
+        raise SeedError(f"{where}: no requirement {', '.join(unknown)} in the statement")
+    return skipped
 
 
 def _assignments(
-    entry: Mapping[str, Any], where: str, scopes: list[ManagementScope]
+    entry: Mapping[str, Any], where: str, scopes: Mapping[str, ManagementScope]
 ) -> tuple[RoleAssignment, ...]:
+    # An admin who skipped the scope step left assignments naming a scope that holds nothing.
+    skipped_scope = bool(entry.get("skipped_requirements"))
     raw = entry.get("exchange_role_assignments", [])
     if not isinstance(raw, list):
         raise SeedError(f"{where}: 'exchange_role_assignments' must be a list of tables")
-    names = {s.name.lower() for s in scopes}
-    assignments: list[RoleAssignment] = []
-    for index, item in enumerate(raw):
-        at = f"{where} exchange_role_assignments[{index}]"
-        if not isinstance(item, dict):
-            raise SeedError(f"{at}: must be a table {{ role = ..., scope = ... }}")
-        _check_keys(item, ("role", "scope"), at)
-        scope = _opt_str(item, "scope", at)
-        if scope is not None and scope.lower() not in names:
-            raise SeedError(f"{at}: no management scope called {scope!r}")
-        assignments.append(RoleAssignment(_str(item, "role", at), scope))
-    return tuple(assignments)
+    found: list[RoleAssignment] = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("role"), str):
+            raise SeedError(f"{where}: each role assignment needs a 'role'")
+        _check_keys(item, ("role", "scope"), f"{where} exchange_role_assignments")
+        scope = item.get("scope")
+        if scope is not None and str(scope).lower() not in scopes and not skipped_scope:
+            raise SeedError(f"{where}: management scope {scope!r} is not defined")
+        found.append(RoleAssignment(item["role"], str(scope) if scope is not None else None))
+    return tuple(found)
 
 
 def _apps(
-    raw: Mapping[str, Any], source: str, scopes: list[ManagementScope]
+    raw: Mapping[str, Any], source: str, base: Path | None, scopes: Mapping[str, ManagementScope]
 ) -> list[AppRegistration]:
     apps: list[AppRegistration] = []
-    for index, entry in enumerate(raw.get("apps", [])):
+    for index, listed in enumerate(raw.get("apps", [])):
         where = f"{source} apps[{index}]"
-        _check_keys(entry, _APP_KEYS, where)
+        _check_keys(listed, _APP_KEYS, where)
+        entry = _granted(listed, base, where)
         apps.append(
             AppRegistration(
                 client_id=_guid(_str(entry, "client_id", where), where),
@@ -521,6 +553,10 @@ def _apps(
                 is_bot=_bool(entry, "bot", where, default=False),
                 exchange_role_assignments=_assignments(entry, where, scopes),
                 directory_roles=frozenset(_str_list(entry, "directory_roles", where)),
+                identifier_uris=tuple(_str_list(entry, "identifier_uris", where)),
+                exposed_scopes=frozenset(_str_list(entry, "exposed_scopes", where)),
+                pre_authorized_clients=frozenset(_str_list(entry, "pre_authorized_clients", where)),
+                oauth_connection_scopes=tuple(_str_list(entry, "oauth_connection_scopes", where)),
             )
         )
     if not apps:
@@ -528,7 +564,44 @@ def _apps(
     return apps
 
 
-def parse_seed(raw: Mapping[str, Any], *, source: str = "seed") -> Tenant:
+def _management_scopes(
+    raw: Mapping[str, Any], source: str, base: Path | None
+) -> dict[str, ManagementScope]:
+    """The seed's ``[[management_scopes]]`` plus those of the requirements statements its apps
+    name (a statement defines the scopes its role assignments use)."""
+    entries = list(raw.get("management_scopes", []))
+    named: dict[str, str] = {}
+    for index, app in enumerate(raw.get("apps", [])):
+        if "requirements" not in app:
+            continue
+        where = f"{source} apps[{index}]"
+        path = _statement_path(app["requirements"], base, where)
+        try:
+            found = statement.load_statement(path)
+        except statement.StatementError as exc:
+            raise SeedError(f"{where}: {exc}") from exc
+        for scope in statement.management_scopes(found, without=_skipped(app, found, where)):
+            named.setdefault(scope["name"].lower(), scope["recipient_filter"])
+    entries.extend({"name": n, "recipient_filter": f} for n, f in named.items())
+    scopes: dict[str, ManagementScope] = {}
+    for index, entry in enumerate(entries):
+        where = f"{source} management_scopes[{index}]"
+        _check_keys(entry, ("name", "recipient_filter"), where)
+        name = _str(entry, "name", where)
+        text = _str(entry, "recipient_filter", where)
+        match = _SCOPE_FILTER.match(text)
+        if match is None or not 1 <= int(match.group(1)) <= 15:
+            raise SeedError(
+                f"{where}: only \"CustomAttributeN -eq 'value'\" filters are understood"
+            )
+        if name.lower() in scopes:
+            raise SeedError(f"{where}: management scope {name!r} is defined twice")
+        scopes[name.lower()] = ManagementScope(name, text, int(match.group(1)), match.group(2))
+    return scopes
+
+
+def parse_seed(raw: Mapping[str, Any], *, source: str = "seed", base: Path | None = None) -> Tenant:
+    """``base`` is the folder relative ``requirements`` paths of ``[[apps]]`` start from."""
     _check_keys(
         raw, ("tenant", "users", "mailboxes", "groups", "apps", "management_scopes"), source
     )
@@ -543,14 +616,14 @@ def parse_seed(raw: Mapping[str, Any], *, source: str = "seed") -> Tenant:
     accounts = _with_rights(pending, resolve, _group_keys(groups))
     _check_recipient_names(accounts, groups)
     by_id = {a.id: a for a in accounts}
-    scopes = _scopes(raw, source)
+    scopes = _management_scopes(raw, source, base)
     return Tenant(
         id=_guid(_str(tenant_raw, "id", "[tenant]"), "[tenant] id"),
         domain=domain,
         display_name=_str(tenant_raw, "display_name", "[tenant]", default=domain),
         accounts=tuple(accounts),
         groups=tuple(groups),
-        apps=tuple(_apps(raw, source, scopes)),
-        management_scopes=tuple(scopes),
+        apps=tuple(_apps(raw, source, base, scopes)),
+        management_scopes=tuple(scopes.values()),
         _by_key={k: by_id[v.id] for k, v in resolve.by_key.items()},
     )

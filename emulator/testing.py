@@ -154,12 +154,25 @@ class EmulatorControl:
     def set_token_lifetime(self, seconds: int) -> None:
         self._call("PUT", "/tokens/lifetime", json={"seconds": seconds})
 
-    def mint_user_token(self, user_upn_or_oid: str, audience: str | None = None) -> str:
-        """The Teams SSO token Teams would hand the bot for this user (audience defaults to
-        the bot app's client id)."""
+    def mint_user_token(
+        self,
+        user_upn_or_oid: str,
+        audience: str | None = None,
+        *,
+        client: str | None = None,
+        connection: bool = False,
+    ) -> str:
+        """The Teams SSO token a Teams client (``client``, default desktop) would hand the bot
+        for this user, refused (400) as Entra would when the bot's single sign-on settings
+        don't allow it; ``connection=True``: the token the bot's OAuth connection hands over;
+        ``audience``: a raw token for any audience, unchecked."""
         payload: Json = {"user": user_upn_or_oid}
         if audience is not None:
             payload["audience"] = audience
+        if client is not None:
+            payload["client"] = client
+        if connection:
+            payload["connection"] = True
         result: Json = self._call("POST", "/tokens/user", json=payload)
         return str(result["token"])
 

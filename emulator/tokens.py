@@ -180,14 +180,16 @@ class TokenService:
             "idtyp": "user",
         }
 
-    def teams_sso_token(self, user: Account, audience: str) -> str:
+    def teams_sso_token(
+        self, user: Account, audience: str, client: str = TEAMS_DESKTOP_CLIENT_ID
+    ) -> str:
         """The token Teams hands a bot after SSO: audience = the bot's app (id URI)."""
         claims = {
             **self._user_claims(user),
             "aud": audience,
             "scp": "access_as_user",
-            "azp": TEAMS_DESKTOP_CLIENT_ID,
-            "appid": TEAMS_DESKTOP_CLIENT_ID,
+            "azp": client,
+            "appid": client,
             "azpacr": "0",
         }
         return self._sign(claims)[0]

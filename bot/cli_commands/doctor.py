@@ -13,13 +13,31 @@ from bot.errors import ConfigError
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "doctor",
-        help="check settings, tokens, Graph, the Exchange admin API, senders and templates",
+        help="check settings, templates, and every grant and setting Mailroom needs from the "
+        "tenant (bot/tenant-requirements.toml)",
+    )
+    parser.add_argument(
+        "--sso-token-file",
+        metavar="FILE",
+        help="a user's token from the OAuth connection (Azure Bot → Configuration → the "
+        "connection → Test Connection): also checks single sign-on and the delegated "
+        "permissions",
     )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from bot.doctor import Check, run_checks  # noqa: PLC0415 - heavy imports only when run
+    from bot.tenant_checks import FileUserTokens, NoUserTokens  # noqa: PLC0415
+
+    users: FileUserTokens | NoUserTokens = NoUserTokens()
+    if args.sso_token_file:
+        try:
+            with open(args.sso_token_file, encoding="utf-8") as handle:
+                users = FileUserTokens(handle.read())
+        except OSError as error:
+            print(f"FAIL --sso-token-file — {error.strerror}: {args.sso_token_file}")
+            return 1
 
     try:
         settings = load_settings(args)
@@ -29,9 +47,10 @@ def run(args: argparse.Namespace) -> int:
     print("PASS settings")
 
     def report(check: Check) -> None:
-        print(f"{'PASS' if check.ok else 'FAIL'} {check.name} — {check.detail}")
-        if not check.ok and check.fix:
-            print(f"     fix: {check.fix}")
+        verdict = "SKIP" if check.skipped else "PASS" if check.ok else "FAIL"
+        print(f"{verdict} {check.name} — {check.detail}")
+        if (check.skipped or not check.ok) and check.fix:
+            print(f"     {'by hand' if check.skipped else 'fix'}: {check.fix}")
         sys.stdout.flush()
 
-    return 0 if asyncio.run(run_checks(settings, report)) else 1
+    return 0 if asyncio.run(run_checks(settings, report, users)) else 1

@@ -49,6 +49,9 @@ async def send_mail(svc: GraphService, call: GraphCall, params: Params) -> Graph
             400, "ErrorInvalidParameter", "The value of the parameter 'Message' is empty."
         )
     save = payload.get("saveToSentItems", True)
+    # Graph's own example sends "false" as a string (learn.microsoft.com/graph/api/user-sendmail).
+    if isinstance(save, str) and save.lower() in ("true", "false"):
+        save = save.lower() == "true"
     if not isinstance(save, bool):
         raise GraphFailure(400, "BadRequest", "saveToSentItems must be a boolean.")
     state = svc.state

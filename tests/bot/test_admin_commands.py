@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from emulator.testing import RunningEmulator
+from tests.bot.doctor_support import PERSON
 from tests.support.botapp import ROOT, env_for
 
 
@@ -20,12 +21,36 @@ def mailroom(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
 def test_doctor_passes_every_check_against_the_demo_tenant(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
-    result = mailroom(env_for(emulator, tmp_path), "doctor")
+    token = tmp_path / "sso-token.txt"
+    token.write_text(emulator.control.mint_user_token(PERSON, connection=True))
+    env = {**env_for(emulator, tmp_path), "MAILROOM_OAUTH_CONNECTION": "sso"}
+
+    result = mailroom(env, "doctor", "--sso-token-file", str(token))
+
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert lines
-    assert all(line.startswith(("PASS", "     ")) for line in lines), result.stdout
-    assert any("app may send as noreply@contoso.com" in line for line in lines)
+    verdicts = [line.split(" ", 2)[:2] for line in lines if not line.startswith("     ")]
+    assert {verdict for verdict, _ in verdicts} <= {"PASS", "SKIP"}, result.stdout
+    # Only a Teams client can show its own pre-authorisation; the rest is checked here.
+    assert sorted(name for verdict, name in verdicts if verdict == "SKIP") == [
+        "teams-sso-client-desktop",
+        "teams-sso-client-web",
+    ]
+    assert ["PASS", "exchange-rbac-mail-send"] in verdicts
+
+
+def test_doctor_without_a_user_token_says_what_it_did_not_check_and_how_to(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    env = {**env_for(emulator, tmp_path), "MAILROOM_OAUTH_CONNECTION": "sso"}
+
+    result = mailroom(env, "doctor")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    skipped = [line for line in result.stdout.splitlines() if line.startswith("SKIP")]
+    assert any(line.startswith("SKIP graph-delegated-mail-send —") for line in skipped)
+    assert "--sso-token-file" in result.stdout
+    assert "by hand: Entra admin center → App registrations → Mailroom" in result.stdout
 
 
 def test_doctor_names_the_failing_exchange_check_and_its_fix(

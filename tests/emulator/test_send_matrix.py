@@ -82,6 +82,10 @@ OUTCOMES = {
 IN_APP_SCOPE = ("support", "hr", "noreply")
 
 
+# The app's RBAC for Applications scope holds the application-mode senders only.
+IN_APP_SCOPE = ("support", "hr", "noreply")
+
+
 def _expectation(user: str, mailbox: str, form: str) -> Expect:
     return OUTCOMES[(RIGHTS.get((user, mailbox), "none"), form)]
 
