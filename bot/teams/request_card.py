@@ -8,7 +8,8 @@ decision, the outbox's progress updates — gathers what it knows into ``Shown``
     other       –                any                                   "that card isn't yours"
     approver    gathered         any                                   approval card (their view)
     requester   gathered         pending; once decided: approved,      approval card (status,
-                                 queued, sending, rejected             Cancel, the outcome)
+                                 queued, sending, rejected, or         Cancel, the outcome)
+                                 failed when refused at approval
     any         –                draft                                 status card
     any         –                sent, one message                     result card
     any         –                failed, one message                   explanation (Retry)
@@ -29,6 +30,7 @@ from typing import Any
 from bot.domain.approvals import Viewer
 from bot.domain.explanations import explain
 from bot.domain.send_request import SendRequest, SendState
+from bot.flow.approvals import REFUSED_AT_APPROVAL
 from bot.outbox.progress import RequestProgress, default_render_card
 from bot.outbox.routing import where_to_check
 from bot.store.records import JobCounts
@@ -66,6 +68,7 @@ def request_card(shown: Shown, viewer: Viewer) -> Card:
         viewer == "approver"
         or request.state is _S.PENDING_APPROVAL
         or (request.decided_by is not None and request.state in DECIDED_STATES)
+        or request.error_code == REFUSED_AT_APPROVAL
     ):
         return approval_card.build(replace(shown.approval, viewer_role=viewer))
     if request.state is _S.DRAFT:

@@ -16,6 +16,7 @@ from bot.errors import ConsentRequired
 from bot.exchange import ExchangeAdminClient
 from bot.graph import APP, EmailAddress, GraphClient, MailboxLimiter, MailMessage
 from bot.graph.models import DraftRef
+from bot.graph.outcome import Created
 from bot.identity.msal_provider import _token_or_raise
 from bot.teams.invoke import (
     CardResult,
@@ -96,9 +97,10 @@ async def test_draft_request_carries_the_extended_property_in_the_documented_for
     recorder = Recorder(201, documented["response"]["body"])
     graph = GraphClient(http_for(recorder), FixedTokens(), GRAPH, limiter=MailboxLimiter())
 
-    draft = await graph.create_draft(APP, message(), mailbox=SUPPORT)
+    created = await graph.create_draft(APP, message(), mailbox=SUPPORT)
 
-    assert draft.id == documented["response"]["body"]["id"]
+    assert isinstance(created, Created)
+    assert created.draft.id == documented["response"]["body"]["id"]
     body = json.loads(recorder.requests[0].content)
     (prop,) = body["singleValueExtendedProperties"]
     assert fits(prop, documented["request"]["body"]["singleValueExtendedProperties"][0]) == []
@@ -113,10 +115,9 @@ async def test_lookup_by_extended_property_sends_the_documented_filter_and_reads
     recorder = Recorder(200, documented["response"]["body"])
     graph = GraphClient(http_for(recorder), FixedTokens(), GRAPH, limiter=MailboxLimiter())
 
-    found = await graph.find_by_mailroom_id(SUPPORT, "mr-contract-1", folders=("sentitems",))
+    found = await graph.find_by_mailroom_id(SUPPORT, "mr-contract-1")
 
-    assert found is not None
-    assert found.id == documented["response"]["body"]["value"][0]["id"]
+    assert [f.id for f in found] == [documented["response"]["body"]["value"][0]["id"]]
     query = unquote(recorder.requests[0].url.query.decode())
     pattern = (
         r"\$filter=singleValueExtendedProperties/any\(ep:\s*ep/id eq 'String \{[0-9a-f-]{36}\} "
@@ -150,14 +151,22 @@ async def test_exchange_client_sends_the_documented_body_and_reads_the_answer(
 
     kind = await exchange.recipient_type(SUPPORT)
 
+    # Get-Mailbox goes to the supported v2.0 Mailbox endpoint, with the documented body.
     assert kind == "SharedMailbox"
     (request,) = recorder.requests
-    assert json.loads(request.content) == documented["request"]["body"]
-    assert request.headers["X-AnchorMailbox"] == documented["request"]["headers"]["X-AnchorMailbox"]
-    assert request.url.path.endswith("/InvokeCommand")
-    # The supported v2.0 endpoint takes the same CmdletInput body.
-    v2 = example("exchange-v2-mailbox")["request"]["body"]
-    assert v2.keys() == json.loads(request.content).keys()
+    v2 = example("exchange-v2-mailbox")["request"]
+    sent = json.loads(request.content)
+    assert request.url.path == "/adminapi/v2.0/contoso.com/Mailbox"
+    assert sent.keys() == v2["body"].keys()
+    assert sent["CmdletInput"]["CmdletName"] == v2["body"]["CmdletInput"]["CmdletName"]
+    assert sent["CmdletInput"]["Parameters"]["Identity"] == SUPPORT
+    assert request.headers["X-AnchorMailbox"]
+    # The cmdlets v2.0 lacks go to InvokeCommand, in the same CmdletInput form.
+    await exchange.send_as_trustees(SUPPORT)
+    invoked = recorder.requests[1]
+    assert invoked.url.path.endswith("/InvokeCommand")
+    assert json.loads(invoked.content).keys() == documented["request"]["body"].keys()
+    assert invoked.headers["X-AnchorMailbox"] == documented["request"]["headers"]["X-AnchorMailbox"]
 
 
 def test_the_documented_token_error_becomes_consent_required_with_its_correlation_id() -> None:

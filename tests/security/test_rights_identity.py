@@ -62,6 +62,7 @@ def fabrikam() -> Iterator[RunningEmulator]:
 @pytest.fixture
 async def bot(fabrikam: RunningEmulator, tmp_path: Path) -> AsyncIterator[BotHarness]:
     fabrikam.control.reset()
+    fabrikam.control.set_move_delay(0)  # as the shared fixture: Inboxes can be read at once
     policy = tmp_path / "mailroom.toml"
     policy.write_text(POLICY, encoding="utf-8")
     async with running_bot(settings_for(fabrikam, tmp_path, policy=policy), fabrikam) as harness:
