@@ -305,9 +305,9 @@ def _invalid_fields(activity: dict[str, Any]) -> str | None:
     except ValidationError as error:
         names = {str(e["loc"][0])[:40] for e in error.errors() if e.get("loc")}
         return ", ".join(sorted(names)[:10]) or "the activity"
-    except Exception as error:
-        # The SDK's validators also raise TypeError ("" as channelId) and a bare Exception
-        # (a sub-channel against a productInfo entity) for what is only bad input.
+    except Exception as error:  # noqa: BLE001 - bad input, not a bug: the SDK's validators
+        # also raise TypeError ("" as channelId) and a bare Exception (a sub-channel against a
+        # productInfo entity) for what is only a malformed activity.
         return f"the activity ({type(error).__name__})"
     finally:
         _SDK_ACTIVITY_LOGGER.removeFilter(quiet)

@@ -155,6 +155,12 @@ class Tenant:
         """An account by object id, UPN or mail address (case-insensitive)."""
         return self._by_key.get(key.strip().lower())
 
+    def with_account(self, changed: Account) -> Tenant:
+        """This tenant with ``changed`` in place of the account of the same id."""
+        accounts = tuple(changed if a.id == changed.id else a for a in self.accounts)
+        keys = {k: changed if v.id == changed.id else v for k, v in self._by_key.items()}
+        return replace(self, accounts=accounts, _by_key=keys)
+
     def group(self, group_id: str) -> Group | None:
         for group in self.groups:
             if group.id.lower() == group_id.lower():

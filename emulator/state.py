@@ -184,7 +184,5 @@ class EmulatorState:
             full_access=box.full_access if full_access is None else full_access,
             send_on_behalf=box.send_on_behalf if send_on_behalf is None else send_on_behalf,
         )
-        accounts = tuple(changed if a.id == box.id else a for a in self.tenant.accounts)
-        keys = {k: changed if v.id == box.id else v for k, v in self.tenant._by_key.items()}
-        self.tenant = replace(self.tenant, accounts=accounts, _by_key=keys)
+        self.tenant = self.tenant.with_account(changed)
         return True

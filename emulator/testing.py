@@ -282,7 +282,7 @@ def start_emulator_thread(
             box["server"] = loop.run_until_complete(
                 EmulatorServer.start(seed=seed, state_dir=folder, host=host, port=port)
             )
-        except BaseException as exc:  # handed to the starting thread below
+        except BaseException as exc:  # noqa: BLE001 - handed to the starting thread, re-raised there
             box["error"] = exc
             ready.set()
             loop.close()

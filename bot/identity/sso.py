@@ -44,7 +44,7 @@ class BotServiceSso:
             response = await client.get_user_token(
                 sender.id, self._connection, str(turn_context.activity.channel_id or "msteams")
             )
-        except Exception as error:  # the SDK raises aiohttp errors: not signed in is common
+        except Exception as error:  # noqa: BLE001 - the SDK raises bare errors; not signed in is common
             logger.info("no user token from the token service: %s", type(error).__name__)
             return None
         token = getattr(response, "token", None)
@@ -58,7 +58,7 @@ async def sign_in_url(turn_context: TurnContext, connection_name: str) -> str | 
         return None
     try:
         resource = await client.get_sign_in_resource(connection_name, turn_context.activity)
-    except Exception as error:  # no app id (anonymous), or the token service said no
+    except Exception as error:  # noqa: BLE001 - no app id (anonymous), or the service said no
         logger.info("no sign-in link: %s", type(error).__name__)
         return None
     link = getattr(resource, "sign_in_link", None)

@@ -43,7 +43,7 @@ async def guarded(guard: SendGuard, request: SendRequest) -> GuardResult:
     """``guard.check`` failing closed: an exception is a denial with ``rights_unverified``."""
     try:
         result = await guard.check(request)
-    except Exception as exc:  # any failure to confirm is a refusal
+    except Exception as exc:  # noqa: BLE001 - fail closed: any failure to confirm is a refusal
         logger.warning(
             "send guard failed (%s): not sending request %s", type(exc).__name__, request.id
         )

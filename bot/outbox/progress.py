@@ -1,8 +1,8 @@
 """Keeping the cards about a request up to date while the worker sends it.
 
 After each message the worker calls ``ProgressPublisher.publish``: every stored card of the
-request that Teams can still reach is re-rendered (``CardRenderer``, injected: the lead's
-result card plugs in here) and updated in place through a ``CardNotifier`` — at most once
+request that Teams can still reach is re-rendered (``CardRenderer``, injected: the Teams
+layer's request card plugs in here) and updated in place through a ``CardNotifier`` — at most once
 every ``interval`` seconds per card, plus the final update, which always goes out. The
 interval is checked against the card's ``last_updated_at`` in the store (so replicas share
 it) and an in-process note (so this process's concurrent jobs do not race each other).

@@ -153,13 +153,14 @@ class TemplateCatalog:
     @classmethod
     def load(cls, templates_dir: Path) -> TemplateCatalog:
         """Load, compile and check every template; raise the first problem found."""
-        catalog, problems = cls._load(templates_dir)
+        catalog, problems = cls.load_checked(templates_dir)
         if problems:
             raise problems[0]
         return catalog
 
     @classmethod
-    def _load(cls, root: Path) -> tuple[TemplateCatalog, list[TemplateLoadError]]:
+    def load_checked(cls, root: Path) -> tuple[TemplateCatalog, list[TemplateLoadError]]:
+        """The catalog and every problem found (``load`` raises the first)."""
         if not root.is_dir():
             raise TemplateLoadError(str(root), "is not a folder")
         catalog = cls(root, MailroomSandbox(root))
@@ -449,7 +450,7 @@ class TemplateCatalog:
 def check_templates(templates_dir: Path) -> list[TemplateLoadError]:
     """Every problem with the templates in ``templates_dir`` (empty when all are fine)."""
     try:
-        _, problems = TemplateCatalog._load(templates_dir)
+        _, problems = TemplateCatalog.load_checked(templates_dir)
     except TemplateLoadError as exc:
         return [exc]
     return problems

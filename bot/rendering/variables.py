@@ -24,11 +24,12 @@ An optional variable left empty, with no default, is ``None`` (it renders as not
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
@@ -159,7 +160,7 @@ class Variable:
             return self._text(raw)
         if _LINE_BREAKS.search(raw) and self.type is not VariableType.EMAIL_LIST:
             return self._error("must be on one line (it contains a line break)")
-        return _PARSERS[self.type](self, raw.replace("\t", " ").strip())
+        return self._PARSERS[self.type](self, raw.replace("\t", " ").strip())
 
     def _error(self, problem: str, accepted: str | None = None) -> FieldError:
         return FieldError(self.name, problem, self.accepted if accepted is None else accepted)
@@ -241,15 +242,15 @@ class Variable:
             return self._error("must not carry a user name or password")
         return text
 
-
-_PARSERS: dict[VariableType, Callable[[Variable, str], object]] = {
-    VariableType.STRING: Variable._string,
-    VariableType.TEXT: Variable._text,
-    VariableType.EMAIL: Variable._email,
-    VariableType.EMAIL_LIST: Variable._email_list,
-    VariableType.DATE: Variable._date,
-    VariableType.DATETIME: Variable._datetime,
-    VariableType.NUMBER: Variable._number,
-    VariableType.CHOICE: Variable._choice,
-    VariableType.URL: Variable._url,
-}
+    # Which parser reads which type (the functions above, looked up per value).
+    _PARSERS: ClassVar[Mapping[VariableType, Callable[[Variable, str], object]]] = {
+        VariableType.STRING: _string,
+        VariableType.TEXT: _text,
+        VariableType.EMAIL: _email,
+        VariableType.EMAIL_LIST: _email_list,
+        VariableType.DATE: _date,
+        VariableType.DATETIME: _datetime,
+        VariableType.NUMBER: _number,
+        VariableType.CHOICE: _choice,
+        VariableType.URL: _url,
+    }

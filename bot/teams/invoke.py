@@ -2,7 +2,7 @@
 
 In: the invoke's ``value`` is untrusted; it is parsed into ``InvokeAction`` (verb plus a
 flat dict of strings) or answered with a 400 error response. Out: a card, a message, or
-an error, in the shape Teams wants (PLATFORM_FACTS.md, "Universal Actions").
+an error, in the shape Teams wants (docs/platform.md, "Teams").
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Through the Agents SDK adapter: ``continue_conversation`` with a stored conversation
 reference, then ``update_activity`` (a card already posted) or ``send_activity`` (a new
-message). Within Teams' rules (PLATFORM_FACTS.md, "Teams"):
+message). Within Teams' rules (docs/platform.md, "Teams"):
 
 * **Rate per conversation** — ``bot.teams.pacing.ConversationPacer`` waits for a free turn
   within Teams' limits.

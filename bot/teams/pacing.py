@@ -1,5 +1,5 @@
 """Teams' send rate per conversation: at most 7 messages a second, 60 in 30 seconds and
-1800 an hour (PLATFORM_FACTS.md, "Teams"). ``ConversationPacer`` waits for a free turn;
+1800 an hour (docs/platform.md, "Teams"). ``ConversationPacer`` waits for a free turn;
 each process (replica) keeps its own count."""
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 Microsoft 365 Agents Playground), driven through the Playground's HTTP/WebSocket API the way
 its web UI drives it, down to the mail the emulator delivered.
 
-* a support agent sends from the shared mailbox support@ (issue M6);
+* a support agent sends from the shared mailbox support@;
 * a no-reply notice to more than 20 people is requested by one demo user and approved by
-  another, in their own Playground, and delivered once (M8);
-* a Send As the user does not hold is explained, and nothing is sent (M11).
+  another, in their own Playground, and delivered once;
+* a Send As the user does not hold is explained, and nothing is sent.
 
 Needs Node.js 20+ and npm (skipped otherwise). Each test writes to its own recipients or
 subject so that they can share one ``mailroom dev``.

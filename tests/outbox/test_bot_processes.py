@@ -182,11 +182,10 @@ async def test_kill_9_at_random_moments_of_bulk_and_single_sends_loses_and_dupli
 
 @pytest.mark.slow
 @pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_two_bot_processes_on_one_postgresql_database_share_a_bulk_send(
     emulator: RunningEmulator, bots: Bots, store: Store, database_url: str
 ) -> None:
-    if not database_url.startswith("postgres"):
-        pytest.skip("two processes share the outbox through PostgreSQL")
     emulator.control.set_message_rate(100_000)
     emulator.control.set_latency(40, path_pattern=SEND)
     one, two = bots.start("bot-1"), bots.start("bot-2")

@@ -1,4 +1,4 @@
-"""Which Graph call each sender kind and mode makes (ARCHITECTURE.md, "Sender kinds")."""
+"""Which Graph call each sender kind and mode makes (the table in bot/outbox/routing.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The committed package inputs: icons that the drawing script reproduces, and npm tools
-pinned so the schema (and the other engineers' Playwright/Playground pins) cannot drift."""
+pinned so the schema (and the Playwright/Playground pins) cannot drift."""
 
 from __future__ import annotations
 

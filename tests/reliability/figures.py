@@ -121,7 +121,7 @@ class LogCollector(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             text = render(record)
-        except Exception:  # a record that cannot be rendered is itself worth seeing
+        except Exception:  # noqa: BLE001 - a handler must never raise; an unrenderable record is itself worth seeing
             text = f"{record.levelname} {record.name} <unrenderable: {record.msg!r}>"
         line = Line(self.current_test, record.name, record.levelno, text, bool(record.exc_info))
         with self._guard:

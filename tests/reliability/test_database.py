@@ -29,8 +29,8 @@ from emulator.testing import RunningEmulator
 from tests.reliability.botrun import ready, running_bot
 from tests.reliability.figures import Figures
 from tests.security.helpers import ADELE, JOHANNA, mail_submissions, preview, settle_outbox
-from tests.store.conftest import POSTGRES_ENV
 from tests.support.botapp import BotHarness, action, card_in, settings_for, text_of
+from tests.support.postgres import POSTGRES_ENV, postgres_base_url
 
 UNAVAILABLE = "Mailroom is temporarily unavailable"
 
@@ -140,9 +140,7 @@ async def _wait_ready(url: str, within: float = 10.0) -> bool:
 @pytest.fixture
 async def postgres_url() -> AsyncIterator[tuple[str, str]]:
     """A fresh schema, and the application_name that marks the bot's connections."""
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
+    base = postgres_base_url()
     schema = f"mailroom_test_{uuid.uuid4().hex[:12]}"
     app_name = f"mailroom-{uuid.uuid4().hex[:8]}"
     async with await psycopg.AsyncConnection.connect(base, autocommit=True) as conn:

@@ -37,7 +37,7 @@ def activity_for(
     activity_id: str | None = None,
     **fields: Any,
 ) -> Json:
-    activity = bot._activity(who, **fields)
+    activity = bot.activity(who, **fields)
     if conversation is not None:
         activity["conversation"] = {
             "id": conversation,

@@ -68,8 +68,8 @@ async def test_a_send_with_credentials_and_tokens_in_play_logs_none_of_them(
     inbound = Minter.for_emulator(emulator).bot_framework()
     report.register_secret(inbound)
     async with serve(app) as url:
-        bot = BotHarness(url, emulator, app)
-        bot._http.headers["Authorization"] = f"Bearer {inbound}"  # as the Connector sends it
+        # The bearer token as the Connector sends it.
+        bot = BotHarness(url, emulator, app, headers={"Authorization": f"Bearer {inbound}"})
         try:
             await _send_with_marker(bot, marker)
             request = (await bot.services.store.list_requests(limit=1))[0]

@@ -3,7 +3,6 @@ MAILROOM_TEST_POSTGRES_URL is set — each test in a fresh schema that is droppe
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -15,8 +14,7 @@ from psycopg import sql
 from bot.store import Store
 from bot.store.factory import open_store
 from tests.store.helpers import Clock
-
-POSTGRES_ENV = "MAILROOM_TEST_POSTGRES_URL"
+from tests.support.postgres import postgres_base_url
 
 OpenStore = Callable[[], Awaitable[Store]]
 
@@ -31,9 +29,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'mailroom.db'}"
         return
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
+    base = postgres_base_url()
     schema = f"mailroom_test_{uuid.uuid4().hex[:12]}"
     async with await psycopg.AsyncConnection.connect(base, autocommit=True) as conn:
         await conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))

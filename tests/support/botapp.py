@@ -97,7 +97,7 @@ class BotHarness:
         assert user is not None, f"no demo user {upn}"
         return Person(oid=user.id, upn=user.upn, name=user.display_name)
 
-    def _activity(self, who: Person, **fields: Any) -> Json:
+    def activity(self, who: Person, **fields: Any) -> Json:
         conversation = f"a:personal-{who.oid}"
         activity: Json = {
             "id": str(uuid.uuid4()),
@@ -120,7 +120,7 @@ class BotHarness:
     async def say(self, who: Person, text: str) -> Json:
         """Send a message; return the card the bot posted in reply."""
         before = len(self.replies(who))
-        activity = self._activity(who, type="message", text=text, textFormat="plain")
+        activity = self.activity(who, type="message", text=text, textFormat="plain")
         response = await self._http.post(f"{self.url}/api/messages", json=activity)
         assert response.status_code == 202, response.text
         for _ in range(100):
@@ -142,7 +142,7 @@ class BotHarness:
     ) -> Json:
         """An Action.Execute click; returns the invoke response body. ``authentication`` is
         what Teams adds when it re-sends an action after a login request (SSO)."""
-        activity = self._activity(
+        activity = self.activity(
             who,
             type="invoke",
             name="adaptiveCard/action",
