@@ -2,7 +2,9 @@
 
 Every test gets one of the markers ``unit``, ``integration`` or ``e2e`` from its folder, so
 ``-m unit`` and ``scripts/test --fast`` select by kind without a marker in every file.
-``slow`` and ``postgres`` are set by the tests themselves (and ``postgres`` also for every
+``slow`` is set by a test itself, or here for the modules in ``SLOW_MODULES``: those that
+start processes (``mailroom serve``, Node.js), fuzz the bot over HTTP or inject every fault,
+and spend more than ten seconds each. ``postgres`` is set by the tests (and for every
 PostgreSQL case of the two-store fixtures).
 """
 
@@ -33,6 +35,22 @@ UNIT_FILES = frozenset(
 )
 
 
+SLOW_MODULES = frozenset(
+    {
+        "bench/test_bench_smoke.py",
+        "bot/test_admin_commands.py",
+        "bot/test_cli.py",
+        "bot/test_doctor.py",
+        "packaging/test_package_command.py",
+        "security/test_authorisation.py",
+        "security/test_bad_input.py",
+        "security/test_callers.py",
+        "teams/test_approvals.py",
+        "teams/test_send_safety.py",
+    }
+)
+
+
 def kind_of(path: Path) -> str:
     folder = path.relative_to(_TESTS).parts[0]
     if folder == "e2e":
@@ -44,4 +62,8 @@ def kind_of(path: Path) -> str:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        item.add_marker(kind_of(Path(str(item.path))))
+        path = Path(str(item.path))
+        item.add_marker(kind_of(path))
+        relative = path.relative_to(_TESTS)
+        if relative.parts[0] == "reliability" or relative.as_posix() in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
