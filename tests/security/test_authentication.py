@@ -196,8 +196,12 @@ ATTACKS: dict[str, Forge] = {
     "wrong audience: bot framework": _claims(aud="https://api.botframework.com"),
     "wrong audience: a list": lambda m: bearer(m.bot_framework(aud=[m.app_id, OTHER_APP])),
     "no audience": _claims(aud=None),
-    "expired": _claims(exp=int(time.time()) - 600, nbf=int(time.time()) - 4000),
-    "not yet valid": _claims(nbf=int(time.time()) + 900),
+    # Times are read when the attack runs, not when the module loads (a long run must not
+    # turn "not yet valid" into valid).
+    "expired": lambda m: bearer(
+        m.bot_framework(exp=int(time.time()) - 600, nbf=int(time.time()) - 4000)
+    ),
+    "not yet valid": lambda m: bearer(m.bot_framework(nbf=int(time.time()) + 900)),
     "wrong issuer": _claims(iss="https://evil.example.com/"),
     "emulator issuer": lambda m: bearer(m.bot_framework(iss=f"{m.service_url}/{m.tenant_id}/v2.0")),
     "no issuer": _claims(iss=None),
