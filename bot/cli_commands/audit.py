@@ -26,6 +26,7 @@ from bot.errors import ConfigError, StoreError
 from bot.settings import Settings
 from bot.store import AuditEntry, open_store
 from bot.store.factory import sqlite_path
+from bot.store.sqlite_driver import holds_schema
 
 COLUMNS = (
     "id", "at", "outcome", "request_id", "mailroom_id", "requester_oid", "requester_upn",
@@ -141,11 +142,17 @@ async def read_audit(
 
 
 def check_exists(database_url: str) -> None:
-    """A SQLite file that isn't there is reported, not created (opening it would)."""
+    """A SQLite file that isn't there, or holds no schema, is reported and left as it is
+    (opening the store would create it, or switch its journal)."""
     if database_url.strip().lower().startswith("sqlite:"):
         path = sqlite_path(database_url.strip())
-        if path != ":memory:" and not Path(path).is_file():
+        if path == ":memory:":
+            return
+        held = holds_schema(path)
+        if held is None:
             raise _NoSchema(f"there is no database at {path}; {_UPGRADE}")
+        if not held:
+            raise _NoSchema(f"the database at {path} has no Mailroom schema yet; {_UPGRADE}")
 
 
 def run(args: argparse.Namespace) -> int:
