@@ -132,7 +132,8 @@ def compose_view(step: Compose, catalog: TemplateCatalog) -> ComposeView:
             max_length=200_000,
             value=values.get(BULK_FIELD, ""),
             error=errors.get(BULK_FIELD),
-            help="One message per row; the row's values override the fields above.",
+            help="One message per row. A column fills its variable from each row (the field "
+            "above is then not used); an empty cell of a required variable is an error.",
         ),
     )
 
