@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.bot.test_cli import mailroom
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "00000000-0000-4000-8000-000000000001"
@@ -18,22 +18,6 @@ FIRST_RUN = (
     "MAILROOM_CONFIG",
     "MAILROOM_TEMPLATES_DIR",
 )
-
-
-def mailroom(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "MAILROOM"))}
-    clean.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        env=clean,
-        cwd=cwd,
-        timeout=60,
-        check=False,
-    )
 
 
 # --- serve ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from bot.rendering import TemplateCatalog
 from bot.settings import Secret
 from cards import verbs
 from emulator.testing import RunningEmulator
+from tests.cards.anatomy import inputs
 from tests.support.botapp import (
     BotHarness,
     Person,
@@ -51,23 +52,6 @@ def samples(template: str, **fields: str) -> dict[str, str]:
     return {**values, **fields}
 
 
-def inputs_of(card: Json) -> dict[str, Json]:
-    found: dict[str, Json] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input.") and "id" in node:
-                found[node["id"]] = node
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return found
-
-
 def verbs_in(card: Json) -> set[str]:
     return {str(a.get("verb")) for a in actions_of(card)}
 
@@ -86,7 +70,7 @@ async def preview_with(bot: BotHarness, who: Person, compose: Json, fields: dict
 
 async def test_fields_a_csv_can_supply_are_not_required_on_the_card(bot: BotHarness) -> None:
     adele = bot.person("adele.vance@contoso.com")
-    fields = inputs_of(await compose_for(bot, adele, SUPPORT))
+    fields = inputs(await compose_for(bot, adele, SUPPORT))
     name = fields["var_customer_name"]
     assert not name.get("isRequired")  # Teams would refuse Preview over an empty field
     assert "(required)" in name["label"]  # the label still says it is needed
@@ -142,7 +126,7 @@ async def test_a_choice_shows_its_default_selected_and_samples_only_hint_text_in
     bot: BotHarness,
 ) -> None:
     adele = bot.person("adele.vance@contoso.com")
-    fields = inputs_of(await compose_for(bot, adele, SUPPORT))
+    fields = inputs(await compose_for(bot, adele, SUPPORT))
     status = fields["var_status"]
     assert status["type"] == "Input.ChoiceSet"
     assert status["value"] == "In progress"  # the template's default, selected
@@ -212,7 +196,7 @@ async def test_a_value_for_no_variable_is_named_with_a_suggestion_on_the_filled_
     assert "Did you mean ticket_id?" in text
     assert "Its variables: customer_name, ticket_id," in text
     assert verbs.SEND not in verbs_in(card)  # not previewed over the mistake
-    fields = inputs_of(card)
+    fields = inputs(card)
     assert fields["var_customer_name"]["value"] == "Johanna"  # what was typed is kept
     assert fields["to"]["value"] == JOHANNA
 
