@@ -261,6 +261,9 @@ async def test_why_answers_the_question_and_offers_to_send_from_that_sender(
     assert button["title"] == f"Send from {SUPPORT}"
     compose = card_in(await bot.act(adele, verbs.PICK_SENDER, button["data"]))
     action(compose, verbs.PREVIEW)  # straight to the compose card
+    noreply = text_of(card_in(await bot.say(adele, "/why noreply")))
+    assert "Yes: you can send from noreply@contoso.com" in noreply
+    assert "A send to more than 20 recipients needs an approver's OK first." in noreply
 
 
 async def test_why_not_explains_without_talking_of_a_message_that_never_existed(

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.domain.explanations import explain
 from bot.domain.send_request import SendRequest
-from bot.domain.senders import SenderKind
+from bot.domain.senders import ApprovalRule, ApprovalRuleKind, SenderKind
 from bot.flow.send_flow import Refused, SendFlow
 from bot.teams.command_parser import Command
 from bot.teams.steps import StepCards
@@ -114,15 +114,15 @@ async def why_card(deps: Deps, user_oid: str, address: str) -> Card:
     as_whom = "from" if sender.kind in (SenderKind.SHARED, SenderKind.NOREPLY) else "as"
     if sender.kind is SenderKind.SEND_ON_BEHALF:
         as_whom = "on behalf of"
-    grants = [r.text for r in decision.reasons if r.effect != "approval"]
+    grants = [r.text for r in decision.reasons if r.effect == "grant"]
     because = "; ".join(grants) if grants else "nothing in Mailroom's policy limits this sender"
     lines = [f"You can send {as_whom} {sender.address} because {because}."]
     if sender.kind is SenderKind.SELF:
         lines = ["You can send from your own mailbox."]
-    if decision.approval_reasons:
-        lines.append("Some sends need approval first:")
-        lines += [f"• when {r.text}" if r.key != "approval_always" else f"• {r.text}"
-                  for r in decision.approval_reasons]  # fmt: skip
+    lines += [f"Note: {r.text}." for r in decision.reasons if r.effect == "note"]
+    approval = _approval_rule(sender.approval)
+    if approval:
+        lines.append(approval)
     return notice_card.build(
         f"Yes: you can send {as_whom} {sender.address}",
         "\n".join(lines),
@@ -130,3 +130,19 @@ async def why_card(deps: Deps, user_oid: str, address: str) -> Card:
         data={"sender": sender.address},
         action_title=f"Send from {sender.address}",
     )
+
+
+def _approval_rule(rule: ApprovalRule) -> str | None:
+    """The sender's approval rule in words (a /why has no recipients to apply it to yet)."""
+    match rule.rule:
+        case ApprovalRuleKind.ALWAYS:
+            return "Every send from this sender needs an approver's OK first."
+        case ApprovalRuleKind.EXTERNAL:
+            return "A send to anyone outside the organisation needs an approver's OK first."
+        case ApprovalRuleKind.OVER_RECIPIENTS:
+            return (
+                f"A send to more than {rule.over_recipients} recipients needs an approver's "
+                "OK first."
+            )
+        case ApprovalRuleKind.NEVER:
+            return None
