@@ -5,7 +5,8 @@
   for every sender kind; prints each problem as ``file:line: problem`` and exits 1 if any.
 * ``mailroom templates preview NAME [--var k=v ...] [--sender ADDR] [--kind KIND]
   [--out FILE.html] [--text]`` — values not given fall back to the template's samples
-  (``--no-samples`` turns that off).
+  (``--no-samples`` turns that off); a ``--sender`` configured in mailroom.toml (``--config``,
+  else ``MAILROOM_CONFIG``) brings its kind, name and no-reply footer.
 
 Every action takes ``--templates-dir DIR`` (default: ``./templates``).
 """
