@@ -340,3 +340,23 @@ async def test_a_tampered_expired_or_unknown_preview_link_gets_a_clear_page(
     for response in answers.values():
         assert_locked_down(response)
         assert "Ticket" not in response.text  # none of the message leaks
+
+
+async def test_each_message_of_a_bulk_send_has_its_own_full_preview(bot: BotHarness) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    compose = await compose_for(bot, adele, SUPPORT)
+    csv = f"email,customer_name\n{JOHANNA},Johanna\n{PATTI},Patti\n"
+    preview = await preview_with(bot, adele, compose, samples("ticket-reply", bulk_csv=csv))
+    link = next(a["url"] for a in preview["actions"] if a.get("title") == "View full preview")
+    parts = urlsplit(link)
+    request_id = str(action(preview, verbs.SEND)["data"]["request"])
+    jobs = await bot.services.store.list_jobs(request_id)
+    async with httpx.AsyncClient() as http:
+        pages = [
+            await http.get(f"{bot.url}{parts.path}?{parts.query}&message={n}") for n in (1, 2, 3)
+        ]
+    assert [p.status_code for p in pages] == [200, 200, 404]
+    assert [p.content for p in pages[:2]] == [
+        j.content.html.encode("utf-8") for j in jobs if j.content is not None
+    ]
+    assert "Hello Patti," in pages[1].text
