@@ -13,6 +13,7 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -23,13 +24,16 @@ from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
 from pydantic import ValidationError
 
 from bot.errors import StoreUnavailable
+from bot.flow.preview_links import PreviewLinks
 from bot.identity import MsalTokenProvider
 from bot.inbound_auth import InboundAuth, SigningKeySource
 from bot.inbound_body import BodyLimits, Refusal, read_activity
 from bot.netclient import tls_context
 from bot.outbox.wiring import msal_tokens, running
+from bot.preview_page import preview_handler
 from bot.services import Services
 from bot.settings import Settings
+from bot.store import Store
 from bot.teams.agent import MailroomAgent
 from bot.teams.connector import (
     AppTokenSource,
@@ -93,6 +97,11 @@ class ServicesHolder:
 SERVICES = web.AppKey("services", ServicesHolder)
 
 
+def _preview_sources(holder: ServicesHolder) -> tuple[Store, PreviewLinks] | None:
+    services = holder.services
+    return None if services is None else (services.store, services.links)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -142,6 +151,7 @@ def create_app(
 
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/preview/{request_id}", preview_handler(partial(_preview_sources, holder)))
     app.router.add_get("/readyz", readyz)
     return app
 

@@ -52,8 +52,10 @@ from cards._parts import (
 from cards.views import ComposeView, FieldView, TemplateOption
 
 EMAIL_REGEX = r"^\s*[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+\s*$"
-_ONE = r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+"
-EMAIL_LIST_REGEX = rf"^\s*({_ONE}(\s*[,;]\s*{_ONE})*)?\s*[,;]?\s*$"
+# To, Cc and Bcc take what Outlook copies ("Doe, John" <john@contoso.com>; Jane Roe <…>),
+# which no regex reads reliably: the client only asks for one address somewhere in it,
+# the bot parses the list properly and names each entry it can't read.
+EMAIL_LIST_REGEX = r"^\s*$|^[\s\S]*[^@\s,;<>]@[^@\s,;<>]+\.[^@\s,;<>]+[\s\S]*$"
 URL_REGEX = r"^\s*https?://\S+\s*$"
 
 TIME_SUFFIX = "__time"  # a datetime field's time part: input id "<name>__time"
@@ -75,12 +77,15 @@ class _Style:
     choice_chars: int  # template choice titles
     error_chars: int
     max_errors: int  # general errors shown
+    row_errors: int = 20  # the bulk CSV's problems shown, one a line
     withheld: frozenset[str] = frozenset()
 
 
 _FULL = _Style(helps=True, checks=True, choice_chars=160, error_chars=300, max_errors=10)
-_LEAN = _Style(helps=False, checks=True, choice_chars=80, error_chars=160, max_errors=5)
-_BARE = _Style(helps=False, checks=False, choice_chars=60, error_chars=80, max_errors=3)
+_LEAN = _Style(helps=False, checks=True, choice_chars=80, error_chars=160, max_errors=5,
+               row_errors=10)  # fmt: skip
+_BARE = _Style(helps=False, checks=False, choice_chars=60, error_chars=80, max_errors=3,
+               row_errors=3)  # fmt: skip
 
 
 def build(view: ComposeView) -> dict[str, Any]:
@@ -282,7 +287,8 @@ def _typed_inputs(field: FieldView, style: _Style) -> list[CardElement]:
                 choices=choices,
                 value=value,
                 style="filtered" if len(choices) > 8 else "compact",
-                placeholder=placeholder,
+                # Never a sample here: grey option text looks selected when it is not.
+                placeholder="Choose one" if style.helps and value is None else None,
                 **common,
             )
         ]
@@ -303,7 +309,7 @@ _TEXT_STYLES: dict[str, Any] = {"email": "Email", "url": "Url"}
 
 _FORMAT_MESSAGES = {
     "email": "Enter an email address.",
-    "email_list": "Enter email addresses, separated by commas.",
+    "email_list": "Enter email addresses, separated by commas or semicolons.",
     "url": "Enter a web address starting with https://.",
     "number": "Enter a number.",
     "date": "Pick a date.",
@@ -358,7 +364,20 @@ def _bulk(field: FieldView, style: _Style) -> list[CardElement]:
             "personalised message."
         )
     ]
-    items += _input(replace(field, type="text"), style)
+    items += _input(replace(field, type="text", error=None), style)
+    problems = [line for line in (field.error or "").split("\n") if line.strip()]
+    if len(problems) > 1:
+        items.append(
+            text(
+                f"{count(len(problems), 'problem')} in the CSV:", color="Attention", spacing="Small"
+            )
+        )
+    items += [
+        text(one_line(problem, style.error_chars), color="Attention", spacing="None")
+        for problem in problems[: style.row_errors]
+    ]
+    if len(problems) > style.row_errors:
+        items.append(hint(f"and {len(problems) - style.row_errors} more problems"))
     return [
         ActionSet(
             actions=[

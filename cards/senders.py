@@ -36,9 +36,12 @@ from cards._parts import (
 )
 from cards.views import SenderKindName, SenderOption
 
+# One group per kind of sender, named for what recipients see: Send As shows only the
+# mailbox, Send on Behalf shows "you on behalf of …".
 GROUPS: tuple[tuple[str, tuple[SenderKindName, ...]], ...] = (
-    ("Me", ("self",)),
-    ("On behalf of people", ("send_as", "send_on_behalf")),
+    ("You", ("self",)),
+    ("Send as", ("send_as",)),
+    ("Send on behalf of", ("send_on_behalf",)),
     ("Shared mailboxes", ("shared",)),
     ("No-reply", ("noreply",)),
 )

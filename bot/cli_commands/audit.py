@@ -25,6 +25,8 @@ from typing import Any, TextIO
 from bot.errors import ConfigError, StoreError
 from bot.settings import Settings
 from bot.store import AuditEntry, open_store
+from bot.store.factory import sqlite_path
+from bot.store.sqlite_driver import holds_schema
 
 COLUMNS = (
     "id", "at", "outcome", "request_id", "mailroom_id", "requester_oid", "requester_upn",
@@ -110,6 +112,16 @@ def write_json(entries: Sequence[AuditEntry], out: TextIO) -> None:
     out.write("\n")
 
 
+_UPGRADE = (
+    "run `mailroom db upgrade` to create it (the bot also does at startup), or point "
+    "MAILROOM_DATABASE_URL at the bot's database"
+)
+
+
+class _NoSchema(Exception):
+    """The database holds no audit log yet; the text says where and what to do."""
+
+
 async def read_audit(
     database_url: str,
     *,
@@ -119,10 +131,28 @@ async def read_audit(
     user: str | None = None,
     limit: int | None = None,
 ) -> list[AuditEntry]:
+    """The rows asked for. A reader only: a database without the schema raises
+    ``_NoSchema`` and is left exactly as it was (``check_exists`` first for SQLite)."""
     async with open_store(database_url) as store:
+        if await store.existing_schema_version() == 0:
+            raise _NoSchema(f"the database has no Mailroom schema yet; {_UPGRADE}")
         return await store.query_audit(
             since=since, until=until, sender=sender, user=user, limit=limit
         )
+
+
+def check_exists(database_url: str) -> None:
+    """A SQLite file that isn't there, or holds no schema, is reported and left as it is
+    (opening the store would create it, or switch its journal)."""
+    if database_url.strip().lower().startswith("sqlite:"):
+        path = sqlite_path(database_url.strip())
+        if path == ":memory:":
+            return
+        held = holds_schema(path)
+        if held is None:
+            raise _NoSchema(f"there is no database at {path}; {_UPGRADE}")
+        if not held:
+            raise _NoSchema(f"the database at {path} has no Mailroom schema yet; {_UPGRADE}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -141,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
         print("mailroom audit: --limit must be at least 1", file=sys.stderr)
         return 2
     try:
+        check_exists(settings.database_url)
         entries = asyncio.run(
             read_audit(
                 settings.database_url,
@@ -151,6 +182,9 @@ def run(args: argparse.Namespace) -> int:
                 limit=args.limit,
             )
         )
+    except _NoSchema as missing:
+        print(f"mailroom audit: {missing}", file=sys.stderr)
+        return 1
     except StoreError as error:
         print(f"mailroom audit: cannot read the database: {error}", file=sys.stderr)
         return 1

@@ -34,25 +34,57 @@ def load_settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(env, dotenv=Path(".env"))
 
 
-def check_exposure(settings: Settings) -> None:
-    """Anonymous mode (no app id) is for loopback only: anyone could post activities."""
-    if not settings.has_credentials and not is_loopback(settings.host):
-        raise ConfigError(
-            "MicrosoftAppId",
-            f"is not set, so the bot would accept unauthenticated activities on "
-            f"{settings.host}. Set MicrosoftAppId, MicrosoftAppPassword and "
-            f"MicrosoftAppTenantId, or bind to loopback with --host 127.0.0.1",
-        )
+def check_ready(settings: Settings) -> None:
+    """Everything a first ``serve`` needs that is missing, named in one ConfigError:
 
-
-def check_graph_credentials(settings: Settings) -> None:
+    * Graph credentials, always: the bot's app (``MicrosoftAppId``, ``MicrosoftAppPassword``,
+      ``MicrosoftAppTenantId``) or a separate one (``MAILROOM_GRAPH_CLIENT_ID``, ``..._SECRET``,
+      ``..._TENANT_ID``);
+    * the bot's app id off loopback: without one, activities are accepted unauthenticated
+      (anonymous mode), which only a loopback address makes safe;
+    * the policy file and the templates folder.
+    """
+    needed: list[str] = []
+    reasons: list[str] = []
     if settings.graph_credentials is None:
-        raise ConfigError(
-            "MicrosoftAppId",
-            "is needed to send mail through Microsoft Graph; set MicrosoftAppId, "
-            "MicrosoftAppPassword and MicrosoftAppTenantId (or the MAILROOM_GRAPH_* "
-            "variables, see docs/configuration.md)",
+        own = settings.graph_client_id is not None or settings.graph_client_secret is not None
+        names = _GRAPH_NAMES if own else _APP_NAMES
+        held = (
+            (settings.graph_client_id, settings.graph_client_secret, settings.graph_tenant_id)
+            if own
+            else (settings.app_id, settings.app_password, settings.app_tenant_id)
         )
+        needed += [name for name, value in zip(names, held, strict=True) if not value]
+        reasons.append(
+            "Mailroom sends mail through Microsoft Graph with an Entra app's credentials: the "
+            "bot's own (MicrosoftApp*) or a separate one (MAILROOM_GRAPH_CLIENT_ID, "
+            "MAILROOM_GRAPH_CLIENT_SECRET, MAILROOM_GRAPH_TENANT_ID)"
+        )
+    if not settings.has_credentials and not is_loopback(settings.host):
+        needed += [n for n in _APP_NAMES if n not in needed]
+        reasons.append(
+            f"without MicrosoftAppId the bot would accept unauthenticated activities on "
+            f"{settings.host}: set the bot's app, or bind to loopback with --host 127.0.0.1"
+        )
+    if not settings.config_path.is_file():
+        needed.append("MAILROOM_CONFIG")
+        reasons.append(
+            f"there is no policy file at {settings.config_path} (start from "
+            "mailroom.example.toml, docs/policy.md)"
+        )
+    if not settings.templates_dir.is_dir():
+        needed.append("MAILROOM_TEMPLATES_DIR")
+        reasons.append(f"there is no templates folder at {settings.templates_dir}")
+    if needed:
+        raise ConfigError(", ".join(needed), "; ".join(reasons) + " (docs/configuration.md)")
+
+
+_APP_NAMES = ("MicrosoftAppId", "MicrosoftAppPassword", "MicrosoftAppTenantId")
+_GRAPH_NAMES = (
+    "MAILROOM_GRAPH_CLIENT_ID",
+    "MAILROOM_GRAPH_CLIENT_SECRET",
+    "MAILROOM_GRAPH_TENANT_ID",
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,8 +94,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         settings = load_settings(args)
-        check_exposure(settings)
-        check_graph_credentials(settings)
+        check_ready(settings)
         static = load_static(settings)
     except (ConfigError, TemplateLoadError) as error:
         print(f"mailroom: configuration error: {error}", file=sys.stderr)

@@ -5,7 +5,8 @@
   for every sender kind; prints each problem as ``file:line: problem`` and exits 1 if any.
 * ``mailroom templates preview NAME [--var k=v ...] [--sender ADDR] [--kind KIND]
   [--out FILE.html] [--text]`` — values not given fall back to the template's samples
-  (``--no-samples`` turns that off).
+  (``--no-samples`` turns that off); a ``--sender`` configured in mailroom.toml (``--config``,
+  else ``MAILROOM_CONFIG``) brings its kind, name and no-reply footer.
 
 Every action takes ``--templates-dir DIR`` (default: ``./templates``).
 """
@@ -13,11 +14,21 @@ Every action takes ``--templates-dir DIR`` (default: ``./templates``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from bot.errors import TemplateError, TemplateLoadError, ValuesInvalid
-from bot.rendering import SENDER_KINDS, RenderSender, TemplateCatalog, check_templates
+from bot.errors import ConfigError, TemplateError, TemplateLoadError, ValuesInvalid
+from bot.flow.send_flow import render_sender
+from bot.policy.loader import load_policy
+from bot.rendering import (
+    SENDER_KINDS,
+    RenderedEmail,
+    RenderSender,
+    TemplateCatalog,
+    check_templates,
+)
+from bot.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,9 +63,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="a variable's value (repeatable); others use the template's samples",
     )
     preview.add_argument("--no-samples", action="store_true", help="do not fill in samples")
-    preview.add_argument("--sender", default="preview@contoso.com", metavar="ADDR")
+    preview.add_argument(
+        "--sender",
+        default=None,
+        metavar="ADDR",
+        help="the sending mailbox; a sender configured in mailroom.toml brings its kind, "
+        "name and no-reply footer (default: preview@contoso.com, your own mailbox)",
+    )
     preview.add_argument("--display-name", default=None, help="the sender's display name")
-    preview.add_argument("--kind", choices=SENDER_KINDS, default="self", help="sender kind")
+    preview.add_argument(
+        "--kind", choices=SENDER_KINDS, default=None, help="sender kind (overrides mailroom.toml)"
+    )
+    preview.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the policy file with the senders (default: MAILROOM_CONFIG or ./mailroom.toml)",
+    )
     preview.add_argument("--footer-text", default=None, help="no-reply footer wording")
     preview.add_argument("--help-contact", default=None, help="no-reply 'For help' contact")
     preview.add_argument("--out", type=Path, default=None, metavar="FILE.html")
@@ -113,6 +139,36 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sender(args: argparse.Namespace) -> RenderSender | None:
+    """The sender to render for: the configured one when ``--sender`` names a sender of
+    mailroom.toml (so a no-reply mailbox gets its footer without ``--kind``), each flag
+    given overriding it. None (after saying why) when the policy file is broken."""
+    address = (args.sender or "preview@contoso.com").strip()
+    configured = None
+    if args.sender:
+        try:
+            path = args.config or Settings.from_env(os.environ, dotenv=Path(".env")).config_path
+            if args.config is not None or path.is_file():
+                configured = load_policy(path).sender(address)
+        except ConfigError as error:
+            _error(f"error: {error}")
+            return None
+    base = (
+        render_sender(configured)
+        if configured is not None
+        else RenderSender(address, address.partition("@")[0], "self")
+    )
+    if configured is not None:
+        _error(f"sender {configured.address} from {path}: {configured.kind.value}")
+    return RenderSender(
+        address=base.address,
+        display_name=args.display_name or base.display_name,
+        kind=args.kind or base.kind,
+        footer_text=args.footer_text or base.footer_text,
+        help_contact=args.help_contact or base.help_contact,
+    )
+
+
 def _preview(args: argparse.Namespace) -> int:
     values: dict[str, str] = {}
     for item in args.var:
@@ -124,13 +180,9 @@ def _preview(args: argparse.Namespace) -> int:
     catalog = _load(args.templates_dir)
     if catalog is None:
         return 1
-    sender = RenderSender(
-        address=args.sender,
-        display_name=args.display_name or args.sender.partition("@")[0],
-        kind=args.kind,
-        footer_text=args.footer_text,
-        help_contact=args.help_contact,
-    )
+    sender = _sender(args)
+    if sender is None:
+        return 2
     try:
         if not args.no_samples:
             samples = catalog.get(args.name).sample_values()
@@ -147,6 +199,11 @@ def _preview(args: argparse.Namespace) -> int:
     except TemplateError as exc:
         _error(f"error: {exc}")
         return 1
+    _show(args, email)
+    return 0
+
+
+def _show(args: argparse.Namespace, email: RenderedEmail) -> None:
     if args.out is not None:
         args.out.write_text(email.html, encoding="utf-8")
         _error(f"HTML written to {args.out}")
@@ -157,4 +214,3 @@ def _preview(args: argparse.Namespace) -> int:
     else:
         _error(f"Subject: {email.subject}")
         print(email.html)
-    return 0

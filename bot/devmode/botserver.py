@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.cli_commands.serve import check_exposure, check_graph_credentials, load_settings
+from bot.cli_commands.serve import check_ready, load_settings
 from bot.errors import ConfigError, TemplateLoadError
 from bot.settings import Settings, is_loopback
 
@@ -46,8 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args)
-        check_exposure(settings)
-        check_graph_credentials(settings)
+        check_ready(settings)
         require_loopback(settings)
         static = load_static(settings)
     except (ConfigError, TemplateLoadError) as error:

@@ -2,6 +2,9 @@
 
 The signature is an HMAC over the request id and the expiry; the link works for anyone
 holding it until it expires, like an Outlook "view in browser" link, so it is short-lived.
+It is only ever put on the cards of the request's requester and approvers; the page is
+served with ``Referrer-Policy: no-referrer`` and ``no-store`` so it leaks nowhere else
+(``bot/preview_page.py``).
 """
 
 from __future__ import annotations
@@ -10,9 +13,16 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
+from enum import Enum
 from urllib.parse import urlencode
 
 DEFAULT_LIFETIME = 60 * 60  # one hour
+
+
+class LinkCheck(Enum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    INVALID = "invalid"  # not signed by this key: tampered with, or another deployment's
 
 
 class PreviewLinks:
@@ -34,10 +44,15 @@ class PreviewLinks:
         query = urlencode({"exp": expires, "sig": self._sign(request_id, expires)})
         return f"{self._base}/preview/{request_id}?{query}"
 
-    def verify(self, request_id: str, expires: str, signature: str) -> bool:
-        if not expires.isdigit() or int(expires) < self._clock():
-            return False
-        return hmac.compare_digest(self._sign(request_id, int(expires)), signature)
+    def check(self, request_id: str, expires: str, signature: str) -> LinkCheck:
+        """The signature first (a tampered expiry is *invalid*, not expired), then the time."""
+        if not expires.isdigit() or len(expires) > 12 or len(signature) != 64:
+            return LinkCheck.INVALID
+        if not hmac.compare_digest(self._sign(request_id, int(expires)), signature):
+            return LinkCheck.INVALID
+        if int(expires) < self._clock():
+            return LinkCheck.EXPIRED
+        return LinkCheck.VALID
 
     def _sign(self, request_id: str, expires: int) -> str:
         message = f"{request_id}.{expires}".encode()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
+from email.utils import getaddresses
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -17,25 +17,56 @@ from bot.errors import FieldError
 
 MAX_RECIPIENTS_PER_MESSAGE = 500
 MAX_BULK_ROWS = 2_000
-_SPLIT = re.compile(r"[,;\n\r]+")
-_ANGLE = re.compile(r"^(?P<name>[^<>]*)<(?P<address>[^<>]+)>\s*$")
+
+
+def address_entries(raw: str) -> list[tuple[str, str]]:
+    """``(display name, address)`` for each entry of a list as Outlook copies it:
+    ``"Doe, John" <john@contoso.com>; Jane Roe <jane@contoso.com>``. The standard library's
+    RFC 5322 parser reads it (a comma inside quotes stays in the name); Outlook's
+    separators, semicolons and line breaks, become the commas that parser expects first —
+    but only outside quotes, angle brackets and comments."""
+    return [entry for entry in getaddresses([_commas(raw or "")]) if any(entry)]
+
+
+def _commas(raw: str) -> str:
+    out: list[str] = []
+    quoted = escaped = False
+    angle = comment = 0
+    for char in raw:
+        if escaped:
+            escaped = False
+        elif char == "\\" and (quoted or comment):
+            escaped = True
+        elif char == '"' and not comment:
+            quoted = not quoted
+        elif not quoted:
+            if char == "(":
+                comment += 1
+            elif char == ")" and comment:
+                comment -= 1
+            elif char == "<" and not comment:
+                angle += 1
+            elif char == ">" and angle and not comment:
+                angle -= 1
+            elif char in ";\n\r" and not angle and not comment:
+                out.append(",")
+                continue
+        out.append(char)
+    return "".join(out)
 
 
 def parse_addresses(raw: str, field: str) -> tuple[tuple[str, ...], list[FieldError]]:
-    """``a@x.com, B <b@y.com>; c@z.com`` → normalised, de-duplicated addresses."""
+    """``a@x.com, "Doe, John" <b@y.com>; c@z.com`` → normalised, de-duplicated addresses
+    (display names dropped: Graph gets the address, Exchange adds the directory's name)."""
     addresses: list[str] = []
     errors: list[FieldError] = []
-    for part in _SPLIT.split(raw or ""):
-        item = part.strip()
-        if not item:
-            continue
-        match = _ANGLE.match(item)
-        candidate = match.group("address").strip() if match else item
+    for name, candidate in address_entries(raw):
         try:
             normalised = validate_email(candidate, check_deliverability=False).normalized
         except EmailNotValidError:
+            shown = f"{name} <{candidate}>" if name and candidate else name or candidate
             errors.append(
-                FieldError(field, f"“{item[:80]}” is not an email address", "name@example.com")
+                FieldError(field, f"“{shown[:80]}” is not an email address", "name@example.com")
             )
             continue
         lowered = normalised.lower()
@@ -55,28 +86,42 @@ def parse_addresses(raw: str, field: str) -> tuple[tuple[str, ...], list[FieldEr
 
 @dataclass(frozen=True)
 class BulkRow:
+    """One CSV row: ``values`` holds a cell for every variable column (empty cells too);
+    ``problems`` what is wrong with the row itself (its address, its cell count)."""
+
     line: int
     recipient: str
     values: dict[str, str]
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BulkSheet:
+    columns: tuple[str, ...]  # the template variables the CSV supplies, in header order
+    rows: tuple[BulkRow, ...]
+
+
+NO_SHEET = BulkSheet((), ())
 
 
 def parse_bulk_csv(
     raw: str, variables: tuple[str, ...], field: str
-) -> tuple[list[BulkRow], list[FieldError]]:
+) -> tuple[BulkSheet, list[FieldError]]:
     """First row = column names: ``email`` (the recipient) and template variable names.
-    Errors are reported by row and column."""
+    Problems with the sheet as a whole come back as errors; a row's own problems stay on
+    the row (``BulkRow.problems``) so the caller can list them with its cells', row by row."""
     text = raw.strip()
     if not text:
-        return [], []
+        return NO_SHEET, []
     reader = csv.reader(io.StringIO(text))
     try:
         rows = list(reader)
     except csv.Error as error:
-        return [], [FieldError(field, f"not valid CSV: {error}", "comma-separated rows")]
+        return NO_SHEET, [FieldError(field, f"not valid CSV: {error}", "comma-separated rows")]
     header = [h.strip().lower() for h in rows[0]]
     errors: list[FieldError] = []
     if "email" not in header:
-        return [], [
+        return NO_SHEET, [
             FieldError(
                 field, "the first row needs an “email” column", "email," + ",".join(variables)
             )
@@ -91,27 +136,26 @@ def parse_bulk_csv(
             )
         )
     if len(rows) - 1 > MAX_BULK_ROWS:
-        return [], [FieldError(field, f"more than {MAX_BULK_ROWS} rows", "a smaller list")]
+        return NO_SHEET, [FieldError(field, f"more than {MAX_BULK_ROWS} rows", "a smaller list")]
+    columns = tuple(h for h in header if h in variables)
     parsed: list[BulkRow] = []
     seen: set[str] = set()
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            errors.append(
-                FieldError(field, f"row {number}: {len(row)} cells, expected {len(header)}")
-            )
+            parsed.append(BulkRow(number, "", {}, (f"{len(row)} cells, expected {len(header)}",)))
             continue
         cells = dict(zip(header, (c.strip() for c in row), strict=True))
-        address, problems = parse_addresses(cells.pop("email"), field)
+        values = {k: v for k, v in cells.items() if k in columns}
+        address, problems = parse_addresses(cells["email"], field)
         if problems or len(address) != 1:
-            errors.append(FieldError(field, f"row {number}, column email: not one valid address"))
-            continue
-        if address[0] in seen:
-            errors.append(FieldError(field, f"row {number}: {address[0]} appears twice"))
-            continue
-        seen.add(address[0])
-        parsed.append(BulkRow(number, address[0], {k: v for k, v in cells.items() if k != "email"}))
+            parsed.append(BulkRow(number, "", values, ("column email: not one valid address",)))
+        elif address[0] in seen:
+            parsed.append(BulkRow(number, "", values, (f"{address[0]} appears twice",)))
+        else:
+            seen.add(address[0])
+            parsed.append(BulkRow(number, address[0], values))
     if not parsed and not errors:
         errors.append(FieldError(field, "no rows after the header", "one row per recipient"))
-    return parsed, errors
+    return BulkSheet(columns, tuple(parsed)), errors

@@ -9,6 +9,7 @@ answers with a typed result the Teams layer turns into a card:
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from bot.errors import (
     VersionConflict,
 )
 from bot.flow.facts import FactsService
-from bot.flow.recipients import BulkRow, parse_addresses, parse_bulk_csv
+from bot.flow.recipients import BulkSheet, parse_addresses, parse_bulk_csv
 from bot.graph.message import request_size_problem
 from bot.rendering import RenderSender, TemplateCatalog
 from bot.store import ComposeDraft, Store
@@ -95,6 +96,14 @@ class Preview:
     footer_text: str | None
 
 
+@dataclass(frozen=True)
+class NotCancelled:
+    """A cancel that came too late (or twice): ``request`` is already past being stopped,
+    and nothing was changed."""
+
+    request: SendRequest
+
+
 Step = Compose | Preview | Refused | Stale
 
 
@@ -143,7 +152,10 @@ class SendFlow:
     async def senders(self, user_oid: str) -> list[SenderChoice]:
         user = await self._facts.user(user_oid)
         candidates = [self._policy.self_sender(user.upn, user.display_name)]
-        candidates += self._policy.senders
+        # A configured sender that is the user's own mailbox (a manager whose assistants
+        # send on their behalf) is, for that user, simply "you": listed once, as self.
+        own = {user.upn.lower(), (user.mail or "").lower()}
+        candidates += [s for s in self._policy.senders if s.address not in own]
         if self._policy.discover:
             configured = {s.address for s in candidates}
             for address in sorted(await self._facts.discoverable(user)):
@@ -160,7 +172,7 @@ class SendFlow:
     ) -> SenderConfig | None:
         """The sender ``address`` names for this user, or None: never trusted from a card."""
         wanted = address.strip().lower()
-        if wanted in (user.upn, "me", "self"):
+        if wanted in (user.upn.lower(), (user.mail or "").lower(), "me", "self"):
             return self._policy.self_sender(user.upn, user.display_name)
         configured = self._policy.sender(wanted)
         if configured is not None:
@@ -184,8 +196,17 @@ class SendFlow:
     # --- compose -------------------------------------------------------------------------
 
     async def start(
-        self, user_oid: str, tenant_id: str, address: str, template: str | None = None
+        self,
+        user_oid: str,
+        tenant_id: str,
+        address: str,
+        template: str | None = None,
+        inputs: Mapping[str, str] | None = None,
     ) -> Compose | Refused:
+        """A new draft for ``address``. ``template`` and ``inputs`` come from the one-line
+        fast path: a template the sender can't use, or a value for no variable of it, is
+        never swapped or dropped in silence — the card comes back saying what was wrong
+        (``Compose.general``), with what was typed kept."""
         user = await self._facts.user(user_oid)
         sender = await self.resolve(user, address)
         if sender is None:
@@ -194,13 +215,38 @@ class SendFlow:
         if decision.outcome is Outcome.DENIED:
             return self._denied(decision)
         templates = self._templates_for(sender)
+        problems: list[str] = []
         chosen = template if template in templates else None
-        if chosen is None and len(templates) == 1:
+        if template and chosen is None:
+            problems.append(self._template_problem(template, sender, templates))
+        elif chosen is None and len(templates) == 1:
             chosen = templates[0]
         draft = await self._store.create_compose(
             user_oid=user_oid, tenant_id=tenant_id, sender_address=sender.address, template=chosen
         )
-        return Compose(draft, sender, from_line(sender, user), templates)
+        typed = {k: v for k, v in (inputs or {}).items() if v}
+        if chosen is not None and typed:
+            variables = self._catalog.get(chosen).variable_names
+            problems += [_unknown_variable(k[len(VAR_PREFIX) :], chosen, variables)
+                         for k in typed if k.startswith(VAR_PREFIX)
+                         and k[len(VAR_PREFIX) :] not in variables]  # fmt: skip
+            typed = _kept_inputs(typed, variables)
+        if typed:
+            draft = await self._store.update_compose(draft.id, draft.version, fields=typed)
+        return Compose(draft, sender, from_line(sender, user), templates, general=tuple(problems))
+
+    def _template_problem(self, name: str, sender: SenderConfig, allowed: tuple[str, ...]) -> str:
+        shown = name[:60]
+        if name in self._catalog:
+            problem = f"The template “{shown}” can't be sent from {sender.address}."
+        else:
+            problem = f"There is no template called “{shown}”."
+        close = difflib.get_close_matches(name, allowed or self._catalog.names(), n=1)
+        if close:
+            problem += f" Did you mean {close[0]}?"
+        if allowed:
+            return problem + f" Templates for {sender.address}: {', '.join(allowed)}."
+        return problem + f" No template can be sent from {sender.address}."
 
     async def choose_template(
         self, user_oid: str, draft_id: str, version: int, template: str
@@ -295,7 +341,9 @@ class SendFlow:
                 return Refused(explain("consent_required"), request_id=request.id)
         return await self.move(request, SendState.QUEUED)
 
-    async def cancel(self, user_oid: str, request_id: str, version: int) -> Step | SendRequest:
+    async def cancel(
+        self, user_oid: str, request_id: str, version: int
+    ) -> Step | SendRequest | NotCancelled:
         try:
             request = await self._store.get_request(request_id)
         except NotFound:
@@ -303,8 +351,12 @@ class SendFlow:
         if request.requester_oid != user_oid:
             return _refused("not_yours")
         if request.state not in CANCELLABLE:
-            return Stale(request=request)
-        return await self.move(request, SendState.CANCELLED)
+            return NotCancelled(request)
+        moved = await self.move(request, SendState.CANCELLED)
+        late = moved.request if isinstance(moved, Stale) else None
+        if late is not None and late.state not in CANCELLABLE:  # it went out meanwhile
+            return NotCancelled(late)
+        return moved
 
     async def retry_failed(self, user_oid: str, request_id: str) -> Step | SendRequest:
         """Re-queue the failed messages of a finished request ("Retry failed"); the sent
@@ -432,25 +484,24 @@ class SendFlow:
         errors += bad
         bcc, bad = parse_addresses(fields.get("bcc", ""), "bcc")
         errors += bad
-        rows, bad = parse_bulk_csv(fields.get(BULK_FIELD, ""), variables, BULK_FIELD)
+        sheet, bad = parse_bulk_csv(fields.get(BULK_FIELD, ""), variables, BULK_FIELD)
         errors += bad
-        if not to and not rows and not bad:
+        if not to and not sheet.rows and not bad:
             errors.append(FieldError("to", "add at least one recipient", "name@example.com"))
         if fields.get("importance", "normal") not in IMPORTANCE:
             errors.append(FieldError("importance", "must be low, normal or high"))
         values = {k[len(VAR_PREFIX) :]: v for k, v in fields.items() if k.startswith(VAR_PREFIX)}
-        render_sender = _render_sender(sender)
+        as_sender = render_sender(sender)
+        if sheet.rows:
+            # The CSV's columns come from each row, never from the form: the form's fields
+            # count only for the variables the CSV has no column for.
+            shared = {k: v for k, v in values.items() if k not in sheet.columns}
+            errors += self._form_errors(draft.template, shared, skip=sheet.columns)
+            return self._bulk(draft.template, sheet, shared, as_sender, errors)
         if errors:  # show every problem at once: the variables' too
-            try:
-                self._catalog.validate(draft.template, values)
-            except ValuesInvalid as invalid:
-                errors += [FieldError(VAR_PREFIX + e.field, e.problem, e.accepted)
-                           for e in invalid.errors]  # fmt: skip
-            return [], errors
-        if rows:
-            return self._bulk(draft.template, rows, values, render_sender)
+            return [], errors + self._form_errors(draft.template, values)
         try:
-            email = self._catalog.render(draft.template, values, render_sender)
+            email = self._catalog.render(draft.template, values, as_sender)
         except ValuesInvalid as invalid:
             bad = [FieldError(VAR_PREFIX + e.field, e.problem, e.accepted) for e in invalid.errors]
             return [], bad
@@ -459,27 +510,56 @@ class SendFlow:
         content = RenderedContent(email.subject, email.html, email.text)
         return [OutgoingMessage(Recipients(to, cc, bcc), content, dict(values))], []
 
+    def _form_errors(
+        self, template: str, values: Mapping[str, str], skip: tuple[str, ...] = ()
+    ) -> list[FieldError]:
+        """The form's own problems, next to their fields (``skip``: supplied elsewhere)."""
+        try:
+            self._catalog.validate(template, values)
+        except ValuesInvalid as invalid:
+            return [FieldError(VAR_PREFIX + e.field, e.problem, e.accepted)
+                    for e in invalid.errors if e.field not in skip]  # fmt: skip
+        return []
+
     def _bulk(
-        self, template: str, rows: list[BulkRow], shared: dict[str, str], sender: RenderSender
+        self,
+        template: str,
+        sheet: BulkSheet,
+        shared: dict[str, str],
+        sender: RenderSender,
+        errors: list[FieldError],
     ) -> tuple[list[OutgoingMessage], list[FieldError]]:
+        """One message per row; every row's problems, row by row and column by column, in
+        one answer. An empty cell of a required variable is that row's problem even when the
+        template has a default: the sheet said "nothing" for this recipient."""
+        required = {v.name for v in self._catalog.get(template).variables if v.required}
         messages: list[OutgoingMessage] = []
-        errors: list[FieldError] = []
-        for row in rows:
-            values = {**shared, **{k: v for k, v in row.values.items() if v}}
+        for row in sheet.rows:
+            problems = list(row.problems)
+            empty = [c for c in sheet.columns if c in required and c in row.values
+                     and not row.values[c]]  # fmt: skip
+            problems += [f"column {c}: is empty, and this variable is required" for c in empty]
+            values = {**shared, **row.values}
             try:
                 email = self._catalog.render(template, values, sender)
             except ValuesInvalid as invalid:
-                errors += [
-                    FieldError(BULK_FIELD, f"row {row.line}, column {e.field}: {e.problem}")
-                    for e in invalid.errors
-                ]
-                continue
+                problems += [f"column {e.field}: {e.problem}" for e in invalid.errors
+                             if e.field in sheet.columns and e.field not in empty]  # fmt: skip
             except TemplateRenderError as error:
-                errors.append(FieldError(BULK_FIELD, f"row {row.line}: {error.problem}"))
-                continue
-            content = RenderedContent(email.subject, email.html, email.text)
-            messages.append(OutgoingMessage(Recipients((row.recipient,)), content, dict(values)))
+                problems.append(error.problem)
+            else:
+                if not problems:
+                    content = RenderedContent(email.subject, email.html, email.text)
+                    recipients = Recipients((row.recipient,))
+                    messages.append(OutgoingMessage(recipients, content, dict(values)))
+            errors += [_row_error(row.line, problem) for problem in problems]
         return ([], errors) if errors else (messages, [])
+
+
+def _row_error(line: int, problem: str) -> FieldError:
+    """``row 3, column email: …`` or ``row 3: …``, as the compose card lists them."""
+    joint = ", " if problem.startswith("column ") else ": "
+    return FieldError(BULK_FIELD, f"row {line}{joint}{problem}")
 
 
 def _too_large(messages: list[OutgoingMessage], sender: str) -> list[FieldError]:
@@ -494,7 +574,8 @@ def _too_large(messages: list[OutgoingMessage], sender: str) -> list[FieldError]
     return []
 
 
-def _render_sender(sender: SenderConfig) -> RenderSender:
+def render_sender(sender: SenderConfig) -> RenderSender:
+    """What rendering needs of a configured sender: its kind, and a no-reply footer's words."""
     return RenderSender(
         address=sender.address,
         display_name=sender.display_name,
@@ -529,12 +610,22 @@ def _kept_inputs(inputs: Mapping[str, str], variables: tuple[str, ...]) -> dict[
     return kept
 
 
+def _unknown_variable(name: str, template: str, variables: tuple[str, ...]) -> str:
+    problem = f"“{name[:40]}” is not a variable of {template}, so it was not used."
+    close = difflib.get_close_matches(name, variables, n=1)
+    if close:
+        problem += f" Did you mean {close[0]}?"
+    return problem + f" Its variables: {', '.join(variables)}."
+
+
 def _by_field(errors: list[FieldError]) -> dict[str, str]:
     out: dict[str, str] = {}
     for error in errors:
         if error.field:
             text = error.problem + (f" (accepted: {error.accepted})" if error.accepted else "")
-            out[error.field] = f"{out[error.field]}; {text}" if error.field in out else text
+            # A CSV's problems are listed one a line (row by row); a field's share one line.
+            joint = "\n" if error.field == BULK_FIELD else "; "
+            out[error.field] = f"{out[error.field]}{joint}{text}" if error.field in out else text
     return out
 
 

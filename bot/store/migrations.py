@@ -266,6 +266,23 @@ async def applied_versions(driver: Driver) -> set[int]:
     return {int(row["version"]) for row in rows}
 
 
+# Whether the bookkeeping table exists, asked of each database's own catalogue (read only).
+_HAS_VERSION_TABLE = {
+    "sqlite": "SELECT 1 AS found FROM sqlite_master WHERE name = 'schema_version'",
+    "postgresql": "SELECT 1 AS found WHERE to_regclass('schema_version') IS NOT NULL",
+}
+
+
+async def existing_version(driver: Driver) -> int:
+    """The highest applied migration, 0 for a database without Mailroom's schema; unlike
+    ``current_version`` it creates nothing."""
+    async with driver.reading() as tx:
+        if await tx.fetch_one(_HAS_VERSION_TABLE[driver.dialect.name]) is None:
+            return 0
+        row = await tx.fetch_one("SELECT MAX(version) AS version FROM schema_version")
+    return int(row["version"]) if row is not None and row["version"] is not None else 0
+
+
 async def current_version(driver: Driver) -> int:
     """The highest applied migration, 0 for an empty database."""
     return max(await applied_versions(driver), default=0)

@@ -87,6 +87,12 @@ class Store(Protocol):
 
     async def schema_version(self) -> int: ...
 
+    async def existing_schema_version(self) -> int:
+        """The schema version without touching the database (``schema_version`` first
+        creates its bookkeeping table): 0 when it holds no Mailroom schema. For read-only
+        tools."""
+        ...
+
     # --- send requests -----------------------------------------------------------------
 
     async def create_request(

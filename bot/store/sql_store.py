@@ -117,6 +117,9 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql):
     async def schema_version(self) -> int:
         return await migrations.current_version(self._driver)
 
+    async def existing_schema_version(self) -> int:
+        return await migrations.existing_version(self._driver)
+
     # --- send requests ----------------------------------------------------------------
 
     async def create_request(

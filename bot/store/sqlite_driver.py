@@ -209,3 +209,24 @@ class SqliteDriver:
     async def reading(self) -> AsyncIterator[_SqliteTx]:
         async with self._lock:
             yield _SqliteTx(self)
+
+
+def holds_schema(path: str) -> bool | None:
+    """Whether the SQLite file at ``path`` holds Mailroom's schema, found out without
+    changing a byte (read-only, no journal switch); None when there is no such file. For
+    read-only tools: opening the store would create the file, or switch it to WAL."""
+    if not Path(path).is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot open {path}: {error}") from error
+    try:
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ).fetchone()
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"{path} is not a SQLite database: {error}") from error
+    finally:
+        conn.close()
+    return found is not None

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.approvals import Viewer
-from bot.domain.send_request import SendRequest
+from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy
 from bot.flow.preview_links import PreviewLinks
-from bot.flow.send_flow import Compose, Preview, Refused, Stale
+from bot.flow.send_flow import Compose, NotCancelled, Preview, Refused, Stale
 from bot.rendering import TemplateCatalog
 from bot.teams.request_views import RequestViews
 from bot.teams.views import compose_view, explanation_view, preview_view
@@ -20,7 +20,7 @@ from cards import preview as preview_card
 from cards import verbs
 
 Card = dict[str, Any]
-Step = Compose | Preview | Refused | Stale | SendRequest
+Step = Compose | Preview | Refused | Stale | SendRequest | NotCancelled
 
 
 class StepCards:
@@ -45,6 +45,8 @@ class StepCards:
             return preview_card.build(preview_view(step, self._policy, url))
         if isinstance(step, Refused):
             return self.refused(step)
+        if isinstance(step, NotCancelled):
+            return not_cancelled_card(step.request)
         if isinstance(step, Stale):
             if step.request is not None:
                 return await self.requests.card(step.request, viewer)
@@ -59,3 +61,43 @@ class StepCards:
     @staticmethod
     def refused(refused: Refused) -> Card:
         return explanation_card.build(explanation_view(refused))
+
+
+# Why a request could not be cancelled, by the state it had already reached.
+_TOO_LATE: dict[SendState, tuple[str, str]] = {
+    SendState.SENT: (
+        "Already sent: nothing was cancelled",
+        "This request had already been sent. A sent email can't be called back from Mailroom.",
+    ),
+    SendState.SENDING: (
+        "Already being sent: nothing was cancelled",
+        "Mailroom had already started sending it; what Exchange has accepted can't be called "
+        "back. Its card shows how far it got.",
+    ),
+    SendState.FAILED: (
+        "Already finished: nothing was cancelled",
+        "This request had already ended with failures; nothing more will be sent unless you "
+        "retry it.",
+    ),
+    SendState.UNKNOWN: (
+        "Already handed to Exchange: nothing was cancelled",
+        "Mailroom could not confirm whether it went out; it will not send it again.",
+    ),
+    SendState.CANCELLED: ("Already cancelled", "It was cancelled before; nothing was sent."),
+    SendState.REJECTED: ("Already rejected", "An approver rejected it; nothing was sent."),
+    SendState.EXPIRED: ("Already expired", "Nobody approved it in time; nothing was sent."),
+}
+
+
+def not_cancelled_card(request: SendRequest) -> Card:
+    title, why = _TOO_LATE.get(
+        request.state, ("Nothing was cancelled", "This request can no longer be cancelled.")
+    )
+    subject = request.subject if len(request.subject) <= 120 else request.subject[:117] + "..."
+    return notice_card.build(
+        title,
+        f"“{subject}” (request {request.id[:8]}).\n{why}",
+        retry_verb=verbs.STATUS,
+        data={"request": request.id},
+        action_title="Show its status",
+    )

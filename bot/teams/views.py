@@ -44,10 +44,13 @@ def sender_options(choices: list[SenderChoice]) -> list[SenderOption]:
             reason = decision.denials[0].text if decision.denials else "not available"
         elif any(r.key == "not_verified" for r in decision.reasons):
             reason = "not verified in advance: Exchange checks when sending"
+        name = choice.sender.display_name
+        if choice.sender.kind.value == "self":
+            name = f"{name} (you)"
         options.append(
             SenderOption(
                 address=choice.sender.address,
-                display_name=choice.sender.display_name,
+                display_name=name,
                 kind=_kind(choice.sender.kind.value),
                 from_line=choice.from_line,
                 available=available,
@@ -129,7 +132,8 @@ def compose_view(step: Compose, catalog: TemplateCatalog) -> ComposeView:
             max_length=200_000,
             value=values.get(BULK_FIELD, ""),
             error=errors.get(BULK_FIELD),
-            help="One message per row; the row's values override the fields above.",
+            help="One message per row. A column fills its variable from each row (the field "
+            "above is then not used); an empty cell of a required variable is an error.",
         ),
     )
 
@@ -144,22 +148,33 @@ def _kind(value: str) -> SenderKindName:
 
 def _field(variable: Variable, values: Mapping[str, str], errors: Mapping[str, str]) -> FieldView:
     name = VAR_PREFIX + variable.name
-    value = values.get(name, "")
+    # The template's default is the field's value until the user changes it (even to
+    # nothing): a choice shows its default selected, never a sample that only looks so.
+    value = values.get(name, variable.default or "")
     if variable.type.value == "datetime" and "T" in value:
         value = value.split("T", 1)[0]  # the card shows date and time in two inputs
+    # Not required on the card itself: a bulk CSV's column may supply it, and Teams would
+    # refuse the Preview click over an empty field the CSV fills. The label says so; the
+    # bot checks, and answers next to the field (or the CSV's row) when it is missing.
+    label = f"{variable.label} (required)" if variable.required else variable.label
     return FieldView(
         name=name,
-        label=variable.label,
+        label=label,
         type=variable.type.value,
-        required=variable.required,
+        required=False,
         max_length=variable.max_length,
         help=variable.help or None,
-        placeholder=variable.sample or None,
+        placeholder=(variable.sample or None) if variable.type.value in _TYPED else None,
         options=variable.options,
         regex=variable.input_regex,
         value=value,
         error=errors.get(name) or errors.get(name + TIME_SUFFIX),
     )
+
+
+#: Inputs a person types into, where a grey sample reads as an example: the only ones that
+#: show the template's sample as a placeholder (a choice or a date would look filled in).
+_TYPED = frozenset({"string", "text", "email", "email_list", "url", "number"})
 
 
 def _general(step: Compose, *extra_fields: str) -> tuple[str, ...]:

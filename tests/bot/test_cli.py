@@ -10,7 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def mailroom(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def mailroom(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "MAILROOM"))}
     clean.update(env or {})
     return subprocess.run(
@@ -18,7 +20,7 @@ def mailroom(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
         capture_output=True,
         text=True,
         env=clean,
-        cwd=ROOT,
+        cwd=cwd,
         timeout=60,
         check=False,
     )

@@ -243,8 +243,14 @@ def test_bulk_csv_with_content_or_an_error_is_shown_open() -> None:
         (compose.EMAIL_REGEX, ["a@contoso.com", " a.b@x.co.uk "], ["a", "a@b", "a@b.com, c@d.com"]),
         (
             compose.EMAIL_LIST_REGEX,
-            ["", "a@contoso.com", "a@contoso.com, b@fabrikam.com;c@d.org", "a@b.com,"],
-            ["a", "a@contoso.com b@x.com", "a@@b.com", "a@b.com,,c@d.com"],
+            [
+                "",
+                "a@contoso.com",
+                "a@contoso.com, b@fabrikam.com;c@d.org",
+                "a@b.com,",
+                '"Doe, John" <john@contoso.com>; Jane Roe <jane@contoso.com>',
+            ],
+            ["a", "Doe, John", "a@@b", "@contoso.com"],
         ),
         (
             compose.URL_REGEX,

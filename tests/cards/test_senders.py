@@ -56,8 +56,9 @@ def test_available_senders_are_grouped_in_order_with_a_button_each() -> None:
     card = senders.build(EVERYONE)
     assert_valid(card)
     assert headings(card) == [
-        "Me",
-        "On behalf of people",
+        "You",
+        "Send as",
+        "Send on behalf of",
         "Shared mailboxes",
         "No-reply",
         "Not available to you",
@@ -65,8 +66,8 @@ def test_available_senders_are_grouped_in_order_with_a_button_each() -> None:
     picks = [a["data"]["sender"] for a in executes(card) if a["verb"] == verbs.PICK_SENDER]
     assert picks == [
         "megan@contoso.com",
-        "alex@contoso.com",  # within a group, the order given
-        "ceo@contoso.com",
+        "ceo@contoso.com",  # each kind in a group of its own
+        "alex@contoso.com",
         "support@contoso.com",
         "noreply@contoso.com",
     ]
@@ -94,7 +95,7 @@ def test_unavailable_senders_say_why_in_one_line_with_a_why_button() -> None:
 
 def test_empty_groups_are_left_out() -> None:
     card = senders.build([option("megan@contoso.com", "self")])
-    assert headings(card) == ["Me"]
+    assert headings(card) == ["You"]
 
 
 def test_nothing_available_is_said_plainly() -> None:

@@ -122,7 +122,7 @@ async def test_send_as_given_to_a_group_lets_its_members_send_and_names_the_grou
 ) -> None:
     shown = await why(bot, member, "escalations")
 
-    assert "you may send" in shown
+    assert "you can send from escalations@fabrikam.com" in shown
     assert "you hold Full Access through the group Escalations Team" in shown
     assert "you hold Send As through the group Escalations Team" in shown
     assert await send(bot, member, "escalations@fabrikam.com", "ticket-reply") == SendState.SENT

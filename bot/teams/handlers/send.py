@@ -4,11 +4,12 @@ sender, why (not), and acting on a request under way (cancel, retry the failed m
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.domain.explanations import explain
 from bot.domain.send_request import SendRequest
+from bot.domain.senders import ApprovalRule, ApprovalRuleKind, SenderKind
 from bot.flow.send_flow import Refused, SendFlow
 from bot.teams.command_parser import Command
 from bot.teams.steps import StepCards
@@ -71,14 +72,14 @@ async def send_command(deps: Deps, turn: Turn, command: Command) -> Card:
     if fast is None or not fast.sender:
         return await senders(deps, turn.user_oid)
     flow = deps.flow
-    started = await flow.start(turn.user_oid, turn.tenant_id, fast.sender, fast.template)
-    if isinstance(started, Refused):
-        return deps.steps.refused(started)
-    if started.draft.template is None:
-        return deps.steps.compose(started)
     inputs = {"to": ",".join(fast.to), "cc": ",".join(fast.cc), "bcc": ",".join(fast.bcc),
               "importance": fast.importance or "normal"}  # fmt: skip
     inputs |= {f"var_{k}": v for k, v in fast.values.items()}
+    started = await flow.start(turn.user_oid, turn.tenant_id, fast.sender, fast.template, inputs)
+    if isinstance(started, Refused):
+        return deps.steps.refused(started)
+    if started.draft.template is None or started.general:
+        return deps.steps.compose(started)  # what was wrong, on the card, with what was typed
     draft = started.draft
     return await deps.steps.of(await flow.preview(turn.user_oid, draft.id, draft.version, inputs))
 
@@ -99,21 +100,49 @@ async def senders(deps: Deps, user_oid: str) -> Card:
 
 
 async def why_card(deps: Deps, user_oid: str, address: str) -> Card:
+    """The answer to "may I send as …, and why (not)?": a question, so nothing here says a
+    message was or wasn't sent."""
     sender, decision = await deps.flow.why(user_oid, address)
     if sender is None or decision is None:
-        return explanation_card.build(
-            explanation_of(explain("unknown_sender", mailbox=address[:100], user=user_oid))
-        )
+        answer = explain("unknown_sender", mailbox=address[:100], user=user_oid)
+        return explanation_card.build(replace(explanation_of(answer), what=""))
     if decision.denials:
         first, *rest = decision.denials
-        return explanation_card.build(
-            explanation_of(explain(first.key, **first.params), others=tuple(r.text for r in rest))
-        )
-    lines = [f"• {r.text}" for r in decision.reasons] or ["• nothing limits this sender"]
-    verdict = "needs approval" if decision.approval_reasons else "you may send"
+        answer = explain(first.key, **first.params)
+        view = explanation_of(answer, others=tuple(r.text for r in rest))
+        return explanation_card.build(replace(view, what=""))
+    as_whom = "from" if sender.kind in (SenderKind.SHARED, SenderKind.NOREPLY) else "as"
+    if sender.kind is SenderKind.SEND_ON_BEHALF:
+        as_whom = "on behalf of"
+    grants = [r.text for r in decision.reasons if r.effect == "grant"]
+    because = "; ".join(grants) if grants else "nothing in Mailroom's policy limits this sender"
+    lines = [f"You can send {as_whom} {sender.address} because {because}."]
+    if sender.kind is SenderKind.SELF:
+        lines = ["You can send from your own mailbox."]
+    lines += [f"Note: {r.text}." for r in decision.reasons if r.effect == "note"]
+    approval = _approval_rule(sender.approval)
+    if approval:
+        lines.append(approval)
     return notice_card.build(
-        f"{sender.display_name}: {verdict}",
+        f"Yes: you can send {as_whom} {sender.address}",
         "\n".join(lines),
         retry_verb=verbs.PICK_SENDER,
         data={"sender": sender.address},
+        action_title=f"Send from {sender.address}",
     )
+
+
+def _approval_rule(rule: ApprovalRule) -> str | None:
+    """The sender's approval rule in words (a /why has no recipients to apply it to yet)."""
+    match rule.rule:
+        case ApprovalRuleKind.ALWAYS:
+            return "Every send from this sender needs an approver's OK first."
+        case ApprovalRuleKind.EXTERNAL:
+            return "A send to anyone outside the organisation needs an approver's OK first."
+        case ApprovalRuleKind.OVER_RECIPIENTS:
+            return (
+                f"A send to more than {rule.over_recipients} recipients needs an approver's "
+                "OK first."
+            )
+        case ApprovalRuleKind.NEVER:
+            return None
