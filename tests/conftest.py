@@ -6,6 +6,11 @@ Every test gets one of the markers ``unit``, ``integration`` or ``e2e`` from its
 start processes (``mailroom serve``, Node.js), fuzz the bot over HTTP or inject every fault,
 and spend more than ten seconds each. ``postgres`` is set by the tests (and for every
 PostgreSQL case of the two-store fixtures).
+
+The full run spreads tests over the CPUs (``pytest -n``). The tests that start whole bot
+processes or keep to Exchange's real 60-second rate window each need the machine's time to
+themselves, so they share one ``xdist_group`` (one worker runs them one after another) and get
+a longer timeout; the browser tests share another.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ SLOW_MODULES = frozenset(
         "bot/test_admin_commands.py",
         "bot/test_cli.py",
         "bot/test_doctor.py",
+        "bot/test_first_run.py",
+        "outbox/test_cli.py",
         "packaging/test_package_command.py",
         "security/test_authorisation.py",
         "security/test_bad_input.py",
@@ -49,6 +56,18 @@ SLOW_MODULES = frozenset(
         "teams/test_send_safety.py",
     }
 )
+
+
+# Whole-process and real-time tests: one after another on one worker, with room to finish.
+PROCESS_MODULES = frozenset(
+    {
+        "outbox/test_bot_processes.py",
+        "outbox/test_crash_recovery.py",
+        "outbox/test_pacing.py",
+        "reliability/test_load.py",
+    }
+)
+PROCESS_TIMEOUT_SECONDS = 300
 
 
 def kind_of(path: Path) -> str:
@@ -67,3 +86,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         relative = path.relative_to(_TESTS)
         if relative.parts[0] == "reliability" or relative.as_posix() in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+        if relative.as_posix() in PROCESS_MODULES:
+            item.add_marker(pytest.mark.xdist_group("processes"))
+            item.add_marker(pytest.mark.timeout(PROCESS_TIMEOUT_SECONDS))
+        elif relative.parts[0] == "e2e":
+            item.add_marker(pytest.mark.xdist_group("browser"))

@@ -64,6 +64,7 @@ def test_invalid_policies_name_the_key(snippet: str, named: str) -> None:
     assert caught.value.setting == named
 
 
+@pytest.mark.slow  # starts a mailroom process
 def test_config_check_command_reports_the_line_and_suggestion(tmp_path: Path) -> None:
     broken = tmp_path / "mailroom.toml"
     broken.write_text(EXAMPLE.replace('allowed_groups = ["b5f', 'alowed_groups = ["b5f'))
@@ -120,6 +121,7 @@ def test_rights_policy_is_refused_where_it_would_decide_nothing_or_everything(
     assert says in caught.value.problem
 
 
+@pytest.mark.slow  # starts a mailroom process
 def test_config_check_lists_each_senders_rights_source(tmp_path: Path) -> None:
     path = tmp_path / "mailroom.toml"
     path.write_text(POLICY_SENDER + f'allowed_groups = ["{GROUP}"]\n', encoding="utf-8")

@@ -83,6 +83,7 @@ async def test_a_send_with_credentials_and_tokens_in_play_logs_none_of_them(
     assert len(lines) > 20  # DEBUG: there was plenty to check
 
 
+@pytest.mark.slow  # starts a mailroom process
 async def test_mailroom_serve_at_debug_in_json_logs_no_token_secret_or_body(
     emulator: RunningEmulator,
     tmp_path: Path,
