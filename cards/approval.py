@@ -140,6 +140,8 @@ def _summary(view: ApprovalView, limits: _Limits) -> list[CardElement]:
     elements.append(
         labelled("Subject", one_line(view.subject, 300) or "(no subject)", spacing="None")
     )
+    if view.reference:
+        elements.append(labelled("Reference", one_line(view.reference, 20), spacing="None"))
     lines = paragraphs(view.text_body, max_chars=limits.body_chars, max_lines=limits.body_lines)
     if lines:
         elements.append(Container(items=[*lines], style="emphasis", spacing="Medium"))

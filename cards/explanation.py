@@ -46,6 +46,8 @@ def build(view: ExplanationView) -> dict[str, Any]:
     if view.other_reasons:
         body += [section("Also"), *bullets(view.other_reasons, limit=8)]
     ids = []
+    if view.reference:
+        ids.append(f"Reference {one_line(view.reference, 20)}")
     if view.request_id:
         ids.append(f"Mailroom request {one_line(view.request_id, 80)}")
     if view.graph_request_id:

@@ -106,6 +106,8 @@ def _envelope(view: PreviewView, limits: _Limits) -> list[CardElement]:
             )
         )
     lines.append(labelled("Subject", one_line(view.subject, limits.line_chars) or "(no subject)"))
+    if view.reference:
+        lines.append(labelled("Reference", one_line(view.reference, 20), subtle=True))
     return lines
 
 

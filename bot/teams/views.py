@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.domain.explanations import Explanation
 from bot.domain.permissions import Outcome
+from bot.domain.references import reference_of
 from bot.domain.send_request import SendRequest
 from bot.domain.senders import Policy
 from bot.flow.send_flow import (
@@ -86,6 +87,7 @@ def explanation_of(
         retry_verb=retry_verb if text.retry else None,
         retry_data=dict(retry_data or {}),
         other_reasons=others,
+        reference=reference_of(request_id) if request_id else "",
     )
 
 
@@ -203,6 +205,7 @@ def preview_view(step: Preview, policy: Policy, preview_url: str | None) -> Prev
         notes=tuple(r.text for r in step.decision.reasons if r.effect == "note"),
         external_recipients=tuple(a for a in recipients.all() if not policy.is_internal(a)),
         message_count=request.message_count,
+        reference=reference_of(request.id),
     )
 
 
@@ -212,7 +215,7 @@ def summary(request: SendRequest) -> RequestSummary:
     more = f" and {len(everyone) - 1} more" if len(everyone) > 1 else ""
     return RequestSummary(
         request_id=request.id,
-        short_id=request.id[:8],
+        short_id=reference_of(request.id),
         state=request.state.value,
         from_line=request.sender_address,
         subject=request.subject,

@@ -51,7 +51,7 @@ async def test_help_command_delivers_the_help_card_to_the_service_url(
     card = card_of(stand_in.posted[0])
     assert card["version"] == "1.5"
     text = str(card)
-    for command in ("/send", "/senders", "/why <sender>", "/approvals", "/cancel <id>"):
+    for command in ("/send", "/senders", "/why <sender>", "/approvals", "/cancel <reference>"):
         assert command in text
     assert "don't know the command" not in text
 

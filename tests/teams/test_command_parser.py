@@ -156,7 +156,7 @@ def test_the_fast_path_stays_the_fast_path_without_its_slash() -> None:
 def test_cancel_in_words_without_a_reference_asks_for_one() -> None:
     result = parse("cancel my request")
     assert isinstance(result, ParseError)
-    assert result.usage == "/cancel <id>"
+    assert result.usage == "/cancel <reference>"
     assert "reference" in result.message
 
 

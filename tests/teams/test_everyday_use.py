@@ -5,12 +5,17 @@ external recipients and the outside-the-organisation warning."""
 from __future__ import annotations
 
 import asyncio
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.domain.references import reference_of
 from bot.domain.send_request import SendState
 from bot.rendering import TemplateCatalog
 from cards import verbs
+from tests.store.helpers import draft
 from tests.support.botapp import BotHarness, Person, action, card_in, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,3 +61,59 @@ async def test_a_plain_sentence_naming_a_sender_opens_the_compose_card_for_it(
     action(card, verbs.PREVIEW)  # the compose card, sender chosen
     senders = text_of(card_in(await bot.say(adele, "who can I send as")))
     assert "Who do you want to send as?" in senders
+
+
+# --- short references -----------------------------------------------------------------------
+
+
+async def test_cards_show_a_short_reference_that_status_and_cancel_accept_in_any_case(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    compose = await compose_for(bot, adele, SUPPORT)
+    preview = await preview_with(bot, adele, compose, samples("ticket-reply", to=JOHANNA))
+    request_id = str(action(preview, verbs.SEND)["data"]["request"])
+    reference = reference_of(request_id)
+    assert reference in text_of(preview)
+
+    status = text_of(card_in(await bot.say(adele, f"/status {reference.lower()}")))
+    assert reference in status
+    assert "Not found" not in status
+    listed = text_of(card_in(await bot.say(adele, "/history")))
+    assert reference in listed
+    assert request_id[:8] not in listed  # people see the reference, not the id
+
+    cancelled = text_of(card_in(await bot.say(adele, f"cancel {reference} please")))
+    assert "cancelled" in cancelled.lower()
+    assert (await bot.services.store.get_request(request_id)).state is SendState.CANCELLED
+
+
+async def test_a_sent_request_keeps_its_full_id_in_the_audit_and_its_reference_on_the_card(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    compose = await compose_for(bot, adele, SUPPORT)
+    preview = await preview_with(bot, adele, compose, samples("ticket-reply", to=JOHANNA))
+    send = action(preview, verbs.SEND)["data"]
+    await bot.act(adele, verbs.SEND, send)
+    request_id = str(send["request"])
+    await state_becomes(bot, request_id, SendState.SENT)
+    card = text_of(card_in(await bot.say(adele, f"/status {reference_of(request_id)}")))
+    assert reference_of(request_id) in card
+    audit = await bot.services.store.query_audit(user=adele.oid)
+    assert [e.request_id for e in audit if e.outcome == "sent"] == [request_id]
+
+
+async def test_a_reference_two_requests_share_lists_both_to_pick_from(bot: BotHarness) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    now = datetime.now(UTC)
+    twins = []
+    for n in range(2):
+        request, messages = draft(now + timedelta(seconds=n), requester_oid=adele.oid)
+        request = replace(request, id="7f3a9" + uuid.uuid4().hex[5:])
+        await bot.services.store.create_request(request, messages)
+        twins.append(request.id)
+    card = card_in(await bot.say(adele, "/status MR-FWX9"))
+    assert "2 of your requests have the reference MR-FWX9" in text_of(card)
+    for request_id in twins:
+        action(card, verbs.STATUS, request=request_id)  # each has its Details button
