@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from bot.teams import plain_words
 from bot.teams.commands import COMMANDS
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
+QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 _FAST_KEYS = ("from", "template", "to", "cc", "bcc", "importance")
 _IMPORTANCE = ("low", "normal", "high")
 _NEEDS_ARGUMENT = {"why", "cancel"}
@@ -57,7 +57,7 @@ def usage_of(name: str) -> str:
 
 
 def parse(text: str) -> Command | ParseError:
-    cleaned = text.translate(_QUOTES).strip()
+    cleaned = text.translate(QUOTES).strip()
     if not cleaned:
         return Command("help")
     if len(cleaned) > MAX_TEXT:

@@ -17,7 +17,12 @@ class CommandSpec:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("send", "/send", "Send an email", "Pick a sender and a template, preview, send"),
     CommandSpec("senders", "/senders", "My senders", "Who you may send as, and why not for others"),
-    CommandSpec("templates", "/templates [name]", "Templates", "The email templates you can use"),
+    CommandSpec(
+        "templates",
+        "/templates [name]",
+        "Templates",
+        "The email templates; one by name shows its fields and a ready /send",
+    ),
     CommandSpec("why", "/why <sender>", "Why (not)?", "Why you may or may not send as a mailbox"),
     CommandSpec("status", "/status [reference]", "Status", "Where a send request stands (MR-7F3K)"),
     CommandSpec("history", "/history", "History", "Your recent send requests"),

@@ -15,6 +15,7 @@ from bot.domain.references import reference_of
 from bot.domain.send_request import SendState
 from bot.rendering import TemplateCatalog
 from cards import verbs
+from tests.cards.anatomy import of_type
 from tests.store.helpers import draft
 from tests.support.botapp import BotHarness, Person, action, card_in, text_of
 
@@ -117,3 +118,26 @@ async def test_a_reference_two_requests_share_lists_both_to_pick_from(bot: BotHa
     assert "2 of your requests have the reference MR-FWX9" in text_of(card)
     for request_id in twins:
         action(card, verbs.STATUS, request=request_id)  # each has its Details button
+
+
+# --- the template guide ---------------------------------------------------------------------
+
+
+async def test_templates_name_lists_each_variable_and_a_one_line_send_that_works(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    card = card_in(await bot.say(adele, "/templates ticket-reply"))
+    text = text_of(card)
+    for variable in CATALOG.get("ticket-reply").variables:
+        assert variable.name in text
+    assert "ticket_id\n · string · required" in text
+    assert "portal_url\n · url · optional" in text
+    assert "Example: \n48213" in text
+    command = next(
+        r["text"] for r in of_type(card, "TextRun") if str(r["text"]).startswith("/send ")
+    )
+    assert command.startswith(f"/send from:support template:ticket-reply to:{adele.upn} ")
+    preview = card_in(await bot.say(adele, command))
+    action(preview, verbs.SEND)  # straight to the preview: nothing was missing
+    assert "Re: [Ticket #48213] Cannot sign in to the customer portal" in text_of(preview)
