@@ -41,8 +41,9 @@ def build(view: ExplanationView) -> dict[str, Any]:
         ("How to fix it", view.fix),
         ("Who can fix it", view.who),
     ):
-        if value.strip():
-            body += [section(title), *prose(value[:_SECTION_CHARS])]
+        if value.strip():  # one paragraph per line: several fixes are numbered lines
+            body.append(section(title))
+            body += [b for part in value[:_SECTION_CHARS].split("\n") for b in prose(part)]
     if view.other_reasons:
         body += [section("Also"), *bullets(view.other_reasons, limit=8)]
     ids = []

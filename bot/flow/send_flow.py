@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.explanations import Explanation, explain
+from bot.domain.explanations import Explanation, explain, explain_all
 from bot.domain.permissions import Decision, Outcome, RequestFacts, UserFacts
 from bot.domain.send_request import (
     OutgoingMessage,
@@ -434,8 +434,8 @@ class SendFlow:
         return tuple(n for n in self._catalog.names() if sender.allows_template(n))
 
     def _denied(self, decision: Decision, request_id: str | None = None) -> Refused:
-        first, *rest = decision.denials
-        return Refused(explain(first.key, **first.params), tuple(r.text for r in rest), request_id)
+        problems = [(r.key, r.params) for r in decision.denials]
+        return Refused(explain_all(problems), (), request_id)
 
     async def _load_draft(
         self, user_oid: str, draft_id: str, version: int

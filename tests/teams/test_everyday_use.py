@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOG = TemplateCatalog.load(ROOT / "templates")
 SUPPORT = "support@contoso.com"
 JOHANNA = "johanna.lorenz@contoso.com"
+HR_TEAM = "b5f44c90-245e-43d1-aeb9-4742c8f1c9e4"
 Json = dict[str, Any]
 
 
@@ -141,3 +142,25 @@ async def test_templates_name_lists_each_variable_and_a_one_line_send_that_works
     preview = card_in(await bot.say(adele, command))
     action(preview, verbs.SEND)  # straight to the preview: nothing was missing
     assert "Re: [Ticket #48213] Cannot sign in to the customer portal" in text_of(preview)
+
+
+# --- explanations name groups and give every fix ----------------------------------------------
+
+
+async def test_why_not_names_the_group_by_its_display_name_and_gives_every_fix(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    bot.emulator.control.clear_log()
+    text = text_of(card_in(await bot.say(adele, "/why hr")))
+    assert "use hr@contoso.com: HR Team." in text
+    assert HR_TEAM not in text  # the group's id stays out of sight
+    fixes = text[text.index("How to fix it") : text.index("Who can fix it")]
+    assert "1. Ask the group's owner to add you" in fixes  # the policy rule
+    assert "Add-RecipientPermission hr@contoso.com -Trustee adele.vance@contoso.com" in fixes
+    assert "Add-MailboxPermission hr@contoso.com" in fixes  # and each Exchange right
+    again = text_of(card_in(await bot.say(adele, "why can't I send as hr")))
+    assert "HR Team" in again
+    log = bot.emulator.control.request_log()
+    reads = [e for e in log if str(e.get("path")).endswith(f"/groups/{HR_TEAM}")]
+    assert len(reads) == 1  # the name is cached
