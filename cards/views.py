@@ -86,6 +86,8 @@ class PreviewView:
     external_recipients: tuple[str, ...] = ()
     message_count: int = 1  # > 1 for a bulk send
     reference: str = ""  # the short reference people type ("MR-7F3K")
+    exposed: tuple[str, ...] = ()  # external To/Cc addresses, when over the privacy threshold
+    offer_one_each: bool = False  # the privacy prompt may offer one message per recipient
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,11 @@ class StepCards:
         policy: Policy,
         links: PreviewLinks,
         requests: RequestViews,
+        *,
+        privacy_threshold: int = 10,
     ) -> None:
         self._catalog = catalog
+        self._privacy_threshold = privacy_threshold
         self._policy = policy
         self._links = links
         self.requests = requests
@@ -42,7 +45,8 @@ class StepCards:
             return self.compose(step)
         if isinstance(step, Preview):
             url = self._links.url(step.request.id)
-            return preview_card.build(preview_view(step, self._policy, url))
+            view = preview_view(step, self._policy, url, self._privacy_threshold)
+            return preview_card.build(view)
         if isinstance(step, Refused):
             return self.refused(step)
         if isinstance(step, NotCancelled):

@@ -11,6 +11,7 @@ from bot.domain.permissions import Outcome
 from bot.domain.references import reference_of
 from bot.domain.send_request import SendRequest
 from bot.domain.senders import Policy
+from bot.flow import privacy
 from bot.flow.send_flow import (
     BULK_FIELD,
     TIME_SUFFIX,
@@ -184,10 +185,15 @@ def _general(step: Compose, *extra_fields: str) -> tuple[str, ...]:
     return step.general + extra
 
 
-def preview_view(step: Preview, policy: Policy, preview_url: str | None) -> PreviewView:
+def preview_view(
+    step: Preview, policy: Policy, preview_url: str | None, privacy_threshold: int = 10
+) -> PreviewView:
     request = step.request
     content = request.content
     recipients = request.recipients
+    exposed = privacy.exposed(recipients, policy.is_internal)
+    if not privacy.needs_prompt(len(exposed), privacy_threshold, request.message_count):
+        exposed = ()
     return PreviewView(
         request_id=request.id,
         version=request.version,
@@ -206,6 +212,8 @@ def preview_view(step: Preview, policy: Policy, preview_url: str | None) -> Prev
         external_recipients=tuple(a for a in recipients.all() if not policy.is_internal(a)),
         message_count=request.message_count,
         reference=reference_of(request.id),
+        exposed=exposed,
+        offer_one_each=bool(exposed) and privacy.can_send_one_each(recipients),
     )
 
 

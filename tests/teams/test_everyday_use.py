@@ -164,3 +164,80 @@ async def test_why_not_names_the_group_by_its_display_name_and_gives_every_fix(
     log = bot.emulator.control.request_log()
     reads = [e for e in log if str(e.get("path")).endswith(f"/groups/{HR_TEAM}")]
     assert len(reads) == 1  # the name is cached
+
+
+# --- the privacy prompt ---------------------------------------------------------------------
+
+CUSTOMERS = tuple(f"customer{n}@fabrikam.com" for n in range(12))
+
+
+async def many_external_preview(bot: BotHarness, who: Person, count: int) -> Json:
+    compose = await compose_for(bot, who, SUPPORT)
+    to, cc = CUSTOMERS[: count - 1], CUSTOMERS[count - 1 : count]
+    fields = samples("ticket-reply", to=", ".join(to), cc=", ".join(cc))
+    return await preview_with(bot, who, compose, fields)
+
+
+async def test_many_external_addresses_in_to_and_cc_get_the_privacy_prompt(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    quiet = await many_external_preview(bot, adele, 10)  # the default threshold: 10
+    assert "outside your organisation are in To or Cc" not in text_of(quiet)
+    preview = await many_external_preview(bot, adele, 12)
+    assert "12 addresses outside your organisation are in To or Cc" in text_of(preview)
+    request_id = str(action(preview, verbs.SEND)["data"]["request"])
+    for verb in (verbs.TO_BCC, verbs.ONE_EACH):
+        assert action(preview, verb)["data"] == action(preview, verbs.SEND)["data"]
+    assert (await bot.services.store.get_request(request_id)).state is SendState.DRAFT
+
+
+async def test_put_everyone_in_bcc_previews_and_sends_one_email_nobody_sees_the_others_in(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    preview = await many_external_preview(bot, adele, 12)
+    old = str(action(preview, verbs.SEND)["data"]["request"])
+    again = card_in(await bot.act(adele, verbs.TO_BCC, action(preview, verbs.TO_BCC)["data"]))
+    assert "outside your organisation are in To or Cc" not in text_of(again)
+    assert "Bcc (hidden from other recipients)" in text_of(again)
+    send = action(again, verbs.SEND)["data"]
+    assert send["request"] != old
+    assert (await bot.services.store.get_request(old)).state is SendState.CANCELLED
+    await bot.act(adele, verbs.SEND, send)
+    await state_becomes(bot, str(send["request"]), SendState.SENT)
+    sent = await bot.services.store.get_request(str(send["request"]))
+    assert sent.recipients.to == (SUPPORT,)
+    assert sent.recipients.cc == ()
+    assert set(sent.recipients.bcc) == set(CUSTOMERS)
+
+
+async def test_one_email_each_previews_a_personalised_send_to_each_recipient_alone(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    preview = await many_external_preview(bot, adele, 12)
+    again = card_in(await bot.act(adele, verbs.ONE_EACH, action(preview, verbs.ONE_EACH)["data"]))
+    assert "12 personalised messages" in text_of(again)
+    assert "outside your organisation are in To or Cc" not in text_of(again)
+    request_id = str(action(again, verbs.SEND)["data"]["request"])
+    request = await bot.services.store.get_request(request_id)
+    assert request.message_count == len(CUSTOMERS)
+    assert set(request.recipients.all()) == set(CUSTOMERS)
+    await bot.act(adele, verbs.SEND, action(again, verbs.SEND)["data"])
+    queued = await bot.services.store.get_request(request_id)
+    assert queued.state in (SendState.QUEUED, SendState.SENDING, SendState.SENT)
+    jobs = await bot.services.store.list_jobs(request_id)  # one message each, paced out
+    assert sorted(j.recipients.to for j in jobs) == sorted((c,) for c in CUSTOMERS)
+
+
+async def test_a_privacy_button_on_an_old_preview_changes_nothing(bot: BotHarness) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    preview = await many_external_preview(bot, adele, 12)
+    data = action(preview, verbs.TO_BCC)["data"]
+    await bot.act(adele, verbs.TO_BCC, data)
+    drafts_before = await bot.services.store.page_requests(requester_oid=adele.oid, limit=50)
+    stale = card_in(await bot.act(adele, verbs.ONE_EACH, data))  # the same, old card
+    drafts_after = await bot.services.store.page_requests(requester_oid=adele.oid, limit=50)
+    assert len(drafts_after.requests) == len(drafts_before.requests)
+    assert "personalised" not in text_of(stale)
