@@ -29,6 +29,7 @@ from cards._parts import (
     is_web_url,
     labelled,
     one_line,
+    outside_warning,
     paragraphs,
     people,
     request_data,
@@ -100,14 +101,7 @@ def _envelope(view: PreviewView, limits: _Limits) -> list[CardElement]:
             )
         )
     if view.external_recipients:
-        lines.append(
-            labelled(
-                "Outside your organisation",
-                people(view.external_recipients, shown=shown),
-                color="Warning",
-                spacing="None",
-            )
-        )
+        lines.append(outside_warning(people(view.external_recipients, shown=shown)))
     lines.append(labelled("Subject", one_line(view.subject, limits.line_chars) or "(no subject)"))
     if view.reference:
         lines.append(labelled("Reference", one_line(view.reference, 20), subtle=True))
