@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.approvals import Viewer
+from bot.domain.references import reference_of
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy
 from bot.flow.preview_links import PreviewLinks
@@ -100,7 +101,7 @@ def not_cancelled_card(request: SendRequest) -> Card:
     subject = request.subject if len(request.subject) <= 120 else request.subject[:117] + "..."
     return notice_card.build(
         title,
-        f"“{subject}” (request {request.id[:8]}).\n{why}",
+        f"“{subject}” ({reference_of(request.id)}).\n{why}",
         retry_verb=verbs.STATUS,
         data={"request": request.id},
         action_title="Show its status",
