@@ -87,6 +87,9 @@ class Settings:
     # How long an outbox job stays claimed without a heartbeat; after a crash, another
     # process reclaims (and reconciles) the job once this has passed.
     outbox_lease_seconds: int = 90
+    # A single message with more external addresses than this in To/Cc (where every
+    # recipient sees them) gets the privacy prompt on its preview: Bcc, or one each.
+    privacy_threshold: int = 10
     # Only `mailroom dev` sets this (never from the environment): user tokens minted by the
     # local tenant emulator stand in for Teams SSO, which the Agents Playground lacks.
     dev_token_source: bool = False
@@ -174,6 +177,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         graph_client_secret=Secret(g[1]) if (g := get("MAILROOM_GRAPH_CLIENT_SECRET")) else None,
         graph_tenant_id=_optional_guid(get("MAILROOM_GRAPH_TENANT_ID")),
         outbox_lease_seconds=_bounded_int(get("MAILROOM_OUTBOX_LEASE_SECONDS"), 90, 5, 3600),
+        privacy_threshold=_bounded_int(get("MAILROOM_PRIVACY_THRESHOLD"), 10, 0, 10_000),
     )
 
 

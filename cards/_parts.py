@@ -15,6 +15,7 @@ from typing import Any
 
 from microsoft_teams.cards import (
     AdaptiveCard,
+    Container,
     ExecuteAction,
     RichTextBlock,
     Spacing,
@@ -112,6 +113,25 @@ def labelled(
             run(value, color=color, subtle=subtle),
         ],
         spacing=spacing,
+    )
+
+
+def outside_warning(addresses: str, *, spacing: Spacing | None = "Small") -> Container:
+    """ "Outside your organisation: …" in Teams' attention style: an ``attention`` container
+    (the host's own tinted surface, light, dark or high contrast) with the label in the
+    attention colour and bold, and the addresses in the container's default colour, the
+    strongest contrast every theme has. Never the yellow ``warning`` colour on white."""
+    return Container(
+        style="attention",
+        spacing=spacing,
+        items=[
+            RichTextBlock(
+                inlines=[
+                    run("Outside your organisation: ", weight="Bolder", color="Attention"),
+                    run(addresses, weight="Bolder"),
+                ]
+            )
+        ],
     )
 
 

@@ -36,6 +36,7 @@ from cards._parts import (
     is_web_url,
     labelled,
     one_line,
+    outside_warning,
     paragraphs,
     people,
     request_data,
@@ -129,17 +130,12 @@ def _summary(view: ApprovalView, limits: _Limits) -> list[CardElement]:
         labelled("To", f"{recipients}: {listed}" if listed else recipients, spacing="None"),
     ]
     if view.external_recipients:
-        elements.append(
-            labelled(
-                "Outside your organisation",
-                people(view.external_recipients, shown=limits.recipients),
-                color="Warning",
-                spacing="None",
-            )
-        )
+        elements.append(outside_warning(people(view.external_recipients, shown=limits.recipients)))
     elements.append(
         labelled("Subject", one_line(view.subject, 300) or "(no subject)", spacing="None")
     )
+    if view.reference:
+        elements.append(labelled("Reference", one_line(view.reference, 20), spacing="None"))
     lines = paragraphs(view.text_body, max_chars=limits.body_chars, max_lines=limits.body_lines)
     if lines:
         elements.append(Container(items=[*lines], style="emphasis", spacing="Medium"))

@@ -41,11 +41,14 @@ def build(view: ExplanationView) -> dict[str, Any]:
         ("How to fix it", view.fix),
         ("Who can fix it", view.who),
     ):
-        if value.strip():
-            body += [section(title), *prose(value[:_SECTION_CHARS])]
+        if value.strip():  # one paragraph per line: several fixes are numbered lines
+            body.append(section(title))
+            body += [b for part in value[:_SECTION_CHARS].split("\n") for b in prose(part)]
     if view.other_reasons:
         body += [section("Also"), *bullets(view.other_reasons, limit=8)]
     ids = []
+    if view.reference:
+        ids.append(f"Reference {one_line(view.reference, 20)}")
     if view.request_id:
         ids.append(f"Mailroom request {one_line(view.request_id, 80)}")
     if view.graph_request_id:

@@ -46,7 +46,10 @@ def build(commands: Sequence[CommandHelp], *, note: str | None = None) -> dict[s
         TextBlock(text="Commands", weight="Bolder", wrap=True, spacing="Medium"),
         FactSet(facts=[Fact(title=c.usage, value=c.description) for c in commands]),
         TextBlock(
-            text="The leading / is optional. In group chats and channels, @mention Mailroom first.",
+            text=(
+                "The leading / is optional, and plain sentences work too (“send an email "
+                "from support”). In group chats and channels, @mention Mailroom first."
+            ),
             wrap=True,
             is_subtle=True,
             size="Small",
@@ -55,5 +58,25 @@ def build(commands: Sequence[CommandHelp], *, note: str | None = None) -> dict[s
     card = AdaptiveCard(
         body=body,
         actions=[ExecuteAction(title="Send an email", verb=verbs.SEND_START, data={})],
+    )
+    return to_json(card)
+
+
+def build_likely(note: str, commands: Sequence[CommandHelp]) -> dict[str, Any]:
+    """For text Mailroom did not understand: ``note`` and the few commands it was closest
+    to, each with its usage, and a way to the full list."""
+    body: list[Any] = [
+        RichTextBlock(inlines=[TextRun(text=note, color="Attention")]),
+        TextBlock(text="Perhaps one of these?", weight="Bolder", wrap=True, spacing="Medium"),
+        FactSet(facts=[Fact(title=c.usage, value=c.description) for c in commands]),
+        TextBlock(
+            text="You can also ask in plain words, e.g. “send an email from support”.",
+            wrap=True,
+            is_subtle=True,
+            size="Small",
+        ),
+    ]
+    card = AdaptiveCard(
+        body=body, actions=[ExecuteAction(title="All commands", verb=verbs.HELP, data={})]
     )
     return to_json(card)

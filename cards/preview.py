@@ -9,6 +9,7 @@ from typing import Any
 
 from microsoft_teams.cards import (
     Action,
+    ActionSet,
     AdaptiveCard,
     CardElement,
     Container,
@@ -28,6 +29,7 @@ from cards._parts import (
     is_web_url,
     labelled,
     one_line,
+    outside_warning,
     paragraphs,
     people,
     request_data,
@@ -67,6 +69,8 @@ def _build(view: PreviewView, limits: _Limits) -> dict[str, Any]:
             )
         )
     body += _envelope(view, limits)
+    if view.exposed:
+        body.append(_privacy_prompt(view))
     body.append(_message(view, limits))
     if view.notes:
         body += [section("Notes", subtle=True), *bullets(view.notes, limit=5, subtle=True)]
@@ -97,16 +101,36 @@ def _envelope(view: PreviewView, limits: _Limits) -> list[CardElement]:
             )
         )
     if view.external_recipients:
-        lines.append(
-            labelled(
-                "Outside your organisation",
-                people(view.external_recipients, shown=shown),
-                color="Warning",
-                spacing="None",
-            )
-        )
+        lines.append(outside_warning(people(view.external_recipients, shown=shown)))
     lines.append(labelled("Subject", one_line(view.subject, limits.line_chars) or "(no subject)"))
+    if view.reference:
+        lines.append(labelled("Reference", one_line(view.reference, 20), subtle=True))
     return lines
+
+
+def _privacy_prompt(view: PreviewView) -> Container:
+    """Many external addresses in To/Cc: every recipient would see all of them."""
+    data = request_data(view.request_id, view.version)
+    buttons: list[Action] = [execute("Put everyone in Bcc", verbs.TO_BCC, data)]
+    if view.offer_one_each:
+        buttons.append(execute("Send one email to each", verbs.ONE_EACH, data))
+    count = len(view.exposed)
+    return Container(
+        style="attention",
+        spacing="Medium",
+        items=[
+            text(
+                f"{count:,} addresses outside your organisation are in To or Cc",
+                weight="Bolder",
+            ),
+            text(
+                "Every recipient will see all of them. Put everyone in Bcc (one email, "
+                "nobody sees the others), or send one email to each recipient.",
+                spacing="Small",
+            ),
+            ActionSet(actions=buttons, spacing="Small"),
+        ],
+    )
 
 
 def _message(view: PreviewView, limits: _Limits) -> Container:

@@ -57,6 +57,8 @@ class ProgressView:
     """Messages whose fate Mailroom could not learn (never resent, never counted as sent)."""
     check_mailbox: str | None = None
     """Whose Sent Items tell whether those went out."""
+    reference: str = ""
+    """The short reference people type ("MR-7F3K")."""
 
     @property
     def single(self) -> bool:
@@ -126,6 +128,8 @@ def build(view: ProgressView) -> dict[str, Any]:
     ]
     body.append(plain_text(_clip(f"From {view.sender}"), subtle=True))
     body.append(plain_text(_clip(f"Subject: {view.subject}"), subtle=True))
+    if view.reference:
+        body.append(plain_text(_clip(f"Reference: {view.reference}"), subtle=True))
     if view.single and view.recipients:
         body.append(plain_text(_clip(f"To: {', '.join(view.recipients)}"), subtle=True))
     if not view.single or view.phase not in ("running", "waiting"):

@@ -22,6 +22,8 @@ def build(view: ResultView) -> dict[str, Any]:
         labelled("To", people(view.to, shown=_SHOWN_RECIPIENTS) or "nobody", spacing="None"),
         labelled("Subject", one_line(view.subject, 400) or "(no subject)", spacing="None"),
     ]
+    if view.reference:
+        body.append(labelled("Reference", one_line(view.reference, 20), spacing="None"))
     ids = f"Mailroom request {one_line(view.request_id, 80)}"
     if view.graph_request_id:
         ids += f" · Graph request id {one_line(view.graph_request_id, 80)}"

@@ -36,6 +36,8 @@ SEND = "preview.send"
 EDIT = "preview.edit"
 CANCEL = "send.cancel"
 REQUEST_APPROVAL = "preview.request_approval"
+TO_BCC = "preview.to_bcc"
+ONE_EACH = "preview.one_each"
 RETRY = "request.retry"
 RETRY_FAILED = "send.retry_failed"
 REFRESH = "request.refresh"
@@ -156,8 +158,9 @@ class ComposeInputs:
 
 @dataclass(frozen=True)
 class RequestAt:
-    """``preview.send``, ``preview.edit``, ``preview.request_approval``: a request at the
-    version the card showed, ``{"request": id, "version": n}``."""
+    """``preview.send``, ``preview.edit``, ``preview.request_approval``,
+    ``preview.to_bcc``, ``preview.one_each``: a request at the version the card showed,
+    ``{"request": id, "version": n}``."""
 
     request: str
     version: int
@@ -232,6 +235,8 @@ _PAYLOADS: dict[str, type[Payload]] = {
     SEND: RequestAt,
     EDIT: RequestAt,
     REQUEST_APPROVAL: RequestAt,
+    TO_BCC: RequestAt,
+    ONE_EACH: RequestAt,
     CANCEL: RequestRef,
     RETRY: RequestRef,
     RETRY_FAILED: RequestRef,

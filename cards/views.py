@@ -85,6 +85,9 @@ class PreviewView:
     notes: tuple[str, ...] = ()  # e.g. "not verified: Exchange checks when sending"
     external_recipients: tuple[str, ...] = ()
     message_count: int = 1  # > 1 for a bulk send
+    reference: str = ""  # the short reference people type ("MR-7F3K")
+    exposed: tuple[str, ...] = ()  # external To/Cc addresses, when over the privacy threshold
+    offer_one_each: bool = False  # the privacy prompt may offer one message per recipient
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class ResultView:
     sent_at: str  # already formatted for display
     graph_request_id: str | None
     message_count: int = 1
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,7 @@ class ExplanationView:
     retry_verb: str | None = None  # show a Retry button with this verb
     retry_data: dict[str, str] = field(default_factory=dict)
     other_reasons: tuple[str, ...] = ()  # further problems, one line each
+    reference: str = ""  # the request's short reference, when there is a request
 
 
 @dataclass(frozen=True)
@@ -158,3 +163,4 @@ class ApprovalView:
     outcome: str | None = None  # "Approved by Megan Bowen at 10:32" / "Rejected by …: comment"
     unreachable_approvers: tuple[str, ...] = ()
     refresh_user_ids: tuple[str, ...] = ()  # Teams user ids (29:…), at most 60
+    reference: str = ""

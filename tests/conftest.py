@@ -27,6 +27,7 @@ UNIT_FOLDERS = frozenset({"cards", "domain", "rendering"})
 UNIT_FILES = frozenset(
     {
         "test_command_parser.py",
+        "test_template_commands.py",
         "test_error_tree.py",
         "test_exchange_unit.py",
         "test_graph_client_unit.py",

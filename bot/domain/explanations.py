@@ -7,7 +7,8 @@ Unknown Graph codes get a generic entry that still shows the request id.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from string import Formatter
 from typing import Any
 
@@ -398,6 +399,26 @@ def explain(key: str, **params: Any) -> Explanation:
         fix=fill(entry.fix),
         who=fill(entry.who),
         retry=entry.retry,
+    )
+
+
+def explain_all(problems: Sequence[tuple[str, Mapping[str, Any]]]) -> Explanation:
+    """One explanation for every problem at once — a policy rule *and* an Exchange right,
+    say — so nobody fixes one, tries again and only then hears of the next. The first
+    problem gives the title; the reasons, the fixes (numbered, one per line) and who can
+    make them are all listed."""
+    parts = [explain(key, **params) for key, params in problems]
+    if len(parts) < 2:
+        return parts[0] if parts else explain("unknown")
+    first = parts[0]
+    fixes = list(dict.fromkeys(p.fix for p in parts if p.fix))
+    return replace(
+        first,
+        title=f"{first.title} (and {len(parts) - 1} more to fix)",
+        why=" ".join(dict.fromkeys(p.why for p in parts if p.why)),
+        fix="\n".join(f"{n}. {fix}" for n, fix in enumerate(fixes, 1)),
+        who=" Also: ".join(dict.fromkeys(p.who for p in parts if p.who)),
+        retry=all(p.retry for p in parts),
     )
 
 

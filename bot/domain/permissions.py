@@ -7,7 +7,7 @@ reasons are collected, not just the first, so one card can list every fix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -106,11 +106,15 @@ def decide(
     rights: Rights,
     policy: Policy,
     request: RequestFacts | None = None,
+    *,
+    group_names: Mapping[str, str] | None = None,
 ) -> Decision:
+    """``group_names``: display names by group id, so explanations say "HR Team" (a group
+    without one is named by its id)."""
     params = {"user": user.upn, "mailbox": sender.address, "sender": sender.display_name}
     reasons: list[Reason] = []
     reasons += _mailbox_reasons(user, sender, params)
-    reasons += _group_reasons(user, sender, params)
+    reasons += _group_reasons(user, sender, params, group_names or {})
     reasons += _rights_reasons(sender, rights, params)
     if request is not None:
         reasons += _request_reasons(user, sender, policy, request, params)
@@ -137,17 +141,20 @@ def _mailbox_reasons(user: UserFacts, sender: SenderConfig, params: dict[str, st
     return []
 
 
-def _group_reasons(user: UserFacts, sender: SenderConfig, params: dict[str, str]) -> list[Reason]:
+def _group_reasons(
+    user: UserFacts, sender: SenderConfig, params: dict[str, str], names: Mapping[str, str]
+) -> list[Reason]:
     if not sender.allowed_groups:
         return []
     if user.groups is None:
         return [_deny("groups_unverified", "your group membership could not be read", params)]
     if user.groups.isdisjoint(sender.allowed_groups):
-        groups = ", ".join(sender.allowed_groups)
+        named = [names.get(g.lower()) or names.get(g) or g for g in sender.allowed_groups]
+        groups = ", ".join(named)
         return [
             _deny(
                 "not_in_allowed_group",
-                f"you are not in a group allowed to use {sender.address}",
+                f"you are not in a group allowed to use {sender.address} ({groups})",
                 {**params, "groups": groups},
             )
         ]

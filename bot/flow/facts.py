@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -58,6 +58,7 @@ class FactsService:
         self._users: dict[str, _Cached[UserFacts]] = {}
         self._rights: dict[tuple[str, str], _Cached[Rights]] = {}
         self._discovered: dict[str, _Cached[frozenset[str]]] = {}
+        self._group_names: dict[str, _Cached[str]] = {}
         self._matcher = (
             TrusteeMatcher(exchange, graph, ttl=self._ttl, clock=clock) if exchange else None
         )
@@ -87,7 +88,11 @@ class FactsService:
     ) -> Decision:
         """``decide`` for user facts already read (``fresh``: the rights are read afresh)."""
         rights = await self.rights(user, sender, fresh=fresh)
-        decision = decide(user, sender, rights, self._policy, request)
+        names: dict[str, str] = {}
+        groups = sender.allowed_groups
+        if groups and user.groups is not None and user.groups.isdisjoint(groups):
+            names = await self.group_names(groups)  # the denial names them
+        decision = decide(user, sender, rights, self._policy, request, group_names=names)
         logger.debug(
             "decision %s%s",
             decision.outcome,
@@ -140,6 +145,26 @@ class FactsService:
             return Rights(source=Source.UNAVAILABLE, problem=_problem(error))
         self._rights[key] = _Cached(rights, now + self._ttl)
         return rights
+
+    async def group_names(self, group_ids: Iterable[str]) -> dict[str, str]:
+        """Display names by (lower-case) group id, cached for the policy's TTL. A group Graph
+        can't name right now is left out: explanations then show its id."""
+        names: dict[str, str] = {}
+        now = self._clock()
+        for group_id in dict.fromkeys(g.lower() for g in group_ids):
+            cached = self._group_names.get(group_id)
+            if cached is not None and cached.expires > now:
+                names[group_id] = cached.value
+                continue
+            try:
+                found = await self._graph.get_group(APP, group_id)
+            except (GraphError, GraphTransportError, IdentityError) as error:
+                logger.warning("group name unavailable: %s", type(error).__name__)
+                continue
+            if found.display_name:
+                names[group_id] = found.display_name
+                self._group_names[group_id] = _Cached(found.display_name, now + self._ttl)
+        return names
 
     def forget(self, user_oid: str, mailbox: str) -> None:
         """Drop a cached decision input, e.g. after Graph said ErrorSendAsDenied."""

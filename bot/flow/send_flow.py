@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.explanations import Explanation, explain
+from bot.domain.explanations import Explanation, explain, explain_all
 from bot.domain.permissions import Decision, Outcome, RequestFacts, UserFacts
 from bot.domain.send_request import (
     OutgoingMessage,
@@ -36,6 +36,7 @@ from bot.errors import (
     ValuesInvalid,
     VersionConflict,
 )
+from bot.flow import privacy
 from bot.flow.facts import FactsService
 from bot.flow.recipients import BulkSheet, parse_addresses, parse_bulk_csv
 from bot.graph.message import request_size_problem
@@ -46,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 VAR_PREFIX = "var_"
 TIME_SUFFIX = "__time"
-BULK_FIELD = "bulk_csv"
+BULK_FIELD = privacy.BULK_FIELD
 IMPORTANCE = ("low", "normal", "high")
 CANCELLABLE = frozenset(
     {SendState.DRAFT, SendState.PENDING_APPROVAL, SendState.APPROVED, SendState.QUEUED}
@@ -374,6 +375,30 @@ class SendFlow:
     async def edit(self, user_oid: str, request_id: str, version: int) -> Step:
         """Back to the compose card with the previewed values; the old preview is cancelled
         (its content is fixed, so an edit makes a new request)."""
+        reopened = await self._reopen(user_oid, request_id, version)
+        if not isinstance(reopened, tuple):
+            return reopened
+        draft, values, sender, user = reopened
+        draft = await self._store.update_compose(draft.id, draft.version, fields=values)
+        return Compose(draft, sender, from_line(sender, user), self._templates_for(sender))
+
+    async def rearrange(
+        self, user_oid: str, request_id: str, version: int, remedy: privacy.Remedy
+    ) -> Step:
+        """The privacy prompt's answer: the previewed message again, its To/Cc moved to Bcc
+        or sent one each (``bot/flow/privacy.py``), as a new preview; the old one is
+        cancelled. Everything is checked and decided again, as for any preview."""
+        reopened = await self._reopen(user_oid, request_id, version)
+        if not isinstance(reopened, tuple):
+            return reopened
+        draft, values, sender, _ = reopened
+        fields = privacy.rewritten(values, remedy, sender.address)
+        return await self.preview(user_oid, draft.id, draft.version, fields)
+
+    async def _reopen(
+        self, user_oid: str, request_id: str, version: int
+    ) -> tuple[ComposeDraft, dict[str, str], SenderConfig, UserFacts] | Step:
+        """Cancel a previewed request and open a compose draft for what it was made from."""
         loaded = await self._load_request(user_oid, request_id, version, SendState.DRAFT)
         if not isinstance(loaded, SendRequest):
             return loaded
@@ -392,8 +417,7 @@ class SendFlow:
             template=request.template,
         )
         values = {k: str(v) for k, v in request.values.items() if v is not None}
-        draft = await self._store.update_compose(draft.id, draft.version, fields=values)
-        return Compose(draft, sender, from_line(sender, user), self._templates_for(sender))
+        return draft, values, sender, user
 
     async def request_view(self, user_oid: str, request_id: str) -> SendRequest | Refused:
         try:
@@ -434,8 +458,8 @@ class SendFlow:
         return tuple(n for n in self._catalog.names() if sender.allows_template(n))
 
     def _denied(self, decision: Decision, request_id: str | None = None) -> Refused:
-        first, *rest = decision.denials
-        return Refused(explain(first.key, **first.params), tuple(r.text for r in rest), request_id)
+        problems = [(r.key, r.params) for r in decision.denials]
+        return Refused(explain_all(problems), (), request_id)
 
     async def _load_draft(
         self, user_oid: str, draft_id: str, version: int

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.domain.explanations import explain
+from bot.domain.references import reference_of
 from bot.domain.send_request import SendRequest, SendState
 from bot.errors import StoreError
 from bot.outbox.routing import where_to_check
@@ -103,6 +104,7 @@ def progress_view(progress: RequestProgress) -> progress_card.ProgressView:
         recipients=request.recipients.all() if not request.is_bulk else (),
         unknown=counts.unknown,
         check_mailbox=where_to_check(request) if counts.unknown else None,
+        reference=reference_of(request.id),
     )
 
 

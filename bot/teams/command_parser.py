@@ -13,9 +13,10 @@ import difflib
 import shlex
 from dataclasses import dataclass, field
 
+from bot.teams import plain_words
 from bot.teams.commands import COMMANDS
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
+QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 _FAST_KEYS = ("from", "template", "to", "cc", "bcc", "importance")
 _IMPORTANCE = ("low", "normal", "high")
 _NEEDS_ARGUMENT = {"why", "cancel"}
@@ -47,6 +48,8 @@ class ParseError:
     token: str | None = None
     suggestion: str | None = None
     usage: str | None = None
+    likely: tuple[str, ...] = ()
+    """For text not understood: the three commands it is closest to, best first."""
 
 
 def usage_of(name: str) -> str:
@@ -54,7 +57,7 @@ def usage_of(name: str) -> str:
 
 
 def parse(text: str) -> Command | ParseError:
-    cleaned = text.translate(_QUOTES).strip()
+    cleaned = text.translate(QUOTES).strip()
     if not cleaned:
         return Command("help")
     if len(cleaned) > MAX_TEXT:
@@ -64,26 +67,67 @@ def parse(text: str) -> Command | ParseError:
     rest = rest.strip()
     known = [c.name for c in COMMANDS]
     if name not in known:
+        if not word.startswith("/"):
+            reading = plain_words.read(cleaned)
+            if reading is not None:
+                return _command_of(*reading)
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        ranked = plain_words.likely(cleaned)
+        if close:
+            ranked = (close[0], *(n for n in ranked if n != close[0]))[:3]
         return ParseError(
-            f"I don't know the command “{word[:40]}”.",
+            "I didn't understand that."
+            if " " in cleaned and not word.startswith("/")
+            else f"I don't know the command “{word[:40]}”.",
             token=word[:40],
             suggestion=f"/{close[0]}" if close else None,
             usage="/help",
+            likely=ranked,
         )
+    strict = _parse_known(name, rest)
+    if not word.startswith("/") and _is_sentence(name, rest, strict):
+        reading = plain_words.read(cleaned)
+        if reading is not None:
+            return _command_of(*reading)
+    return strict
+
+
+def _is_sentence(name: str, rest: str, strict: Command | ParseError) -> bool:
+    """ "cancel MR-7F3K please", "why can't I send as events", "send an email from support":
+    a sentence that starts with a command's name. The fast path (``from:`` …) stays one."""
+    if name == "send":
+        return isinstance(strict, ParseError) and not any(c in rest for c in ":=")
+    return isinstance(strict, ParseError) or len(rest.split()) > 1
+
+
+def _parse_known(name: str, rest: str) -> Command | ParseError:
     if name == "send":
         return _parse_send(rest)
     if name in _NEEDS_ARGUMENT:
         if not rest:
             return ParseError(f"/{name} needs an argument.", token=None, usage=usage_of(name))
-        return Command(name, rest.split()[0][:200])
+        return Command(name, rest.split(maxsplit=1)[0][:200])
     if name in _OPTIONAL_ARGUMENT:
-        return Command(name, rest.split()[0][:200] if rest else None)
+        return Command(name, rest.split(maxsplit=1)[0][:200] if rest else None)
     if rest:
         return ParseError(
-            f"/{name} takes no arguments.", token=rest.split()[0][:40], usage=usage_of(name)
+            f"/{name} takes no arguments.",
+            token=rest.split(maxsplit=1)[0][:40],
+            usage=usage_of(name),
         )
     return Command(name)
+
+
+def _command_of(name: str, argument: str | None) -> Command | ParseError:
+    """A plain sentence's reading as the command it stands for."""
+    if name == "send":
+        return Command("send", fast=FastSend(sender=argument)) if argument else Command("send")
+    if name in _NEEDS_ARGUMENT and not argument:
+        return ParseError(
+            f"To /{name}, say which request: its reference is on its card.",
+            usage=usage_of(name),
+        )
+    return Command(name, argument)
 
 
 def _parse_send(rest: str) -> Command | ParseError:

@@ -17,11 +17,18 @@ class CommandSpec:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("send", "/send", "Send an email", "Pick a sender and a template, preview, send"),
     CommandSpec("senders", "/senders", "My senders", "Who you may send as, and why not for others"),
-    CommandSpec("templates", "/templates [name]", "Templates", "The email templates you can use"),
+    CommandSpec(
+        "templates",
+        "/templates [name]",
+        "Templates",
+        "The email templates; one by name shows its fields and a ready /send",
+    ),
     CommandSpec("why", "/why <sender>", "Why (not)?", "Why you may or may not send as a mailbox"),
-    CommandSpec("status", "/status [id]", "Status", "Where a send request stands"),
+    CommandSpec("status", "/status [reference]", "Status", "Where a send request stands (MR-7F3K)"),
     CommandSpec("history", "/history", "History", "Your recent send requests"),
     CommandSpec("approvals", "/approvals", "Approvals", "Send requests waiting for your approval"),
-    CommandSpec("cancel", "/cancel <id>", "Cancel", "Cancel a request that has not been sent"),
+    CommandSpec(
+        "cancel", "/cancel <reference>", "Cancel", "Cancel a request that has not been sent"
+    ),
     CommandSpec("help", "/help", "Help", "What Mailroom does and how to use it"),
 )

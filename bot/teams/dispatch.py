@@ -34,7 +34,7 @@ from bot.errors import (
 )
 from bot.teams.command_parser import Command, ParseError, parse
 from bot.teams.handlers import help
-from bot.teams.handlers.help import help_card_json
+from bot.teams.handlers.help import help_card_json, likely_card_json
 from bot.teams.invoke import (
     CardResult,
     InvokeResult,
@@ -117,6 +117,8 @@ class Dispatcher:
     async def _text_card(self, turn: Turn | None, text: str) -> Card:
         parsed = parse(text)
         if isinstance(parsed, ParseError):
+            if parsed.likely:
+                return likely_card_json(_parse_note(parsed), parsed.likely)
             return help_card_json(_parse_note(parsed))
         if parsed.name == "help":
             return help_card_json()
@@ -217,6 +219,6 @@ def _parse_note(error: ParseError) -> str:
     note = error.message
     if error.suggestion:
         note += f" Did you mean {error.suggestion}?"
-    if error.usage:
+    if error.usage and not error.likely:  # the likely commands come with their usage
         note += f" Usage: {error.usage}"
     return note

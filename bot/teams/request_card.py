@@ -29,6 +29,7 @@ from typing import Any
 
 from bot.domain.approvals import Viewer
 from bot.domain.explanations import explain
+from bot.domain.references import reference_of
 from bot.domain.send_request import SendRequest, SendState
 from bot.flow.approvals import REFUSED_AT_APPROVAL
 from bot.outbox.progress import RequestProgress, default_render_card
@@ -84,6 +85,7 @@ def request_card(shown: Shown, viewer: Viewer) -> Card:
                 subject=request.subject,
                 sent_at=format_time(request.updated_at),
                 graph_request_id=request.graph_request_id,
+                reference=reference_of(request.id),
             )
         )
     if single and request.state is _S.FAILED:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.approvals import Viewer
+from bot.domain.references import reference_of
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy
 from bot.flow.approvals import ApprovalFlow, Requested, stored_refusal
@@ -98,6 +99,7 @@ class RequestViews:
             if viewer == "requester" and request.state is SendState.PENDING_APPROVAL
             else (),
             refresh_user_ids=refresh_ids(cards),
+            reference=reference_of(request.id),
         )
 
     async def _outcome(self, request: SendRequest, approval: Approval | None) -> str | None:

@@ -41,7 +41,10 @@ logger = logging.getLogger(__name__)
 def build_routes(services: Services, notifier: Notifier) -> Routes:
     store, flow = services.store, services.flow
     views = RequestViews(store, services.facts, services.links, services.approvals)
-    steps = StepCards(services.catalog, services.policy, services.links, views)
+    steps = StepCards(
+        services.catalog, services.policy, services.links, views,
+        privacy_threshold=services.settings.privacy_threshold,
+    )  # fmt: skip
     wake = _waker(services.worker)
     on_send = send.Deps(flow, steps, wake)
     on_compose = compose.Deps(flow, steps, services.catalog)
@@ -77,6 +80,8 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
             verbs.SEND: Route(RequestAt, partial(preview.send, on_preview)),
             verbs.EDIT: Route(RequestAt, partial(preview.edit, on_preview)),
             verbs.REQUEST_APPROVAL: Route(RequestAt, partial(preview.request_approval, on_preview)),
+            verbs.TO_BCC: Route(RequestAt, partial(preview.to_bcc, on_preview)),
+            verbs.ONE_EACH: Route(RequestAt, partial(preview.one_each, on_preview)),
             verbs.APPROVE: Route(Decision, partial(approvals.approve, on_approval)),
             verbs.REJECT: Route(Decision, partial(approvals.reject, on_approval)),
             verbs.STATUS: Route(RequestRef, partial(requests.status, on_request)),

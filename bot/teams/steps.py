@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.approvals import Viewer
+from bot.domain.references import reference_of
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy
 from bot.flow.preview_links import PreviewLinks
@@ -30,8 +31,11 @@ class StepCards:
         policy: Policy,
         links: PreviewLinks,
         requests: RequestViews,
+        *,
+        privacy_threshold: int = 10,
     ) -> None:
         self._catalog = catalog
+        self._privacy_threshold = privacy_threshold
         self._policy = policy
         self._links = links
         self.requests = requests
@@ -42,7 +46,8 @@ class StepCards:
             return self.compose(step)
         if isinstance(step, Preview):
             url = self._links.url(step.request.id)
-            return preview_card.build(preview_view(step, self._policy, url))
+            view = preview_view(step, self._policy, url, self._privacy_threshold)
+            return preview_card.build(view)
         if isinstance(step, Refused):
             return self.refused(step)
         if isinstance(step, NotCancelled):
@@ -96,7 +101,7 @@ def not_cancelled_card(request: SendRequest) -> Card:
     subject = request.subject if len(request.subject) <= 120 else request.subject[:117] + "..."
     return notice_card.build(
         title,
-        f"“{subject}” (request {request.id[:8]}).\n{why}",
+        f"“{subject}” ({reference_of(request.id)}).\n{why}",
         retry_verb=verbs.STATUS,
         data={"request": request.id},
         action_title="Show its status",

@@ -8,8 +8,10 @@ from datetime import datetime
 
 from bot.domain.explanations import Explanation
 from bot.domain.permissions import Outcome
+from bot.domain.references import reference_of
 from bot.domain.send_request import SendRequest
 from bot.domain.senders import Policy
+from bot.flow import privacy
 from bot.flow.send_flow import (
     BULK_FIELD,
     TIME_SUFFIX,
@@ -86,6 +88,7 @@ def explanation_of(
         retry_verb=retry_verb if text.retry else None,
         retry_data=dict(retry_data or {}),
         other_reasons=others,
+        reference=reference_of(request_id) if request_id else "",
     )
 
 
@@ -182,10 +185,15 @@ def _general(step: Compose, *extra_fields: str) -> tuple[str, ...]:
     return step.general + extra
 
 
-def preview_view(step: Preview, policy: Policy, preview_url: str | None) -> PreviewView:
+def preview_view(
+    step: Preview, policy: Policy, preview_url: str | None, privacy_threshold: int = 10
+) -> PreviewView:
     request = step.request
     content = request.content
     recipients = request.recipients
+    exposed = privacy.exposed(recipients, policy.is_internal)
+    if not privacy.needs_prompt(len(exposed), privacy_threshold, request.message_count):
+        exposed = ()
     return PreviewView(
         request_id=request.id,
         version=request.version,
@@ -203,6 +211,9 @@ def preview_view(step: Preview, policy: Policy, preview_url: str | None) -> Prev
         notes=tuple(r.text for r in step.decision.reasons if r.effect == "note"),
         external_recipients=tuple(a for a in recipients.all() if not policy.is_internal(a)),
         message_count=request.message_count,
+        reference=reference_of(request.id),
+        exposed=exposed,
+        offer_one_each=bool(exposed) and privacy.can_send_one_each(recipients),
     )
 
 
@@ -212,7 +223,7 @@ def summary(request: SendRequest) -> RequestSummary:
     more = f" and {len(everyone) - 1} more" if len(everyone) > 1 else ""
     return RequestSummary(
         request_id=request.id,
-        short_id=request.id[:8],
+        short_id=reference_of(request.id),
         state=request.state.value,
         from_line=request.sender_address,
         subject=request.subject,

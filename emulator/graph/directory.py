@@ -1,5 +1,5 @@
 """Directory reads: ``/me``, ``/users/{id|upn}``, ``transitiveMemberOf``, ``checkMemberGroups``,
-``/groups/{id}/transitiveMembers``."""
+``/groups/{id}``, ``/groups/{id}/transitiveMembers``."""
 
 from __future__ import annotations
 
@@ -109,6 +109,31 @@ async def check_member_groups(svc: GraphService, call: GraphCall, params: Params
     return GraphReply(200, {"@odata.context": f"{CONTEXT}#Collection(Edm.String)", "value": value})
 
 
+def _group_not_found(group_id: str) -> GraphFailure:
+    return GraphFailure(
+        404,
+        "Request_ResourceNotFound",
+        f"Resource '{group_id}' does not exist or one of its queried reference-property "
+        "objects are not present.",
+    )
+
+
+async def get_group(svc: GraphService, call: GraphCall, params: Params) -> GraphReply:
+    """``GET /groups/{id}``: app-only callers need GroupMember.Read.All, Group.Read.All or
+    Directory.Read.All (learn.microsoft.com/graph/api/group-get, Permissions); a delegated
+    caller needs one of those scopes too (no User.Read shortcut for groups)."""
+    principal = call.principal
+    allowed = principal.roles if principal.user is None else principal.scopes
+    if not allowed & GROUPS_READ:
+        raise _denied()
+    group = svc.state.tenant.group(params["group"])
+    if group is None:
+        raise _group_not_found(params["group"])
+    fields = select_fields(call.query)
+    body = select(group_json(group), fields) if fields else group_json(group)
+    return GraphReply(200, {"@odata.context": f"{CONTEXT}#groups/$entity", **body})
+
+
 async def group_transitive_members(
     svc: GraphService, call: GraphCall, params: Params
 ) -> GraphReply:
@@ -119,12 +144,7 @@ async def group_transitive_members(
     tenant = svc.state.tenant
     group = tenant.group(params["group"])
     if group is None:
-        raise GraphFailure(
-            404,
-            "Request_ResourceNotFound",
-            f"Resource '{params['group']}' does not exist or one of its queried reference-property "
-            "objects are not present.",
-        )
+        raise _group_not_found(params["group"])
     members = [
         a for a in tenant.accounts
         if any(g.id == group.id for g in tenant.transitive_groups(a.id))
@@ -138,6 +158,7 @@ async def group_transitive_members(
 
 
 def register(svc: GraphService) -> None:
+    svc.add("GET", "/groups/{group}", get_group)
     svc.add("GET", "/groups/{group}/transitiveMembers", group_transitive_members)
     svc.add("GET", "/users/{user}", get_user)
     svc.add("GET", "/users/{user}/transitiveMemberOf", transitive_member_of)

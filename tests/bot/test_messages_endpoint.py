@@ -51,18 +51,33 @@ async def test_help_command_delivers_the_help_card_to_the_service_url(
     card = card_of(stand_in.posted[0])
     assert card["version"] == "1.5"
     text = str(card)
-    for command in ("/send", "/senders", "/why <sender>", "/approvals", "/cancel <id>"):
+    for command in ("/send", "/senders", "/why <sender>", "/approvals", "/cancel <reference>"):
         assert command in text
     assert "don't know the command" not in text
 
 
-async def test_unknown_text_gets_the_help_card_with_a_note(
+async def test_unknown_text_gets_the_three_closest_commands_not_the_help_card(
     bot_url: str, connector: tuple[ConnectorStandIn, str]
 ) -> None:
     stand_in, service_url = connector
-    await post(bot_url, message("hello there", service_url))
+    await post(bot_url, message("a list of my requests please", service_url))
     card = card_of(stand_in.posted[0])
-    assert "I don't know the command “hello”" in str(card)
+    text = str(card)
+    assert "I didn't understand that." in text
+    facts = [f["title"] for f in card["body"][2]["facts"]]  # type: ignore[index]
+    assert facts == ["/history", "/send", "/senders"]
+    assert "Send email as a colleague" not in text  # not the whole help card
+    assert "help.show" in text  # the full list is one click away
+
+
+async def test_a_plain_sentence_is_answered_as_the_command_it_asks_for(
+    bot_url: str, connector: tuple[ConnectorStandIn, str]
+) -> None:
+    stand_in, service_url = connector
+    await post(bot_url, message("what can you do?", service_url))
+    text = str(card_of(stand_in.posted[0]))
+    assert "/why <sender>" in text
+    assert "understand" not in text
 
 
 async def test_card_action_is_answered_with_a_universal_action_card(

@@ -64,6 +64,8 @@ def test_secret_never_prints() -> None:
         ({"MAILROOM_LOG_FORMAT": "xml"}, "MAILROOM_LOG_FORMAT"),
         ({"MAILROOM_LOG_LEVEL": "loud"}, "MAILROOM_LOG_LEVEL"),
         ({"MAILROOM_HOST": "example.com"}, "MAILROOM_HOST"),
+        ({"MAILROOM_PRIVACY_THRESHOLD": "many"}, "MAILROOM_PRIVACY_THRESHOLD"),
+        ({"MAILROOM_PRIVACY_THRESHOLD": "-1"}, "MAILROOM_PRIVACY_THRESHOLD"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], named: str) -> None:
@@ -97,3 +99,9 @@ def test_only_the_channel_is_a_trusted_caller_unless_configured() -> None:
 def test_a_bad_trusted_caller_names_the_variable(value: str) -> None:
     with pytest.raises(ConfigError, match="MAILROOM_TRUSTED_CALLERS"):
         Settings.from_env({"MAILROOM_TRUSTED_CALLERS": value})
+
+
+def test_the_privacy_threshold_is_ten_unless_configured() -> None:
+    assert Settings.from_env({}).privacy_threshold == 10
+    assert Settings.from_env({"MAILROOM_PRIVACY_THRESHOLD": "0"}).privacy_threshold == 0
+    assert Settings.from_env({"MAILROOM_PRIVACY_THRESHOLD": "25"}).privacy_threshold == 25

@@ -113,3 +113,27 @@ def assert_valid(card: dict[str, Any]) -> None:
         assert MARK not in found, f"user text in a markdown text: {found!r}"
     for url in of_type(card, "Action.OpenUrl"):
         assert url["url"].startswith(("https://", "http://"))
+
+
+def outside_warnings(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """The "Outside your organisation" warnings: the containers that hold the label."""
+    return [
+        c for c in of_type(card, "Container")
+        if any(r.get("text") == "Outside your organisation: " for r in of_type(c, "TextRun"))
+        and not any(of_type(i, "Container") for i in c.get("items", []))
+    ]  # fmt: skip
+
+
+def assert_outside_warning_in_attention_style(card: dict[str, Any], addresses: str) -> None:
+    """Teams' attention style, never yellow on white: an ``attention`` container, the label
+    bold in the attention colour, the addresses bold in the container's own default colour
+    (the strongest contrast of every Teams theme); no ``warning`` colour on the way."""
+    (warning,) = outside_warnings(card)
+    assert warning["style"] == "attention"
+    label, value = of_type(warning, "TextRun")
+    assert (label["color"], label["weight"]) == ("Attention", "Bolder")
+    assert value["text"] == addresses
+    assert value["weight"] == "Bolder"
+    assert "color" not in value
+    assert "isSubtle" not in value  # subtle text is the low-contrast variant
+    assert "Warning" not in json.dumps(warning)

@@ -14,6 +14,7 @@ from cards.views import ApprovalView
 from tests.cards.anatomy import (
     HOSTILE,
     MARK,
+    assert_outside_warning_in_attention_style,
     assert_valid,
     by_verb,
     inputs,
@@ -186,3 +187,7 @@ def test_any_approval_gives_a_valid_card(
     assert_valid(card)
     if state != "pending_approval":
         assert verbs_of(card) == []
+
+
+def test_the_outside_your_organisation_warning_uses_teams_attention_style() -> None:
+    assert_outside_warning_in_attention_style(approval.build(VIEW), "b@fabrikam.com")

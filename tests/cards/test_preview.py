@@ -12,9 +12,11 @@ from cards.views import PreviewView
 from tests.cards.anatomy import (
     HOSTILE,
     MARK,
+    assert_outside_warning_in_attention_style,
     assert_valid,
     by_verb,
     of_type,
+    outside_warnings,
     run_text,
     runs,
     user_text,
@@ -68,10 +70,7 @@ def test_bcc_is_marked_hidden_and_external_recipients_are_flagged() -> None:
     card = preview.build(replace(VIEW, bcc=("boss@contoso.com",)))
     assert labelled(card, "Bcc (hidden from other recipients)") == "boss@contoso.com"
     assert labelled(card, "Outside your organisation") == "b@fabrikam.com"
-    flagged = next(
-        b for b in of_type(card, "RichTextBlock") if b["inlines"][0]["text"].startswith("Outside")
-    )
-    assert flagged["inlines"][1]["color"] == "Warning"
+    assert_outside_warning_in_attention_style(card, "b@fabrikam.com")
 
 
 def test_no_empty_cc_or_bcc_lines() -> None:
@@ -203,3 +202,42 @@ def test_any_user_text_gives_a_valid_card(
         message_count=count,
     )
     assert_valid(preview.build(view))
+
+
+PROMPTED = replace(
+    VIEW,
+    exposed=tuple(f"c{n}@fabrikam.com" for n in range(12)),
+    offer_one_each=True,
+)
+
+
+def test_many_exposed_addresses_get_an_attention_prompt_with_both_remedies() -> None:
+    card = preview.build(PROMPTED)
+    assert_valid(card)
+    (prompt,) = [
+        c for c in of_type(card, "Container")
+        if c.get("style") == "attention" and of_type(c, "ActionSet")
+    ]  # fmt: skip
+    shown = run_text(prompt)
+    assert "12 addresses outside your organisation are in To or Cc" in shown
+    assert "Every recipient will see all of them." in shown
+    (buttons,) = of_type(prompt, "ActionSet")
+    assert [(a["title"], a["verb"]) for a in buttons["actions"]] == [
+        ("Put everyone in Bcc", verbs.TO_BCC),
+        ("Send one email to each", verbs.ONE_EACH),
+    ]
+    for button in buttons["actions"]:
+        assert button["data"] == {"request": "r-7", "version": 2}
+
+
+def test_no_prompt_without_exposed_addresses_and_no_one_each_when_not_offered() -> None:
+    assert verbs.TO_BCC not in verbs_of(preview.build(VIEW))
+    bcc_only = preview.build(replace(PROMPTED, offer_one_each=False))
+    assert verbs.TO_BCC in verbs_of(bcc_only)
+    assert verbs.ONE_EACH not in verbs_of(bcc_only)
+
+
+def test_the_outside_your_organisation_warning_uses_teams_attention_style() -> None:
+    assert_outside_warning_in_attention_style(preview.build(VIEW), "b@fabrikam.com")
+    internal_only = preview.build(replace(VIEW, external_recipients=()))
+    assert outside_warnings(internal_only) == []

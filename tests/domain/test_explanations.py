@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.explanations import CATALOGUE, explain, explain_graph_error
+from bot.domain.explanations import CATALOGUE, explain, explain_all, explain_graph_error
 from bot.errors import GraphError, SendAsDenied
 
 
@@ -91,3 +91,28 @@ def test_a_mailbox_that_really_does_not_exist_still_says_so() -> None:
     text = explain_graph_error(GraphError(404, "ErrorInvalidUser"), mailbox="gone@contoso.com")
     assert text.key == "ErrorInvalidUser"
     assert "mailroom.toml" in text.fix
+
+
+def test_a_policy_rule_and_an_exchange_right_missing_together_give_both_fixes() -> None:
+    mailbox, user = "hr@contoso.com", "adele.vance@contoso.com"
+    text = explain_all(
+        [
+            ("not_in_allowed_group", {"mailbox": mailbox, "user": user, "groups": "HR Team"}),
+            ("missing_send_as", {"mailbox": mailbox, "user": user}),
+        ]
+    )
+    assert text.title == "hr@contoso.com is limited to certain groups (and 1 more to fix)"
+    first, second = text.fix.split("\n")
+    assert first.startswith("1. Ask the group's owner to add you")
+    assert "allowed_groups" in first
+    assert second.startswith("2. An Exchange admin adds you")
+    assert "Add-RecipientPermission hr@contoso.com -Trustee adele.vance@contoso.com" in second
+    assert "HR Team" in text.why
+    assert "Send As trustee" in text.why
+    assert "Mailroom administrator" in text.who
+    assert "Exchange administrator" in text.who
+
+
+def test_a_single_problem_is_explained_as_before() -> None:
+    params = {"mailbox": "support@contoso.com", "user": "a@contoso.com"}
+    assert explain_all([("missing_send_as", params)]) == explain("missing_send_as", **params)

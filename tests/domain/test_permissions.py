@@ -249,3 +249,15 @@ def test_a_policy_decided_sender_needs_only_the_allowed_groups_and_counts_as_ver
     assert "rights_by_policy" in [r.key for r in member.reasons]
     assert outsider.outcome is Outcome.DENIED
     assert [r.key for r in outsider.denials] == ["not_in_allowed_group"]
+
+
+def test_a_group_denial_names_the_groups_by_display_name_when_known() -> None:
+    hr = sender("hr")
+    named = decide(user("adele"), hr, rights_on(USERS["adele"]["upn"], hr.address), POLICY,
+                   group_names={g.lower(): "HR Team" for g in hr.allowed_groups})  # fmt: skip
+    unnamed = decide(user("adele"), hr, rights_on(USERS["adele"]["upn"], hr.address), POLICY)
+    (by_name,) = [r for r in named.denials if r.key == "not_in_allowed_group"]
+    (by_id,) = [r for r in unnamed.denials if r.key == "not_in_allowed_group"]
+    assert by_name.params["groups"] == "HR Team"
+    assert "HR Team" in by_name.text
+    assert by_id.params["groups"] == ", ".join(hr.allowed_groups)  # no name: the id, not nothing

@@ -148,3 +148,29 @@ def test_unknown_segment_is_a_bad_request(https: httpx.Client, tokens: Tokens) -
 
     assert answer.status_code == 400
     assert answer.json()["error"]["message"] == "Resource not found for the segment 'calendarView'."
+
+
+def test_a_group_is_read_by_id_with_its_display_name(https: httpx.Client, tokens: Tokens) -> None:
+    answer = https.get(
+        f"/v1.0/groups/{HR_TEAM}", params={"$select": "id,displayName"},
+        headers=bearer(tokens.app()),
+    )  # fmt: skip
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["id"], body["displayName"]) == (HR_TEAM, "HR Team")
+    assert "mailNickname" not in body  # $select honoured
+
+
+def test_reading_a_group_needs_group_member_read_all(https: httpx.Client, tokens: Tokens) -> None:
+    token = tokens.app(client_id=REPORTING_APP, secret=REPORTING_SECRET)
+
+    denied = https.get(f"/v1.0/groups/{HR_TEAM}", headers=bearer(token))
+    missing = https.get(
+        "/v1.0/groups/00000000-0000-0000-0000-000000000000", headers=bearer(tokens.app())
+    )
+
+    assert denied.status_code == 403
+    assert denied.json()["error"]["code"] == "Authorization_RequestDenied"
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "Request_ResourceNotFound"

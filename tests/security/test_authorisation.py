@@ -60,7 +60,7 @@ HARMLESS = {verbs.COMPOSE_CANCEL: "Nothing was sent."}  # stateless: touches not
 ID_VERBS = (
     verbs.PICK_TEMPLATE, verbs.PREVIEW, verbs.COMPOSE_CANCEL, verbs.SEND, verbs.EDIT,
     verbs.CANCEL, verbs.STATUS, verbs.RETRY, verbs.RETRY_FAILED, verbs.REQUEST_APPROVAL,
-    verbs.APPROVE, verbs.REJECT, verbs.REFRESH,
+    verbs.APPROVE, verbs.REJECT, verbs.REFRESH, verbs.TO_BCC, verbs.ONE_EACH,
 )  # fmt: skip
 
 

@@ -73,6 +73,8 @@ async def fitting_data(bot: BotHarness) -> dict[str, dict[str, Any]]:
         verbs.SEND: request,
         verbs.EDIT: request,
         verbs.REQUEST_APPROVAL: request,
+        verbs.TO_BCC: request,
+        verbs.ONE_EACH: request,
         verbs.CANCEL: request,
         verbs.RETRY: request,
         verbs.RETRY_FAILED: request,

@@ -7,6 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.teams.command_parser import Command, FastSend, ParseError, parse
+from bot.teams.commands import COMMANDS
+from bot.teams.plain_words import KEYWORDS
 
 
 @pytest.mark.parametrize(
@@ -110,3 +112,86 @@ def test_arbitrary_text_never_raises_and_always_gets_an_answer(text: str) -> Non
 def test_send_with_arbitrary_tokens_never_raises(tokens: list[str]) -> None:
     result = parse("/send " + " ".join(tokens))
     assert isinstance(result, Command | ParseError)
+
+
+# --- plain sentences -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "I need to send an email from support",
+            Command("send", fast=FastSend(sender="support")),
+        ),
+        ("Send from the support mailbox please", Command("send", fast=FastSend(sender="support"))),
+        (
+            "can I email as events@contoso.com?",
+            Command("send", fast=FastSend(sender="events@contoso.com")),
+        ),
+        ("I want to write an email", Command("send")),
+        ("who can I send as", Command("senders")),
+        ("Which mailboxes may I use?", Command("senders")),
+        ("why can't I send as events", Command("why", "events")),
+        ("approve", Command("approvals")),
+        ("what is waiting for my approval?", Command("approvals")),
+        ("what's the status of MR-7F3K", Command("status", "mr-7f3k")),
+        ("where is my email?", Command("status")),
+        ("cancel MR-7F3K please", Command("cancel", "mr-7f3k")),
+        ("please stop request 7f3a9c", Command("cancel", "7f3a9c")),
+        ("show me the templates", Command("templates")),
+        ("what have I sent recently", Command("history")),
+        ("what can you do?", Command("help")),
+    ],
+)
+def test_plain_sentences_map_to_commands(text: str, expected: Command) -> None:
+    assert parse(text) == expected
+
+
+def test_the_fast_path_stays_the_fast_path_without_its_slash() -> None:
+    result = parse("send from:support to:a@contoso.com")
+    assert result == Command("send", fast=FastSend(sender="support", to=("a@contoso.com",)))
+
+
+def test_cancel_in_words_without_a_reference_asks_for_one() -> None:
+    result = parse("cancel my request")
+    assert isinstance(result, ParseError)
+    assert result.usage == "/cancel <reference>"
+    assert "reference" in result.message
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("the weather is nice today", None),
+        ("I'd like a list of my requests", "history"),
+        ("/sned", "send"),
+        ("tmplates", "templates"),
+    ],
+)
+def test_text_not_understood_gets_the_three_closest_commands(text: str, first: str | None) -> None:
+    result = parse(text)
+    assert isinstance(result, ParseError)
+    assert "I don't know the command “I”" not in result.message
+    assert len(result.likely) == 3
+    assert len(set(result.likely)) == 3
+    assert set(result.likely) <= {c.name for c in COMMANDS}
+    if first:
+        assert result.likely[0] == first
+
+
+_NAME = st.from_regex(r"[a-z][a-z0-9-]{0,20}(@contoso\.com)?", fullmatch=True).filter(
+    lambda name: name not in KEYWORDS
+)
+
+
+@given(_NAME)
+def test_a_sentence_naming_a_sender_opens_a_send_from_it(name: str) -> None:
+    assert parse(f"I need to send an email from {name}") == Command(
+        "send", fast=FastSend(sender=name)
+    )
+
+
+@given(st.text(max_size=200))
+def test_the_same_text_always_means_the_same_command(text: str) -> None:
+    assert parse(text) == parse(text)

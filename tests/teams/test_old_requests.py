@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.references import reference_of
 from bot.domain.send_request import SendState
 from bot.store.factory import open_store
 from emulator.testing import RunningEmulator
@@ -55,7 +56,7 @@ async def test_status_and_cancel_find_a_request_older_than_the_latest_thousand(
     short = old_id[:12]
 
     status = text_of(card_in(await bot.say(adele, f"/status {short}")))
-    assert old_id[:8] in status
+    assert reference_of(old_id) in status
     assert "Not found" not in status
     others = text_of(card_in(await bot.say(johanna, f"/status {short}")))
     assert "Not found" in others  # by id, yet only the requester's own

@@ -10,8 +10,10 @@ from bot.flow.send_flow import SendFlow
 from bot.rendering import TemplateCatalog
 from bot.teams.command_parser import Command
 from bot.teams.steps import StepCards
+from bot.teams.template_guide import guide
 from bot.teams.turn import Turn
 from cards import notice as notice_card
+from cards import template_guide as template_guide_card
 from cards.verbs import ComposeInputs, DraftRef, TemplateChoice
 
 Card = dict[str, Any]
@@ -44,12 +46,9 @@ async def cancel(turn: Turn, payload: DraftRef) -> Card:
 async def templates_command(deps: Deps, turn: Turn, command: Command) -> Card:
     catalog, name = deps.catalog, command.argument
     if name and name in catalog:
-        found = catalog.get(name)
-        lines = [found.description, ""] + [
-            f"• {v.label} ({v.type.value}{', required' if v.required else ''})"
-            for v in found.variables
-        ]
-        return notice_card.build(found.title, "\n".join(lines))
+        senders = await deps.flow.senders(turn.user_oid)
+        own = senders[0].sender.address  # the user's own mailbox comes first
+        return template_guide_card.build(guide(catalog.get(name), senders, own))
     lines = [f"• {n}: {catalog.get(n).title}" for n in catalog.names()]
     title = "Templates" if not name else f"No template called {name[:60]}; these exist"
     return notice_card.build(title, "\n".join(lines))

@@ -17,5 +17,13 @@ def help_card_json(note: str | None = None) -> dict[str, Any]:
     )
 
 
+def likely_card_json(note: str, names: tuple[str, ...]) -> dict[str, Any]:
+    by_name = {c.name: c for c in COMMANDS}
+    shown = [by_name[n] for n in names if n in by_name]
+    return help_card.build_likely(
+        note, [help_card.CommandHelp(c.usage, c.description) for c in shown]
+    )
+
+
 async def show(turn: Turn, payload: NoData) -> dict[str, Any]:
     return help_card_json()

@@ -1,4 +1,5 @@
-"""``preview.*`` verbs: send what was previewed, go back and edit it, or ask for approval.
+"""``preview.*`` verbs: send what was previewed, go back and edit it, ask for approval, or
+answer the privacy prompt (Bcc, or one email each).
 
 Send re-takes the permission decision (the flow does), and for a delegated sender makes
 sure the outbox can act as the user later: with no SSO token yet, Teams is asked to sign
@@ -75,6 +76,18 @@ async def send(deps: Deps, turn: Turn, payload: RequestAt) -> Card | LoginResult
 async def edit(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
     edited = await deps.flow.edit(turn.user_oid, payload.request, payload.version)
     return await deps.steps.of(edited)
+
+
+async def to_bcc(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
+    """The privacy prompt: the same email with To/Cc in Bcc, previewed again."""
+    step = await deps.flow.rearrange(turn.user_oid, payload.request, payload.version, "bcc")
+    return await deps.steps.of(step)
+
+
+async def one_each(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
+    """The privacy prompt: one email per recipient, previewed again."""
+    step = await deps.flow.rearrange(turn.user_oid, payload.request, payload.version, "one_each")
+    return await deps.steps.of(step)
 
 
 async def request_approval(deps: Deps, turn: Turn, payload: RequestAt) -> Card:

@@ -1,14 +1,15 @@
 """``request.*`` verbs and the ``/status``, ``/history`` and ``/cancel`` commands: where a
 request stands, each viewer's own view of a card (refresh), and retrying.
 
-Requests are looked up by id (or the start of one, as ``/status 7f3a`` types it) in the
-store, however old; lists are the newest page."""
+Requests are looked up by their reference (``/status MR-7F3K``, any case) or the start of
+their id (``/status 7f3a``) in the store, however old; lists are the newest page."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.references import id_prefix_of, reference_of
 from bot.domain.send_request import SendRequest
 from bot.errors import NotFound
 from bot.flow.approvals import ApprovalFlow
@@ -91,11 +92,27 @@ async def _recent(deps: Deps, user_oid: str, title: str) -> Card:
     return requests_card.build_list(title, rows, "You have not sent anything with Mailroom yet.")
 
 
-async def _own(deps: Deps, user_oid: str, short_id: str) -> SendRequest | Card:
-    """The user's request whose id starts with ``short_id``, or the card saying why not."""
-    found = await deps.store.requests_by_prefix(user_oid, short_id)
+async def _own(deps: Deps, user_oid: str, typed: str) -> SendRequest | Card:
+    """The user's request with reference ``typed`` (``MR-7F3K``) or whose id starts with
+    it, or the card saying why not."""
+    by_reference = id_prefix_of(typed)
+    found: list[SendRequest] = []
+    if not typed.strip().upper().startswith("MR"):
+        found = await deps.store.requests_by_prefix(user_oid, typed)
+    if not found and by_reference is not None:
+        found = await deps.store.requests_by_prefix(user_oid, by_reference, limit=LISTED)
+        if len(found) > 1:  # a derived reference two requests share: let them pick
+            return requests_card.build_list(
+                f"{len(found)} of your requests have the reference {reference_of(found[0].id)}",
+                [summary(r) for r in found],
+                "",
+            )
     if not found:
-        return notice_card.build("Not found", "You have no send request with that id.")
+        return notice_card.build(
+            "Not found",
+            "You have no send request with that reference. /history lists your requests "
+            "with theirs.",
+        )
     if len(found) > 1:
         return notice_card.build(
             "More than one request", "Several of your requests start with that id: type more of it."

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.domain.explanations import explain
+from bot.domain.explanations import explain, explain_all
 from bot.domain.send_request import SendRequest
 from bot.domain.senders import ApprovalRule, ApprovalRuleKind, SenderKind
 from bot.flow.send_flow import Refused, SendFlow
@@ -107,10 +107,8 @@ async def why_card(deps: Deps, user_oid: str, address: str) -> Card:
         answer = explain("unknown_sender", mailbox=address[:100], user=user_oid)
         return explanation_card.build(replace(explanation_of(answer), what=""))
     if decision.denials:
-        first, *rest = decision.denials
-        answer = explain(first.key, **first.params)
-        view = explanation_of(answer, others=tuple(r.text for r in rest))
-        return explanation_card.build(replace(view, what=""))
+        answer = explain_all([(r.key, r.params) for r in decision.denials])
+        return explanation_card.build(replace(explanation_of(answer), what=""))
     as_whom = "from" if sender.kind in (SenderKind.SHARED, SenderKind.NOREPLY) else "as"
     if sender.kind is SenderKind.SEND_ON_BEHALF:
         as_whom = "on behalf of"
