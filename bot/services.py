@@ -27,6 +27,7 @@ from bot.graph import GraphClient, MailboxLimiter
 from bot.identity.msal_provider import MsalTokenProvider
 from bot.identity.provider import TokenProvider
 from bot.identity.sso import BotServiceSso, EmulatorSso, SsoSource
+from bot.identity.token_service import TokenServiceClient
 from bot.netclient import Timeouts, build_http_client
 from bot.outbox.worker import Worker
 from bot.policy.loader import load_policy
@@ -156,10 +157,20 @@ async def build_services(
             approvals=ApprovalFlow(store, facts, graph, flow),
             links=links,
             http=http,
-            sso=EmulatorSso(http, settings.authority_host)
-            if settings.dev_token_source
-            else BotServiceSso(settings.oauth_connection),
+            sso=_sso_source(settings, http, tokens),
         )
+
+
+def _sso_source(settings: Settings, http: httpx.AsyncClient, tokens: TokenProvider) -> SsoSource:
+    if settings.dev_token_source:
+        return EmulatorSso(http, settings.authority_host)
+    app_id = settings.app_id or settings.graph_client_id or ""
+    client = None
+    if settings.oauth_connection:
+        client = TokenServiceClient(
+            http, settings.token_service_url, settings.oauth_connection, tokens.app_token, app_id
+        )
+    return BotServiceSso(client, f"api://botid-{app_id}")
 
 
 async def _maybe_await(close: Callable[[], object]) -> None:

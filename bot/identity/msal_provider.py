@@ -227,7 +227,8 @@ def _error_from(result: Mapping[str, Any], *, what: str) -> TokenAcquisitionErro
         if error in _CONSENT_ERRORS or suberror in _CONSENT_ERRORS
         else TokenAcquisitionError
     )
-    return cls(error, description, correlation_id=correlation_id)
+    codes = tuple(c for c in result.get("error_codes") or () if isinstance(c, int))
+    return cls(error, description, correlation_id=correlation_id, codes=codes)
 
 
 def _check_same_user(result: Mapping[str, Any], user_oid: str) -> None:

@@ -37,6 +37,7 @@ from bot.teams.handlers import help
 from bot.teams.handlers.help import help_card_json
 from bot.teams.invoke import (
     CardResult,
+    ErrorResult,
     InvokeResult,
     LoginResult,
     error_response,
@@ -55,9 +56,9 @@ from cards.verbs import Invalid, NoData
 logger = logging.getLogger(__name__)
 
 Card = dict[str, Any]
-Reply = Card | LoginResult
+Reply = Card | LoginResult | ErrorResult
 P = TypeVar("P")
-R = TypeVar("R", bound=Card | LoginResult)
+R = TypeVar("R", bound=Card | LoginResult | ErrorResult)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[Card]]
 # True the first time an activity (by conversation and id) is seen, False for a redelivery.
@@ -162,7 +163,8 @@ class Dispatcher:
         if route is None:
             return to_invoke_response(CardResult(self._not_ready(action.verb)))
         # Only help.show gets here without a user id, and it reads none.
-        turn = Turn(context, info, info.user_oid or "", sso_token=action.sso_token)
+        turn = Turn(context, info, info.user_oid or "", sso_token=action.sso_token,
+                    magic_code=action.magic_code)  # fmt: skip
         reply = await respond(action.verb, lambda: route.handler(turn, payload))
         return to_invoke_response(_result(reply))
 
@@ -200,7 +202,7 @@ def unavailable_card(problem: str) -> Card:
 
 
 def _result(reply: Reply) -> InvokeResult:
-    return reply if isinstance(reply, LoginResult) else CardResult(reply)
+    return reply if isinstance(reply, LoginResult | ErrorResult) else CardResult(reply)
 
 
 def _describe(error: Exception) -> str:
