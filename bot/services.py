@@ -27,6 +27,7 @@ from bot.graph import GraphClient, MailboxLimiter
 from bot.identity.msal_provider import MsalTokenProvider
 from bot.identity.provider import TokenProvider
 from bot.identity.sso import BotServiceSso, EmulatorSso, SsoSource
+from bot.identity.token_cache import MemoryCaches, SealedCaches, UserCaches
 from bot.identity.token_service import TokenServiceClient
 from bot.netclient import Timeouts, build_http_client
 from bot.outbox.worker import Worker
@@ -84,6 +85,7 @@ async def build_services(
     limits = timeouts or INTERACTIVE
     policy, catalog = static or load_static(settings)
     credentials = settings.graph_credentials
+    store = open_store(settings.database_url)  # connected below, before anything uses it
     if tokens is None:
         if credentials is None:
             raise ConfigError(
@@ -100,6 +102,7 @@ async def build_services(
             secret.reveal(),
             settings.ca_bundle,
             timeouts=limits,
+            user_caches=user_caches(settings, store),
         )
         tokens = msal_tokens
     tenant_id = credentials[2] if credentials else (settings.app_tenant_id or "")
@@ -109,7 +112,6 @@ async def build_services(
             stack.push_async_callback(_maybe_await, closer)
         http = build_http_client(settings.ca_bundle, limits)
         stack.push_async_callback(http.aclose)
-        store = open_store(settings.database_url)
         _ensure_sqlite_folder(settings.database_url)
         await store.connect()
         stack.push_async_callback(store.close)
@@ -159,6 +161,14 @@ async def build_services(
             http=http,
             sso=_sso_source(settings, http, tokens),
         )
+
+
+def user_caches(settings: Settings, store: Store) -> UserCaches:
+    """Delegated users' token caches: sealed in the database when a key is set, so restarts
+    and replicas share them; in the process otherwise."""
+    if settings.token_cache_keys:
+        return SealedCaches(store, [k.reveal() for k in settings.token_cache_keys])
+    return MemoryCaches()
 
 
 def _sso_source(settings: Settings, http: httpx.AsyncClient, tokens: TokenProvider) -> SsoSource:

@@ -55,8 +55,9 @@
 ``POST /_emulator/tokenservice/signin``                 ``user`` (+ ``connection``): the user
                                                         finished the sign-in page → ``{"code"}``
                                                         (the magic code)
-``GET  /_emulator/tokenservice/tokens``                 the token service's stored tokens
-                                                        (user id, connection, expiry; no token)
+``GET|DELETE /_emulator/tokenservice/tokens``          the token service's stored tokens
+                                                        (user id, connection, expiry; no
+                                                        token); DELETE forgets them all
 ``GET  /_emulator/connector/activities``                ``?conversation_id=``
 ``PUT  /_emulator/connector/auth``                      ``required``: demand a bearer token on /v3
 ``POST /_emulator/connector/token``                     ``audience``, ``service_url`` →
@@ -401,6 +402,11 @@ async def token_service_tokens(request: web.Request) -> web.Response:
     )
 
 
+async def clear_token_service_tokens(request: web.Request) -> web.Response:
+    _state(request).token_service.tokens.clear()
+    return web.json_response({"cleared": True})
+
+
 async def connector_activities(request: web.Request) -> web.Response:
     conversation_id = request.query.get("conversation_id")
     return web.json_response(connector.activities(_state(request), conversation_id))
@@ -460,6 +466,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_emulator/tokens/user", user_token)
     r.add_post("/_emulator/tokenservice/signin", token_service_sign_in)
     r.add_get("/_emulator/tokenservice/tokens", token_service_tokens)
+    r.add_delete("/_emulator/tokenservice/tokens", clear_token_service_tokens)
     r.add_get("/_emulator/connector/activities", connector_activities)
     r.add_put("/_emulator/connector/auth", connector_auth)
     r.add_post("/_emulator/connector/token", channel_token)

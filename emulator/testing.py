@@ -187,6 +187,10 @@ class EmulatorControl:
         result: list[Json] = self._call("GET", "/tokenservice/tokens")
         return result
 
+    def clear_token_service(self) -> None:
+        """The token service forgets every user's token (as if each had expired)."""
+        self._call("DELETE", "/tokenservice/tokens")
+
     def connector_activities(self, conversation_id: str | None = None) -> list[Json]:
         params = {"conversation_id": conversation_id} if conversation_id else None
         result: list[Json] = self._call("GET", "/connector/activities", params=params)

@@ -5,22 +5,16 @@ magic code → the send goes through; a refused exchange → 412 so Teams falls 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.rendering import TemplateCatalog
 from cards import verbs
 from emulator.testing import RunningEmulator, start_emulator_thread
 from tests.bot.doctor_support import seed_without
-from tests.support.botapp import BotHarness, Person, action, card_in, running_bot, settings_for
-
-ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
-JOHANNA = "johanna.lorenz@contoso.com"
-ALEX = "alex.wilber@contoso.com"
+from tests.support.botapp import BotHarness, card_in, running_bot, settings_for
+from tests.teams.sso_steps import ALEX, JOHANNA, delivered, previewed
 
 
 @pytest.fixture
@@ -28,30 +22,6 @@ async def sso_bot(emulator: RunningEmulator, tmp_path: Path) -> AsyncIterator[Bo
     settings = settings_for(emulator, tmp_path, dev_token_source=False, oauth_connection="sso")
     async with running_bot(settings, emulator) as harness:
         yield harness
-
-
-async def previewed(bot: BotHarness, who: Person) -> dict[str, str]:
-    """The Send button's data of a ticket-reply preview from the user's own mailbox."""
-    await bot.say(who, "/send")
-    compose = card_in(await bot.act(who, verbs.PICK_SENDER, {"sender": who.upn}))
-    pick = action(compose, verbs.PICK_TEMPLATE)
-    compose = card_in(
-        await bot.act(who, verbs.PICK_TEMPLATE, {**pick["data"], "template": "ticket-reply"})
-    )
-    values = {f"var_{k}": v for k, v in CATALOG.get("ticket-reply").sample_values().items()}
-    data = {**action(compose, verbs.PREVIEW)["data"], **values, "to": ALEX}
-    preview = card_in(await bot.act(who, verbs.PREVIEW, data))
-    send: dict[str, str] = action(preview, verbs.SEND)["data"]
-    return send
-
-
-async def delivered(emulator: RunningEmulator, count: int = 1) -> int:
-    """Alex's inbox once the outbox worker delivered (or after 5 s)."""
-    for _ in range(100):
-        if len(emulator.control.mailbox(ALEX, "inbox")) >= count:
-            break
-        await asyncio.sleep(0.05)
-    return len(emulator.control.mailbox(ALEX, "inbox"))
 
 
 async def test_a_delegated_send_asks_for_sign_in_then_resumes_with_the_sso_token(
