@@ -52,6 +52,8 @@
 ``PUT  /_emulator/tokens/lifetime``                     ``seconds`` for tokens issued from now on
 ``POST /_emulator/tokens/user``                         ``user``, ``audience`` → ``{"token"}``: a
                                                         Teams SSO token
+``POST /_emulator/users/{u}/revoke-sessions``          the user's refresh tokens stop working
+                                                        (Entra's "Revoke sessions")
 ``POST /_emulator/tokenservice/signin``                 ``user`` (+ ``connection``): the user
                                                         finished the sign-in page → ``{"code"}``
                                                         (the magic code)
@@ -380,6 +382,17 @@ async def user_token(request: web.Request) -> web.Response:
     return web.json_response({"token": token, "oid": account.id, "upn": account.upn})
 
 
+async def revoke_sessions(request: web.Request) -> web.Response:
+    """What an admin's "Revoke sessions" does: every refresh token of the user stops working."""
+    state = _state(request)
+    account = state.tenant.account(request.match_info["user"])
+    if account is None:
+        return _bad(f"no such user: {request.match_info['user']!r}")
+    generations = state.tokens.session_generations
+    generations[account.id] = generations.get(account.id, 0) + 1
+    return web.json_response({"user": account.id, "generation": generations[account.id]})
+
+
 async def token_service_sign_in(request: web.Request) -> web.Response:
     payload = await _json(request)
     state = _state(request)
@@ -464,6 +477,7 @@ def add_routes(app: web.Application) -> None:
     r.add_put("/_emulator/limits", put_limits)
     r.add_put("/_emulator/tokens/lifetime", token_lifetime)
     r.add_post("/_emulator/tokens/user", user_token)
+    r.add_post("/_emulator/users/{user}/revoke-sessions", revoke_sessions)
     r.add_post("/_emulator/tokenservice/signin", token_service_sign_in)
     r.add_get("/_emulator/tokenservice/tokens", token_service_tokens)
     r.add_delete("/_emulator/tokenservice/tokens", clear_token_service_tokens)

@@ -154,6 +154,7 @@ class EmulatorState:
         self.token_service.clear()
         self.tokens.lifetime = 3600
         self.tokens.accepted_versions.clear()
+        self.tokens.session_generations.clear()
         self.tenant = self.seed
 
     def set_group_members(self, group_id: str, users: tuple[str, ...]) -> bool:

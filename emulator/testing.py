@@ -187,6 +187,10 @@ class EmulatorControl:
         result: list[Json] = self._call("GET", "/tokenservice/tokens")
         return result
 
+    def revoke_sessions(self, user_upn_or_oid: str) -> None:
+        """An admin revokes the user's sessions: their refresh tokens are refused from now."""
+        self._call("POST", f"/users/{user_upn_or_oid}/revoke-sessions")
+
     def clear_token_service(self) -> None:
         """The token service forgets every user's token (as if each had expired)."""
         self._call("DELETE", "/tokenservice/tokens")

@@ -113,3 +113,23 @@ async def test_without_a_key_a_restart_asks_to_sign_in_again(
         answer = await after.act(johanna, verbs.SEND, send)
 
     assert answer["statusCode"] == 401
+
+
+async def test_a_refresh_entra_refuses_drops_the_users_cache_and_asks_to_sign_in(
+    settings: Settings, emulator: RunningEmulator
+) -> None:
+    # Access tokens that msal must refresh at every use (it renews within 5 minutes of expiry).
+    emulator.control.set_token_lifetime(120)
+    async with running_bot(settings, emulator) as bot:
+        await sign_in_and_send(bot)
+        johanna = bot.person(JOHANNA)
+        assert await bot.services.store.load_token_cache(johanna.oid) is not None
+        emulator.control.revoke_sessions(JOHANNA)
+        emulator.control.clear_token_service()
+        send = await previewed(bot, johanna)
+
+        answer = await bot.act(johanna, verbs.SEND, send)
+
+        assert answer["statusCode"] == 401  # a login request: sign in again
+        assert await bot.services.store.load_token_cache(johanna.oid) is None
+    assert len(emulator.control.mailbox(ALEX, "inbox")) == 1
