@@ -23,5 +23,6 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("history", "/history", "History", "Your recent send requests"),
     CommandSpec("approvals", "/approvals", "Approvals", "Send requests waiting for your approval"),
     CommandSpec("cancel", "/cancel <id>", "Cancel", "Cancel a request that has not been sent"),
+    CommandSpec("signout", "/signout", "Sign out", "Mailroom forgets your sign-in (tokens)"),
     CommandSpec("help", "/help", "Help", "What Mailroom does and how to use it"),
 )
