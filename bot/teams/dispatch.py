@@ -31,6 +31,7 @@ from bot.errors import (
     GraphTransportError,
     IdentityError,
     StoreUnavailable,
+    TokenServiceUnavailable,
 )
 from bot.teams.command_parser import Command, ParseError, parse
 from bot.teams.handlers import help
@@ -208,6 +209,8 @@ def _result(reply: Reply) -> InvokeResult:
 def _describe(error: Exception) -> str:
     if isinstance(error, StoreUnavailable):
         return "the database"
+    if isinstance(error, TokenServiceUnavailable):
+        return "the Bot Framework token service"
     if isinstance(error, IdentityError):
         return "Microsoft Entra ID"
     if isinstance(error, ExchangeError):

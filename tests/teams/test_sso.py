@@ -133,3 +133,18 @@ async def test_consent_never_granted_is_a_card_that_says_an_admin_must_consent(
     assert "consent" in text
     assert "Grant admin consent" in text
     assert unconsented.control.mailbox(ALEX, "inbox") == []
+
+
+async def test_a_token_service_that_does_not_answer_is_a_temporarily_unavailable_card(
+    sso_bot: BotHarness,
+) -> None:
+    bot = sso_bot
+    johanna = bot.person(JOHANNA)
+    send = await previewed(bot, johanna)
+    bot.emulator.control.add_fault("GET", "/api/usertoken/GetToken", "error", status=503)
+
+    answer = await bot.act(johanna, verbs.SEND, send)
+
+    assert answer["statusCode"] == 200
+    assert "Bot Framework token service" in str(card_in(answer))
+    assert bot.emulator.control.mailbox(ALEX, "inbox") == []
