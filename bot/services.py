@@ -8,6 +8,7 @@ integration tests exercise.
 from __future__ import annotations
 
 import inspect
+import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -35,6 +36,8 @@ from bot.policy.loader import load_policy
 from bot.rendering import TemplateCatalog
 from bot.settings import Settings
 from bot.store import Store, open_store
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,11 @@ def user_caches(settings: Settings, store: Store) -> UserCaches:
     and replicas share them; in the process otherwise."""
     if settings.token_cache_keys:
         return SealedCaches(store, [k.reveal() for k in settings.token_cache_keys])
+    if settings.oauth_connection:
+        logger.warning(
+            "MAILROOM_TOKEN_CACHE_KEY is not set: delegated users' tokens stay in this process, "
+            "so after a restart, or on another replica, users sign in again"
+        )
     return MemoryCaches()
 
 
