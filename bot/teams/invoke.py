@@ -145,10 +145,8 @@ def to_invoke_response(result: InvokeResult) -> InvokeResponse:
     if isinstance(result, LoginResult):
         return _login_response(result)
     if result.status == 401:  # the magic code redeemed nothing: Teams may ask again
-        return InvokeResponse(
-            status=200, body={"statusCode": 401, "type": INVALID_AUTH_CODE_TYPE,
-                              "value": {"code": result.code, "message": result.message}},
-        )  # fmt: skip
+        body = {"statusCode": 401, "type": INVALID_AUTH_CODE_TYPE}  # as documented: no value
+        return InvokeResponse(status=200, body=body)
     if result.status == 412:
         body = {"statusCode": 412, "type": PRECONDITION_TYPE,
                 "value": {"code": "412", "message": result.message}}  # fmt: skip
