@@ -51,6 +51,11 @@ async def test_a_delegated_send_asks_for_sign_in_then_resumes_with_the_sso_token
     (held,) = bot.emulator.control.token_service_tokens()
     assert held["user_id"] == johanna.teams_id
 
+    # Signed in: the next send goes out at the first click, no login request.
+    second = await previewed(bot, johanna)
+    assert (await bot.act(johanna, verbs.SEND, second))["statusCode"] == 200
+    assert await delivered(bot.emulator, 2) == 2
+
 
 async def test_a_refused_sso_exchange_is_412_then_the_magic_code_resumes_the_send(
     sso_bot: BotHarness,
