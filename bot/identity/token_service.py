@@ -8,7 +8,8 @@ hands over is the connection's token: with scope ``api://botid-{app id}/access_a
 ``TokenProvider.user_token`` exchanges on-behalf-of for Graph.
 
 Transport failures and 5xx are ``TokenServiceUnavailable`` (an ``IdentityError``: the card
-says "temporarily unavailable"); a refused exchange is ``ExchangeRefused``. Nothing here logs a
+says "temporarily unavailable"); any failed exchange is ``ExchangeRefused`` (Teams is answered
+412 and falls back to sign-in). Nothing here logs a
 token, a magic code or the SSO token.
 """
 
@@ -69,12 +70,18 @@ class TokenServiceClient:
 
     async def exchange(self, user_id: str, channel_id: str, sso_token: str, uri: str) -> str:
         """Finish Teams SSO: the SSO token for the connection's token; ``ExchangeRefused``."""
-        response = await self._call(
-            "POST",
-            "/api/usertoken/exchange",
-            params=self._params(user_id, channel_id),
-            json={"uri": uri, "token": sso_token},
-        )
+        try:
+            response = await self._call(
+                "POST",
+                "/api/usertoken/exchange",
+                params=self._params(user_id, channel_id),
+                json={"uri": uri, "token": sso_token},
+            )
+        except TokenServiceUnavailable as exc:
+            # Any error while exchanging is answered 412 (sso-adaptive-cards-universal-action),
+            # so that Teams falls back to the sign-in button rather than leave the user stuck.
+            logger.warning("the SSO exchange failed: %s", exc)
+            raise ExchangeRefused(exc.status or 0, "unavailable") from exc
         token = _token_of(response) if response.status_code == 200 else None
         if token is None:
             code = _error_code(response)

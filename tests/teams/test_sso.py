@@ -153,3 +153,18 @@ async def test_a_token_service_that_does_not_answer_is_a_temporarily_unavailable
     assert answer["statusCode"] == 200
     assert "Bot Framework token service" in str(card_in(answer))
     assert bot.emulator.control.mailbox(ALEX, "inbox") == []
+
+
+async def test_a_token_service_failing_during_the_exchange_is_412_so_teams_falls_back(
+    sso_bot: BotHarness,
+) -> None:
+    bot = sso_bot
+    johanna = bot.person(JOHANNA)
+    send = await previewed(bot, johanna)
+    bot.emulator.control.add_fault("POST", "/api/usertoken/exchange", "error", status=503)
+    sso = bot.emulator.control.mint_user_token(JOHANNA)
+
+    answer = await bot.act(johanna, verbs.SEND, send, authentication={"token": sso})
+
+    assert answer["statusCode"] == 412
+    assert bot.emulator.control.mailbox(ALEX, "inbox") == []
