@@ -15,8 +15,12 @@ boundary with ``raise ... from exc``.
     │   ├── ValuesInvalid              user-supplied values failed validation (errors)
     │   └── UnknownTemplate            no template by that name (name, available)
     ├── IdentityError
-    │   └── TokenAcquisitionError      Entra refused a token (error, description, correlation_id)
-    │       └── ConsentRequired        invalid_grant / interaction_required
+    │   ├── TokenAcquisitionError      Entra refused a token (error, codes, correlation_id)
+    │   │   └── ConsentRequired        invalid_grant / interaction_required
+    │   ├── SignInRequired             no token for the user yet: Teams must sign them in
+    │   ├── ExchangeRefused            the token service refused the Teams SSO token (status, code)
+    │   ├── MagicCodeRefused           the sign-in code Teams passed on redeems nothing
+    │   └── TokenServiceUnavailable    the Bot Framework token service failed (status)
     ├── GraphError                     Graph answered with its error envelope
     │   ├── Unauthorized               401 InvalidAuthenticationToken
     │   ├── AccessDenied               403 ErrorAccessDenied
@@ -125,16 +129,53 @@ class TokenAcquisitionError(IdentityError):
     """Entra ID refused to issue a token. Never carries the secret or the assertion."""
 
     def __init__(
-        self, error: str, description: str = "", *, correlation_id: str | None = None
+        self,
+        error: str,
+        description: str = "",
+        *,
+        correlation_id: str | None = None,
+        codes: tuple[int, ...] = (),
     ) -> None:
         self.error = error
         self.description = description
         self.correlation_id = correlation_id
+        self.codes = codes  # AADSTS numbers (65001: consent was never granted)
         super().__init__(f"{error}: {description}" if description else error)
 
 
 class ConsentRequired(TokenAcquisitionError):
     """The user must sign in again or consent (invalid_grant / interaction_required)."""
+
+    @property
+    def admin_consent_missing(self) -> bool:
+        """AADSTS65001: nobody consented to Mailroom's permissions; signing in again won't do."""
+        return 65001 in self.codes
+
+
+class SignInRequired(IdentityError):
+    """Mailroom has no token for the user: Teams is asked to sign them in."""
+
+
+class ExchangeRefused(IdentityError):
+    """The token service would not exchange the Teams SSO token; Teams falls back to sign-in."""
+
+    def __init__(self, status: int, code: str) -> None:
+        self.status = status
+        self.code = code
+        super().__init__(f"token exchange refused: {status} {code}")
+
+
+class MagicCodeRefused(IdentityError):
+    """The sign-in code Teams sent back (the action's ``state``) redeemed no token."""
+
+
+class TokenServiceUnavailable(IdentityError):
+    """The Bot Framework token service did not answer, refused the bot, or answered 5xx."""
+
+    def __init__(self, status: int | None, reason: str) -> None:
+        self.status = status
+        self.reason = reason
+        super().__init__(f"token service unavailable ({status or reason})")
 
 
 # --- Microsoft Graph -------------------------------------------------------------------

@@ -8,6 +8,7 @@ integration tests exercise.
 from __future__ import annotations
 
 import inspect
+import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -27,12 +28,16 @@ from bot.graph import GraphClient, MailboxLimiter
 from bot.identity.msal_provider import MsalTokenProvider
 from bot.identity.provider import TokenProvider
 from bot.identity.sso import BotServiceSso, EmulatorSso, SsoSource
+from bot.identity.token_cache import MemoryCaches, SealedCaches, UserCaches
+from bot.identity.token_service import TokenServiceClient
 from bot.netclient import Timeouts, build_http_client
 from bot.outbox.worker import Worker
 from bot.policy.loader import load_policy
 from bot.rendering import TemplateCatalog
 from bot.settings import Settings
 from bot.store import Store, open_store
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ async def build_services(
     limits = timeouts or INTERACTIVE
     policy, catalog = static or load_static(settings)
     credentials = settings.graph_credentials
+    store = open_store(settings.database_url)  # connected below, before anything uses it
     if tokens is None:
         if credentials is None:
             raise ConfigError(
@@ -99,6 +105,7 @@ async def build_services(
             secret.reveal(),
             settings.ca_bundle,
             timeouts=limits,
+            user_caches=user_caches(settings, store),
         )
         tokens = msal_tokens
     tenant_id = credentials[2] if credentials else (settings.app_tenant_id or "")
@@ -108,7 +115,6 @@ async def build_services(
             stack.push_async_callback(_maybe_await, closer)
         http = build_http_client(settings.ca_bundle, limits)
         stack.push_async_callback(http.aclose)
-        store = open_store(settings.database_url)
         _ensure_sqlite_folder(settings.database_url)
         await store.connect()
         stack.push_async_callback(store.close)
@@ -156,10 +162,33 @@ async def build_services(
             approvals=ApprovalFlow(store, facts, graph, flow),
             links=links,
             http=http,
-            sso=EmulatorSso(http, settings.authority_host)
-            if settings.dev_token_source
-            else BotServiceSso(settings.oauth_connection),
+            sso=_sso_source(settings, http, tokens),
         )
+
+
+def user_caches(settings: Settings, store: Store) -> UserCaches:
+    """Delegated users' token caches: sealed in the database when a key is set, so restarts
+    and replicas share them; in the process otherwise."""
+    if settings.token_cache_keys:
+        return SealedCaches(store, [k.reveal() for k in settings.token_cache_keys])
+    if settings.oauth_connection:
+        logger.warning(
+            "MAILROOM_TOKEN_CACHE_KEY is not set: delegated users' tokens stay in this process, "
+            "so after a restart, or on another replica, users sign in again"
+        )
+    return MemoryCaches()
+
+
+def _sso_source(settings: Settings, http: httpx.AsyncClient, tokens: TokenProvider) -> SsoSource:
+    if settings.dev_token_source:
+        return EmulatorSso(http, settings.authority_host)
+    app_id = settings.app_id or settings.graph_client_id or ""
+    client = None
+    if settings.oauth_connection:
+        client = TokenServiceClient(
+            http, settings.token_service_url, settings.oauth_connection, tokens.app_token, app_id
+        )
+    return BotServiceSso(client, f"api://botid-{app_id}")
 
 
 async def _maybe_await(close: Callable[[], object]) -> None:

@@ -7,6 +7,8 @@ naming the variable; the CLI turns that into exit code 2 and one line.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import re
 import uuid
@@ -79,6 +81,11 @@ class Settings:
     public_url: str | None = None
     tenant_domain: str | None = None
     oauth_connection: str | None = None  # the Azure Bot's OAuth connection for Teams SSO
+    # The Bot Framework token service that holds the OAuth connection's user tokens.
+    token_service_url: str = "https://api.botframework.com"  # noqa: S105 - a URL, no secret
+    # Fernet keys for the users' token caches in the database; the first encrypts, all
+    # decrypt (rotation). Empty: the caches live in the process only.
+    token_cache_keys: tuple[Secret, ...] = field(default=(), repr=False)
     signing_key: Secret | None = field(default=None, repr=False)
     # Microsoft Graph / Exchange credentials; default to the bot's own app registration.
     graph_client_id: str | None = None
@@ -172,6 +179,9 @@ def _parse(env: Mapping[str, str]) -> Settings:
         public_url=_optional_url(get("MAILROOM_PUBLIC_URL")),
         tenant_domain=_domain(get("MAILROOM_TENANT_DOMAIN")),
         oauth_connection=_value(get("MAILROOM_OAUTH_CONNECTION"), "") or None,
+        token_service_url=_optional_url(get("MAILROOM_TOKEN_SERVICE_URL"))
+        or Settings.token_service_url,
+        token_cache_keys=_fernet_keys(get("MAILROOM_TOKEN_CACHE_KEY")),
         signing_key=Secret(key[1]) if (key := get("MAILROOM_SIGNING_KEY")) else None,
         graph_client_id=_optional_guid(get("MAILROOM_GRAPH_CLIENT_ID")),
         graph_client_secret=Secret(g[1]) if (g := get("MAILROOM_GRAPH_CLIENT_SECRET")) else None,
@@ -260,6 +270,26 @@ def _domain(item: tuple[str, str] | None) -> str | None:
     if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", value):
         raise ConfigError(name, f"must be a domain such as contoso.com, got {value!r}")
     return value.lower()
+
+
+def _fernet_keys(item: tuple[str, str] | None) -> tuple[Secret, ...]:
+    """``KEY[,OLD_KEY...]``: each a Fernet key (32 bytes, url-safe base64)."""
+    if item is None:
+        return ()
+    name, value = item
+    keys = [k.strip() for k in value.split(",") if k.strip()]
+    for index, key in enumerate(keys, start=1):
+        try:
+            raw = base64.urlsafe_b64decode(key.encode())
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:  # Fernet's key size
+            raise ConfigError(
+                name,
+                f"key {index} is not a Fernet key (32 bytes, url-safe base64; see "
+                "docs/configuration.md for how to make one)",
+            )
+    return tuple(Secret(k) for k in keys)
 
 
 def _optional_url(item: tuple[str, str] | None) -> str | None:

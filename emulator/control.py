@@ -52,6 +52,14 @@
 ``PUT  /_emulator/tokens/lifetime``                     ``seconds`` for tokens issued from now on
 ``POST /_emulator/tokens/user``                         ``user``, ``audience`` → ``{"token"}``: a
                                                         Teams SSO token
+``POST /_emulator/users/{u}/revoke-sessions``          the user's refresh tokens stop working
+                                                        (Entra's "Revoke sessions")
+``POST /_emulator/tokenservice/signin``                 ``user`` (+ ``connection``): the user
+                                                        finished the sign-in page → ``{"code"}``
+                                                        (the magic code)
+``GET|DELETE /_emulator/tokenservice/tokens``          the token service's stored tokens
+                                                        (user id, connection, expiry; no
+                                                        token); DELETE forgets them all
 ``GET  /_emulator/connector/activities``                ``?conversation_id=``
 ``PUT  /_emulator/connector/auth``                      ``required``: demand a bearer token on /v3
 ``POST /_emulator/connector/token``                     ``audience``, ``service_url`` →
@@ -72,11 +80,12 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator import connector, sso
+from emulator import connector, sso, token_service
 from emulator.appkeys import STATE
 from emulator.faults import CONNECTION_FAULTS, FAULT_KINDS
 from emulator.graph.mail import move_to_deleted_items
 from emulator.state import FOLDERS, EmulatorState
+from emulator.token_store import CONNECTION_NAME
 from emulator.tokens import V1, V2
 
 Json = dict[str, Any]
@@ -373,6 +382,44 @@ async def user_token(request: web.Request) -> web.Response:
     return web.json_response({"token": token, "oid": account.id, "upn": account.upn})
 
 
+async def revoke_sessions(request: web.Request) -> web.Response:
+    """What an admin's "Revoke sessions" does: every refresh token of the user stops working."""
+    state = _state(request)
+    account = state.tenant.account(request.match_info["user"])
+    if account is None:
+        return _bad(f"no such user: {request.match_info['user']!r}")
+    generations = state.tokens.session_generations
+    generations[account.id] = generations.get(account.id, 0) + 1
+    return web.json_response({"user": account.id, "generation": generations[account.id]})
+
+
+async def token_service_sign_in(request: web.Request) -> web.Response:
+    payload = await _json(request)
+    state = _state(request)
+    who = payload.get("user")
+    account = state.tenant.account(str(who)) if who else None
+    if account is None or account.kind != "member":
+        return _bad(f"no such user: {who!r}")
+    connection = str(payload.get("connection") or CONNECTION_NAME)
+    try:
+        code = token_service.complete_sign_in(state, account, connection)
+    except token_service.ServiceError as error:
+        return web.json_response({"error": error.message}, status=error.status)
+    return web.json_response({"code": code})
+
+
+async def token_service_tokens(request: web.Request) -> web.Response:
+    stored = _state(request).token_service.tokens
+    return web.json_response(
+        [{"user_id": u, "connection": c, "expires": t.expires} for (u, c), t in stored.items()]
+    )
+
+
+async def clear_token_service_tokens(request: web.Request) -> web.Response:
+    _state(request).token_service.tokens.clear()
+    return web.json_response({"cleared": True})
+
+
 async def connector_activities(request: web.Request) -> web.Response:
     conversation_id = request.query.get("conversation_id")
     return web.json_response(connector.activities(_state(request), conversation_id))
@@ -430,6 +477,10 @@ def add_routes(app: web.Application) -> None:
     r.add_put("/_emulator/limits", put_limits)
     r.add_put("/_emulator/tokens/lifetime", token_lifetime)
     r.add_post("/_emulator/tokens/user", user_token)
+    r.add_post("/_emulator/users/{user}/revoke-sessions", revoke_sessions)
+    r.add_post("/_emulator/tokenservice/signin", token_service_sign_in)
+    r.add_get("/_emulator/tokenservice/tokens", token_service_tokens)
+    r.add_delete("/_emulator/tokenservice/tokens", clear_token_service_tokens)
     r.add_get("/_emulator/connector/activities", connector_activities)
     r.add_put("/_emulator/connector/auth", connector_auth)
     r.add_post("/_emulator/connector/token", channel_token)

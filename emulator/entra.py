@@ -3,7 +3,8 @@
 Grants: ``client_credentials`` (scope ``<resource>/.default``), on-behalf-of
 (``urn:ietf:params:oauth:grant-type:jwt-bearer`` + ``requested_token_use=on_behalf_of``, the
 assertion being a user token this emulator issued for the calling app) and ``refresh_token``
-(for refresh tokens issued with an on-behalf-of answer). Errors carry the AADSTS body.
+(for refresh tokens issued with an on-behalf-of answer; refused with AADSTS50173 once the
+user's sessions were revoked). Errors carry the AADSTS body.
 """
 
 from __future__ import annotations
@@ -382,6 +383,15 @@ def _refresh(
     if claims.get("typ") != "refresh" or claims.get("appid") != app.client_id:
         raise AadError(
             400, "invalid_grant", 70000, "The refresh token was issued to a different client."
+        )
+    if claims.get("gen", 0) != state.tokens.session_generations.get(str(claims["oid"]), 0):
+        raise AadError(  # learn.microsoft.com/entra/identity-platform/reference-error-codes
+            400,
+            "invalid_grant",
+            50173,
+            "The provided grant has expired due to it being revoked, a fresh auth token is "
+            "needed. The user might have changed or reset their password.",
+            suberror="bad_token",
         )
     return _user_answer(state, request, form, app, str(claims["oid"]))
 

@@ -4,7 +4,8 @@
   ``/{tenant}/oauth2/v2.0/token``;
 * Graph ``/v1.0/...``; Exchange admin ``/adminapi/beta/{tenant}/InvokeCommand`` and
   ``/adminapi/v2.0/{tenant}/{endpoint}``;
-* Bot Connector ``/v3/conversations/...``; control ``/_emulator/...``.
+* Bot Connector ``/v3/conversations/...``; the Bot Framework token service ``/api/usertoken/...``
+  and ``/api/botsignin/...``; control ``/_emulator/...``.
 
 The edge middleware gives every response ``request-id`` and ``client-request-id``, applies faults
 and latency, and writes the request log.
@@ -26,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator import connector, control, entra, exchange_admin
+from emulator import connector, control, entra, exchange_admin, token_service
 from emulator.appkeys import CTX, GRAPH, STATE, RequestContext
 from emulator.envelopes import aad_error_body, graph_error_body, new_request_id
 from emulator.faults import Fault
@@ -187,6 +188,7 @@ def create_app(state: EmulatorState) -> web.Application:
     app[GRAPH] = build_graph(state)
     control.add_routes(app)
     connector.add_routes(app)
+    token_service.add_routes(app)
     r = app.router
     r.add_route("*", "/v1.0/{tail:.*}", handle_graph)
     r.add_post("/adminapi/beta/{tenant}/InvokeCommand", exchange_admin.handle_invoke)

@@ -15,6 +15,7 @@ from typing import Any
 from emulator.faults import FaultTable, LatencyModel
 from emulator.seed import Tenant
 from emulator.throttle import Throttle
+from emulator.token_store import TokenServiceStore
 from emulator.tokens import TokenService
 
 FOLDERS = ("inbox", "sentitems", "drafts", "deleteditems")
@@ -136,6 +137,7 @@ class EmulatorState:
         self.limits = Limits()
         self.transport = TransportState()
         self.connector = ConnectorStore()
+        self.token_service = TokenServiceStore()
         # Set by the server: close every keep-alive connection except the given one.
         self.close_other_connections: Callable[[object], None] = lambda _keep: None
 
@@ -149,8 +151,10 @@ class EmulatorState:
         self.limits = Limits()
         self.transport.clear()
         self.connector.clear()
+        self.token_service.clear()
         self.tokens.lifetime = 3600
         self.tokens.accepted_versions.clear()
+        self.tokens.session_generations.clear()
         self.tenant = self.seed
 
     def set_group_members(self, group_id: str, users: tuple[str, ...]) -> bool:

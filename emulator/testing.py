@@ -176,6 +176,25 @@ class EmulatorControl:
         result: Json = self._call("POST", "/tokens/user", json=payload)
         return str(result["token"])
 
+    def complete_sign_in(self, user_upn_or_oid: str) -> str:
+        """The user signs in through the token service's sign-in link: the magic code the
+        page shows, which Teams sends back in the action's ``state``."""
+        result: Json = self._call("POST", "/tokenservice/signin", json={"user": user_upn_or_oid})
+        return str(result["code"])
+
+    def token_service_tokens(self) -> list[Json]:
+        """What the token service holds: ``user_id``, ``connection``, ``expires``."""
+        result: list[Json] = self._call("GET", "/tokenservice/tokens")
+        return result
+
+    def revoke_sessions(self, user_upn_or_oid: str) -> None:
+        """An admin revokes the user's sessions: their refresh tokens are refused from now."""
+        self._call("POST", f"/users/{user_upn_or_oid}/revoke-sessions")
+
+    def clear_token_service(self) -> None:
+        """The token service forgets every user's token (as if each had expired)."""
+        self._call("DELETE", "/tokenservice/tokens")
+
     def connector_activities(self, conversation_id: str | None = None) -> list[Json]:
         params = {"conversation_id": conversation_id} if conversation_id else None
         result: list[Json] = self._call("GET", "/connector/activities", params=params)

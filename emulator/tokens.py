@@ -104,6 +104,9 @@ class TokenService:
         # Per tenant app (client id, lower case): the token version its registration
         # accepts as a resource; unset means v1, Entra's default.
         self.accepted_versions: dict[str, str] = {}
+        # Per user (object id): how often an admin revoked their sessions (Entra's "Revoke
+        # sessions", Graph revokeSignInSessions); a refresh token of an older generation is refused.
+        self.session_generations: dict[str, int] = {}
         public_der = key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
@@ -212,7 +215,8 @@ class TokenService:
 
     def refresh_token(self, user: Account, app: AppRegistration, scope: str) -> str:
         claims = {"aud": self.issuer, "typ": "refresh", "oid": user.id, "appid": app.client_id}
-        return self._sign({**claims, "scope": scope}, lifetime=90 * 24 * 3600)[0]
+        generation = self.session_generations.get(user.id, 0)
+        return self._sign({**claims, "scope": scope, "gen": generation}, lifetime=90 * 24 * 3600)[0]
 
     def client_info(self, user: Account) -> str:
         return _b64url(json.dumps({"uid": user.id, "utid": self._tenant.id}).encode())

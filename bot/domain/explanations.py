@@ -328,6 +328,17 @@ CATALOGUE: dict[str, _Entry] = {
         "You, or an Entra ID administrator.",
         retry=True,
     ),
+    "admin_consent_missing": _Entry(
+        "Mailroom needs an administrator's consent",
+        "Mailroom did not send anything.",
+        "Microsoft Entra ID says nobody has consented to the permissions Mailroom needs to send "
+        "as you (User.Read, Mail.Send, Mail.ReadWrite and the sign-in permissions), so signing "
+        "in again would not help.",
+        "An Entra administrator opens App registrations → Mailroom → API permissions and selects "
+        "Grant admin consent (docs/deploy.md step 2); then select Send again.",
+        "An Entra ID administrator.",
+        retry=True,
+    ),
     "maybe_sent": _Entry(
         "Checking whether the message went out",
         "The connection to Microsoft 365 broke after the message was handed over.",

@@ -29,6 +29,7 @@ from bot.domain.send_request import (
 from bot.domain.send_request import SenderKind as StoredKind
 from bot.domain.senders import SenderConfig, SenderKind
 from bot.errors import (
+    ConsentRequired,
     FieldError,
     NotFound,
     TemplateRenderError,
@@ -338,8 +339,10 @@ class SendFlow:
         if request.mode is SendMode.DELEGATED and warm_user_token is not None:
             try:
                 await warm_user_token()
-            except TokenAcquisitionError:
-                return Refused(explain("consent_required"), request_id=request.id)
+            except TokenAcquisitionError as error:
+                missing = isinstance(error, ConsentRequired) and error.admin_consent_missing
+                key = "admin_consent_missing" if missing else "consent_required"
+                return Refused(explain(key), request_id=request.id)
         return await self.move(request, SendState.QUEUED)
 
     async def cancel(

@@ -2,7 +2,12 @@
 
 * One ``ConfidentialClientApplication`` for the authority ``{authority_host}/{tenant_id}``,
   created on first use (creating it fetches the OpenID metadata) and kept for the process;
-  its in-memory cache holds the app-only and on-behalf-of tokens.
+  its in-memory cache holds the app-only tokens.
+* A user's tokens live in that user's own ``SerializableTokenCache``, loaded from
+  ``UserCaches`` (``bot.identity.token_cache``: the store, encrypted, shared by replicas)
+  for each request with a short-lived application around it (the OpenID metadata comes
+  from a shared ``http_cache``), and saved back when msal changed it. When Entra refuses to
+  refresh, the user's entry is dropped.
 * msal is synchronous: every call runs in a worker thread (``asyncio.to_thread``).
 * msal's answers are dicts; an ``error`` dict becomes ``TokenAcquisitionError`` (or
   ``ConsentRequired``) right here, and so do msal's and httpx's exceptions.
@@ -14,6 +19,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -26,6 +32,7 @@ from msal.exceptions import MsalError
 from bot.errors import ConsentRequired, TokenAcquisitionError
 from bot.identity.msal_http import MsalHttpClient
 from bot.identity.provider import default_scope
+from bot.identity.token_cache import MemoryCaches, UserCaches
 from bot.netclient import Timeouts
 
 logger = logging.getLogger(__name__)
@@ -49,6 +56,7 @@ class MsalTokenProvider:
         ca_bundle: Path | None,
         *,
         timeouts: Timeouts | None = None,
+        user_caches: UserCaches | None = None,
     ) -> None:
         host = authority_host.rstrip("/")
         if not host.startswith("https://"):
@@ -61,10 +69,8 @@ class MsalTokenProvider:
         self._app: msal.ConfidentialClientApplication | None = None
         self._app_lock = asyncio.Lock()
         self._flights: dict[tuple[str, ...], _CountedLock] = {}
-        # msal files a user's access token under the scopes Entra *granted* (``Mail.Send
-        # User.Read ...``), not under the ``/.default`` we asked for, so a silent lookup must
-        # name the granted scopes to hit its cache. Keyed by (user oid, requested scope).
-        self._granted: dict[tuple[str, str], list[str]] = {}
+        self._caches: UserCaches = user_caches if user_caches is not None else MemoryCaches()
+        self._http_cache: dict[Any, Any] = {}  # msal's: OpenID metadata for every application
 
     def __repr__(self) -> str:
         return f"MsalTokenProvider(authority={self._authority!r}, client_id={self._client_id!r})"
@@ -85,12 +91,21 @@ class MsalTokenProvider:
             raise ValueError("user_oid is required")
         scope = default_scope(resource)
         async with self._single_flight(("user", user_oid, scope)):
-            app = await self._application()
-            granted = self._granted.get((user_oid, scope))
+            entry = _UserEntry.parse(await self._caches.load(user_oid))
+            app = await self._in_thread(self._user_application, entry.cache)
+            granted = entry.granted.get(scope)
             if granted is not None:
                 cached = await self._in_thread(_silent_for_user, app, user_oid, granted)
-                if cached is not None:
-                    return _token_or_raise(cached, what=f"cached user token for {resource}")
+                if cached is not None and "access_token" in cached:
+                    token = _token_or_raise(cached, what=f"cached user token for {resource}")
+                    await self._save(user_oid, entry)
+                    return token
+                if cached is not None:  # Entra refused the refresh: forget what no longer works
+                    await self._caches.drop(user_oid)
+                    entry = _UserEntry.parse(None)
+                    app = await self._in_thread(self._user_application, entry.cache)
+                    if sso_token is None:
+                        raise _error_from(cached, what=f"refreshed user token for {resource}")
             if sso_token is None:
                 raise ConsentRequired(
                     "interaction_required",
@@ -99,8 +114,21 @@ class MsalTokenProvider:
             result = await self._in_thread(app.acquire_token_on_behalf_of, sso_token, [scope])
             token = _token_or_raise(result, what=f"on-behalf-of token for {resource}")
             _check_same_user(result, user_oid)
-            self._granted[(user_oid, scope)] = _granted_scopes(result, scope)
+            # msal files a user's access token under the scopes Entra *granted* (``Mail.Send
+            # User.Read ...``), not under the ``/.default`` asked for, so a silent lookup must
+            # name the granted scopes to hit its cache.
+            entry.granted[scope] = _granted_scopes(result, scope)
+            entry.changed = True
+            await self._save(user_oid, entry)
         return token
+
+    async def forget_user(self, user_oid: str) -> None:
+        """Drop every token of the user (sign-out)."""
+        await self._caches.drop(user_oid)
+
+    async def _save(self, user_oid: str, entry: _UserEntry) -> None:
+        if entry.changed or entry.cache.has_state_changed:
+            await self._caches.save(user_oid, entry.serialise())
 
     def close(self) -> None:
         """Release msal's connection pool (the cache goes with the object)."""
@@ -123,6 +151,20 @@ class MsalTokenProvider:
             authority=self._authority,
             http_client=self._http,
             instance_discovery=False,
+            http_cache=self._http_cache,
+        )
+
+    def _user_application(
+        self, cache: msal.SerializableTokenCache
+    ) -> msal.ConfidentialClientApplication:
+        return msal.ConfidentialClientApplication(
+            self._client_id,
+            client_credential=self._secret,
+            authority=self._authority,
+            http_client=self._http,
+            instance_discovery=False,
+            http_cache=self._http_cache,
+            token_cache=cache,
         )
 
     async def _in_thread(self, func: Callable[..., T], *args: Any) -> T:
@@ -185,15 +227,45 @@ class _CountedLock:
         self.users = 0
 
 
+class _UserEntry:
+    """One user's stored entry: msal's serialised cache and the scopes Entra granted per
+    requested scope."""
+
+    def __init__(self, cache: msal.SerializableTokenCache, granted: dict[str, list[str]]) -> None:
+        self.cache = cache
+        self.granted = granted
+        self.changed = False
+
+    @classmethod
+    def parse(cls, stored: str | None) -> _UserEntry:
+        cache = msal.SerializableTokenCache()
+        granted: dict[str, list[str]] = {}
+        if stored:
+            try:
+                data = json.loads(stored)
+                cache.deserialize(data["msal"])
+                granted = {str(k): [str(s) for s in v] for k, v in data["granted"].items()}
+            except (ValueError, KeyError, TypeError, AttributeError):
+                logger.warning("a stored token cache could not be read; starting afresh")
+                cache = msal.SerializableTokenCache()
+                granted = {}
+        return cls(cache, granted)
+
+    def serialise(self) -> str:
+        return json.dumps({"msal": self.cache.serialize(), "granted": self.granted})
+
+
 def _silent_for_user(
     app: msal.ConfidentialClientApplication, user_oid: str, scopes: list[str]
 ) -> dict[str, Any] | None:
-    """The cached (or silently refreshed) token of exactly this user, if msal has one."""
+    """The cached (or silently refreshed) token of exactly this user; msal's error when Entra
+    refused the refresh; None when msal has nothing for the user."""
     for account in app.get_accounts():
         if account.get("local_account_id") == user_oid:
-            result: dict[str, Any] | None = app.acquire_token_silent(scopes, account=account)
-            if result and "access_token" in result:
-                return result
+            result: dict[str, Any] | None = app.acquire_token_silent_with_error(
+                scopes, account=account
+            )
+            return result
     return None
 
 
@@ -227,7 +299,8 @@ def _error_from(result: Mapping[str, Any], *, what: str) -> TokenAcquisitionErro
         if error in _CONSENT_ERRORS or suberror in _CONSENT_ERRORS
         else TokenAcquisitionError
     )
-    return cls(error, description, correlation_id=correlation_id)
+    codes = tuple(c for c in result.get("error_codes") or () if isinstance(c, int))
+    return cls(error, description, correlation_id=correlation_id, codes=codes)
 
 
 def _check_same_user(result: Mapping[str, Any], user_oid: str) -> None:

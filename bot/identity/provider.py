@@ -32,3 +32,7 @@ class TokenProvider(Protocol):
         this raises ``ConsentRequired``. A token is never handed to another user.
         """
         ...
+
+    async def forget_user(self, user_oid: str) -> None:
+        """Drop every cached token of the user (sign-out)."""
+        ...

@@ -1,8 +1,12 @@
-"""Where a user's Teams SSO token comes from, for delegated (on-behalf-of) sends.
+"""Where the user's token *for Mailroom* (the OAuth connection's token, an on-behalf-of
+assertion) comes from, for delegated sends. docs/decisions/0006-delegated-token-model.md.
 
-* ``BotServiceSso``: the Bot Framework token service, through the Agents SDK's
-  ``UserTokenClient`` and the Azure Bot's OAuth connection (``MAILROOM_OAUTH_CONNECTION``).
-  When the user has not signed in yet it returns None and the bot asks them to.
+* ``BotServiceSso``: the Bot Framework token service (``bot.identity.token_service``). The
+  Universal Actions flow: Teams re-sends an action with ``authentication.token`` (SSO) —
+  exchanged with the token service, ``ExchangeRefused`` when it says no (the card answers 412
+  so Teams falls back to sign-in); or with ``state`` (the sign-in page's magic code) —
+  redeemed, ``MagicCodeRefused`` when it redeems nothing; otherwise the token the service still
+  holds for the user, or None: the user must sign in.
 * ``EmulatorSso``: the local tenant emulator mints the token Teams would have handed over.
   Built only by ``mailroom dev`` against an emulator on loopback; ``mailroom serve`` has no
   setting that can turn it on.
@@ -10,63 +14,73 @@
 
 from __future__ import annotations
 
-import logging
+from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
-from microsoft_agents.hosting.core import ChannelAdapter, TurnContext
-from microsoft_agents.hosting.core.connector.client import UserTokenClient
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, MagicCodeRefused
+from bot.identity.token_service import TokenServiceClient
 
-logger = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """What a card action says about the user's sign-in. Never printed: it holds tokens."""
+
+    user_oid: str
+    user_id: str  # the Teams user id (from.id): the token service's key
+    channel_id: str
+    conversation: dict[str, object]
+    sso_token: str | None = None  # authentication.token
+    magic_code: str | None = None  # state
+
+    def __repr__(self) -> str:
+        return f"SignInAttempt(user_oid={self.user_oid!r})"
 
 
 class SsoSource(Protocol):
-    async def sso_token(self, turn_context: TurnContext, user_oid: str) -> str | None:
-        """The user's SSO token for the bot, or None when they must sign in first."""
+    async def connection_token(self, attempt: SignInAttempt) -> str | None:
+        """The user's token for Mailroom, or None when they must sign in first."""
+        ...
+
+    async def sign_in_link(self, attempt: SignInAttempt) -> str | None:
+        """The link of the login request's sign-in button (the fallback to SSO)."""
+        ...
+
+    async def sign_out(self, attempt: SignInAttempt) -> None:
+        """Forget the user's token wherever this source keeps one."""
         ...
 
 
 class BotServiceSso:
-    def __init__(self, connection_name: str | None) -> None:
-        self._connection = connection_name
+    def __init__(self, client: TokenServiceClient | None, exchange_uri: str) -> None:
+        self._client = client
+        self._exchange_uri = exchange_uri  # api://botid-{app id}
 
-    async def sso_token(self, turn_context: TurnContext, user_oid: str) -> str | None:
-        if not self._connection:
+    async def connection_token(self, attempt: SignInAttempt) -> str | None:
+        client = self._client
+        if client is None:
             return None
-        client = turn_context.turn_state.get(ChannelAdapter.USER_TOKEN_CLIENT_KEY)
-        sender = turn_context.activity.from_property
-        if not isinstance(client, UserTokenClient) or sender is None:
-            return None
-        try:
-            response = await client.get_user_token(
-                sender.id, self._connection, str(turn_context.activity.channel_id or "msteams")
+        if attempt.sso_token is not None:
+            return await client.exchange(
+                attempt.user_id, attempt.channel_id, attempt.sso_token, self._exchange_uri
             )
-        except Exception as error:  # noqa: BLE001 - the SDK raises bare errors; not signed in is common
-            logger.info("no user token from the token service: %s", type(error).__name__)
+        if attempt.magic_code is not None:
+            token = await client.get_token(attempt.user_id, attempt.channel_id, attempt.magic_code)
+            if token is None:
+                raise MagicCodeRefused
+            return token
+        return await client.get_token(attempt.user_id, attempt.channel_id)
+
+    async def sign_in_link(self, attempt: SignInAttempt) -> str | None:
+        if self._client is None:
             return None
-        token = getattr(response, "token", None)
-        return token if isinstance(token, str) and token else None
+        return (await self._client.sign_in_resource(attempt.conversation)).sign_in_link
 
-
-async def sign_in_url(turn_context: TurnContext, connection_name: str) -> str | None:
-    """The token service's sign-in link for the OAuth fallback, when it can give one."""
-    client = turn_context.turn_state.get(ChannelAdapter.USER_TOKEN_CLIENT_KEY)
-    if not isinstance(client, UserTokenClient):
-        return None
-    try:
-        resource = await client.get_sign_in_resource(connection_name, turn_context.activity)
-    except Exception as error:  # noqa: BLE001 - no app id (anonymous), or the service said no
-        logger.info("no sign-in link: %s", type(error).__name__)
-        return None
-    link = getattr(resource, "sign_in_link", None)
-    return link if isinstance(link, str) else None
-
-
-class SignInNeeded(Exception):
-    """The user must sign in (Teams SSO) before Mailroom can act as them."""
+    async def sign_out(self, attempt: SignInAttempt) -> None:
+        if self._client is not None:
+            await self._client.sign_out(attempt.user_id, attempt.channel_id)
 
 
 class EmulatorSso:
@@ -80,9 +94,15 @@ class EmulatorSso:
         self._http = http
         self._url = emulator_url.rstrip("/") + "/_emulator/tokens/user"
 
-    async def sso_token(self, turn_context: TurnContext, user_oid: str) -> str | None:
-        response = await self._http.post(self._url, json={"user": user_oid}, timeout=10)
+    async def connection_token(self, attempt: SignInAttempt) -> str | None:
+        response = await self._http.post(self._url, json={"user": attempt.user_oid}, timeout=10)
         if response.status_code != 200:
             return None
         token = response.json().get("token")
         return token if isinstance(token, str) else None
+
+    async def sign_in_link(self, attempt: SignInAttempt) -> str | None:
+        return None
+
+    async def sign_out(self, attempt: SignInAttempt) -> None:
+        """The development source keeps nothing."""

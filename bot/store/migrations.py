@@ -245,7 +245,26 @@ _DRAFTS = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_CORE, _AUDIT, _COMPOSE, _REQUEST_QUERIES, _DRAFTS)
+_TOKEN_CACHES = Migration(
+    6,
+    "delegated users' token caches, encrypted by Mailroom before they are stored",
+    (
+        """CREATE TABLE user_token_caches (
+            user_oid TEXT PRIMARY KEY,
+            sealed TEXT NOT NULL,
+            updated_at {TS} NOT NULL
+        )""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _CORE,
+    _AUDIT,
+    _COMPOSE,
+    _REQUEST_QUERIES,
+    _DRAFTS,
+    _TOKEN_CACHES,
+)
 
 LATEST_VERSION = MIGRATIONS[-1].version
 

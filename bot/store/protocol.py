@@ -322,6 +322,20 @@ class Store(Protocol):
         """E.g. 403 BotNotInConversationRoster / MessageWritesBlocked: stop trying."""
         ...
 
+    # --- delegated users' token caches (sealed by bot.identity.token_cache) ------------
+
+    async def load_token_cache(self, user_oid: str) -> str | None:
+        """The user's sealed token cache, or None."""
+        ...
+
+    async def save_token_cache(self, user_oid: str, sealed: str) -> None:
+        """Insert or replace the user's sealed token cache."""
+        ...
+
+    async def drop_token_cache(self, user_oid: str) -> None:
+        """Forget the user's token cache (sign-out, refused refresh); no error if none."""
+        ...
+
     async def save_card(self, card: CardRef) -> None:
         """Upsert by (request_id, activity_id)."""
         ...

@@ -49,6 +49,7 @@ from bot.store.records import (
     utc_now,
 )
 from bot.store.request_sql import RequestQueries
+from bot.store.token_cache_sql import TokenCacheSql
 
 _S = SendState
 
@@ -86,7 +87,7 @@ def _change_param(key: str, value: object) -> Param:
     raise TypeError(f"{key} cannot be set to {value!r}")
 
 
-class SqlStore(RequestQueries, OutboxSql, ComposeSql):
+class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
     def __init__(self, driver: Driver, *, clock: Clock = utc_now) -> None:
         self._driver = driver
         self._clock = clock

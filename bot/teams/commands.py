@@ -30,5 +30,6 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "cancel", "/cancel <reference>", "Cancel", "Cancel a request that has not been sent"
     ),
+    CommandSpec("signout", "/signout", "Sign out", "Mailroom forgets your sign-in (tokens)"),
     CommandSpec("help", "/help", "Help", "What Mailroom does and how to use it"),
 )

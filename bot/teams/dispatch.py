@@ -31,12 +31,14 @@ from bot.errors import (
     GraphTransportError,
     IdentityError,
     StoreUnavailable,
+    TokenServiceUnavailable,
 )
 from bot.teams.command_parser import Command, ParseError, parse
 from bot.teams.handlers import help
 from bot.teams.handlers.help import help_card_json, likely_card_json
 from bot.teams.invoke import (
     CardResult,
+    ErrorResult,
     InvokeResult,
     LoginResult,
     error_response,
@@ -55,9 +57,9 @@ from cards.verbs import Invalid, NoData
 logger = logging.getLogger(__name__)
 
 Card = dict[str, Any]
-Reply = Card | LoginResult
+Reply = Card | LoginResult | ErrorResult
 P = TypeVar("P")
-R = TypeVar("R", bound=Card | LoginResult)
+R = TypeVar("R", bound=Card | LoginResult | ErrorResult)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[Card]]
 # True the first time an activity (by conversation and id) is seen, False for a redelivery.
@@ -164,7 +166,8 @@ class Dispatcher:
         if route is None:
             return to_invoke_response(CardResult(self._not_ready(action.verb)))
         # Only help.show gets here without a user id, and it reads none.
-        turn = Turn(context, info, info.user_oid or "", sso_token=action.sso_token)
+        turn = Turn(context, info, info.user_oid or "", sso_token=action.sso_token,
+                    magic_code=action.magic_code)  # fmt: skip
         reply = await respond(action.verb, lambda: route.handler(turn, payload))
         return to_invoke_response(_result(reply))
 
@@ -202,12 +205,14 @@ def unavailable_card(problem: str) -> Card:
 
 
 def _result(reply: Reply) -> InvokeResult:
-    return reply if isinstance(reply, LoginResult) else CardResult(reply)
+    return reply if isinstance(reply, LoginResult | ErrorResult) else CardResult(reply)
 
 
 def _describe(error: Exception) -> str:
     if isinstance(error, StoreUnavailable):
         return "the database"
+    if isinstance(error, TokenServiceUnavailable):
+        return "the Bot Framework token service"
     if isinstance(error, IdentityError):
         return "Microsoft Entra ID"
     if isinstance(error, ExchangeError):

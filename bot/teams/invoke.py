@@ -8,7 +8,7 @@ an error, in the shape Teams wants (docs/platform.md, "Teams").
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from microsoft_agents.activity import InvokeResponse
@@ -24,16 +24,20 @@ MAX_VALUE_LENGTH = 100_000
 
 LOGIN_TYPE = "application/vnd.microsoft.activity.loginRequest"
 PRECONDITION_TYPE = "application/vnd.microsoft.error.preconditionFailed"
+INVALID_AUTH_CODE_TYPE = "application/vnd.microsoft.error.invalidAuthCode"
+MAX_MAGIC_CODE_LENGTH = 100
 
 
 @dataclass(frozen=True)
 class InvokeAction:
     """A parsed ``Action.Execute``: the verb and the merged inputs + data, as strings, and
-    the SSO token Teams adds when it re-sends the action after a login request."""
+    what Teams adds when it re-sends the action after a login request: the SSO token
+    (``authentication.token``) or the sign-in page's magic code (``state``)."""
 
     verb: str
     data: dict[str, str]
-    sso_token: str | None = None
+    sso_token: str | None = field(default=None, repr=False)
+    magic_code: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,12 @@ def parse_invoke_action(value: object) -> InvokeAction | InvokeResponse:
                 f"The field {key[:40]!r} is too long: at most {MAX_VALUE_LENGTH:,} characters.",
             )
         data[key] = text
-    return InvokeAction(verb=verb, data=data, sso_token=_sso_token(value.get("authentication")))
+    return InvokeAction(
+        verb=verb,
+        data=data,
+        sso_token=_sso_token(value.get("authentication")),
+        magic_code=_magic_code(value.get("state")),
+    )
 
 
 def _sso_token(authentication: object) -> str | None:
@@ -105,6 +114,12 @@ def _sso_token(authentication: object) -> str | None:
         return None
     token = authentication.get("token")
     return token if isinstance(token, str) and 0 < len(token) < 20_000 else None
+
+
+def _magic_code(state: object) -> str | None:
+    if isinstance(state, str) and 0 < len(state.strip()) <= MAX_MAGIC_CODE_LENGTH:
+        return state.strip()
+    return None
 
 
 def _as_text(item: object) -> str | None:
@@ -129,6 +144,9 @@ def to_invoke_response(result: InvokeResult) -> InvokeResponse:
         )
     if isinstance(result, LoginResult):
         return _login_response(result)
+    if result.status == 401:  # the magic code redeemed nothing: Teams may ask again
+        body = {"statusCode": 401, "type": INVALID_AUTH_CODE_TYPE}  # as documented: no value
+        return InvokeResponse(status=200, body=body)
     if result.status == 412:
         body = {"statusCode": 412, "type": PRECONDITION_TYPE,
                 "value": {"code": "412", "message": result.message}}  # fmt: skip

@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
 from bot.teams.dispatch import Route, Routes
-from bot.teams.handlers import approvals, compose, help, preview, requests, send
+from bot.teams.handlers import approvals, compose, help, preview, requests, send, signout
 from bot.teams.notifier import Notifier
 from bot.teams.request_views import RequestViews
 from bot.teams.steps import StepCards
@@ -56,6 +56,7 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
         on_approval,
     )  # fmt: skip
     on_request = requests.Deps(flow, services.approvals, store, steps, on_send)
+    on_signout = signout.Deps(services.tokens, services.sso)
     return Routes(
         commands={
             "send": partial(send.send_command, on_send),
@@ -66,6 +67,7 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
             "history": partial(requests.history_command, on_request),
             "cancel": partial(requests.cancel_command, on_request),
             "approvals": partial(approvals.waiting_command, on_approval),
+            "signout": partial(signout.signout_command, on_signout),
         },
         verbs={
             verbs.HELP: Route(NoData, help.show),

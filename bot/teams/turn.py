@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext
@@ -34,8 +34,10 @@ class Turn:
     context: TurnContext
     info: TurnInfo
     user_oid: str
-    sso_token: str | None = None
+    sso_token: str | None = field(default=None, repr=False)
     """The SSO token Teams adds when it re-sends an action after a login request."""
+    magic_code: str | None = field(default=None, repr=False)
+    """The sign-in page's code Teams adds (``state``) after a sign-in through the button."""
 
     @property
     def tenant_id(self) -> str:

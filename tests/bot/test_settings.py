@@ -105,3 +105,32 @@ def test_the_privacy_threshold_is_ten_unless_configured() -> None:
     assert Settings.from_env({}).privacy_threshold == 10
     assert Settings.from_env({"MAILROOM_PRIVACY_THRESHOLD": "0"}).privacy_threshold == 0
     assert Settings.from_env({"MAILROOM_PRIVACY_THRESHOLD": "25"}).privacy_threshold == 25
+
+
+def test_token_cache_keys_are_fernet_keys_kept_secret_in_order() -> None:
+    new, old = (
+        "zbZfGWvGXKLQa8uA3RMuQgGgq3ZP7WcW3b0m0y6hM3o=",
+        "m7mWcYg5V1mGqS2xWkz3cxW1yL8z7u5K2b3nq0r4s6E=",
+    )
+    settings = Settings.from_env({"MAILROOM_TOKEN_CACHE_KEY": f"{new}, {old}"})
+
+    assert [k.reveal() for k in settings.token_cache_keys] == [new, old]
+    assert new not in repr(settings)
+    assert Settings.from_env({}).token_cache_keys == ()
+
+
+@pytest.mark.parametrize(
+    "value", ["not-a-key", "c2hvcnQ=", "zbZfGWvGXKLQa8uA3RMuQgGgq3ZP7WcW3b0m0y6hM3o=,x"]
+)
+def test_a_bad_token_cache_key_names_the_variable_not_the_key(value: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"MAILROOM_TOKEN_CACHE_KEY": value})
+
+    assert raised.value.setting == "MAILROOM_TOKEN_CACHE_KEY"
+    assert value not in str(raised.value)
+
+
+def test_the_token_service_url_defaults_to_the_bot_framework() -> None:
+    assert Settings.from_env({}).token_service_url == "https://api.botframework.com"
+    custom = Settings.from_env({"MAILROOM_TOKEN_SERVICE_URL": "https://token.example.us/"})
+    assert custom.token_service_url == "https://token.example.us"

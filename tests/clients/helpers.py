@@ -27,6 +27,9 @@ class FixedTokens:
         self.calls.append(("user", user_oid, resource))
         return f"user-token-{user_oid}"
 
+    async def forget_user(self, user_oid: str) -> None:
+        self.calls.append(("forget", user_oid))
+
 
 class SleepRecorder:
     """Records each wait the client asks for and returns at once."""

@@ -218,3 +218,32 @@ async def test_an_unreachable_authority_is_a_token_error(emulator: RunningEmulat
 def test_the_authority_must_be_https() -> None:
     with pytest.raises(ValueError, match="https"):
         MsalTokenProvider("http://127.0.0.1", "t", "c", "s", None)
+
+
+async def test_user_tokens_of_many_users_fetch_the_openid_metadata_once(
+    emulator: RunningEmulator, msal_tokens: MsalTokenProvider
+) -> None:
+    """Each user's cache gets its own short-lived msal application; the metadata they need
+    comes from one shared cache, not from Entra once per request."""
+    await msal_tokens.app_token(GRAPH_RESOURCE)
+    for upn in (ADELE, ALEX, ADELE):
+        sso = emulator.control.mint_user_token(upn)
+        await msal_tokens.user_token(oid_of(emulator, upn), sso, GRAPH_RESOURCE)
+    await msal_tokens.user_token(oid_of(emulator, ALEX), None, GRAPH_RESOURCE)
+
+    metadata = [e for e in emulator.control.request_log() if "openid-configuration" in e["path"]]
+    assert len(metadata) == 1
+
+
+async def test_forget_user_drops_only_that_users_tokens(
+    emulator: RunningEmulator, msal_tokens: MsalTokenProvider
+) -> None:
+    adele, alex = oid_of(emulator, ADELE), oid_of(emulator, ALEX)
+    for oid, upn in ((adele, ADELE), (alex, ALEX)):
+        await msal_tokens.user_token(oid, emulator.control.mint_user_token(upn), GRAPH_RESOURCE)
+
+    await msal_tokens.forget_user(adele)
+
+    with pytest.raises(ConsentRequired):
+        await msal_tokens.user_token(adele, None, GRAPH_RESOURCE)
+    assert claims(await msal_tokens.user_token(alex, None, GRAPH_RESOURCE))["oid"] == alex

@@ -255,6 +255,28 @@ def test_on_behalf_of_rejects_a_token_for_another_audience(
     assert answer.json()["error"] == "invalid_grant"
 
 
+def test_on_behalf_of_refuses_a_graph_token_as_assertion_with_aadsts50013(
+    emulator: RunningEmulator, tokens: Tokens
+) -> None:
+    """What a token service connection with Graph scopes would hand the bot: a user's Graph
+    token. Entra wants an assertion for the app making the request (v2-oauth2-on-behalf-of-flow)."""
+    graph_token = tokens.user("adele.vance@contoso.com")
+
+    answer = tokens.obo(graph_token)
+
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid_grant"
+    assert answer.json()["error_codes"] == [50013]
+
+
+def test_on_behalf_of_accepts_the_oauth_connections_token(
+    emulator: RunningEmulator, tokens: Tokens
+) -> None:
+    connection = emulator.control.mint_user_token("adele.vance@contoso.com", connection=True)
+
+    assert tokens.obo(connection).status_code == 200
+
+
 def test_on_behalf_of_rejects_an_app_token(emulator: RunningEmulator, tokens: Tokens) -> None:
     answer = tokens.obo(tokens.app(resource=emulator.bot_app.client_id))
 

@@ -90,3 +90,33 @@ def test_step_6_gives_the_oauth_connection_the_statements_scopes() -> None:
 def test_the_guide_names_the_statement_and_the_doctor() -> None:
     assert "`bot/tenant-requirements.toml`" in GUIDE
     assert "mailroom doctor --sso-token-file" in GUIDE
+
+
+def _step_6_rows() -> dict[str, str]:
+    section = GUIDE.split("## 6. The OAuth connection", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| ([^|]+?) \| (.+?) \|$", section, flags=re.MULTILINE)
+    return dict(rows)
+
+
+def test_step_6_exchanges_the_token_at_the_apps_own_identifier_uri() -> None:
+    (uri,) = of_kind("sso_identifier_uri")
+    rows = _step_6_rows()
+
+    assert rows["Token Exchange URL"].startswith(f"`{uri.single}`")
+    assert rows["Service Provider"] == "**Azure Active Directory v2**"
+
+
+def test_the_oauth_connection_scope_is_the_apps_access_as_user_not_graph() -> None:
+    (r,) = of_kind("oauth_connection")
+    (uri,) = of_kind("sso_identifier_uri")
+    (scope,) = of_kind("sso_scope")
+
+    assert list(r.value) == [f"{uri.single}/{scope.single}"]
+
+
+def test_the_decision_record_names_the_same_token_model() -> None:
+    record = (ROOT / "docs" / "decisions" / "0006-delegated-token-model.md").read_text("utf-8")
+    (r,) = of_kind("oauth_connection")
+
+    assert "On-behalf-of from the SSO token" in record
+    assert r.value[0].replace(APP_ID, "{appId}") in record

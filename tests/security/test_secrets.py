@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from cryptography.fernet import Fernet
 
 from bot.app import create_app
 from bot.services import build_services
@@ -26,8 +27,10 @@ from tests.reliability.load import ServeProcess
 from tests.reliability.watch import LogWatch
 from tests.security.helpers import ADELE, JOHANNA, preview, settle_outbox
 from tests.security.tokens import Minter, emulator_keys
-from tests.support.botapp import BotHarness, action, settings_for
+from tests.support.botapp import BotHarness, action, running_bot, settings_for
 from tests.support.servers import serve
+from tests.teams.sso_steps import JOHANNA as SSO_USER
+from tests.teams.sso_steps import delivered, previewed
 
 
 async def _send_with_marker(bot: BotHarness, marker: str) -> None:
@@ -123,3 +126,53 @@ async def test_mailroom_serve_at_debug_in_json_logs_no_token_secret_or_body(
     assert emulator.control.mailbox(JOHANNA, "inbox"), "the send did not happen"
     assert output.count("\n") > 50
     assert leaked == []
+
+
+async def test_the_delegated_sign_in_flow_puts_no_token_in_logs_cards_or_the_audit(
+    emulator: RunningEmulator,
+    tmp_path: Path,
+    report: ReportPlugin,
+    log_watch: LogWatch,
+    figures: Figures,
+) -> None:
+    """Every sign-in branch at DEBUG: login request, a refused SSO exchange (412), the magic
+    code, the sealed cache and /signout — none of their tokens in a log line, in what the bot
+    answers or posts, or in an audit row."""
+    key = Fernet.generate_key().decode()
+    report.register_secret(key)
+    settings = settings_for(
+        emulator,
+        tmp_path,
+        dev_token_source=False,
+        oauth_connection="sso",
+        token_cache_keys=(Secret(key),),
+    )
+    sso = emulator.control.mint_user_token(SSO_USER)
+    wrong = emulator.control.mint_user_token(SSO_USER, audience="https://graph.microsoft.com")
+    for token in (sso, wrong):
+        report.register_secret(token)
+    answers: list[object] = []
+    async with running_bot(settings, emulator) as bot:
+        who = bot.person(SSO_USER)
+        send = await previewed(bot, who)
+        answers.append(await bot.act(who, verbs.SEND, send))
+        answers.append(await bot.act(who, verbs.SEND, send, authentication={"token": wrong}))
+        answers.append(await bot.act(who, verbs.SEND, send, state="999999x"))
+        answers.append(await bot.act(who, verbs.SEND, send, authentication={"token": sso}))
+        assert await delivered(emulator) == 1
+        sealed = await bot.services.store.load_token_cache(who.oid)
+        assert sealed is not None
+        report.register_secret(sealed)
+        answers.append(await bot.say(who, "/signout"))
+        audit = await bot.services.store.query_audit()
+    assert [a.get("statusCode") for a in answers[:4] if isinstance(a, dict)] == [401, 412, 401, 200]
+    posted = str(answers) + str(emulator.control.connector_activities())
+    rows = str([vars(entry) if hasattr(entry, "__dict__") else entry for entry in audit])
+    for where, text in (("an answer or posted card", posted), ("the audit log", rows)):
+        assert not JWT.search(text), f"a token in {where}"
+        assert key not in text, where
+        assert sealed not in text, where
+    assert audit, "the send was audited"
+    lines = log_watch.lines()
+    figures.attack("sign-in tokens in logs", refused=not report.leaks_in(lines))
+    assert len(lines) > 20

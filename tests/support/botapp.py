@@ -50,6 +50,7 @@ def settings_for(
         graph_client_id=app.client_id,
         graph_client_secret=Secret(app.secret),
         graph_tenant_id=emulator.tenant_id,
+        token_service_url=emulator.base_url,
         dev_token_source=True,
     )
     return replace(base, **overrides)
@@ -139,9 +140,11 @@ class BotHarness:
         *,
         card_activity_id: str | None = None,
         authentication: Json | None = None,
+        state: str | None = None,
     ) -> Json:
         """An Action.Execute click; returns the invoke response body. ``authentication`` is
-        what Teams adds when it re-sends an action after a login request (SSO)."""
+        what Teams adds when it re-sends an action after a login request (SSO), ``state`` the magic
+        code it adds after a sign-in through the button."""
         activity = self.activity(
             who,
             type="invoke",
@@ -151,7 +154,8 @@ class BotHarness:
             or f"card-{uuid.uuid4().hex[:8]}",
             value={"action": {"type": "Action.Execute", "verb": verb, "data": data},
                    "trigger": "manual",
-                   **({"authentication": authentication} if authentication else {})},
+                   **({"authentication": authentication} if authentication else {}),
+                   **({"state": state} if state is not None else {})},
         )  # fmt: skip
         response = await self._http.post(f"{self.url}/api/messages", json=activity)
         assert response.status_code == 200, response.text

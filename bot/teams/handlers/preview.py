@@ -2,8 +2,17 @@
 answer the privacy prompt (Bcc, or one email each).
 
 Send re-takes the permission decision (the flow does), and for a delegated sender makes
-sure the outbox can act as the user later: with no SSO token yet, Teams is asked to sign
-the user in and re-send the same action with the token.
+sure the outbox can act as the user later (Universal Actions' authentication flow,
+docs/decisions/0006-delegated-token-model.md):
+
+* the user's cached token (msal's cache) still works → queued;
+* else the token service's token for Mailroom (SSO token exchanged, magic code redeemed, or
+  still held) is exchanged on-behalf-of for Graph → queued;
+* no token anywhere → 401 login request (SSO resource + sign-in button); Teams re-sends the
+  action with ``authentication.token`` or ``state``;
+* the token service refused the SSO token → 412, and Teams falls back to the sign-in button;
+  a magic code that redeems nothing → 401 ``invalidAuthCode``;
+* Entra refuses the exchange (consent) → the flow's card says what to do.
 """
 
 from __future__ import annotations
@@ -13,12 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.send_request import SendRequest
+from bot.errors import ConsentRequired, ExchangeRefused, MagicCodeRefused, SignInRequired
 from bot.flow.send_flow import SendFlow
 from bot.identity.provider import GRAPH_RESOURCE, TokenProvider
-from bot.identity.sso import SignInNeeded, SsoSource, sign_in_url
+from bot.identity.sso import SignInAttempt, SsoSource
 from bot.store import Store
 from bot.teams.handlers import approvals
-from bot.teams.invoke import LoginResult
+from bot.teams.invoke import ErrorResult, LoginResult
 from bot.teams.request_views import track_card
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
@@ -47,30 +57,56 @@ class Deps:
     approvals: approvals.Deps
 
 
-async def send(deps: Deps, turn: Turn, payload: RequestAt) -> Card | LoginResult:
+async def send(deps: Deps, turn: Turn, payload: RequestAt) -> Card | LoginResult | ErrorResult:
+    attempt = sign_in_attempt(turn)
+
     async def warm() -> None:
-        sso = turn.sso_token or await deps.sso.sso_token(turn.context, turn.user_oid)
-        if sso is None and deps.sign_in is not None and not turn.sso_token:
-            raise SignInNeeded
-        await deps.tokens.user_token(turn.user_oid, sso, GRAPH_RESOURCE)
+        try:
+            await deps.tokens.user_token(turn.user_oid, None, GRAPH_RESOURCE)
+        except ConsentRequired:
+            pass  # nothing cached (or Entra refused the refresh): a fresh assertion is needed
+        else:
+            return
+        assertion = await deps.sso.connection_token(attempt)
+        if assertion is None:
+            if deps.sign_in is None:  # no OAuth connection: nothing Teams could sign in to
+                raise ConsentRequired("interaction_required", "no OAuth connection configured")
+            raise SignInRequired
+        await deps.tokens.user_token(turn.user_oid, assertion, GRAPH_RESOURCE)
 
     try:
         result = await deps.flow.send(
             turn.user_oid, payload.request, payload.version, warm_user_token=warm
         )
-    except SignInNeeded:
+    except SignInRequired:
         assert deps.sign_in is not None
         return LoginResult(
             connection_name=deps.sign_in.connection,
             resource_uri=deps.sign_in.resource_uri,
-            sign_in_url=await sign_in_url(turn.context, deps.sign_in.connection),
+            sign_in_url=await deps.sso.sign_in_link(attempt),
         )
+    except ExchangeRefused:
+        return ErrorResult(412, "412", "authentication token could not be exchanged")
+    except MagicCodeRefused:
+        return ErrorResult(401, "InvalidAuthCode", "The sign-in code is not valid.")
     if not isinstance(result, SendRequest):
         return await deps.steps.of(result)
     await track_card(deps.store, turn, result)
     card = await deps.steps.of(result)  # "Sending…": shown before the worker starts
     deps.wake()
     return card
+
+
+def sign_in_attempt(turn: Turn) -> SignInAttempt:
+    activity = turn.context.activity
+    return SignInAttempt(
+        user_oid=turn.user_oid,
+        user_id=turn.info.user_id or "",
+        channel_id=str(activity.channel_id or "msteams"),
+        conversation=dict(turn.reference()),
+        sso_token=turn.sso_token,
+        magic_code=turn.magic_code,
+    )
 
 
 async def edit(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
