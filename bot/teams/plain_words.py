@@ -14,6 +14,7 @@ The reading is a fixed table of words, so the same text always means the same co
     "template(s)"                                   /templates
     send/email/mail/message … from|as <sender>      /send with that sender
     send/email/mail/message                         /send
+    "sign out"/"log out"/"signout"/"forget me"      /signout
     "help"/"how"/"commands"/"what can you"          /help
 
 Anything else is not understood; ``likely`` ranks the three commands it is closest to.
@@ -37,6 +38,7 @@ _STATUS = frozenset({"status", "where", "happened", "progress", "track"})
 _APPROVE = frozenset({"approve", "approval", "approvals", "approver", "approvers", "approving"})
 _HISTORY = frozenset({"history", "recent", "previous", "earlier", "sent"})
 _TEMPLATES = frozenset({"template", "templates"})
+_SIGNOUT = frozenset({"signout", "sign-out", "logout", "log-out"})
 _HELP = frozenset({"help", "how", "commands", "command", "usage", "hello", "hi"})
 
 # Words that hint at each command, to rank the likely ones for text not understood.
@@ -49,13 +51,14 @@ _HINTS: dict[str, AbstractSet[str]] = {
     "history": _HISTORY | {"list", "requests", "last"},
     "approvals": _APPROVE | {"waiting", "pending", "decide", "ok"},
     "cancel": _CANCEL | {"undo", "request"},
+    "signout": _SIGNOUT | {"sign", "log", "out", "forget", "token", "tokens"},
     "help": _HELP | {"what", "do", "can"},
 }
 
 _CLOSE = 0.6
 
 KEYWORDS = frozenset().union(
-    _SEND, _ASK, _CANCEL, _STATUS, _APPROVE, _HISTORY, _TEMPLATES, _HELP, _FILLER,
+    _SEND, _ASK, _CANCEL, _STATUS, _APPROVE, _HISTORY, _TEMPLATES, _SIGNOUT, _HELP, _FILLER,
     {"why", "senders", "sender", "mailboxes", "as", "from", "use", "i", "me", "we"},
 )  # fmt: skip
 """Every word a rule reads: a mailbox with one of these names is named by address."""
@@ -93,6 +96,8 @@ def read(text: str) -> Reading | None:
         return "history", None
     if present & _SEND:
         return "send", _after(words, ("from", "as"))
+    if present & _SIGNOUT or _signing_out(words):
+        return "signout", None
     if present & _HELP or ("what" in present and "can" in present):
         return "help", None
     return None
@@ -111,6 +116,15 @@ def likely(text: str, count: int = 3) -> tuple[str, ...]:
         return (-hints, -round(spelling, 3), order.index(name))
 
     return tuple(sorted(order, key=score)[:count])
+
+
+def _signing_out(words: list[str]) -> bool:
+    """ "sign me out", "log out", "forget me": the person asks Mailroom to drop their sign-in."""
+    for index, word in enumerate(words):
+        near = words[index + 1 : index + 3]
+        if (word in {"sign", "log"} and "out" in near) or (word == "forget" and "me" in near):
+            return True
+    return False
 
 
 def _after(words: list[str], markers: tuple[str, ...]) -> str | None:

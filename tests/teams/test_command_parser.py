@@ -142,6 +142,8 @@ def test_send_with_arbitrary_tokens_never_raises(tokens: list[str]) -> None:
         ("show me the templates", Command("templates")),
         ("what have I sent recently", Command("history")),
         ("what can you do?", Command("help")),
+        ("please sign me out", Command("signout")),
+        ("log out", Command("signout")),
     ],
 )
 def test_plain_sentences_map_to_commands(text: str, expected: Command) -> None:
