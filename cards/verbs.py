@@ -34,6 +34,7 @@ PREVIEW = "compose.preview"
 COMPOSE_CANCEL = "compose.cancel"
 SEND = "preview.send"
 EDIT = "preview.edit"
+PREVIEW_ROW = "preview.row"
 CANCEL = "send.cancel"
 REQUEST_APPROVAL = "preview.request_approval"
 RETRY = "request.retry"
@@ -176,6 +177,30 @@ class RequestAt:
 
 
 @dataclass(frozen=True)
+class RequestRow:
+    """``preview.row``: a bulk request's preview at another row, ``{"request": id,
+    "version": n, "row": r}``. The row is only a wish: the flow holds it to the request's
+    rows (1 to its message count)."""
+
+    request: str
+    version: int
+    row: int
+
+    @classmethod
+    def parse(cls, data: Mapping[str, str]) -> RequestRow | Invalid:
+        at = RequestAt.parse(data)
+        if isinstance(at, Invalid):
+            return at
+        row = data.get("row", "").strip()
+        if not (row.isascii() and row.isdigit() and len(row) <= 9):
+            return Invalid("row", "not a row number")
+        return cls(at.request, at.version, int(row))
+
+    def data(self) -> Data:
+        return {"request": self.request, "version": self.version, "row": self.row}
+
+
+@dataclass(frozen=True)
 class RequestRef:
     """``request.status``, ``request.refresh``, ``request.retry``, ``send.retry_failed``,
     ``send.cancel``: ``{"request": id}``, with the version when the card knew it (the
@@ -231,6 +256,7 @@ _PAYLOADS: dict[str, type[Payload]] = {
     COMPOSE_CANCEL: DraftRef,
     SEND: RequestAt,
     EDIT: RequestAt,
+    PREVIEW_ROW: RequestRow,
     REQUEST_APPROVAL: RequestAt,
     CANCEL: RequestRef,
     RETRY: RequestRef,

@@ -85,6 +85,7 @@ class PreviewView:
     notes: tuple[str, ...] = ()  # e.g. "not verified: Exchange checks when sending"
     external_recipients: tuple[str, ...] = ()
     message_count: int = 1  # > 1 for a bulk send
+    row: int = 1  # which of a bulk send's messages is shown
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.explanations import Explanation, explain
@@ -94,6 +94,10 @@ class Preview:
     sender: SenderConfig
     from_line: str
     footer_text: str | None
+    row: int = 1
+    """Which of a bulk request's messages is shown (1: the first)."""
+    shown: OutgoingMessage | None = None
+    """That row's message, for a bulk request (a single send shows the request itself)."""
 
 
 @dataclass(frozen=True)
@@ -310,7 +314,10 @@ class SendFlow:
         )
         request = await self._store.create_request(request, messages)
         await self._store.update_compose(draft.id, draft.version, request_id=request.id)
-        return Preview(request, decision, sender, from_line(sender, user), sender.footer_text)
+        shown = messages[0] if len(messages) > 1 else None  # a bulk preview opens at row 1
+        return Preview(
+            request, decision, sender, from_line(sender, user), sender.footer_text, shown=shown
+        )
 
     # --- after the preview -----------------------------------------------------------------
 
@@ -340,6 +347,24 @@ class SendFlow:
             except TokenAcquisitionError:
                 return Refused(explain("consent_required"), request_id=request.id)
         return await self.move(request, SendState.QUEUED)
+
+    async def preview_row(self, user_oid: str, request_id: str, version: int, row: int) -> Step:
+        """A bulk preview at another row, held to the request's rows (a card's row number
+        is only a wish). The decision is re-taken, as on every step."""
+        loaded = await self._load_request(user_oid, request_id, version, SendState.DRAFT)
+        if not isinstance(loaded, SendRequest):
+            return loaded
+        again = await self.redecide(user_oid, loaded)
+        if isinstance(again, Refused):
+            return again
+        row = min(max(row, 1), loaded.message_count)
+        shown = None
+        if loaded.message_count > 1:
+            jobs = await self._store.list_jobs(loaded.id)
+            job = jobs[min(row, len(jobs)) - 1] if jobs else None
+            if job is not None and job.content is not None:
+                shown = OutgoingMessage(job.recipients, job.content, job.values)
+        return replace(again.preview(loaded), row=row, shown=shown)
 
     async def cancel(
         self, user_oid: str, request_id: str, version: int

@@ -58,6 +58,8 @@ class Shown:
     """Its messages' counts and failures (``None``: counted from the request alone)."""
     approval: ApprovalView | None = None
     """The approval card's facts, for a request that needed approval."""
+    results_url: str | None = None
+    """The signed link to a finished bulk request's results CSV."""
 
 
 def request_card(shown: Shown, viewer: Viewer) -> Card:
@@ -91,7 +93,7 @@ def request_card(shown: Shown, viewer: Viewer) -> Card:
     if single and request.state is _S.UNKNOWN:
         unknown = explain("outcome_unknown", mailbox=where_to_check(request))
         return explanation_card.build(explanation_of(unknown, request_id=request.id))
-    return default_render_card(progress, None)
+    return default_render_card(progress, None, shown.results_url)
 
 
 def failure_card(progress: RequestProgress) -> Card:

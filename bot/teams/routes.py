@@ -31,6 +31,7 @@ from cards.verbs import (
     NoData,
     RequestAt,
     RequestRef,
+    RequestRow,
     SenderChoice,
     TemplateChoice,
 )
@@ -76,6 +77,7 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
             verbs.COMPOSE_CANCEL: Route(DraftRef, compose.cancel),
             verbs.SEND: Route(RequestAt, partial(preview.send, on_preview)),
             verbs.EDIT: Route(RequestAt, partial(preview.edit, on_preview)),
+            verbs.PREVIEW_ROW: Route(RequestRow, partial(preview.row, on_preview)),
             verbs.REQUEST_APPROVAL: Route(RequestAt, partial(preview.request_approval, on_preview)),
             verbs.APPROVE: Route(Decision, partial(approvals.approve, on_approval)),
             verbs.REJECT: Route(Decision, partial(approvals.reject, on_approval)),

@@ -183,9 +183,18 @@ def _general(step: Compose, *extra_fields: str) -> tuple[str, ...]:
 
 
 def preview_view(step: Preview, policy: Policy, preview_url: str | None) -> PreviewView:
+    """The card's view of the preview; for a bulk request, of row ``step.row``'s message
+    (the signed link then opens that row's full HTML)."""
     request = step.request
     content = request.content
     recipients = request.recipients
+    subject = request.subject
+    everyone = recipients.all()  # the outside warning counts every row's recipients
+    if step.shown is not None:
+        content, recipients = step.shown.content, step.shown.recipients
+        subject = content.subject
+    if preview_url and step.row > 1:
+        preview_url = f"{preview_url}&message={step.row}"
     return PreviewView(
         request_id=request.id,
         version=request.version,
@@ -193,7 +202,7 @@ def preview_view(step: Preview, policy: Policy, preview_url: str | None) -> Prev
         to=recipients.to,
         cc=recipients.cc,
         bcc=recipients.bcc,
-        subject=request.subject,
+        subject=subject,
         text_body=content.text if content else "",
         has_noreply_footer=step.footer_text is not None,
         footer_text=step.footer_text,
@@ -201,8 +210,9 @@ def preview_view(step: Preview, policy: Policy, preview_url: str | None) -> Prev
         needs_approval=step.decision.outcome is Outcome.NEEDS_APPROVAL,
         approval_reasons=tuple(r.text for r in step.decision.approval_reasons),
         notes=tuple(r.text for r in step.decision.reasons if r.effect == "note"),
-        external_recipients=tuple(a for a in recipients.all() if not policy.is_internal(a)),
+        external_recipients=tuple(a for a in everyone if not policy.is_internal(a)),
         message_count=request.message_count,
+        row=step.row,
     )
 
 

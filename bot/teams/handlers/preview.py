@@ -1,4 +1,5 @@
-"""``preview.*`` verbs: send what was previewed, go back and edit it, or ask for approval.
+"""``preview.*`` verbs: send what was previewed, go back and edit it, ask for approval, or
+page a bulk preview to another row.
 
 Send re-takes the permission decision (the flow does), and for a delegated sender makes
 sure the outbox can act as the user later: with no SSO token yet, Teams is asked to sign
@@ -21,7 +22,7 @@ from bot.teams.invoke import LoginResult
 from bot.teams.request_views import track_card
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
-from cards.verbs import RequestAt
+from cards.verbs import RequestAt, RequestRow
 
 Card = dict[str, Any]
 
@@ -75,6 +76,13 @@ async def send(deps: Deps, turn: Turn, payload: RequestAt) -> Card | LoginResult
 async def edit(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
     edited = await deps.flow.edit(turn.user_oid, payload.request, payload.version)
     return await deps.steps.of(edited)
+
+
+async def row(deps: Deps, turn: Turn, payload: RequestRow) -> Card:
+    shown = await deps.flow.preview_row(
+        turn.user_oid, payload.request, payload.version, payload.row
+    )
+    return await deps.steps.of(shown)
 
 
 async def request_approval(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
