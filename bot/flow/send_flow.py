@@ -13,7 +13,7 @@ import difflib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.domain.explanations import Explanation, explain
 from bot.domain.permissions import Decision, Outcome, RequestFacts, UserFacts
@@ -269,8 +269,15 @@ class SendFlow:
         return Compose(updated, sender, from_line(sender, user), templates)
 
     async def preview(
-        self, user_oid: str, draft_id: str, version: int, inputs: Mapping[str, str]
+        self,
+        user_oid: str,
+        draft_id: str,
+        version: int,
+        inputs: Mapping[str, str],
+        zone: tzinfo | None = None,
     ) -> Step:
+        """``zone``: the user's time zone; a date and time typed without an offset is a
+        wall-clock time there, and the email names the zone."""
         loaded = await self._load_draft(user_oid, draft_id, version)
         if not isinstance(loaded, tuple):
             return loaded
@@ -287,7 +294,7 @@ class SendFlow:
             if name and not fields.get(name) and draft.fields.get(name):
                 fields[name] = draft.fields[name]
         draft = await self._store.update_compose(draft.id, draft.version, fields=fields)
-        messages, errors = self._build_messages(draft, sender, fields)
+        messages, errors = self._build_messages(draft, sender, fields, zone)
         errors = errors or _too_large(messages, sender.address)
         if errors:
             return Compose(
@@ -498,7 +505,11 @@ class SendFlow:
         return request
 
     def _build_messages(
-        self, draft: ComposeDraft, sender: SenderConfig, fields: Mapping[str, str]
+        self,
+        draft: ComposeDraft,
+        sender: SenderConfig,
+        fields: Mapping[str, str],
+        zone: tzinfo | None = None,
     ) -> tuple[list[OutgoingMessage], list[FieldError]]:
         assert draft.template is not None
         variables = self._catalog.get(draft.template).variable_names
@@ -521,12 +532,12 @@ class SendFlow:
             # The CSV's columns come from each row, never from the form: the form's fields
             # count only for the variables the CSV has no column for.
             shared = {k: v for k, v in values.items() if k not in sheet.columns}
-            errors += self._form_errors(draft.template, shared, skip=sheet.columns)
-            return self._bulk(draft.template, sheet, shared, as_sender, errors)
+            errors += self._form_errors(draft.template, shared, skip=sheet.columns, zone=zone)
+            return self._bulk(draft.template, sheet, shared, as_sender, errors, zone=zone)
         if errors:  # show every problem at once: the variables' too
-            return [], errors + self._form_errors(draft.template, values)
+            return [], errors + self._form_errors(draft.template, values, zone=zone)
         try:
-            email = self._catalog.render(draft.template, values, as_sender)
+            email = self._catalog.render(draft.template, values, as_sender, zone)
         except ValuesInvalid as invalid:
             bad = [FieldError(VAR_PREFIX + e.field, e.problem, e.accepted) for e in invalid.errors]
             return [], bad
@@ -536,11 +547,15 @@ class SendFlow:
         return [OutgoingMessage(Recipients(to, cc, bcc), content, dict(values))], []
 
     def _form_errors(
-        self, template: str, values: Mapping[str, str], skip: tuple[str, ...] = ()
+        self,
+        template: str,
+        values: Mapping[str, str],
+        skip: tuple[str, ...] = (),
+        zone: tzinfo | None = None,
     ) -> list[FieldError]:
         """The form's own problems, next to their fields (``skip``: supplied elsewhere)."""
         try:
-            self._catalog.validate(template, values)
+            self._catalog.validate(template, values, zone)
         except ValuesInvalid as invalid:
             return [FieldError(VAR_PREFIX + e.field, e.problem, e.accepted)
                     for e in invalid.errors if e.field not in skip]  # fmt: skip
@@ -553,6 +568,8 @@ class SendFlow:
         shared: dict[str, str],
         sender: RenderSender,
         errors: list[FieldError],
+        *,
+        zone: tzinfo | None,
     ) -> tuple[list[OutgoingMessage], list[FieldError]]:
         """One message per row; every row's problems, row by row and column by column, in
         one answer. An empty cell of a required variable is that row's problem even when the
@@ -566,7 +583,7 @@ class SendFlow:
             problems += [f"column {c}: is empty, and this variable is required" for c in empty]
             values = {**shared, **row.values}
             try:
-                email = self._catalog.render(template, values, sender)
+                email = self._catalog.render(template, values, sender, zone)
             except ValuesInvalid as invalid:
                 problems += [f"column {e.field}: {e.problem}" for e in invalid.errors
                              if e.field in sheet.columns and e.field not in empty]  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from bot.domain.explanations import Explanation
 from bot.domain.permissions import Outcome
@@ -32,6 +32,7 @@ from cards.views import (
 )
 
 _TIME_FORMAT = "%d %b %Y, %H:%M UTC"
+_LOCAL_FORMAT = "%d %b %Y, %H:%M"
 
 
 def sender_options(choices: list[SenderChoice]) -> list[SenderOption]:
@@ -216,7 +217,7 @@ def preview_view(step: Preview, policy: Policy, preview_url: str | None) -> Prev
     )
 
 
-def summary(request: SendRequest) -> RequestSummary:
+def summary(request: SendRequest, zone: tzinfo | None = None) -> RequestSummary:
     everyone = request.recipients.all()
     shown = everyone[0] if everyone else "nobody"
     more = f" and {len(everyone) - 1} more" if len(everyone) > 1 else ""
@@ -227,9 +228,16 @@ def summary(request: SendRequest) -> RequestSummary:
         from_line=request.sender_address,
         subject=request.subject,
         recipients=shown + more,
-        when=format_time(request.updated_at),
+        when=format_time(request.updated_at, zone),
     )
 
 
-def format_time(moment: datetime | None) -> str:
-    return moment.strftime(_TIME_FORMAT) if moment else ""
+def format_time(moment: datetime | None, zone: tzinfo | None = None) -> str:
+    """ "26 Nov 2026, 10:00 UTC", or in the user's zone: "26 Nov 2026, 11:00 Europe/Berlin"."""
+    if moment is None:
+        return ""
+    if zone is None:
+        return moment.strftime(_TIME_FORMAT)
+    local = moment.astimezone(zone)
+    name = getattr(zone, "key", None) or local.strftime("UTC%z")
+    return f"{local.strftime(_LOCAL_FORMAT)} {name}"

@@ -32,7 +32,9 @@ async def template(deps: Deps, turn: Turn, payload: TemplateChoice) -> Card:
 
 
 async def preview(deps: Deps, turn: Turn, payload: ComposeInputs) -> Card:
-    result = await deps.flow.preview(turn.user_oid, payload.draft, payload.version, payload.inputs)
+    result = await deps.flow.preview(
+        turn.user_oid, payload.draft, payload.version, payload.inputs, turn.time_zone
+    )
     return await deps.steps.of(result)
 
 

@@ -67,7 +67,7 @@ async def retry(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
 
 async def status_command(deps: Deps, turn: Turn, command: Command) -> Card:
     if not command.argument:
-        return await _recent(deps, turn.user_oid, "Status")
+        return await _recent(deps, turn, "Status")
     found = await _own(deps, turn.user_oid, command.argument)
     if not isinstance(found, SendRequest):
         return found
@@ -75,7 +75,7 @@ async def status_command(deps: Deps, turn: Turn, command: Command) -> Card:
 
 
 async def history_command(deps: Deps, turn: Turn, command: Command) -> Card:
-    return await _recent(deps, turn.user_oid, "Your recent send requests")
+    return await _recent(deps, turn, "Your recent send requests")
 
 
 async def cancel_command(deps: Deps, turn: Turn, command: Command) -> Card:
@@ -85,9 +85,9 @@ async def cancel_command(deps: Deps, turn: Turn, command: Command) -> Card:
     return await deps.steps.of(await deps.flow.cancel(turn.user_oid, found.id, found.version))
 
 
-async def _recent(deps: Deps, user_oid: str, title: str) -> Card:
-    page = await deps.store.page_requests(requester_oid=user_oid, limit=LISTED)
-    rows = [summary(r) for r in page.requests]
+async def _recent(deps: Deps, turn: Turn, title: str) -> Card:
+    page = await deps.store.page_requests(requester_oid=turn.user_oid, limit=LISTED)
+    rows = [summary(r, turn.time_zone) for r in page.requests]
     return requests_card.build_list(title, rows, "You have not sent anything with Mailroom yet.")
 
 

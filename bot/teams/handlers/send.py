@@ -81,7 +81,8 @@ async def send_command(deps: Deps, turn: Turn, command: Command) -> Card:
     if started.draft.template is None or started.general:
         return deps.steps.compose(started)  # what was wrong, on the card, with what was typed
     draft = started.draft
-    return await deps.steps.of(await flow.preview(turn.user_oid, draft.id, draft.version, inputs))
+    shown = await flow.preview(turn.user_oid, draft.id, draft.version, inputs, turn.time_zone)
+    return await deps.steps.of(shown)
 
 
 async def senders_command(deps: Deps, turn: Turn, command: Command) -> Card:
