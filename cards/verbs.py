@@ -43,6 +43,9 @@ REFRESH = "request.refresh"
 APPROVE = "approval.approve"
 REJECT = "approval.reject"
 STATUS = "request.status"
+SEND_AGAIN = "request.send_again"
+RESUME_DRAFT = "drafts.resume"
+DISCARD_DRAFT = "drafts.discard"
 
 Data = dict[str, str | int]
 
@@ -94,7 +97,8 @@ class SenderChoice:
 
 @dataclass(frozen=True)
 class DraftRef:
-    """``compose.cancel``: ``{"draft": id, "version": n}``."""
+    """``compose.cancel``, ``drafts.resume``, ``drafts.discard``: ``{"draft": id,
+    "version": n}``."""
 
     draft: str
     version: int
@@ -202,9 +206,9 @@ class RequestRow:
 
 @dataclass(frozen=True)
 class RequestRef:
-    """``request.status``, ``request.refresh``, ``request.retry``, ``send.retry_failed``,
-    ``send.cancel``: ``{"request": id}``, with the version when the card knew it (the
-    progress card's Cancel does not)."""
+    """``request.status``, ``request.refresh``, ``request.retry``, ``request.send_again``,
+    ``send.retry_failed``, ``send.cancel``: ``{"request": id}``, with the version when the
+    card knew it (the progress card's Cancel does not)."""
 
     request: str
     version: int | None = None
@@ -263,6 +267,9 @@ _PAYLOADS: dict[str, type[Payload]] = {
     RETRY_FAILED: RequestRef,
     REFRESH: RequestRef,
     STATUS: RequestRef,
+    SEND_AGAIN: RequestRef,
+    RESUME_DRAFT: DraftRef,
+    DISCARD_DRAFT: DraftRef,
     APPROVE: Decision,
     REJECT: Decision,
 }

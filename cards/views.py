@@ -128,6 +128,19 @@ class ExplanationView:
 
 
 @dataclass(frozen=True)
+class DraftSummary:
+    """One unfinished draft, in /drafts and offered by /send."""
+
+    draft_id: str
+    version: int
+    template: str  # the template's title
+    sender: str
+    recipients: str  # "a@x.com, b@x.com", "a bulk CSV of 12 rows" or "nobody yet"
+    when: str  # last changed, formatted
+    previewed: bool  # resuming opens its preview rather than the form
+
+
+@dataclass(frozen=True)
 class RequestSummary:
     """One row of /history, /status, /approvals."""
 
@@ -139,6 +152,7 @@ class RequestSummary:
     recipients: str  # "a@x.com and 3 more"
     when: str  # formatted
     version: int | None = None  # lets the status card offer Cancel with {"request", "version"}
+    preview_url: str | None = None  # signed link to the message as sent (history's "View")
 
 
 @dataclass(frozen=True)

@@ -413,10 +413,57 @@ class SendFlow:
         cancelled = await self.move(request, SendState.CANCELLED)
         if isinstance(cancelled, Stale):
             return cancelled
+        return await self._draft_from(user_oid, request)
+
+    # --- unfinished drafts, and sending again ----------------------------------------------
+
+    async def open_drafts(self, user_oid: str, limit: int = 10) -> list[ComposeDraft]:
+        return await self._store.open_drafts(user_oid, limit)
+
+    async def resume(self, user_oid: str, draft_id: str) -> Step:
+        """Back to where an unfinished draft was left: its preview when it was previewed
+        (and not sent), else its filled-in form. Permissions are taken again."""
+        try:
+            draft = await self._store.get_compose(draft_id)
+        except NotFound:
+            return _refused("not_yours")
+        if draft.user_oid != user_oid:
+            return _refused("not_yours")
+        if draft.discarded_at is not None:
+            return Stale(draft=draft)
+        if draft.request_id is not None:
+            request = await self._store.get_request(draft.request_id)
+            if request.state is not SendState.DRAFT:
+                return Stale(request=request)
+            return await self.preview_row(user_oid, request.id, request.version, 1)
+        loaded = await self._load_draft(user_oid, draft.id, draft.version)
+        if not isinstance(loaded, tuple):
+            return loaded
+        draft, sender, user = loaded
+        return Compose(draft, sender, from_line(sender, user), self._templates_for(sender))
+
+    async def discard(self, user_oid: str, draft_id: str) -> ComposeDraft | Refused:
+        try:
+            return await self._store.discard_compose(draft_id, user_oid)
+        except NotFound:
+            return _refused("not_yours")
+
+    async def send_again(self, user_oid: str, request_id: str) -> Step:
+        """A new draft with an earlier request's sender, template, recipients and values,
+        for the user to check and preview; the earlier request stays as it was."""
+        found = await self.request_view(user_oid, request_id)
+        if isinstance(found, Refused):
+            return found
+        return await self._draft_from(user_oid, found)
+
+    async def _draft_from(self, user_oid: str, request: SendRequest) -> Step:
         user = await self._facts.user(user_oid)
         sender = await self.resolve(user, request.sender_address)
         if sender is None:
             return _refused("unknown_sender", mailbox=request.sender_address, user=user.upn)
+        _, decision = await self._facts.decide(user_oid, sender)
+        if decision.outcome is Outcome.DENIED:
+            return self._denied(decision)
         draft = await self._store.create_compose(
             user_oid=user_oid,
             tenant_id=request.tenant_id,

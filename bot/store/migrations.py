@@ -245,7 +245,20 @@ _DRAFTS = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_CORE, _AUDIT, _COMPOSE, _REQUEST_QUERIES, _DRAFTS)
+_OPEN_DRAFTS = Migration(
+    9,
+    "compose drafts: when a user discarded one, so /drafts lists only the unfinished",
+    ("ALTER TABLE compose_drafts ADD COLUMN discarded_at {TS}",),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _CORE,
+    _AUDIT,
+    _COMPOSE,
+    _REQUEST_QUERIES,
+    _DRAFTS,
+    _OPEN_DRAFTS,
+)
 
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -20,6 +20,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("templates", "/templates [name]", "Templates", "The email templates you can use"),
     CommandSpec("why", "/why <sender>", "Why (not)?", "Why you may or may not send as a mailbox"),
     CommandSpec("status", "/status [id]", "Status", "Where a send request stands"),
+    CommandSpec("drafts", "/drafts", "Drafts", "Your unfinished emails, to resume or discard"),
     CommandSpec("history", "/history", "History", "Your recent send requests"),
     CommandSpec("approvals", "/approvals", "Approvals", "Send requests waiting for your approval"),
     CommandSpec("cancel", "/cancel <id>", "Cancel", "Cancel a request that has not been sent"),

@@ -217,7 +217,9 @@ def preview_view(step: Preview, policy: Policy, preview_url: str | None) -> Prev
     )
 
 
-def summary(request: SendRequest, zone: tzinfo | None = None) -> RequestSummary:
+def summary(
+    request: SendRequest, zone: tzinfo | None = None, preview_url: str | None = None
+) -> RequestSummary:
     everyone = request.recipients.all()
     shown = everyone[0] if everyone else "nobody"
     more = f" and {len(everyone) - 1} more" if len(everyone) > 1 else ""
@@ -229,6 +231,7 @@ def summary(request: SendRequest, zone: tzinfo | None = None) -> RequestSummary:
         subject=request.subject,
         recipients=shown + more,
         when=format_time(request.updated_at, zone),
+        preview_url=preview_url,
     )
 
 

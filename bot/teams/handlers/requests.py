@@ -57,6 +57,11 @@ async def refresh(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
     return await deps.steps.requests.card(request, viewer)
 
 
+async def send_again(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
+    """A new request from an earlier one: its form, filled in, to check and preview."""
+    return await deps.steps.of(await deps.flow.send_again(turn.user_oid, payload.request))
+
+
 async def retry(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
     """An explanation card's Retry: the same as ``send.retry_failed``."""
     return await send.retry_failed(deps.send, turn, payload)
@@ -87,7 +92,8 @@ async def cancel_command(deps: Deps, turn: Turn, command: Command) -> Card:
 
 async def _recent(deps: Deps, turn: Turn, title: str) -> Card:
     page = await deps.store.page_requests(requester_oid=turn.user_oid, limit=LISTED)
-    rows = [summary(r, turn.time_zone) for r in page.requests]
+    links = deps.steps.links
+    rows = [summary(r, turn.time_zone, links.url(r.id)) for r in page.requests]
     return requests_card.build_list(title, rows, "You have not sent anything with Mailroom yet.")
 
 
