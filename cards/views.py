@@ -111,6 +111,7 @@ class ResultView:
     sent_at: str  # already formatted for display
     graph_request_id: str | None
     message_count: int = 1
+    can_send_again: bool = False  # the requester's view: "Send again" starts a new request
 
 
 @dataclass(frozen=True)

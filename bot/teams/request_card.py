@@ -86,6 +86,7 @@ def request_card(shown: Shown, viewer: Viewer) -> Card:
                 subject=request.subject,
                 sent_at=format_time(request.updated_at),
                 graph_request_id=request.graph_request_id,
+                can_send_again=viewer == "requester",
             )
         )
     if single and request.state is _S.FAILED:

@@ -150,6 +150,10 @@ async def test_history_offers_to_view_the_message_and_send_it_again(bot: BotHarn
     assert stored.content is not None
     assert page.text == stored.content.html
 
+    details = card_in(
+        await bot.act(adele, verbs.STATUS, dict(action(history, verbs.STATUS)["data"]))
+    )
+    assert action(details, verbs.SEND_AGAIN)["data"] == {"request": request_id}
     again = card_in(
         await bot.act(adele, verbs.SEND_AGAIN, dict(action(history, verbs.SEND_AGAIN)["data"]))
     )
