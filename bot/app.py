@@ -31,6 +31,7 @@ from bot.inbound_body import BodyLimits, Refusal, read_activity
 from bot.netclient import tls_context
 from bot.outbox.wiring import msal_tokens, running
 from bot.preview_page import preview_handler
+from bot.results_page import results_handler
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
@@ -152,6 +153,9 @@ def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/preview/{request_id}", preview_handler(partial(_preview_sources, holder)))
+    app.router.add_get(
+        "/results/{request_id}.csv", results_handler(partial(_preview_sources, holder))
+    )
     app.router.add_get("/readyz", readyz)
     return app
 

@@ -59,19 +59,21 @@ def preview_handler(
 
 async def _answer(request: web.Request, running: tuple[Store, PreviewLinks] | None) -> web.Response:
     if running is None:
-        return _page(503, "Not ready yet", "Mailroom is starting. Try again in a moment.")
+        return message_page(503, "Not ready yet", "Mailroom is starting. Try again in a moment.")
     store, links = running
     request_id = request.match_info.get("request_id", "")
     expires = request.query.get("exp", "")
     signature = request.query.get("sig", "")
     if not _REQUEST_ID.match(request_id):
-        return _page(404, "No such preview", "This link does not point at a Mailroom preview.")
+        return message_page(
+            404, "No such preview", "This link does not point at a Mailroom preview."
+        )
     check = links.check(request_id, expires, signature)
     if check is LinkCheck.INVALID:
         logger.warning("preview link refused: bad signature", extra={"request_id": request_id})
-        return _page(403, "This link is not valid", f"It was changed or cut short. {_AGAIN}")
+        return message_page(403, "This link is not valid", f"It was changed or cut short. {_AGAIN}")
     if check is LinkCheck.EXPIRED:
-        return _page(
+        return message_page(
             410,
             "This preview link has expired",
             f"Preview links work for a short time only, so they can't be passed around. {_AGAIN}",
@@ -80,11 +82,13 @@ async def _answer(request: web.Request, running: tuple[Store, PreviewLinks] | No
     try:
         body = await _html(store, request_id, message)
     except NotFound:
-        return _page(404, "No such preview", "This request no longer exists.")
+        return message_page(404, "No such preview", "This request no longer exists.")
     except StoreUnavailable:
-        return _page(503, "Temporarily unavailable", "The database did not answer. Try again.")
+        return message_page(
+            503, "Temporarily unavailable", "The database did not answer. Try again."
+        )
     if body is None:
-        return _page(
+        return message_page(
             410,
             "The content is no longer kept",
             "Mailroom deletes message bodies after its retention period; the audit log keeps "
@@ -112,7 +116,7 @@ async def _html(store: Store, request_id: str, message: str) -> str | None:
     return content.html if content else None
 
 
-def _page(status: int, title: str, text: str) -> web.Response:
+def message_page(status: int, title: str, text: str) -> web.Response:
     """A plain page of our own for every answer that is not the preview itself."""
     body = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'

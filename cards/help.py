@@ -45,6 +45,18 @@ def build(commands: Sequence[CommandHelp], *, note: str | None = None) -> dict[s
         ),
         TextBlock(text="Commands", weight="Bolder", wrap=True, spacing="Medium"),
         FactSet(facts=[Fact(title=c.usage, value=c.description) for c in commands]),
+        TextBlock(text="Bulk send", weight="Bolder", wrap=True, spacing="Medium"),
+        TextBlock(
+            text=(
+                "One personalised message per recipient: start /send, pick the sender and "
+                "template, and paste a CSV into “Personalised bulk send”. Its first row is "
+                "`email` and the template's variables (e.g. `email,customer_name`), then one "
+                "row per recipient; a column fills its variable row by row. The preview pages "
+                "through the rows, and the final card lists every recipient's result, also "
+                "as a CSV file."
+            ),
+            wrap=True,
+        ),
         TextBlock(
             text=(
                 "The leading / is optional, and plain sentences work too (“send an email "

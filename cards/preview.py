@@ -1,5 +1,8 @@
 """The preview card: the message exactly as recipients will see it, then Send (or Request
-approval), Edit, Cancel and a link to the full HTML preview."""
+approval), Edit, Cancel and a link to the full HTML preview.
+
+A bulk send's preview shows one row's message at a time ("Row 3 of 120") with Previous and
+Next (verb ``preview.row``); the flow holds the row to the request's rows."""
 
 from __future__ import annotations
 
@@ -60,14 +63,7 @@ def build(view: PreviewView) -> dict[str, Any]:
 def _build(view: PreviewView, limits: _Limits) -> dict[str, Any]:
     body: list[CardElement] = [heading("Check before sending")]
     if view.message_count > 1:
-        body.append(
-            text(
-                f"{view.message_count:,} personalised messages; this preview shows the first.",
-                color="Accent",
-                weight="Bolder",
-                spacing="Small",
-            )
-        )
+        body += _rows(view)
     body += _envelope(view, limits)
     if view.exposed:
         body.append(_privacy_prompt(view))
@@ -84,6 +80,30 @@ def _build(view: PreviewView, limits: _Limits) -> dict[str, Any]:
         body=body, actions=_actions(view), msteams=TeamsCardProperties(width="full")
     )
     return finish(card)
+
+
+def _rows(view: PreviewView) -> list[CardElement]:
+    """ "Row 3 of 120" and the buttons to the rows either side."""
+    count, row = view.message_count, min(max(view.row, 1), view.message_count)
+    parts: list[CardElement] = [
+        text(
+            f"{count:,} personalised messages · row {row:,} of {count:,}",
+            color="Accent",
+            weight="Bolder",
+            spacing="Small",
+        )
+    ]
+    steps: list[Action] = []
+    if row > 1:
+        steps.append(execute("Previous row", verbs.PREVIEW_ROW, _row(view, row - 1)))
+    if row < count:
+        steps.append(execute("Next row", verbs.PREVIEW_ROW, _row(view, row + 1)))
+    parts.append(ActionSet(actions=steps, spacing="Small"))
+    return parts
+
+
+def _row(view: PreviewView, row: int) -> dict[str, str | int]:
+    return verbs.RequestRow(view.request_id, view.version, row).data()
 
 
 def _envelope(view: PreviewView, limits: _Limits) -> list[CardElement]:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from microsoft_teams.cards import AdaptiveCard, ExecuteAction, TextBlock
+from microsoft_teams.cards import AdaptiveCard, ExecuteAction, OpenUrlAction, TextBlock
 
 from cards import verbs
 from cards._common import plain_text, to_json
@@ -25,6 +25,7 @@ from cards._common import plain_text, to_json
 RETRY_FAILED_VERB = verbs.RETRY_FAILED
 CANCEL_VERB = verbs.CANCEL
 MAX_FAILURES_SHOWN = 20
+MAX_RESULTS_SHOWN = 20
 MAX_TEXT = 200
 
 Phase = Literal["waiting", "running", "done", "cancelled", "expired", "rejected"]
@@ -37,6 +38,15 @@ class Failure:
     recipients: tuple[str, ...]
     reason: str
     code: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """One message of a finished bulk send: to whom, what became of it, and why."""
+
+    recipients: tuple[str, ...]
+    result: str  # sent | not sent | cancelled | unknown | not sent yet
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,10 @@ class ProgressView:
     """Whose Sent Items tell whether those went out."""
     reference: str = ""
     """The short reference people type ("MR-7F3K")."""
+    results: Sequence[Result] = field(default_factory=tuple)
+    """A finished bulk send's messages in row order (the first ``MAX_RESULTS_SHOWN``)."""
+    results_url: str | None = None
+    """The signed link to every recipient's result as CSV."""
 
     @property
     def single(self) -> bool:
@@ -134,7 +148,7 @@ def build(view: ProgressView) -> dict[str, Any]:
         body.append(plain_text(_clip(f"To: {', '.join(view.recipients)}"), subtle=True))
     if not view.single or view.phase not in ("running", "waiting"):
         body.append(TextBlock(text=summary_line(view), wrap=True, spacing="Medium"))
-    body += _failures(view)
+    body += _results(view) if view.results else _failures(view)
     if view.unknown:
         where = view.check_mailbox or view.sender
         body.append(
@@ -177,11 +191,33 @@ def _failures(view: ProgressView) -> list[Any]:
     return blocks
 
 
+def _results(view: ProgressView) -> list[Any]:
+    """Every recipient's result, row by row (the first ``MAX_RESULTS_SHOWN``; the CSV has
+    them all)."""
+    blocks: list[Any] = [
+        TextBlock(text="Recipients", weight="Bolder", wrap=True, spacing="Medium"),
+    ]
+    for result in view.results[:MAX_RESULTS_SHOWN]:
+        who = ", ".join(result.recipients) or "(no recipients)"
+        line = f"{who} — {result.result}" + (f": {result.reason}" if result.reason else "")
+        blocks.append(plain_text(_clip(line)))
+    hidden = view.total - min(len(view.results), MAX_RESULTS_SHOWN)
+    if hidden > 0:
+        where = "in the results CSV" if view.results_url else "in `mailroom audit`"
+        blocks.append(TextBlock(text=f"and {hidden} more {where}", wrap=True, is_subtle=True))
+    return blocks
+
+
 def _actions(view: ProgressView) -> list[Any]:
     data = verbs.RequestRef(view.request_id).data()
     if view.phase in ("waiting", "running"):
         return [ExecuteAction(title="Cancel", verb=CANCEL_VERB, data=data, style="destructive")]
+    actions: list[Any] = []
     if view.phase == "done" and view.failed:
         title = "Retry" if view.single else "Retry failed"
-        return [ExecuteAction(title=title, verb=RETRY_FAILED_VERB, data=data, style="positive")]
-    return []
+        actions.append(
+            ExecuteAction(title=title, verb=RETRY_FAILED_VERB, data=data, style="positive")
+        )
+    if view.results_url and view.results_url.startswith(("https://", "http://")):
+        actions.append(OpenUrlAction(title="Download results (CSV)", url=view.results_url))
+    return actions

@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from microsoft_teams.cards import Action, ActionSet, AdaptiveCard, CardElement, Container
+from microsoft_teams.cards import (
+    Action,
+    ActionSet,
+    AdaptiveCard,
+    CardElement,
+    Container,
+    OpenUrlAction,
+)
 
 from cards import verbs
 from cards._parts import (
@@ -16,6 +23,7 @@ from cards._parts import (
     fit,
     heading,
     hint,
+    is_web_url,
     labelled,
     one_line,
     request_data,
@@ -84,12 +92,20 @@ def _row(row: RequestSummary) -> Container:
             ),
             labelled("From", one_line(row.from_line, 200), subtle=True, spacing="None"),
             labelled("To", one_line(row.recipients, 200), subtle=True, spacing="None"),
-            ActionSet(
-                actions=[execute("Details", verbs.STATUS, verbs.RequestRef(row.request_id).data())],
-                spacing="Small",
-            ),
+            ActionSet(actions=_row_actions(row), spacing="Small"),
         ],
     )
+
+
+def _row_actions(row: RequestSummary) -> list[Action]:
+    """Details; the message as it was sent ("View", its signed preview); and "Send again",
+    which starts a new request from this one's sender, template, recipients and values."""
+    ref = verbs.RequestRef(row.request_id).data()
+    actions: list[Action] = [execute("Details", verbs.STATUS, ref)]
+    if row.preview_url and is_web_url(row.preview_url):
+        actions.append(OpenUrlAction(title="View", url=row.preview_url))
+    actions.append(execute("Send again", verbs.SEND_AGAIN, ref))
+    return actions
 
 
 def build_status(row: RequestSummary, progress: ProgressView | None) -> dict[str, Any]:

@@ -1,13 +1,14 @@
 """The result card: the email went out — when, from whom, to whom, what, and the ids an
-admin needs to trace it."""
+admin needs to trace it; for the requester, "Send again" (a new request from this one)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from microsoft_teams.cards import AdaptiveCard, CardElement
+from microsoft_teams.cards import Action, AdaptiveCard, CardElement
 
-from cards._parts import count, finish, heading, labelled, one_line, people, text
+from cards import verbs
+from cards._parts import count, execute, finish, heading, labelled, one_line, people, text
 from cards.views import ResultView
 
 _SHOWN_RECIPIENTS = 10
@@ -28,4 +29,8 @@ def build(view: ResultView) -> dict[str, Any]:
     if view.graph_request_id:
         ids += f" · Graph request id {one_line(view.graph_request_id, 80)}"
     body.append(text(ids, size="Small", subtle=True, spacing="Medium"))
-    return finish(AdaptiveCard(body=body))
+    actions: list[Action] = []
+    if view.can_send_again:
+        ref = verbs.RequestRef(view.request_id).data()
+        actions.append(execute("Send again", verbs.SEND_AGAIN, ref))
+    return finish(AdaptiveCard(body=body, actions=actions))

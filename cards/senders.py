@@ -21,6 +21,7 @@ from microsoft_teams.cards import (
     Container,
 )
 
+from cards import drafts as drafts_card
 from cards import verbs
 from cards._parts import (
     bullets,
@@ -34,7 +35,7 @@ from cards._parts import (
     section,
     text,
 )
-from cards.views import SenderKindName, SenderOption
+from cards.views import DraftSummary, SenderKindName, SenderOption
 
 # One group per kind of sender, named for what recipients see: Send As shows only the
 # mailbox, Send on Behalf shows "you on behalf of …".
@@ -63,14 +64,24 @@ class _Limits:
 _LIMITS = (_Limits(60, 8, 140), _Limits(30, 5, 100), _Limits(15, 3, 80))
 
 
-def build(options: Sequence[SenderOption]) -> dict[str, Any]:
-    return fit(*(partial(_build, options, limits) for limits in _LIMITS))
+def build(options: Sequence[SenderOption], resume: DraftSummary | None = None) -> dict[str, Any]:
+    """``resume``: the user's last unfinished draft, offered first."""
+    return fit(*(partial(_build, options, limits, resume) for limits in _LIMITS))
 
 
-def _build(options: Sequence[SenderOption], limits: _Limits) -> dict[str, Any]:
+def _build(
+    options: Sequence[SenderOption], limits: _Limits, resume: DraftSummary | None
+) -> dict[str, Any]:
     available = _grouped([o for o in options if o.available])
     unavailable = [o for o in _in_group_order(options) if not o.available]
-    body: list[CardElement] = [heading("Who do you want to send as?")]
+    body: list[CardElement] = []
+    if resume is not None:
+        body += [
+            heading("Pick up where you left off?"),
+            drafts_card.row(resume, discard=False),
+            hint("Or start a new email below. /drafts lists every unfinished one."),
+        ]
+    body.append(heading("Who do you want to send as?"))
     if not options:
         body.append(
             text("No senders are set up for you. Ask your Mailroom administrator.", spacing="Small")

@@ -34,6 +34,7 @@ PREVIEW = "compose.preview"
 COMPOSE_CANCEL = "compose.cancel"
 SEND = "preview.send"
 EDIT = "preview.edit"
+PREVIEW_ROW = "preview.row"
 CANCEL = "send.cancel"
 REQUEST_APPROVAL = "preview.request_approval"
 TO_BCC = "preview.to_bcc"
@@ -44,6 +45,9 @@ REFRESH = "request.refresh"
 APPROVE = "approval.approve"
 REJECT = "approval.reject"
 STATUS = "request.status"
+SEND_AGAIN = "request.send_again"
+RESUME_DRAFT = "drafts.resume"
+DISCARD_DRAFT = "drafts.discard"
 
 Data = dict[str, str | int]
 
@@ -95,7 +99,8 @@ class SenderChoice:
 
 @dataclass(frozen=True)
 class DraftRef:
-    """``compose.cancel``: ``{"draft": id, "version": n}``."""
+    """``compose.cancel``, ``drafts.resume``, ``drafts.discard``: ``{"draft": id,
+    "version": n}``."""
 
     draft: str
     version: int
@@ -179,10 +184,34 @@ class RequestAt:
 
 
 @dataclass(frozen=True)
+class RequestRow:
+    """``preview.row``: a bulk request's preview at another row, ``{"request": id,
+    "version": n, "row": r}``. The row is only a wish: the flow holds it to the request's
+    rows (1 to its message count)."""
+
+    request: str
+    version: int
+    row: int
+
+    @classmethod
+    def parse(cls, data: Mapping[str, str]) -> RequestRow | Invalid:
+        at = RequestAt.parse(data)
+        if isinstance(at, Invalid):
+            return at
+        row = data.get("row", "").strip()
+        if not (row.isascii() and row.isdigit() and len(row) <= 9):
+            return Invalid("row", "not a row number")
+        return cls(at.request, at.version, int(row))
+
+    def data(self) -> Data:
+        return {"request": self.request, "version": self.version, "row": self.row}
+
+
+@dataclass(frozen=True)
 class RequestRef:
-    """``request.status``, ``request.refresh``, ``request.retry``, ``send.retry_failed``,
-    ``send.cancel``: ``{"request": id}``, with the version when the card knew it (the
-    progress card's Cancel does not)."""
+    """``request.status``, ``request.refresh``, ``request.retry``, ``request.send_again``,
+    ``send.retry_failed``, ``send.cancel``: ``{"request": id}``, with the version when the
+    card knew it (the progress card's Cancel does not)."""
 
     request: str
     version: int | None = None
@@ -234,6 +263,7 @@ _PAYLOADS: dict[str, type[Payload]] = {
     COMPOSE_CANCEL: DraftRef,
     SEND: RequestAt,
     EDIT: RequestAt,
+    PREVIEW_ROW: RequestRow,
     REQUEST_APPROVAL: RequestAt,
     TO_BCC: RequestAt,
     ONE_EACH: RequestAt,
@@ -242,6 +272,9 @@ _PAYLOADS: dict[str, type[Payload]] = {
     RETRY_FAILED: RequestRef,
     REFRESH: RequestRef,
     STATUS: RequestRef,
+    SEND_AGAIN: RequestRef,
+    RESUME_DRAFT: DraftRef,
+    DISCARD_DRAFT: DraftRef,
     APPROVE: Decision,
     REJECT: Decision,
 }

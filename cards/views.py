@@ -88,6 +88,7 @@ class PreviewView:
     reference: str = ""  # the short reference people type ("MR-7F3K")
     exposed: tuple[str, ...] = ()  # external To/Cc addresses, when over the privacy threshold
     offer_one_each: bool = False  # the privacy prompt may offer one message per recipient
+    row: int = 1  # which of a bulk send's messages is shown
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class ResultView:
     graph_request_id: str | None
     message_count: int = 1
     reference: str = ""
+    can_send_again: bool = False  # the requester's view: "Send again" starts a new request
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,19 @@ class ExplanationView:
 
 
 @dataclass(frozen=True)
+class DraftSummary:
+    """One unfinished draft, in /drafts and offered by /send."""
+
+    draft_id: str
+    version: int
+    template: str  # the template's title
+    sender: str
+    recipients: str  # "a@x.com, b@x.com", "a bulk CSV of 12 rows" or "nobody yet"
+    when: str  # last changed, formatted
+    previewed: bool  # resuming opens its preview rather than the form
+
+
+@dataclass(frozen=True)
 class RequestSummary:
     """One row of /history, /status, /approvals."""
 
@@ -143,6 +158,7 @@ class RequestSummary:
     recipients: str  # "a@x.com and 3 more"
     when: str  # formatted
     version: int | None = None  # lets the status card offer Cancel with {"request", "version"}
+    preview_url: str | None = None  # signed link to the message as sent (history's "View")
 
 
 @dataclass(frozen=True)

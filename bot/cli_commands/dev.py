@@ -24,6 +24,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="USER",
         help="the demo user you are: UPN or first name (default: the seed's first user)",
     )
+    parser.add_argument(
+        "--second",
+        dest="second_user",
+        metavar="USER",
+        help="the demo user of the second Playground, on the next port, e.g. an approver "
+        "(default: the seed's next user with a mailbox)",
+    )
     parser.add_argument("--no-ui", action="store_true", help="do not start the Agents Playground")
     parser.add_argument(
         "--port", type=int, default=3978, help="bot port (default 3978; 0: any free port)"
@@ -32,7 +39,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--playground-port",
         type=int,
         default=56150,
-        help="Agents Playground port (default 56150; 0: any free port)",
+        help="Agents Playground port (default 56150, the second one's the next; 0: any free)",
     )
     parser.add_argument(
         "--emulator-port", type=int, default=0, help="emulator HTTPS port (default: any free)"
@@ -54,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     return run_dev(
         DevOptions(
             user=args.user,
+            second_user=args.second_user,
             ui=not args.no_ui,
             bot_port=args.port,
             playground_port=args.playground_port,

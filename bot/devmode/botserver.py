@@ -4,7 +4,8 @@
 in development the user's token comes from the tenant emulator (``bot.identity.sso.
 EmulatorSso``). That switch exists only here, never in ``mailroom serve``, and this entry
 point refuses to start unless the bot and every Microsoft endpoint it is given are on
-loopback: it can never point a development token source at a real tenant.
+loopback: it can never point a development token source at a real tenant. It also serves
+the development inbox (``bot/devmode/inbox.py``) under ``/_dev/inbox/``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.cli_commands.serve import check_ready, load_settings
+from bot.devmode import inbox
 from bot.errors import ConfigError, TemplateLoadError
 from bot.settings import Settings, is_loopback
 
@@ -54,8 +56,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     settings = dataclasses.replace(settings, dev_token_source=True)
     configure_logging(settings.log_format, settings.log_level)
+    app = create_app(settings, services=lambda: build_services(settings, static=static))
+    if settings.ca_bundle is not None:  # always, when started by mailroom dev
+        reader = inbox.EmulatorReader.connect(settings.authority_host, settings.ca_bundle)
+        app.add_subapp(inbox.PREFIX.rstrip("/"), inbox.create(reader))
     web.run_app(
-        create_app(settings, services=lambda: build_services(settings, static=static)),
+        app,
         host=settings.host,
         port=settings.port,
         print=lambda line: print(line, file=sys.stderr),

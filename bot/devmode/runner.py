@@ -2,8 +2,14 @@
 
 Everything ``mailroom dev`` writes lives in the current directory: ``.mailroom/`` (emulator
 state, ``dev.db``, ``logs/``, ``dev.json`` while running) and ``.m365agentsplayground.yml``.
-SIGINT, SIGTERM and SIGHUP stop all three (Playground, bot, emulator, in that order, each
+SIGINT, SIGTERM and SIGHUP stop them all (Playgrounds, bot, emulator, in that order, each
 as a process group); if one of them dies, the others are stopped too.
+
+Two Playgrounds run side by side, one per demo user (``--as`` and ``--second``): the
+Playground has one ``currentUser`` per configuration file and no user switch (its server
+answers every chat as that user), so a second instance on the next port, with its own file
+``.mailroom/playground-second.yml``, is how the second person approves what the first asks.
+The bot also serves the development inbox (``bot/devmode/inbox.py``) at ``/_dev/inbox/``.
 """
 
 from __future__ import annotations
@@ -36,11 +42,13 @@ from emulator.seed import DEMO_SEED, Account, SeedError, Tenant, load_seed
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BOT_PORT = 3978
 DEFAULT_PLAYGROUND_PORT = 56150
+INBOX_PATH = "/_dev/inbox/"
 
 
 @dataclass(frozen=True)
 class DevOptions:
     user: str | None = None  # --as
+    second_user: str | None = None  # --second: the other Playground's user
     ui: bool = True  # False: --no-ui
     bot_port: int = DEFAULT_BOT_PORT  # 0: any free port
     playground_port: int = DEFAULT_PLAYGROUND_PORT  # 0: any free port
@@ -70,6 +78,10 @@ class DevPaths:
             playground_config=workdir / playground_config.CONFIG_FILE_NAME,
         )
 
+    @property
+    def second_playground_config(self) -> Path:
+        return self.state / "playground-second.yml"
+
 
 @dataclass(frozen=True)
 class Running:
@@ -80,6 +92,12 @@ class Running:
     playground_url: str | None
     user: Account
     pids: Mapping[str, int]
+    second_user: Account | None = None
+    second_playground_url: str | None = None
+
+    @property
+    def inbox_url(self) -> str:
+        return f"{self.bot_url}{INBOX_PATH}"
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -95,6 +113,15 @@ class Running:
                 "aad_object_id": self.user.id,
                 "teams_id": playground_config.teams_user_id(self.user),
             },
+            "inbox_url": self.inbox_url,
+            "second_playground_url": self.second_playground_url,
+            "second_user": None
+            if self.second_user is None
+            else {
+                "name": self.second_user.display_name,
+                "upn": self.second_user.upn,
+                "aad_object_id": self.second_user.id,
+            },
             "pids": dict(self.pids),
         }
 
@@ -107,11 +134,7 @@ def banner(running: Running, tenant: Tenant, ui_note: str | None) -> str:
         if a.id != user.id
     ]
     title = f", {user.job_title}" if user.job_title else ""
-    ui = (
-        running.playground_url.replace("127.0.0.1", "localhost", 1)
-        if running.playground_url
-        else f"not started: {ui_note}"
-    )
+    ui = _localhost(running.playground_url) if running.playground_url else f"not started: {ui_note}"
     lines = [
         "",
         f"Mailroom is running on its embedded default: a local {tenant.display_name} tenant, "
@@ -120,8 +143,18 @@ def banner(running: Running, tenant: Tenant, ui_note: str | None) -> str:
         f"  Teams (Agents Playground)  {ui}",
         f"  You are                    {user.display_name} <{user.upn}>{title}",
         f"  Be someone else            mailroom dev --as {' | '.join(others)}",
+    ]
+    second = running.second_user
+    if running.second_playground_url and second is not None:
+        lines += [
+            f"  Second user (approvals)    {_localhost(running.second_playground_url)}",
+            f"                             as {second.display_name} <{second.upn}>"
+            " (choose with --second)",
+        ]
+    lines += [
+        f"  Mailboxes (dev inbox)      {_localhost(running.inbox_url)}",
         f"  Bot                        {running.bot_url}/api/messages",
-        f"  Tenant emulator            {running.emulator.base_url}  (mailboxes: /_emulator/)",
+        f"  Tenant emulator            {running.emulator.base_url}",
         "  Logs                       the bot's below; the others' in .mailroom/logs/",
         "",
     ]
@@ -134,6 +167,23 @@ def banner(running: Running, tenant: Tenant, ui_note: str | None) -> str:
     return "\n".join(lines)
 
 
+def _localhost(url: str) -> str:
+    return url.replace("127.0.0.1", "localhost", 1)
+
+
+def second_person(tenant: Tenant, user: Account, wanted: str | None) -> Account:
+    """The other Playground's user: ``--second``, or the seed's first other person with a
+    mailbox."""
+    if wanted:
+        second = playground_config.pick_user(tenant, wanted)
+        if second.id == user.id:
+            raise ConfigError("--second", "choose someone other than the --as user")
+        return second
+    others = [a for a in playground_config.people(tenant) if a.id != user.id]
+    with_mailbox = [a for a in others if a.has_mailbox]
+    return (with_mailbox or others)[0]
+
+
 class DevSession:
     """One run of ``mailroom dev``: owns the children and stops them, whatever happens."""
 
@@ -143,6 +193,7 @@ class DevSession:
         self.options = options
         self.tenant = tenant
         self.user = user
+        self.second = second_person(tenant, user, options.second_user)
         self.out = out
         self.err = err
         self.paths = DevPaths.under(options.workdir)
@@ -188,10 +239,27 @@ class DevSession:
         bot_url = self._start_bot(emulator, bot_port, deadline)
         if bot_url is None:
             return 0
-        playground_url = None
+        playground_url = second_url = None
         if node is not None:
-            playground_url = self._start_playground(node, bot_port, deadline)
+            playground_url = self._start_playground(
+                node,
+                bot_port=bot_port,
+                deadline=deadline,
+                user=self.user,
+                config=self.paths.playground_config,
+                name="playground",
+            )
             if playground_url is None:
+                return 0
+            second_url = self._start_playground(
+                node,
+                bot_port=bot_port,
+                deadline=deadline,
+                user=self.second,
+                config=self.paths.second_playground_config,
+                name="second playground",
+            )
+            if second_url is None:
                 return 0
         running = Running(
             emulator=emulator,
@@ -199,6 +267,8 @@ class DevSession:
             playground_url=playground_url,
             user=self.user,
             pids={child.name: child.pid for child in self.children},
+            second_user=self.second if second_url else None,
+            second_playground_url=second_url,
         )
         self.paths.run_file.write_text(json.dumps(running.as_json(), indent=2), encoding="utf-8")
         self.say(banner(running, self.tenant, ui_note))
@@ -274,26 +344,35 @@ class DevSession:
         return url if ready else None
 
     def _start_playground(
-        self, node: nodejs.NodeSetup, bot_port: int, deadline: float
+        self,
+        node: nodejs.NodeSetup,
+        *,
+        bot_port: int,
+        deadline: float,
+        user: Account,
+        config: Path,
+        name: str,
     ) -> str | None:
-        stdout = self.paths.logs / "playground.out"
-        log = self.paths.logs / "playground.log"
-        playground_config.write(
-            self.paths.playground_config, self.tenant, self.user, source=self.options.seed.name
-        )
+        stem = name.replace(" ", "-")
+        stdout = self.paths.logs / f"{stem}.out"
+        log = self.paths.logs / f"{stem}.log"
+        playground_config.write(config, self.tenant, user, source=self.options.seed.name)
+        port = self.options.playground_port
+        if port and name != "playground":
+            port += 1  # the second one beside the first; 0 stays "any free port"
         child = self._spawn(
-            "playground",
+            name,
             nodejs.playground_command(
                 node,
                 self.options.tools_dir,
                 f"http://127.0.0.1:{bot_port}/api/messages",
-                self.options.playground_port,
+                port,
             ),
-            env=nodejs.playground_env(os.environ, self.paths.playground_config, log),
+            env=nodejs.playground_env(os.environ, config, log),
             log_path=stdout,
         )
         try:
-            port = wait_for(
+            listening = wait_for(
                 child,
                 "answer",
                 playground_probe(stdout),
@@ -304,7 +383,7 @@ class DevSession:
             raise DevStartupFailed(
                 error.process, error.reason, log=_tail(log) or error.log
             ) from None
-        return f"http://127.0.0.1:{port}" if port is not None else None
+        return f"http://127.0.0.1:{listening}" if listening is not None else None
 
     def _spawn(
         self, name: str, argv: list[str], *, env: Mapping[str, str], log_path: Path | None
@@ -355,6 +434,7 @@ def run_dev(options: DevOptions, out: TextIO | None = None, err: TextIO | None =
     try:
         tenant = load_seed(options.seed)
         user = playground_config.pick_user(tenant, options.user)
+        second_person(tenant, user, options.second_user)  # a bad --second stops here
         if options.ui:
             playground_config.other_users(tenant, user)  # fail now if the seed is too small
     except (SeedError, OSError) as error:

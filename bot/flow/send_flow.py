@@ -12,8 +12,8 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.domain.explanations import Explanation, explain, explain_all
 from bot.domain.permissions import Decision, Outcome, RequestFacts, UserFacts
@@ -96,6 +96,10 @@ class Preview:
     sender: SenderConfig
     from_line: str
     footer_text: str | None
+    row: int = 1
+    """Which of a bulk request's messages is shown (1: the first)."""
+    shown: OutgoingMessage | None = None
+    """That row's message, for a bulk request (a single send shows the request itself)."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,10 @@ def from_line(sender: SenderConfig, user: UserFacts) -> str:
 
 def _refused(key: str, **params: str) -> Refused:
     return Refused(explain(key, **params))
+
+
+_Copied = tuple[ComposeDraft, dict[str, str], SenderConfig, UserFacts]
+"""A new compose draft made from a request: the draft, its values, sender and user."""
 
 
 class SendFlow:
@@ -267,8 +275,15 @@ class SendFlow:
         return Compose(updated, sender, from_line(sender, user), templates)
 
     async def preview(
-        self, user_oid: str, draft_id: str, version: int, inputs: Mapping[str, str]
+        self,
+        user_oid: str,
+        draft_id: str,
+        version: int,
+        inputs: Mapping[str, str],
+        zone: tzinfo | None = None,
     ) -> Step:
+        """``zone``: the user's time zone; a date and time typed without an offset is a
+        wall-clock time there, and the email names the zone."""
         loaded = await self._load_draft(user_oid, draft_id, version)
         if not isinstance(loaded, tuple):
             return loaded
@@ -285,7 +300,7 @@ class SendFlow:
             if name and not fields.get(name) and draft.fields.get(name):
                 fields[name] = draft.fields[name]
         draft = await self._store.update_compose(draft.id, draft.version, fields=fields)
-        messages, errors = self._build_messages(draft, sender, fields)
+        messages, errors = self._build_messages(draft, sender, fields, zone)
         errors = errors or _too_large(messages, sender.address)
         if errors:
             return Compose(
@@ -312,7 +327,10 @@ class SendFlow:
         )
         request = await self._store.create_request(request, messages)
         await self._store.update_compose(draft.id, draft.version, request_id=request.id)
-        return Preview(request, decision, sender, from_line(sender, user), sender.footer_text)
+        shown = messages[0] if len(messages) > 1 else None  # a bulk preview opens at row 1
+        return Preview(
+            request, decision, sender, from_line(sender, user), sender.footer_text, shown=shown
+        )
 
     # --- after the preview -----------------------------------------------------------------
 
@@ -344,6 +362,24 @@ class SendFlow:
                 key = "admin_consent_missing" if missing else "consent_required"
                 return Refused(explain(key), request_id=request.id)
         return await self.move(request, SendState.QUEUED)
+
+    async def preview_row(self, user_oid: str, request_id: str, version: int, row: int) -> Step:
+        """A bulk preview at another row, held to the request's rows (a card's row number
+        is only a wish). The decision is re-taken, as on every step."""
+        loaded = await self._load_request(user_oid, request_id, version, SendState.DRAFT)
+        if not isinstance(loaded, SendRequest):
+            return loaded
+        again = await self.redecide(user_oid, loaded)
+        if isinstance(again, Refused):
+            return again
+        row = min(max(row, 1), loaded.message_count)
+        shown = None
+        if loaded.message_count > 1:
+            jobs = await self._store.list_jobs(loaded.id)
+            job = jobs[min(row, len(jobs)) - 1] if jobs else None
+            if job is not None and job.content is not None:
+                shown = OutgoingMessage(job.recipients, job.content, job.values)
+        return replace(again.preview(loaded), row=row, shown=shown)
 
     async def cancel(
         self, user_oid: str, request_id: str, version: int
@@ -381,9 +417,7 @@ class SendFlow:
         reopened = await self._reopen(user_oid, request_id, version)
         if not isinstance(reopened, tuple):
             return reopened
-        draft, values, sender, user = reopened
-        draft = await self._store.update_compose(draft.id, draft.version, fields=values)
-        return Compose(draft, sender, from_line(sender, user), self._templates_for(sender))
+        return await self._filled_in(*reopened)
 
     async def rearrange(
         self, user_oid: str, request_id: str, version: int, remedy: privacy.Remedy
@@ -398,9 +432,7 @@ class SendFlow:
         fields = privacy.rewritten(values, remedy, sender.address)
         return await self.preview(user_oid, draft.id, draft.version, fields)
 
-    async def _reopen(
-        self, user_oid: str, request_id: str, version: int
-    ) -> tuple[ComposeDraft, dict[str, str], SenderConfig, UserFacts] | Step:
+    async def _reopen(self, user_oid: str, request_id: str, version: int) -> _Copied | Step:
         """Cancel a previewed request and open a compose draft for what it was made from."""
         loaded = await self._load_request(user_oid, request_id, version, SendState.DRAFT)
         if not isinstance(loaded, SendRequest):
@@ -409,10 +441,62 @@ class SendFlow:
         cancelled = await self.move(request, SendState.CANCELLED)
         if isinstance(cancelled, Stale):
             return cancelled
+        return await self._copy(user_oid, request)
+
+    # --- unfinished drafts, and sending again ----------------------------------------------
+
+    async def open_drafts(self, user_oid: str, limit: int = 10) -> list[ComposeDraft]:
+        return await self._store.open_drafts(user_oid, limit)
+
+    async def resume(self, user_oid: str, draft_id: str) -> Step:
+        """Back to where an unfinished draft was left: its preview when it was previewed
+        (and not sent), else its filled-in form. Permissions are taken again."""
+        try:
+            draft = await self._store.get_compose(draft_id)
+        except NotFound:
+            return _refused("not_yours")
+        if draft.user_oid != user_oid:
+            return _refused("not_yours")
+        if draft.discarded_at is not None:
+            return Stale(draft=draft)
+        if draft.request_id is not None:
+            request = await self._store.get_request(draft.request_id)
+            if request.state is not SendState.DRAFT:
+                return Stale(request=request)
+            return await self.preview_row(user_oid, request.id, request.version, 1)
+        loaded = await self._load_draft(user_oid, draft.id, draft.version)
+        if not isinstance(loaded, tuple):
+            return loaded
+        draft, sender, user = loaded
+        return Compose(draft, sender, from_line(sender, user), self._templates_for(sender))
+
+    async def discard(self, user_oid: str, draft_id: str) -> ComposeDraft | Refused:
+        try:
+            return await self._store.discard_compose(draft_id, user_oid)
+        except NotFound:
+            return _refused("not_yours")
+
+    async def send_again(self, user_oid: str, request_id: str) -> Step:
+        """A new draft with an earlier request's sender, template, recipients and values,
+        for the user to check and preview; the earlier request stays as it was."""
+        found = await self.request_view(user_oid, request_id)
+        if isinstance(found, Refused):
+            return found
+        copied = await self._copy(user_oid, found)
+        if not isinstance(copied, tuple):
+            return copied
+        return await self._filled_in(*copied)
+
+    async def _copy(self, user_oid: str, request: SendRequest) -> _Copied | Step:
+        """A new compose draft for ``request``'s sender and template, with its values (not yet
+        stored in the draft), once the user may still use that sender."""
         user = await self._facts.user(user_oid)
         sender = await self.resolve(user, request.sender_address)
         if sender is None:
             return _refused("unknown_sender", mailbox=request.sender_address, user=user.upn)
+        _, decision = await self._facts.decide(user_oid, sender)
+        if decision.outcome is Outcome.DENIED:
+            return self._denied(decision)
         draft = await self._store.create_compose(
             user_oid=user_oid,
             tenant_id=request.tenant_id,
@@ -421,6 +505,12 @@ class SendFlow:
         )
         values = {k: str(v) for k, v in request.values.items() if v is not None}
         return draft, values, sender, user
+
+    async def _filled_in(
+        self, draft: ComposeDraft, values: dict[str, str], sender: SenderConfig, user: UserFacts
+    ) -> Step:
+        draft = await self._store.update_compose(draft.id, draft.version, fields=values)
+        return Compose(draft, sender, from_line(sender, user), self._templates_for(sender))
 
     async def request_view(self, user_oid: str, request_id: str) -> SendRequest | Refused:
         try:
@@ -500,7 +590,11 @@ class SendFlow:
         return request
 
     def _build_messages(
-        self, draft: ComposeDraft, sender: SenderConfig, fields: Mapping[str, str]
+        self,
+        draft: ComposeDraft,
+        sender: SenderConfig,
+        fields: Mapping[str, str],
+        zone: tzinfo | None = None,
     ) -> tuple[list[OutgoingMessage], list[FieldError]]:
         assert draft.template is not None
         variables = self._catalog.get(draft.template).variable_names
@@ -523,12 +617,12 @@ class SendFlow:
             # The CSV's columns come from each row, never from the form: the form's fields
             # count only for the variables the CSV has no column for.
             shared = {k: v for k, v in values.items() if k not in sheet.columns}
-            errors += self._form_errors(draft.template, shared, skip=sheet.columns)
-            return self._bulk(draft.template, sheet, shared, as_sender, errors)
+            errors += self._form_errors(draft.template, shared, skip=sheet.columns, zone=zone)
+            return self._bulk(draft.template, sheet, shared, as_sender, errors, zone=zone)
         if errors:  # show every problem at once: the variables' too
-            return [], errors + self._form_errors(draft.template, values)
+            return [], errors + self._form_errors(draft.template, values, zone=zone)
         try:
-            email = self._catalog.render(draft.template, values, as_sender)
+            email = self._catalog.render(draft.template, values, as_sender, zone)
         except ValuesInvalid as invalid:
             bad = [FieldError(VAR_PREFIX + e.field, e.problem, e.accepted) for e in invalid.errors]
             return [], bad
@@ -538,11 +632,15 @@ class SendFlow:
         return [OutgoingMessage(Recipients(to, cc, bcc), content, dict(values))], []
 
     def _form_errors(
-        self, template: str, values: Mapping[str, str], skip: tuple[str, ...] = ()
+        self,
+        template: str,
+        values: Mapping[str, str],
+        skip: tuple[str, ...] = (),
+        zone: tzinfo | None = None,
     ) -> list[FieldError]:
         """The form's own problems, next to their fields (``skip``: supplied elsewhere)."""
         try:
-            self._catalog.validate(template, values)
+            self._catalog.validate(template, values, zone)
         except ValuesInvalid as invalid:
             return [FieldError(VAR_PREFIX + e.field, e.problem, e.accepted)
                     for e in invalid.errors if e.field not in skip]  # fmt: skip
@@ -555,6 +653,8 @@ class SendFlow:
         shared: dict[str, str],
         sender: RenderSender,
         errors: list[FieldError],
+        *,
+        zone: tzinfo | None,
     ) -> tuple[list[OutgoingMessage], list[FieldError]]:
         """One message per row; every row's problems, row by row and column by column, in
         one answer. An empty cell of a required variable is that row's problem even when the
@@ -568,7 +668,7 @@ class SendFlow:
             problems += [f"column {c}: is empty, and this variable is required" for c in empty]
             values = {**shared, **row.values}
             try:
-                email = self._catalog.render(template, values, sender)
+                email = self._catalog.render(template, values, sender, zone)
             except ValuesInvalid as invalid:
                 problems += [f"column {e.field}: {e.problem}" for e in invalid.errors
                              if e.field in sheet.columns and e.field not in empty]  # fmt: skip

@@ -30,6 +30,7 @@ from cards import progress as progress_card
 logger = logging.getLogger(__name__)
 
 MAX_FAILURES_LISTED = 50
+MAX_RESULTS_LISTED = progress_card.MAX_RESULTS_SHOWN
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class RequestProgress:
     eta_seconds: float | None = None
     failures: tuple[Job, ...] = ()
     """Failed messages (the first ``MAX_FAILURES_LISTED``), when any failed."""
+    results: tuple[Job, ...] = ()
+    """A finished bulk request's messages in row order (the first ``MAX_RESULTS_LISTED``)."""
 
     @property
     def final(self) -> bool:
@@ -85,7 +88,29 @@ def failure_reason(job: Job) -> str:
     return explain(key, mailbox=job.sender_address).title
 
 
-def progress_view(progress: RequestProgress) -> progress_card.ProgressView:
+def job_result(job: Job) -> tuple[str, str]:
+    """One message's result and its reason, as the final card and the results CSV say it."""
+    if job.state is JobState.SENT:
+        return "sent", ""
+    if job.state is JobState.FAILED:
+        return "not sent", failure_reason(job)
+    if job.state is JobState.CANCELLED:
+        return "cancelled", ""
+    if job.state is JobState.UNKNOWN:
+        return "unknown", f"check the Sent Items of {job.sender_address} before sending again"
+    return "not sent yet", ""
+
+
+async def results_of(store: Store, request: SendRequest) -> tuple[Job, ...]:
+    """What the final card of a finished bulk request lists, recipient by recipient."""
+    if not (request.is_final and request.is_bulk):
+        return ()
+    return tuple((await store.list_jobs(request.id))[:MAX_RESULTS_LISTED])
+
+
+def progress_view(
+    progress: RequestProgress, results_url: str | None = None
+) -> progress_card.ProgressView:
     request, counts = progress.request, progress.counts
     return progress_card.ProgressView(
         request_id=request.id,
@@ -105,12 +130,18 @@ def progress_view(progress: RequestProgress) -> progress_card.ProgressView:
         unknown=counts.unknown,
         check_mailbox=where_to_check(request) if counts.unknown else None,
         reference=reference_of(request.id),
+        results=tuple(
+            progress_card.Result(job.recipients.all(), *job_result(job)) for job in progress.results
+        ),
+        results_url=results_url if progress.results else None,
     )
 
 
-def default_render_card(progress: RequestProgress, card: CardRef | None) -> dict[str, Any]:
+def default_render_card(
+    progress: RequestProgress, card: CardRef | None, results_url: str | None = None
+) -> dict[str, Any]:
     """The progress card for every card of the request (``cards/progress.py``)."""
-    return progress_card.build(progress_view(progress))
+    return progress_card.build(progress_view(progress, results_url))
 
 
 @dataclass
@@ -137,7 +168,8 @@ class ProgressPublisher:
         eta = None
         if not request.is_final and self.send_interval is not None:
             eta = counts.open * self.send_interval(request.sender_address)
-        return RequestProgress(request, counts, eta, failures)
+        results = await results_of(self.store, request)
+        return RequestProgress(request, counts, eta, failures, results)
 
     async def publish(self, request_id: str, *, final: bool = False) -> None:
         """Update the request's cards if they are due (always when ``final``). Never

@@ -21,6 +21,7 @@ import re
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -325,8 +326,11 @@ class TemplateCatalog:
 
     # --- values -------------------------------------------------------------------------
 
-    def validate(self, name: str, raw_values: Mapping[str, str]) -> dict[str, object]:
+    def validate(
+        self, name: str, raw_values: Mapping[str, str], zone: tzinfo | None = None
+    ) -> dict[str, object]:
         """Coerce ``raw_values`` to the declared types; ValuesInvalid lists every bad field.
+        ``zone``: the user's time zone, which a date and time without an offset is in.
 
         Unknown names, missing required values, over-long or malformed values are all
         reported together. An empty value means "not given": the default applies, else
@@ -359,7 +363,7 @@ class TemplateCatalog:
                     values[variable.name] = None
                     continue
             assert isinstance(raw, str)
-            parsed = variable.parse(raw)
+            parsed = variable.parse(raw, zone)
             if isinstance(parsed, FieldError):
                 errors.append(parsed)
             else:
@@ -371,7 +375,11 @@ class TemplateCatalog:
     # --- rendering ----------------------------------------------------------------------
 
     def render(
-        self, name: str, raw_values: Mapping[str, str], sender: RenderSender
+        self,
+        name: str,
+        raw_values: Mapping[str, str],
+        sender: RenderSender,
+        zone: tzinfo | None = None,
     ) -> RenderedEmail:
         """Validate ``raw_values`` and render template ``name`` for ``sender``.
 
@@ -381,7 +389,7 @@ class TemplateCatalog:
         or UnknownTemplate.
         """
         entry = self._entry(name)
-        values = self.validate(name, raw_values)
+        values = self.validate(name, raw_values, zone)
         footer = sender.noreply_footer
         context: dict[str, Any] = {**values, "sender": sender, "noreply_footer": footer}
         context["subject"] = self._subject(entry, context, values)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 _MONTHS = (
     "January",
@@ -27,6 +28,7 @@ _MONTHS = (
     "November",
     "December",
 )
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Universal", "Universal", "Zulu"})
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTH_BY_NAME: dict[str, int] = {
     **{name.lower(): i for i, name in enumerate(_MONTHS, start=1)},
@@ -98,14 +100,18 @@ def parse_datetime(raw: str) -> datetime | None:
 
 
 def _offset_label(moment: datetime) -> str:
+    """ " UTC", " (UTC+01:00)", or with a named zone " (Europe/Berlin, UTC+01:00)"."""
     offset = moment.utcoffset()
     if offset is None:
         return ""
-    if offset == timedelta(0):
+    zone = moment.tzinfo
+    name = zone.key if isinstance(zone, ZoneInfo) and zone.key not in _UTC_NAMES else None
+    if offset == timedelta(0) and name is None:
         return " UTC"
-    sign = "+" if offset > timedelta(0) else "-"
+    sign = "+" if offset >= timedelta(0) else "-"
     minutes = abs(int(offset.total_seconds())) // 60
-    return f" (UTC{sign}{minutes // 60:02d}:{minutes % 60:02d})"
+    utc = f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return f" ({name}, {utc})" if name else f" ({utc})"
 
 
 def format_date(value: date | None, style: str = "long") -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import ClassVar
@@ -148,8 +148,9 @@ class Variable:
             case VariableType.URL:
                 return "a web address starting with https:// or http://"
 
-    def parse(self, raw: str) -> object:
-        """The typed value for ``raw`` (already known to be non-empty), or a FieldError."""
+    def parse(self, raw: str, zone: tzinfo | None = None) -> object:
+        """The typed value for ``raw`` (already known to be non-empty), or a FieldError.
+        ``zone``: the writer's time zone, for a date and time typed without an offset."""
         if len(raw) > self.max_length:
             return self._error(
                 f"is {len(raw)} characters long", f"at most {self.max_length} characters"
@@ -160,7 +161,10 @@ class Variable:
             return self._text(raw)
         if _LINE_BREAKS.search(raw) and self.type is not VariableType.EMAIL_LIST:
             return self._error("must be on one line (it contains a line break)")
-        return self._PARSERS[self.type](self, raw.replace("\t", " ").strip())
+        parsed = self._PARSERS[self.type](self, raw.replace("\t", " ").strip())
+        if isinstance(parsed, datetime) and parsed.tzinfo is None and zone is not None:
+            return parsed.replace(tzinfo=zone)  # the wall-clock time the user meant
+        return parsed
 
     def _error(self, problem: str, accepted: str | None = None) -> FieldError:
         return FieldError(self.name, problem, self.accepted if accepted is None else accepted)

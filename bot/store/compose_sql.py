@@ -1,7 +1,9 @@
 """Compose drafts: what a user chose between the sender card and the preview.
 
 A draft belongs to one user; every change is a compare-and-set on ``version`` so a stale
-card (an earlier step, a second click) cannot overwrite a newer choice.
+card (an earlier step, a second click) cannot overwrite a newer choice. A draft is *open*
+(``/drafts`` lists it, ``/send`` offers the latest) while it has a template, was not
+discarded, and was either never previewed or its preview was not sent or cancelled.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class ComposeDraft:
     version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    discarded_at: datetime | None = None  # the user cancelled it: never listed again
 
 
 def _draft(row: Row) -> ComposeDraft:
@@ -44,6 +47,7 @@ def _draft(row: Row) -> ComposeDraft:
         version=int(row["version"]),
         created_at=read_time(row["created_at"]),
         updated_at=read_time(row["updated_at"]),
+        discarded_at=read_time(row["discarded_at"]) if row["discarded_at"] is not None else None,
     )
 
 
@@ -100,4 +104,27 @@ class ComposeSql:
             )
         if row is None:
             raise VersionConflict("compose draft", draft_id, expected_version)
+        return _draft(row)
+
+    async def open_drafts(self, user_oid: str, limit: int = 10) -> list[ComposeDraft]:
+        async with self._driver.reading() as tx:
+            rows = await tx.fetch_all(
+                "SELECT d.* FROM compose_drafts d"
+                " LEFT JOIN send_requests r ON r.id = d.request_id"
+                " WHERE d.user_oid = ? AND d.discarded_at IS NULL AND d.template IS NOT NULL"
+                " AND (d.request_id IS NULL OR r.state = 'draft')"
+                " ORDER BY d.updated_at DESC, d.id DESC LIMIT ?",
+                (user_oid, limit),
+            )
+        return [_draft(row) for row in rows]
+
+    async def discard_compose(self, draft_id: str, user_oid: str) -> ComposeDraft:
+        async with self._driver.transaction() as tx:
+            row = await tx.fetch_one(
+                "UPDATE compose_drafts SET discarded_at = ?, version = version + 1,"
+                " updated_at = ? WHERE id = ? AND user_oid = ? RETURNING *",
+                (utc(self._clock()), utc(self._clock()), draft_id, user_oid),
+            )
+        if row is None:
+            raise NotFound("compose draft", draft_id)
         return _draft(row)

@@ -257,6 +257,12 @@ _TOKEN_CACHES = Migration(
     ),
 )
 
+_OPEN_DRAFTS = Migration(
+    9,
+    "compose drafts: when a user discarded one, so /drafts lists only the unfinished",
+    ("ALTER TABLE compose_drafts ADD COLUMN discarded_at {TS}",),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE,
     _AUDIT,
@@ -264,6 +270,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _REQUEST_QUERIES,
     _DRAFTS,
     _TOKEN_CACHES,
+    _OPEN_DRAFTS,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -187,6 +187,15 @@ class Store(Protocol):
         """Compare-and-set; ``VersionConflict`` when the draft moved on."""
         ...
 
+    async def open_drafts(self, user_oid: str, limit: int = 10) -> list[ComposeDraft]:
+        """The user's unfinished drafts, last changed first: with a template, not
+        discarded, never previewed or previewed but neither sent nor cancelled."""
+        ...
+
+    async def discard_compose(self, draft_id: str, user_oid: str) -> ComposeDraft:
+        """Mark the user's draft discarded; ``NotFound`` for another user's or none."""
+        ...
+
     # --- approvals ---------------------------------------------------------------------
 
     async def decide_approval(

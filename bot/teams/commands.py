@@ -25,6 +25,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("why", "/why <sender>", "Why (not)?", "Why you may or may not send as a mailbox"),
     CommandSpec("status", "/status [reference]", "Status", "Where a send request stands (MR-7F3K)"),
+    CommandSpec("drafts", "/drafts", "Drafts", "Your unfinished emails, to resume or discard"),
     CommandSpec("history", "/history", "History", "Your recent send requests"),
     CommandSpec("approvals", "/approvals", "Approvals", "Send requests waiting for your approval"),
     CommandSpec(

@@ -12,6 +12,7 @@ The reading is a fixed table of words, so the same text always means the same co
     "approve"/"approval(s)"/"approver"              /approvals
     "history"/"recent"/"sent"/"previous"            /history
     "template(s)"                                   /templates
+    "draft(s)"/"unfinished"                         /drafts
     send/email/mail/message … from|as <sender>      /send with that sender
     send/email/mail/message                         /send
     "sign out"/"log out"/"signout"/"forget me"      /signout
@@ -38,6 +39,7 @@ _STATUS = frozenset({"status", "where", "happened", "progress", "track"})
 _APPROVE = frozenset({"approve", "approval", "approvals", "approver", "approvers", "approving"})
 _HISTORY = frozenset({"history", "recent", "previous", "earlier", "sent"})
 _TEMPLATES = frozenset({"template", "templates"})
+_DRAFTS = frozenset({"draft", "drafts", "unfinished", "resume"})
 _SIGNOUT = frozenset({"signout", "sign-out", "logout", "log-out"})
 _HELP = frozenset({"help", "how", "commands", "command", "usage", "hello", "hi"})
 
@@ -51,6 +53,7 @@ _HINTS: dict[str, AbstractSet[str]] = {
     "history": _HISTORY | {"list", "requests", "last"},
     "approvals": _APPROVE | {"waiting", "pending", "decide", "ok"},
     "cancel": _CANCEL | {"undo", "request"},
+    "drafts": _DRAFTS | {"continue", "half", "left", "saved"},
     "signout": _SIGNOUT | {"sign", "log", "out", "forget", "token", "tokens"},
     "help": _HELP | {"what", "do", "can"},
 }
@@ -58,7 +61,8 @@ _HINTS: dict[str, AbstractSet[str]] = {
 _CLOSE = 0.6
 
 KEYWORDS = frozenset().union(
-    _SEND, _ASK, _CANCEL, _STATUS, _APPROVE, _HISTORY, _TEMPLATES, _SIGNOUT, _HELP, _FILLER,
+    _SEND, _ASK, _CANCEL, _STATUS, _APPROVE, _HISTORY, _TEMPLATES, _DRAFTS, _SIGNOUT, _HELP,
+    _FILLER,
     {"why", "senders", "sender", "mailboxes", "as", "from", "use", "i", "me", "we"},
 )  # fmt: skip
 """Every word a rule reads: a mailbox with one of these names is named by address."""
@@ -92,6 +96,8 @@ def read(text: str) -> Reading | None:
         return "approvals", None
     if present & _TEMPLATES:
         return "templates", None
+    if present & _DRAFTS:
+        return "drafts", None
     if present & _HISTORY and not present & _SEND:
         return "history", None
     if present & _SEND:

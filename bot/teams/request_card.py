@@ -59,6 +59,8 @@ class Shown:
     """Its messages' counts and failures (``None``: counted from the request alone)."""
     approval: ApprovalView | None = None
     """The approval card's facts, for a request that needed approval."""
+    results_url: str | None = None
+    """The signed link to a finished bulk request's results CSV."""
 
 
 def request_card(shown: Shown, viewer: Viewer) -> Card:
@@ -86,6 +88,7 @@ def request_card(shown: Shown, viewer: Viewer) -> Card:
                 sent_at=format_time(request.updated_at),
                 graph_request_id=request.graph_request_id,
                 reference=reference_of(request.id),
+                can_send_again=viewer == "requester",
             )
         )
     if single and request.state is _S.FAILED:
@@ -93,7 +96,7 @@ def request_card(shown: Shown, viewer: Viewer) -> Card:
     if single and request.state is _S.UNKNOWN:
         unknown = explain("outcome_unknown", mailbox=where_to_check(request))
         return explanation_card.build(explanation_of(unknown, request_id=request.id))
-    return default_render_card(progress, None)
+    return default_render_card(progress, None, shown.results_url)
 
 
 def failure_card(progress: RequestProgress) -> Card:

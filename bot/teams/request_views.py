@@ -17,7 +17,7 @@ from bot.flow.approvals import ApprovalFlow, Requested, stored_refusal
 from bot.flow.facts import FactsService
 from bot.flow.preview_links import PreviewLinks
 from bot.flow.send_flow import from_line
-from bot.outbox.progress import MAX_FAILURES_LISTED, RequestProgress
+from bot.outbox.progress import MAX_FAILURES_LISTED, RequestProgress, results_of
 from bot.store import Approval, ApprovalDecision, CardRef, CardRole, JobState, Store
 from bot.teams.request_card import Shown, request_card
 from bot.teams.turn import Turn
@@ -59,14 +59,18 @@ class RequestViews:
         if request.approval_required or viewer == "approver":
             approval = await self._approval_view(request, viewer, requested)
         progress = None if request.state in _NOT_COUNTED else await self._progress(request)
-        return Shown(request, progress, approval)
+        results_url = self._links.results_url(request.id) if progress and progress.results else None
+        return Shown(request, progress, approval, results_url)
 
     async def _progress(self, request: SendRequest) -> RequestProgress:
         counts = await self._store.job_counts(request.id)
         failed = []
         if counts.failed:
             failed = await self._store.list_jobs(request.id, [JobState.FAILED])
-        return RequestProgress(request, counts, None, tuple(failed[:MAX_FAILURES_LISTED]))
+        failures = tuple(failed[:MAX_FAILURES_LISTED])
+        return RequestProgress(
+            request, counts, None, failures, await results_of(self._store, request)
+        )
 
     async def _approval_view(
         self, request: SendRequest, viewer: Viewer, requested: Requested | None

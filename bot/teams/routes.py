@@ -18,7 +18,16 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
 from bot.teams.dispatch import Route, Routes
-from bot.teams.handlers import approvals, compose, help, preview, requests, send, signout
+from bot.teams.handlers import (
+    approvals,
+    compose,
+    drafts,
+    help,
+    preview,
+    requests,
+    send,
+    signout,
+)
 from bot.teams.notifier import Notifier
 from bot.teams.request_views import RequestViews
 from bot.teams.steps import StepCards
@@ -31,6 +40,7 @@ from cards.verbs import (
     NoData,
     RequestAt,
     RequestRef,
+    RequestRow,
     SenderChoice,
     TemplateChoice,
 )
@@ -57,6 +67,7 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
     )  # fmt: skip
     on_request = requests.Deps(flow, services.approvals, store, steps, on_send)
     on_signout = signout.Deps(services.tokens, services.sso)
+    on_drafts = drafts.Deps(flow, steps)
     return Routes(
         commands={
             "send": partial(send.send_command, on_send),
@@ -68,6 +79,7 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
             "cancel": partial(requests.cancel_command, on_request),
             "approvals": partial(approvals.waiting_command, on_approval),
             "signout": partial(signout.signout_command, on_signout),
+            "drafts": partial(drafts.drafts_command, on_drafts),
         },
         verbs={
             verbs.HELP: Route(NoData, help.show),
@@ -78,9 +90,10 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
             verbs.RETRY_FAILED: Route(RequestRef, partial(send.retry_failed, on_send)),
             verbs.PICK_TEMPLATE: Route(TemplateChoice, partial(compose.template, on_compose)),
             verbs.PREVIEW: Route(ComposeInputs, partial(compose.preview, on_compose)),
-            verbs.COMPOSE_CANCEL: Route(DraftRef, compose.cancel),
+            verbs.COMPOSE_CANCEL: Route(DraftRef, partial(compose.cancel, on_compose)),
             verbs.SEND: Route(RequestAt, partial(preview.send, on_preview)),
             verbs.EDIT: Route(RequestAt, partial(preview.edit, on_preview)),
+            verbs.PREVIEW_ROW: Route(RequestRow, partial(preview.row, on_preview)),
             verbs.REQUEST_APPROVAL: Route(RequestAt, partial(preview.request_approval, on_preview)),
             verbs.TO_BCC: Route(RequestAt, partial(preview.to_bcc, on_preview)),
             verbs.ONE_EACH: Route(RequestAt, partial(preview.one_each, on_preview)),
@@ -89,6 +102,9 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
             verbs.STATUS: Route(RequestRef, partial(requests.status, on_request)),
             verbs.REFRESH: Route(RequestRef, partial(requests.refresh, on_request)),
             verbs.RETRY: Route(RequestRef, partial(requests.retry, on_request)),
+            verbs.SEND_AGAIN: Route(RequestRef, partial(requests.send_again, on_request)),
+            verbs.RESUME_DRAFT: Route(DraftRef, partial(drafts.resume, on_drafts)),
+            verbs.DISCARD_DRAFT: Route(DraftRef, partial(drafts.discard, on_drafts)),
         },
         remember=partial(remember, store),
         first_delivery=partial(first_delivery, store),

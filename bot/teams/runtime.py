@@ -17,7 +17,7 @@ from bot.outbox.worker import Worker
 from bot.services import Services
 from bot.teams.dispatch import Routes
 from bot.teams.notifier import Notifier
-from bot.teams.progress_cards import render_card
+from bot.teams.progress_cards import card_renderer
 from bot.teams.routes import build_routes
 
 
@@ -30,7 +30,7 @@ def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Ser
         guard=ApprovedOnly(DecisionGuard(services.flow), services.store, services.policy),
         senders=services.policy.sender,
         notifier=notifier,
-        render_card=render_card,
+        render_card=card_renderer(services.links),
         config=worker_config(services.settings.outbox_lease_seconds),
         on_refused=lambda request, _code: services.facts.forget(
             request.requester_oid, request.sender_address

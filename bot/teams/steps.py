@@ -40,6 +40,14 @@ class StepCards:
         self._links = links
         self.requests = requests
 
+    @property
+    def catalog(self) -> TemplateCatalog:
+        return self._catalog
+
+    @property
+    def links(self) -> PreviewLinks:
+        return self._links
+
     async def of(self, step: Step, viewer: Viewer = "requester") -> Card:
         """``viewer``: whose view a request gets (the approver's, after a decision)."""
         if isinstance(step, Compose):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import tzinfo
 
 from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext
 
 from bot.domain.send_request import JsonValue
+from bot.teams.time_zone import user_zone
 
 _MENTION = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -38,6 +40,11 @@ class Turn:
     """The SSO token Teams adds when it re-sends an action after a login request."""
     magic_code: str | None = field(default=None, repr=False)
     """The sign-in page's code Teams adds (``state``) after a sign-in through the button."""
+
+    @property
+    def time_zone(self) -> tzinfo | None:
+        """The user's zone from the activity (None: unknown, times are UTC)."""
+        return user_zone(self.context.activity)
 
     @property
     def tenant_id(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from bot.domain.explanations import Explanation
 from bot.domain.permissions import Outcome
@@ -34,6 +34,7 @@ from cards.views import (
 )
 
 _TIME_FORMAT = "%d %b %Y, %H:%M UTC"
+_LOCAL_FORMAT = "%d %b %Y, %H:%M"
 
 
 def sender_options(choices: list[SenderChoice]) -> list[SenderOption]:
@@ -188,12 +189,22 @@ def _general(step: Compose, *extra_fields: str) -> tuple[str, ...]:
 def preview_view(
     step: Preview, policy: Policy, preview_url: str | None, privacy_threshold: int = 10
 ) -> PreviewView:
+    """The card's view of the preview; for a bulk request, of row ``step.row``'s message
+    (the signed link then opens that row's full HTML)."""
     request = step.request
     content = request.content
     recipients = request.recipients
+    subject = request.subject
+    everyone = recipients.all()  # the outside warning counts every row's recipients
     exposed = privacy.exposed(recipients, policy.is_internal)
     if not privacy.needs_prompt(len(exposed), privacy_threshold, request.message_count):
         exposed = ()
+    offer_one_each = bool(exposed) and privacy.can_send_one_each(recipients)
+    if step.shown is not None:
+        content, recipients = step.shown.content, step.shown.recipients
+        subject = content.subject
+    if preview_url and step.row > 1:
+        preview_url = f"{preview_url}&message={step.row}"
     return PreviewView(
         request_id=request.id,
         version=request.version,
@@ -201,7 +212,7 @@ def preview_view(
         to=recipients.to,
         cc=recipients.cc,
         bcc=recipients.bcc,
-        subject=request.subject,
+        subject=subject,
         text_body=content.text if content else "",
         has_noreply_footer=step.footer_text is not None,
         footer_text=step.footer_text,
@@ -209,15 +220,18 @@ def preview_view(
         needs_approval=step.decision.outcome is Outcome.NEEDS_APPROVAL,
         approval_reasons=tuple(r.text for r in step.decision.approval_reasons),
         notes=tuple(r.text for r in step.decision.reasons if r.effect == "note"),
-        external_recipients=tuple(a for a in recipients.all() if not policy.is_internal(a)),
+        external_recipients=tuple(a for a in everyone if not policy.is_internal(a)),
         message_count=request.message_count,
         reference=reference_of(request.id),
         exposed=exposed,
-        offer_one_each=bool(exposed) and privacy.can_send_one_each(recipients),
+        offer_one_each=offer_one_each,
+        row=step.row,
     )
 
 
-def summary(request: SendRequest) -> RequestSummary:
+def summary(
+    request: SendRequest, zone: tzinfo | None = None, preview_url: str | None = None
+) -> RequestSummary:
     everyone = request.recipients.all()
     shown = everyone[0] if everyone else "nobody"
     more = f" and {len(everyone) - 1} more" if len(everyone) > 1 else ""
@@ -228,9 +242,17 @@ def summary(request: SendRequest) -> RequestSummary:
         from_line=request.sender_address,
         subject=request.subject,
         recipients=shown + more,
-        when=format_time(request.updated_at),
+        when=format_time(request.updated_at, zone),
+        preview_url=preview_url,
     )
 
 
-def format_time(moment: datetime | None) -> str:
-    return moment.strftime(_TIME_FORMAT) if moment else ""
+def format_time(moment: datetime | None, zone: tzinfo | None = None) -> str:
+    """ "26 Nov 2026, 10:00 UTC", or in the user's zone: "26 Nov 2026, 11:00 Europe/Berlin"."""
+    if moment is None:
+        return ""
+    if zone is None:
+        return moment.strftime(_TIME_FORMAT)
+    local = moment.astimezone(zone)
+    name = getattr(zone, "key", None) or local.strftime("UTC%z")
+    return f"{local.strftime(_LOCAL_FORMAT)} {name}"

@@ -135,10 +135,31 @@ def test_the_noreply_footer_shows_once_when_it_applies() -> None:
     assert preview.DEFAULT_FOOTER not in runs(preview.build(VIEW))
 
 
-def test_a_bulk_send_says_the_preview_shows_the_first_message() -> None:
+def test_a_bulk_send_says_which_row_the_preview_shows() -> None:
     card = preview.build(replace(VIEW, message_count=400))
-    assert "400 personalised messages; this preview shows the first." in runs(card)
+    assert "400 personalised messages · row 1 of 400" in runs(card)
     assert "personalised" not in run_text(preview.build(VIEW))
+
+
+def _row_buttons(card: dict[str, object]) -> dict[str, object]:
+    found = {}
+    for element in card["body"]:  # type: ignore[attr-defined]
+        if element.get("type") == "ActionSet":
+            for action in element["actions"]:
+                assert action["verb"] == verbs.PREVIEW_ROW
+                found[action["title"]] = action["data"]["row"]
+    return found
+
+
+def test_a_bulk_preview_pages_through_rows_with_previous_and_next() -> None:
+    middle = preview.build(replace(VIEW, message_count=120, row=3))
+    assert "120 personalised messages · row 3 of 120" in runs(middle)
+    assert _row_buttons(middle) == {"Previous row": 2, "Next row": 4}
+    assert _row_buttons(preview.build(replace(VIEW, message_count=120, row=1))) == {"Next row": 2}
+    assert _row_buttons(preview.build(replace(VIEW, message_count=120, row=120))) == {
+        "Previous row": 119
+    }
+    assert _row_buttons(preview.build(VIEW)) == {}
 
 
 def test_500_recipients_and_a_long_body_stay_under_28_kb() -> None:

@@ -34,13 +34,27 @@ ROW = RequestSummary(
 )
 
 
-def test_each_row_has_its_details_button() -> None:
+def test_each_row_has_details_and_send_again() -> None:
     rows = [replace(ROW, request_id=f"id-{i}", short_id=f"s{i}") for i in range(3)]
     card = requests.build_list("History", rows, "Nothing sent yet.")
     assert_valid(card)
-    assert [a["data"] for a in executes(card)] == [{"request": f"id-{i}"} for i in range(3)]
-    assert set(verbs_of(card)) == {verbs.STATUS}
+    assert [(a["verb"], a["data"]) for a in executes(card)] == [
+        (verb, {"request": f"id-{i}"})
+        for i in range(3)
+        for verb in (verbs.STATUS, verbs.SEND_AGAIN)
+    ]
     assert "s1 · Sent · Today 10:32" in runs(card)
+
+
+def test_a_row_with_a_preview_link_offers_to_view_the_message() -> None:
+    card = requests.build_list(
+        "History", [replace(ROW, preview_url="https://m.example/preview/x?sig=1")], "None."
+    )
+    assert_valid(card)
+    urls = [a for a in card["body"][1]["items"][-1]["actions"] if a["type"] == "Action.OpenUrl"]
+    assert [(a["title"], a["url"]) for a in urls] == [("View", "https://m.example/preview/x?sig=1")]
+    no_link = requests.build_list("History", [replace(ROW, preview_url="javascript:x")], "None.")
+    assert "Action.OpenUrl" not in str(no_link)
 
 
 def test_an_empty_list_says_so() -> None:

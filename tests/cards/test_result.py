@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from hypothesis import given
 
-from cards import result
+from cards import result, verbs
 from cards.views import ResultView
 from tests.cards.anatomy import HOSTILE, MARK, assert_valid, executes, of_type, runs, user_text
 
@@ -34,7 +34,15 @@ def test_the_confirmation_says_when_from_to_and_what() -> None:
     assert line(card, "From") == VIEW.from_line
     assert line(card, "To") == "a@contoso.com, b@fabrikam.com"
     assert line(card, "Subject") == "Your ticket 123"
-    assert executes(card) == []
+    assert executes(card) == []  # nothing to do here but for the requester
+
+
+def test_the_requester_may_send_it_again_as_a_new_request() -> None:
+    card = result.build(replace(VIEW, can_send_again=True))
+    assert_valid(card)
+    assert [(a["title"], a["verb"], a["data"]) for a in executes(card)] == [
+        ("Send again", verbs.SEND_AGAIN, {"request": VIEW.request_id})
+    ]
 
 
 def test_the_graph_request_id_is_small_and_subtle() -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import socket
 from pathlib import Path
 
+import pytest
+
 from bot.devmode.readiness import EmulatorInfo
-from bot.devmode.runner import DevOptions, Running, banner, run_dev
+from bot.devmode.runner import DevOptions, Running, banner, run_dev, second_person
+from bot.errors import ConfigError
 from emulator.seed import DEMO_SEED, load_seed
 
 DEMO = load_seed(DEMO_SEED)
@@ -51,6 +55,41 @@ def test_banner_says_where_to_click_and_who_you_are() -> None:
     assert "Megan Bowen <megan.bowen@contoso.com>" in text
     assert "--as adele" in text
     assert "development machines" in text
+
+
+def test_banner_links_the_dev_inbox_and_the_second_user() -> None:
+    diego = DEMO.account("diego.siciliani@contoso.com")
+    running = dataclasses.replace(
+        _running("http://127.0.0.1:56150"),
+        second_user=diego,
+        second_playground_url="http://127.0.0.1:56151",
+    )
+    text = banner(running, DEMO, None)
+    assert "http://localhost:3978/_dev/inbox/" in text
+    assert "/_emulator/" not in text  # that API wants the emulator's CA and control name
+    assert "http://localhost:56151" in text
+    assert "Diego Siciliani <diego.siciliani@contoso.com>" in text
+    assert "--second" in text
+    info = running.as_json()
+    assert info["inbox_url"] == "http://127.0.0.1:3978/_dev/inbox/"
+    assert info["second_playground_url"] == "http://127.0.0.1:56151"
+
+
+def test_the_second_user_is_someone_else() -> None:
+    megan = DEMO.account("megan.bowen@contoso.com")
+    assert megan is not None
+    assert second_person(DEMO, megan, None).id != megan.id
+    assert second_person(DEMO, megan, "diego").upn == "diego.siciliani@contoso.com"
+    with pytest.raises(ConfigError, match="--second"):
+        second_person(DEMO, megan, "megan")
+
+
+def test_a_second_user_equal_to_the_first_stops_before_anything_starts(tmp_path: Path) -> None:
+    err = io.StringIO()
+    options = DevOptions(user="megan", second_user="megan", workdir=tmp_path)
+    assert run_dev(options, out=io.StringIO(), err=err) == 2
+    assert "--second" in err.getvalue()
+    assert not (tmp_path / ".mailroom").exists()
 
 
 def test_banner_without_node_says_how_to_get_the_ui() -> None:

@@ -8,8 +8,10 @@ start, not the download.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from emulator.seed import DEMO_SEED, load_seed
@@ -62,9 +64,31 @@ async def test_a_card_button_round_trips_through_the_playground(dev: DevRun) -> 
     assert answer.card["type"] == "AdaptiveCard", (answer, dev.logs())
 
 
+def test_the_banner_links_answer_with_the_inbox_and_a_second_user(dev: DevRun) -> None:
+    printed = dev.printed()
+    links = re.findall(r"http://localhost:\d+[^\s]*", printed)
+    inbox = dev.info["inbox_url"].replace("127.0.0.1", "localhost", 1)
+    second = dev.info["second_playground_url"].replace("127.0.0.1", "localhost", 1)
+    assert inbox in links, printed
+    assert second in links, printed
+    with httpx.Client(timeout=10, trust_env=False) as client:
+        for link in links:
+            if link.endswith("/api/messages"):
+                continue  # POST only: the Playground's way in, not a page
+            assert client.get(link).status_code == 200, (link, dev.logs())
+        assert "Mailboxes" in client.get(inbox).text
+
+
+async def test_the_second_playground_speaks_for_another_demo_user(dev: DevRun) -> None:
+    async with Playground.connect(dev.info["second_playground_url"]) as playground:
+        config = playground.config
+    assert config.current_user_aad_object_id == dev.info["second_user"]["aad_object_id"]
+    assert config.current_user_aad_object_id != dev.info["user"]["aad_object_id"]
+
+
 def test_ctrl_c_stops_emulator_bot_and_playground(dev: DevRun) -> None:
     pids = dict(dev.info["pids"])
-    assert set(pids) == {"emulator", "bot", "playground"}
+    assert set(pids) == {"emulator", "bot", "playground", "second playground"}
     code = dev.interrupt()
     assert code == 0, dev.logs()
     left = {name: pid for name, pid in pids.items() if group_alive(pid)}

@@ -55,12 +55,12 @@ def uncached_policy(tmp_path: Path) -> Path:
 # --- card actions from another conversation ------------------------------------------------
 
 REFUSALS = ("isn't yours", "can't approve", "not a sender", "out of date")
-HARMLESS = {verbs.COMPOSE_CANCEL: "Nothing was sent."}  # stateless: touches nothing at all
 # Every verb that names a draft or a request, with the ids Adele's cards carry.
 ID_VERBS = (
     verbs.PICK_TEMPLATE, verbs.PREVIEW, verbs.COMPOSE_CANCEL, verbs.SEND, verbs.EDIT,
     verbs.CANCEL, verbs.STATUS, verbs.RETRY, verbs.RETRY_FAILED, verbs.REQUEST_APPROVAL,
     verbs.APPROVE, verbs.REJECT, verbs.REFRESH, verbs.TO_BCC, verbs.ONE_EACH,
+    verbs.PREVIEW_ROW, verbs.SEND_AGAIN, verbs.RESUME_DRAFT, verbs.DISCARD_DRAFT,
 )  # fmt: skip
 
 
@@ -84,7 +84,7 @@ async def test_every_card_verb_replayed_by_someone_else_in_another_chat_changes_
             {"request": request_id, "version": str(before.version)},
             {"draft": open_draft["draft"], "version": open_draft["version"]},
         ):
-            data = {**ids, "template": "ticket-reply", "comment": "ok",
+            data = {**ids, "template": "ticket-reply", "comment": "ok", "row": "1",
                     "to": "attacker@evil.example", "var_ticket_id": "1"}  # fmt: skip
             response = await post(
                 bot, invoke_for(bot, johanna, verb, data, conversation=GROUP_CHAT)
@@ -93,9 +93,7 @@ async def test_every_card_verb_replayed_by_someone_else_in_another_chat_changes_
             body = response.json()
             value = body.get("value")
             shown = text_of(value) if isinstance(value, dict) else str(value)
-            refused = body.get("statusCode") != 200 or any(
-                r in shown for r in (*REFUSALS, HARMLESS.get(verb, REFUSALS[0]))
-            )
+            refused = body.get("statusCode") != 200 or any(r in shown for r in REFUSALS)
             leaked = before.subject in shown or JOHANNA in shown
             figures.attack("authorisation", refused=refused and not leaked)
             assert refused, (verb, ids, shown[:300])

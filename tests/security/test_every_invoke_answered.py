@@ -82,6 +82,10 @@ async def fitting_data(bot: BotHarness) -> dict[str, dict[str, Any]]:
         verbs.STATUS: request,
         verbs.APPROVE: {**request, "comment": "ok"},
         verbs.REJECT: {**request, "comment": "no"},
+        verbs.PREVIEW_ROW: {**request, "row": 2},
+        verbs.SEND_AGAIN: request,
+        verbs.RESUME_DRAFT: draft,
+        verbs.DISCARD_DRAFT: draft,
     }
 
 

@@ -38,3 +38,30 @@ async def test_a_stale_version_loses(store: Store) -> None:
 async def test_an_unknown_draft_is_not_found(store: Store) -> None:
     with pytest.raises(NotFound):
         await store.get_compose("nope")
+
+
+async def _draft_with_template(store: Store, user: str, template: str | None = "x") -> str:
+    draft = await store.create_compose(
+        user_oid=user, tenant_id="t", sender_address="s@contoso.com", template=template
+    )
+    return draft.id
+
+
+async def test_open_drafts_are_the_users_unfinished_ones_last_changed_first(store: Store) -> None:
+    older = await _draft_with_template(store, "u1")
+    newer = await _draft_with_template(store, "u1")
+    await store.update_compose(newer, 1, fields={"to": "a@contoso.com"})
+    await _draft_with_template(store, "u1", template=None)  # only a sender picked: nothing yet
+    await _draft_with_template(store, "u2")
+    assert [d.id for d in await store.open_drafts("u1")] == [newer, older]
+    assert [d.id for d in await store.open_drafts("u1", limit=1)] == [newer]
+
+
+async def test_a_discarded_draft_is_not_open_and_only_its_owner_discards_it(store: Store) -> None:
+    draft = await _draft_with_template(store, "u1")
+    with pytest.raises(NotFound):
+        await store.discard_compose(draft, "u2")
+    assert [d.id for d in await store.open_drafts("u1")] == [draft]
+    discarded = await store.discard_compose(draft, "u1")
+    assert discarded.discarded_at is not None
+    assert await store.open_drafts("u1") == []

@@ -118,10 +118,13 @@ class BotHarness:
         activity.update(fields)
         return activity
 
-    async def say(self, who: Person, text: str) -> Json:
-        """Send a message; return the card the bot posted in reply."""
+    async def say(self, who: Person, text: str, *, extra: Json | None = None) -> Json:
+        """Send a message; return the card the bot posted in reply. ``extra``: more
+        activity fields (e.g. ``entities`` with the client's time zone)."""
         before = len(self.replies(who))
-        activity = self.activity(who, type="message", text=text, textFormat="plain")
+        activity = self.activity(
+            who, type="message", text=text, textFormat="plain", **(extra or {})
+        )
         response = await self._http.post(f"{self.url}/api/messages", json=activity)
         assert response.status_code == 202, response.text
         for _ in range(100):
@@ -141,6 +144,7 @@ class BotHarness:
         card_activity_id: str | None = None,
         authentication: Json | None = None,
         state: str | None = None,
+        extra: Json | None = None,
     ) -> Json:
         """An Action.Execute click; returns the invoke response body. ``authentication`` is
         what Teams adds when it re-sends an action after a login request (SSO), ``state`` the magic
@@ -156,6 +160,7 @@ class BotHarness:
                    "trigger": "manual",
                    **({"authentication": authentication} if authentication else {}),
                    **({"state": state} if state is not None else {})},
+            **(extra or {}),
         )  # fmt: skip
         response = await self._http.post(f"{self.url}/api/messages", json=activity)
         assert response.status_code == 200, response.text

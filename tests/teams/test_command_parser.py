@@ -144,6 +144,7 @@ def test_send_with_arbitrary_tokens_never_raises(tokens: list[str]) -> None:
         ("what can you do?", Command("help")),
         ("please sign me out", Command("signout")),
         ("log out", Command("signout")),
+        ("show my unfinished emails", Command("drafts")),
     ],
 )
 def test_plain_sentences_map_to_commands(text: str, expected: Command) -> None:

@@ -19,6 +19,12 @@
 //                                                  click a link button; screenshot the window
 //                                                  it opens and keep its address, status,
 //                                                  headers and every request it made
+//   {"visit": "http://127.0.0.1:N/path", "shot": "file.png", "name": "page"}
+//                                                  load a loopback page in a window of its
+//                                                  own (e.g. the dev inbox); screenshot it
+//                                                  and keep the same facts, plus the text
+//                                                  of each frame it shows and why each
+//                                                  failed request failed
 //
 // Only loopback is reached: every request to another host is aborted. Prints one JSON object:
 //   {"screenshots": [...], "texts": {...}, "selected": {...}, "pages": {...}, "blocked": [...]}
@@ -187,6 +193,41 @@ async function open(card, step) {
   await opened.close();
 }
 
+async function visit(step) {
+  const target = new URL(step.visit);
+  if (!LOOPBACK.has(target.hostname)) throw new Error(`not a loopback page: ${step.visit}`);
+  const requests = [];
+  const failed = {};
+  const opened = await context.newPage();
+  opened.on("request", (request) => requests.push(request.url()));
+  opened.on("requestfailed", (request) => {
+    failed[request.url()] = request.failure()?.errorText ?? "failed";
+  });
+  const response = await opened.goto(target.href);
+  if (response === null) throw new Error(`no response for ${step.visit}`);
+  await opened.waitForLoadState("load");
+  if (step.shot) {
+    mkdirSync(path.dirname(path.resolve(step.shot)), { recursive: true });
+    await opened.screenshot({ path: step.shot, fullPage: true, animations: "disabled" });
+    result.screenshots.push(step.shot);
+  }
+  const frames = [];
+  for (const frame of opened.frames()) {
+    if (frame === opened.mainFrame()) continue;
+    frames.push(await frame.locator("body").innerText().catch(() => ""));
+  }
+  result.pages[step.name ?? step.visit] = {
+    url: opened.url(),
+    status: response.status(),
+    headers: await response.allHeaders(),
+    text: await opened.locator("body").innerText(),
+    frames,
+    requests: [...new Set(requests)],
+    failed,
+  };
+  await opened.close();
+}
+
 let doing = "opening the Playground";
 try {
   await page.goto(base.href, { waitUntil: "domcontentloaded" });
@@ -206,6 +247,10 @@ try {
     }
     if (step.wait !== undefined) {
       await visibleCard(step.wait);
+      continue;
+    }
+    if (step.visit !== undefined) {
+      await visit(step);
       continue;
     }
     const card = await visibleCard(step.in);

@@ -110,7 +110,7 @@ async def _update_everyone(deps: Deps, decided: Decided) -> None:
 
 async def waiting_command(deps: Deps, turn: Turn, command: Command) -> Card:
     """``/approvals``: the pending requests this user may decide, newest first."""
-    rows = [summary(r) for r in await waiting_for(deps, turn.user_oid)]
+    rows = [summary(r, turn.time_zone) for r in await waiting_for(deps, turn.user_oid)]
     return requests_card.build_list(
         "Waiting for your approval", rows, "Nothing waits for your approval."
     )

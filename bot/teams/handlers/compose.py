@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.flow.send_flow import SendFlow
+from bot.flow.send_flow import Refused, SendFlow
 from bot.rendering import TemplateCatalog
 from bot.teams.command_parser import Command
 from bot.teams.steps import StepCards
@@ -34,12 +34,18 @@ async def template(deps: Deps, turn: Turn, payload: TemplateChoice) -> Card:
 
 
 async def preview(deps: Deps, turn: Turn, payload: ComposeInputs) -> Card:
-    result = await deps.flow.preview(turn.user_oid, payload.draft, payload.version, payload.inputs)
+    result = await deps.flow.preview(
+        turn.user_oid, payload.draft, payload.version, payload.inputs, turn.time_zone
+    )
     return await deps.steps.of(result)
 
 
-async def cancel(turn: Turn, payload: DraftRef) -> Card:
-    """Nothing to undo: a draft that is never previewed is never sent."""
+async def cancel(deps: Deps, turn: Turn, payload: DraftRef) -> Card:
+    """Nothing to undo (a draft that is never previewed is never sent); the draft is
+    discarded, so /drafts and /send no longer offer it."""
+    discarded = await deps.flow.discard(turn.user_oid, payload.draft)
+    if isinstance(discarded, Refused):
+        return deps.steps.refused(discarded)
     return notice_card.build("Cancelled", "Nothing was sent.")
 
 

@@ -1,5 +1,5 @@
 """``preview.*`` verbs: send what was previewed, go back and edit it, ask for approval, or
-answer the privacy prompt (Bcc, or one email each).
+answer the privacy prompt (Bcc, or one email each), page a bulk preview to another row.
 
 Send re-takes the permission decision (the flow does), and for a delegated sender makes
 sure the outbox can act as the user later (Universal Actions' authentication flow,
@@ -32,7 +32,7 @@ from bot.teams.invoke import ErrorResult, LoginResult
 from bot.teams.request_views import track_card
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
-from cards.verbs import RequestAt
+from cards.verbs import RequestAt, RequestRow
 
 Card = dict[str, Any]
 
@@ -124,6 +124,13 @@ async def one_each(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
     """The privacy prompt: one email per recipient, previewed again."""
     step = await deps.flow.rearrange(turn.user_oid, payload.request, payload.version, "one_each")
     return await deps.steps.of(step)
+
+
+async def row(deps: Deps, turn: Turn, payload: RequestRow) -> Card:
+    shown = await deps.flow.preview_row(
+        turn.user_oid, payload.request, payload.version, payload.row
+    )
+    return await deps.steps.of(shown)
 
 
 async def request_approval(deps: Deps, turn: Turn, payload: RequestAt) -> Card:

@@ -58,6 +58,11 @@ async def refresh(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
     return await deps.steps.requests.card(request, viewer)
 
 
+async def send_again(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
+    """A new request from an earlier one: its form, filled in, to check and preview."""
+    return await deps.steps.of(await deps.flow.send_again(turn.user_oid, payload.request))
+
+
 async def retry(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
     """An explanation card's Retry: the same as ``send.retry_failed``."""
     return await send.retry_failed(deps.send, turn, payload)
@@ -68,7 +73,7 @@ async def retry(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
 
 async def status_command(deps: Deps, turn: Turn, command: Command) -> Card:
     if not command.argument:
-        return await _recent(deps, turn.user_oid, "Status")
+        return await _recent(deps, turn, "Status")
     found = await _own(deps, turn.user_oid, command.argument)
     if not isinstance(found, SendRequest):
         return found
@@ -76,7 +81,7 @@ async def status_command(deps: Deps, turn: Turn, command: Command) -> Card:
 
 
 async def history_command(deps: Deps, turn: Turn, command: Command) -> Card:
-    return await _recent(deps, turn.user_oid, "Your recent send requests")
+    return await _recent(deps, turn, "Your recent send requests")
 
 
 async def cancel_command(deps: Deps, turn: Turn, command: Command) -> Card:
@@ -86,9 +91,10 @@ async def cancel_command(deps: Deps, turn: Turn, command: Command) -> Card:
     return await deps.steps.of(await deps.flow.cancel(turn.user_oid, found.id, found.version))
 
 
-async def _recent(deps: Deps, user_oid: str, title: str) -> Card:
-    page = await deps.store.page_requests(requester_oid=user_oid, limit=LISTED)
-    rows = [summary(r) for r in page.requests]
+async def _recent(deps: Deps, turn: Turn, title: str) -> Card:
+    page = await deps.store.page_requests(requester_oid=turn.user_oid, limit=LISTED)
+    links = deps.steps.links
+    rows = [summary(r, turn.time_zone, links.url(r.id)) for r in page.requests]
     return requests_card.build_list(title, rows, "You have not sent anything with Mailroom yet.")
 
 

@@ -12,6 +12,7 @@ from bot.domain.send_request import SendRequest
 from bot.domain.senders import ApprovalRule, ApprovalRuleKind, SenderKind
 from bot.flow.send_flow import Refused, SendFlow
 from bot.teams.command_parser import Command
+from bot.teams.draft_view import draft_summary
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
 from bot.teams.views import explanation_of, sender_options
@@ -36,7 +37,7 @@ class Deps:
 
 
 async def start(deps: Deps, turn: Turn, payload: NoData) -> Card:
-    return await senders(deps, turn.user_oid)
+    return await senders(deps, turn.user_oid, resume_for=turn)
 
 
 async def pick_sender(deps: Deps, turn: Turn, payload: SenderChoice) -> Card:
@@ -70,7 +71,7 @@ async def send_command(deps: Deps, turn: Turn, command: Command) -> Card:
     """``/send``, and its one-line fast path straight to the preview."""
     fast = command.fast
     if fast is None or not fast.sender:
-        return await senders(deps, turn.user_oid)
+        return await senders(deps, turn.user_oid, resume_for=turn)
     flow = deps.flow
     inputs = {"to": ",".join(fast.to), "cc": ",".join(fast.cc), "bcc": ",".join(fast.bcc),
               "importance": fast.importance or "normal"}  # fmt: skip
@@ -81,7 +82,8 @@ async def send_command(deps: Deps, turn: Turn, command: Command) -> Card:
     if started.draft.template is None or started.general:
         return deps.steps.compose(started)  # what was wrong, on the card, with what was typed
     draft = started.draft
-    return await deps.steps.of(await flow.preview(turn.user_oid, draft.id, draft.version, inputs))
+    shown = await flow.preview(turn.user_oid, draft.id, draft.version, inputs, turn.time_zone)
+    return await deps.steps.of(shown)
 
 
 async def senders_command(deps: Deps, turn: Turn, command: Command) -> Card:
@@ -95,8 +97,14 @@ async def why_command(deps: Deps, turn: Turn, command: Command) -> Card:
 # --- cards -------------------------------------------------------------------------------
 
 
-async def senders(deps: Deps, user_oid: str) -> Card:
-    return senders_card.build(sender_options(await deps.flow.senders(user_oid)))
+async def senders(deps: Deps, user_oid: str, *, resume_for: Turn | None = None) -> Card:
+    """The sender picker; ``resume_for``: offer that user's last unfinished draft first."""
+    resume = None
+    if resume_for is not None:
+        last = await deps.flow.open_drafts(user_oid, 1)
+        if last:
+            resume = draft_summary(last[0], deps.steps.catalog, resume_for.time_zone)
+    return senders_card.build(sender_options(await deps.flow.senders(user_oid)), resume)
 
 
 async def why_card(deps: Deps, user_oid: str, address: str) -> Card:

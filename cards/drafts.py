@@ -1,0 +1,44 @@
+"""Unfinished drafts: the /drafts list (Resume, Discard) and the offer on /send's card."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from microsoft_teams.cards import ActionSet, AdaptiveCard, CardElement, Container
+
+from cards import verbs
+from cards._parts import execute, finish, heading, hint, labelled, one_line, run, runs, text
+from cards.views import DraftSummary
+
+MAX_LISTED = 10
+
+
+def build_list(drafts: Sequence[DraftSummary]) -> dict[str, Any]:
+    body: list[CardElement] = [heading("Your unfinished emails")]
+    if not drafts:
+        body.append(text("Nothing unfinished. Type /send to start an email.", spacing="Small"))
+    body += [row(draft, discard=True) for draft in drafts[:MAX_LISTED]]
+    if drafts:
+        body.append(hint("Drafts are kept until you send, cancel or discard them."))
+    return finish(AdaptiveCard(body=body))
+
+
+def row(draft: DraftSummary, *, discard: bool) -> Container:
+    """One draft with Resume (and Discard in the list)."""
+    data = verbs.DraftRef(draft.draft_id, draft.version).data()
+    stage = "previewed, not sent" if draft.previewed else "not previewed yet"
+    actions = [execute("Resume", verbs.RESUME_DRAFT, data, style="positive")]
+    if discard:
+        actions.append(execute("Discard", verbs.DISCARD_DRAFT, data))
+    return Container(
+        separator=True,
+        spacing="Medium",
+        items=[
+            text(one_line(draft.template, 200), weight="Bolder"),
+            runs([run(f"{stage} · {one_line(draft.when, 60)}", subtle=True)], spacing="None"),
+            labelled("From", one_line(draft.sender, 200), subtle=True, spacing="None"),
+            labelled("To", one_line(draft.recipients, 200), subtle=True, spacing="None"),
+            ActionSet(actions=actions, spacing="Small"),
+        ],
+    )
