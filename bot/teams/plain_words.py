@@ -30,7 +30,9 @@ from collections.abc import Set as AbstractSet
 from bot.teams.commands import COMMANDS
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9@._+'-]*")
-_REFERENCE = re.compile(r"^(mr-[0-9a-z]{4}|[0-9a-f]{4,32})$", re.IGNORECASE)
+_SHORT_REFERENCE = re.compile(r"^mr-[0-9a-z]{4}$", re.IGNORECASE)
+# The start of a full id: hex, and only with a digit, so words like "face" or "added" are words.
+_ID_START = re.compile(r"^[0-9a-f]{4,32}$", re.IGNORECASE)
 _FILLER = frozenset({"the", "a", "an", "our", "my", "its", "this", "that", "mailbox", "account"})
 _SEND = frozenset({"send", "email", "e-mail", "mail", "message", "write"})
 _ASK = frozenset({"who", "which", "what", "whom"})
@@ -87,7 +89,7 @@ def read(text: str) -> Reading | None:
         return "senders", None
     if present & {"senders", "sender", "mailboxes"}:
         return "senders", None
-    reference = next((w for w in words if _REFERENCE.match(w) and _has_digit(w)), None)
+    reference = next((w for w in words if _is_reference(w)), None)
     if present & _CANCEL:
         return "cancel", reference
     if present & _STATUS or (reference and present & {"request", "check", "show"}):
@@ -148,5 +150,7 @@ def _after(words: list[str], markers: tuple[str, ...]) -> str | None:
     return None
 
 
-def _has_digit(word: str) -> bool:
-    return any(ch.isdigit() for ch in word)
+def _is_reference(word: str) -> bool:
+    if _SHORT_REFERENCE.match(word):
+        return True
+    return bool(_ID_START.match(word)) and any(ch.isdigit() for ch in word)

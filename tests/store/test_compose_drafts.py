@@ -6,6 +6,7 @@ import pytest
 
 from bot.errors import NotFound, VersionConflict
 from bot.store import Store
+from tests.store.helpers import Clock
 
 
 async def test_a_draft_keeps_the_users_choices(store: Store) -> None:
@@ -47,9 +48,12 @@ async def _draft_with_template(store: Store, user: str, template: str | None = "
     return draft.id
 
 
-async def test_open_drafts_are_the_users_unfinished_ones_last_changed_first(store: Store) -> None:
+async def test_open_drafts_are_the_users_unfinished_ones_last_changed_first(
+    store: Store, clock: Clock
+) -> None:
     older = await _draft_with_template(store, "u1")
     newer = await _draft_with_template(store, "u1")
+    clock.advance(1)  # the store's clock is the test's: the change comes a second later
     await store.update_compose(newer, 1, fields={"to": "a@contoso.com"})
     await _draft_with_template(store, "u1", template=None)  # only a sender picked: nothing yet
     await _draft_with_template(store, "u2")

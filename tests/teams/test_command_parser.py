@@ -138,6 +138,7 @@ def test_send_with_arbitrary_tokens_never_raises(tokens: list[str]) -> None:
         ("what's the status of MR-7F3K", Command("status", "mr-7f3k")),
         ("where is my email?", Command("status")),
         ("cancel MR-7F3K please", Command("cancel", "mr-7f3k")),
+        ("cancel MR-ABCD please", Command("cancel", "mr-abcd")),  # a reference of letters only
         ("please stop request 7f3a9c", Command("cancel", "7f3a9c")),
         ("show me the templates", Command("templates")),
         ("what have I sent recently", Command("history")),
