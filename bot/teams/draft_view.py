@@ -7,7 +7,7 @@ from datetime import tzinfo
 from bot.flow.send_flow import BULK_FIELD
 from bot.rendering import TemplateCatalog
 from bot.store import ComposeDraft
-from bot.teams.views import format_time
+from bot.teams.times import format_time
 from cards.views import DraftSummary
 
 

@@ -35,7 +35,9 @@ from bot.flow.approvals import REFUSED_AT_APPROVAL
 from bot.outbox.progress import RequestProgress, default_render_card
 from bot.outbox.routing import where_to_check
 from bot.store.records import JobCounts
-from bot.teams.views import explanation_of, format_time, summary
+from bot.teams.summaries import summary
+from bot.teams.times import format_time
+from bot.teams.views import explanation_of
 from cards import approval as approval_card
 from cards import explanation as explanation_card
 from cards import requests as requests_card

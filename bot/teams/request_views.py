@@ -20,8 +20,8 @@ from bot.flow.send_flow import from_line
 from bot.outbox.progress import MAX_FAILURES_LISTED, RequestProgress, results_of
 from bot.store import Approval, ApprovalDecision, CardRef, CardRole, JobState, Store
 from bot.teams.request_card import Shown, request_card
+from bot.teams.times import format_time
 from bot.teams.turn import Turn
-from bot.teams.views import format_time
 from cards.views import ApprovalView
 
 Card = dict[str, Any]

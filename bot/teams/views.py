@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, tzinfo
 
 from bot.domain.explanations import Explanation
 from bot.domain.permissions import Outcome
 from bot.domain.references import reference_of
-from bot.domain.send_request import SendRequest
 from bot.domain.senders import Policy
 from bot.flow import privacy
 from bot.flow.send_flow import (
@@ -27,14 +25,10 @@ from cards.views import (
     ExplanationView,
     FieldView,
     PreviewView,
-    RequestSummary,
     SenderKindName,
     SenderOption,
     TemplateOption,
 )
-
-_TIME_FORMAT = "%d %b %Y, %H:%M UTC"
-_LOCAL_FORMAT = "%d %b %Y, %H:%M"
 
 
 def sender_options(choices: list[SenderChoice]) -> list[SenderOption]:
@@ -227,32 +221,3 @@ def preview_view(
         offer_one_each=offer_one_each,
         row=step.row,
     )
-
-
-def summary(
-    request: SendRequest, zone: tzinfo | None = None, preview_url: str | None = None
-) -> RequestSummary:
-    everyone = request.recipients.all()
-    shown = everyone[0] if everyone else "nobody"
-    more = f" and {len(everyone) - 1} more" if len(everyone) > 1 else ""
-    return RequestSummary(
-        request_id=request.id,
-        short_id=reference_of(request.id),
-        state=request.state.value,
-        from_line=request.sender_address,
-        subject=request.subject,
-        recipients=shown + more,
-        when=format_time(request.updated_at, zone),
-        preview_url=preview_url,
-    )
-
-
-def format_time(moment: datetime | None, zone: tzinfo | None = None) -> str:
-    """ "26 Nov 2026, 10:00 UTC", or in the user's zone: "26 Nov 2026, 11:00 Europe/Berlin"."""
-    if moment is None:
-        return ""
-    if zone is None:
-        return moment.strftime(_TIME_FORMAT)
-    local = moment.astimezone(zone)
-    name = getattr(zone, "key", None) or local.strftime("UTC%z")
-    return f"{local.strftime(_LOCAL_FORMAT)} {name}"

@@ -16,7 +16,7 @@ from microsoft_agents.activity import Activity
 from bot.rendering import TemplateCatalog
 from bot.rendering.datetimes import format_datetime, format_time
 from bot.teams.time_zone import user_zone
-from bot.teams.views import format_time as card_time
+from bot.teams.times import format_time as card_time
 from cards import verbs
 from emulator.testing import RunningEmulator
 from tests.support.botapp import BotHarness, action, card_in, running_bot, settings_for, text_of

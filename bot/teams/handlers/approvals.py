@@ -26,8 +26,8 @@ from bot.teams.dispatch import TRANSIENT
 from bot.teams.notifier import Delivered, Notifier, NotifyOutcome
 from bot.teams.request_views import track_card
 from bot.teams.steps import StepCards
+from bot.teams.summaries import summary
 from bot.teams.turn import Turn
-from bot.teams.views import summary
 from cards import requests as requests_card
 from cards.verbs import Decision, RequestAt
 

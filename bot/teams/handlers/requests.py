@@ -19,8 +19,8 @@ from bot.teams.command_parser import Command
 from bot.teams.handlers import send
 from bot.teams.request_card import not_yours_card
 from bot.teams.steps import StepCards
+from bot.teams.summaries import summary
 from bot.teams.turn import Turn
-from bot.teams.views import summary
 from cards import notice as notice_card
 from cards import requests as requests_card
 from cards.verbs import RequestRef

@@ -1,0 +1,28 @@
+"""One line per request for lists (/history, /approvals, /status with several matches)."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from bot.domain.references import reference_of
+from bot.domain.send_request import SendRequest
+from bot.teams.times import format_time
+from cards.views import RequestSummary
+
+
+def summary(
+    request: SendRequest, zone: tzinfo | None = None, preview_url: str | None = None
+) -> RequestSummary:
+    everyone = request.recipients.all()
+    shown = everyone[0] if everyone else "nobody"
+    more = f" and {len(everyone) - 1} more" if len(everyone) > 1 else ""
+    return RequestSummary(
+        request_id=request.id,
+        short_id=reference_of(request.id),
+        state=request.state.value,
+        from_line=request.sender_address,
+        subject=request.subject,
+        recipients=shown + more,
+        when=format_time(request.updated_at, zone),
+        preview_url=preview_url,
+    )
