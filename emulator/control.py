@@ -19,6 +19,7 @@
                                            → ``{"token"}``: a Teams SSO token (emulator/sso.py)
 ``GET  /_emulator/connector/activities``   ``?conversation_id=``
 ``PUT  /_emulator/connector/auth``         ``required``: demand a bearer token on /v3
+``GET|PUT /_emulator/connector/limits``  ``per_app_per_second``, ``enabled``
 ``POST /_emulator/connector/token``        ``audience``, ``service_url`` → ``{"token"}``: the
                                            channel's token for an activity to the bot
 ``PUT  /_emulator/apps/{id}/token-version`` ``version`` (``1.0``/``2.0``): the access token
@@ -54,6 +55,8 @@
                                                         Teams SSO token
 ``GET  /_emulator/connector/activities``                ``?conversation_id=``
 ``PUT  /_emulator/connector/auth``                      ``required``: demand a bearer token on /v3
+``GET|PUT /_emulator/connector/limits``                 ``per_app_per_second`` (30), ``enabled``:
+                                                        Teams' rate limits (connector_limits.py)
 ``POST /_emulator/connector/token``                     ``audience``, ``service_url`` →
                                                         ``{"token"}``: the channel's token for an
                                                         activity to the bot
@@ -378,6 +381,15 @@ async def connector_activities(request: web.Request) -> web.Response:
     return web.json_response(connector.activities(_state(request), conversation_id))
 
 
+async def get_connector_limits(request: web.Request) -> web.Response:
+    return web.json_response(asdict(_state(request).connector.limiter.settings))
+
+
+async def put_connector_limits(request: web.Request) -> web.Response:
+    settings = _state(request).connector.limiter.settings
+    return await _update(request, settings, "connector limit", lambda v: v)
+
+
 async def connector_auth(request: web.Request) -> web.Response:
     payload = await _json(request)
     state = _state(request)
@@ -432,5 +444,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_emulator/tokens/user", user_token)
     r.add_get("/_emulator/connector/activities", connector_activities)
     r.add_put("/_emulator/connector/auth", connector_auth)
+    r.add_get("/_emulator/connector/limits", get_connector_limits)
+    r.add_put("/_emulator/connector/limits", put_connector_limits)
     r.add_post("/_emulator/connector/token", channel_token)
     r.add_put("/_emulator/apps/{app}/token-version", app_token_version)

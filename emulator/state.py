@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from emulator.connector_limits import ConnectorLimiter
 from emulator.faults import FaultTable, LatencyModel
 from emulator.seed import Tenant
 from emulator.throttle import Throttle
@@ -111,12 +112,14 @@ class ConnectorStore:
         self.activities: list[Json] = []
         self.conversations: dict[str, Json] = {}
         self.auth_required = False
+        self.limiter = ConnectorLimiter()
         self._ids = itertools.count(1)
 
     def clear(self) -> None:
         self.activities.clear()
         self.conversations.clear()
         self.auth_required = False
+        self.limiter.reset()
 
     def new_id(self) -> str:
         return f"{int(time.time() * 1000)}{next(self._ids):04d}"
