@@ -13,7 +13,7 @@
                                            ``request_budget``, ``concurrency_retry_after``
 ``PUT  /_emulator/latency``                ``fixed_ms``, ``jitter_ms``, ``path_pattern``
 ``GET|PUT /_emulator/limits``              ``max_recipients``, ``max_message_bytes``,
-                                           ``exchange_page_size``
+                                           ``exchange_page_size``, ``recipients_per_day``
 ``PUT  /_emulator/tokens/lifetime``        ``seconds`` for tokens issued from now on
 ``POST /_emulator/tokens/user``            ``user`` (+ ``client``, ``connection`` or ``audience``)
                                            → ``{"token"}``: a Teams SSO token (emulator/sso.py)
@@ -49,7 +49,8 @@
 ``PUT  /_emulator/latency``                             ``fixed_ms``, ``jitter_ms``,
                                                         ``path_pattern``
 ``GET|PUT /_emulator/limits``                           ``max_recipients``, ``max_message_bytes``,
-                                                        ``exchange_page_size``
+                                                        ``exchange_page_size``,
+                                                        ``recipients_per_day``
 ``PUT  /_emulator/tokens/lifetime``                     ``seconds`` for tokens issued from now on
 ``POST /_emulator/tokens/user``                         ``user``, ``audience`` → ``{"token"}``: a
                                                         Teams SSO token

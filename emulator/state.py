@@ -14,6 +14,7 @@ from typing import Any
 
 from emulator.connector_limits import ConnectorLimiter
 from emulator.faults import FaultTable, LatencyModel
+from emulator.recipient_quota import RecipientQuota
 from emulator.seed import Tenant
 from emulator.throttle import Throttle
 from emulator.tokens import TokenService
@@ -29,6 +30,8 @@ class Limits:
     # Size of the sendMail / message JSON as received (attachments are base64 inside it).
     max_message_bytes: int = 35 * 1024 * 1024
     exchange_page_size: int = 1000
+    # Exchange's recipient rate limit per mailbox per rolling 24 h (emulator/recipient_quota.py).
+    recipients_per_day: int = 10_000
 
 
 class MailStore:
@@ -78,6 +81,7 @@ class TransportState:
     record: list[Json] = field(default_factory=list)
     timers: set[asyncio.TimerHandle] = field(default_factory=set)
     pending: int = 0
+    quota: RecipientQuota = field(default_factory=RecipientQuota)
 
     def clear(self) -> None:
         for timer in self.timers:
@@ -86,6 +90,7 @@ class TransportState:
         self.submitted.clear()
         self.record.clear()
         self.pending = 0
+        self.quota.clear()
         self.settings = TransportSettings()
 
 
