@@ -87,6 +87,9 @@ class Settings:
     # How long an outbox job stays claimed without a heartbeat; after a crash, another
     # process reclaims (and reconciles) the job once this has passed.
     outbox_lease_seconds: int = 90
+    # Exchange's recipient rate limit per sender mailbox per rolling 24 hours (10,000);
+    # lower it for mailboxes people also send from by hand (Mailroom only counts its own).
+    recipients_per_day: int = 10_000
     # Only `mailroom dev` sets this (never from the environment): user tokens minted by the
     # local tenant emulator stand in for Teams SSO, which the Agents Playground lacks.
     dev_token_source: bool = False
@@ -174,6 +177,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         graph_client_secret=Secret(g[1]) if (g := get("MAILROOM_GRAPH_CLIENT_SECRET")) else None,
         graph_tenant_id=_optional_guid(get("MAILROOM_GRAPH_TENANT_ID")),
         outbox_lease_seconds=_bounded_int(get("MAILROOM_OUTBOX_LEASE_SECONDS"), 90, 5, 3600),
+        recipients_per_day=_bounded_int(get("MAILROOM_RECIPIENTS_PER_DAY"), 10_000, 1, 10_000),
     )
 
 

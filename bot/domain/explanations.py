@@ -147,6 +147,27 @@ CATALOGUE: dict[str, _Entry] = {
         "Nobody: it resolves itself.",
         retry=True,
     ),
+    "recipient_quota": _Entry(
+        "{mailbox} has reached its daily recipient limit",
+        "Mailroom did not send the message.",
+        "Exchange lets a mailbox send to at most {limit} recipients in any 24 hours. "
+        "{mailbox} has sent to {used} in the last 24 hours, and this message has {count}; "
+        "sending it now would pass the limit, and Exchange would then block the mailbox "
+        "from sending anything for 24 hours.",
+        "Send it after {fits_at} (UTC), when enough of the last day's recipients have left the "
+        "window, or send it from another sender.",
+        "You.",
+        retry=True,
+    ),
+    "recipient_quota_message": _Entry(
+        "More recipients than {mailbox} may send to in a day",
+        "Mailroom did not send the message.",
+        "The message has {count} recipients; Exchange lets a mailbox send to at most {limit} "
+        "in any 24 hours, so it can never go out as one message.",
+        "Split the recipients into smaller messages (a bulk send), or use a distribution list "
+        "(it counts as one recipient).",
+        "You.",
+    ),
     "approval_always": _Entry(
         "Approval needed",
         "The message waits for approval.",

@@ -245,7 +245,28 @@ _DRAFTS = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_CORE, _AUDIT, _COMPOSE, _REQUEST_QUERIES, _DRAFTS)
+_RECIPIENT_QUOTA = Migration(
+    8,
+    "recipients handed to Exchange per sender mailbox (the rolling 24-hour limit)",
+    (
+        """CREATE TABLE mailbox_recipients (
+            job_id TEXT PRIMARY KEY,
+            mailbox TEXT NOT NULL,
+            recipients INTEGER NOT NULL,
+            counted_at {TS} NOT NULL
+        )""",
+        "CREATE INDEX mailbox_recipients_window ON mailbox_recipients (mailbox, counted_at)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _CORE,
+    _AUDIT,
+    _COMPOSE,
+    _REQUEST_QUERIES,
+    _DRAFTS,
+    _RECIPIENT_QUOTA,
+)
 
 LATEST_VERSION = MIGRATIONS[-1].version
 
