@@ -29,6 +29,7 @@ from microsoft_agents.hosting.core import TurnContext
 
 from bot.domain.explanations import explain
 from bot.errors import (
+    AccessDenied,
     ExchangeError,
     GraphError,
     GraphTransportError,
@@ -196,6 +197,11 @@ async def respond(what: str, build: Callable[[], Awaitable[R]]) -> R | Card:
     answered with a card saying the step did not complete."""
     try:
         return await build()
+    except AccessDenied as error:
+        # The app's own directory reads (users, groups): a missing grant, not an outage.
+        logger.warning("%s: Microsoft Graph refused the app (%s)", what, error.code)
+        text = explain("app_directory_denied", code=error.code, request_id=error.request_id)
+        return explanation_card.build(explanation_of(text))
     except TRANSIENT as error:
         logger.warning("%s: %s unavailable (%s)", what, _describe(error), type(error).__name__)
         return unavailable_card(_describe(error))
