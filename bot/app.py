@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from functools import partial
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.aiohttp import CloudAdapter
@@ -245,9 +246,12 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
         extra={"activity_id": activity.id, "activity_type": activity.type},
     )
     if activity.type == "message":
-        await context.send_activity(
-            "Sorry, something went wrong on my side. Please try again in a moment."
-        )
+        try:
+            await context.send_activity(
+                "Sorry, something went wrong on my side. Please try again in a moment."
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:  # Teams refused this one too
+            logger.warning("the error notice did not reach Teams: %s", type(exc).__name__)
 
 
 async def _authorized_messages(

@@ -148,7 +148,7 @@ async def build_services(
         links = PreviewLinks(
             key, settings.public_url or base_url or f"http://127.0.0.1:{settings.port}"
         )
-        flow = SendFlow(store, facts, catalog)
+        flow = SendFlow(store, facts, catalog, recipients_per_day=settings.recipients_per_day)
         yield Services(
             settings=settings,
             policy=policy,

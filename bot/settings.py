@@ -97,6 +97,9 @@ class Settings:
     # A single message with more external addresses than this in To/Cc (where every
     # recipient sees them) gets the privacy prompt on its preview: Bcc, or one each.
     privacy_threshold: int = 10
+    # Exchange's recipient rate limit per sender mailbox per rolling 24 hours (10,000);
+    # lower it for mailboxes people also send from by hand (Mailroom only counts its own).
+    recipients_per_day: int = 10_000
     # Only `mailroom dev` sets this (never from the environment): user tokens minted by the
     # local tenant emulator stand in for Teams SSO, which the Agents Playground lacks.
     dev_token_source: bool = False
@@ -188,6 +191,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         graph_tenant_id=_optional_guid(get("MAILROOM_GRAPH_TENANT_ID")),
         outbox_lease_seconds=_bounded_int(get("MAILROOM_OUTBOX_LEASE_SECONDS"), 90, 5, 3600),
         privacy_threshold=_bounded_int(get("MAILROOM_PRIVACY_THRESHOLD"), 10, 0, 10_000),
+        recipients_per_day=_bounded_int(get("MAILROOM_RECIPIENTS_PER_DAY"), 10_000, 1, 10_000),
     )
 
 

@@ -73,6 +73,9 @@ class ProgressView:
     """A finished bulk send's messages in row order (the first ``MAX_RESULTS_SHOWN``)."""
     results_url: str | None = None
     """The signed link to every recipient's result as CSV."""
+    quota_resumes_at: str | None = None
+    """Messages wait for the sender's recipients per day: when the next may go."""
+    recipients_per_day: int | None = None
 
     @property
     def single(self) -> bool:
@@ -155,6 +158,14 @@ def build(view: ProgressView) -> dict[str, Any]:
             plain_text(_clip(
                 f"Whether {'it' if view.single else f'{view.unknown} of them'} went out is "
                 f"unknown: check the Sent Items of {where} before sending again."
+            ))
+        )  # fmt: skip
+    if view.phase in ("waiting", "running") and view.quota_resumes_at is not None:
+        limit = f" ({view.recipients_per_day:,} a day)" if view.recipients_per_day else ""
+        body.append(
+            plain_text(_clip(
+                f"{view.sender} has reached Exchange's recipient limit{limit}: the rest go "
+                f"out from {view.quota_resumes_at}, as the limit allows."
             ))
         )  # fmt: skip
     if view.phase in ("waiting", "running"):

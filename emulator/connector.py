@@ -9,6 +9,8 @@
 
 A bearer token, when sent, must be an app token this emulator issued for
 ``https://api.botframework.com``; with ``auth_required`` set (control API) it must be sent.
+Teams' rate limits apply to every call (``emulator/connector_limits.py``): past one, 429
+with ``Retry-After``.
 
 The other direction: ``channel_token`` is what the channel service puts in the
 ``Authorization`` header of every activity it posts to a bot ("Authenticate requests with
@@ -74,9 +76,26 @@ def _check_auth(state: EmulatorState, request: web.Request) -> web.Response | No
     return None
 
 
-async def _authorized_body(state: EmulatorState, request: web.Request) -> Json | web.Response:
-    """The checked bearer token, then the JSON body; or the error answer for either."""
-    denied = _check_auth(state, request)
+def _throttled(
+    state: EmulatorState, request: web.Request, thread: str, scenario: str
+) -> web.Response | None:
+    """The 429 Teams answers when the call is over a rate limit, else None (counted)."""
+    app_id = request[CTX].app_id or "anonymous"
+    retry_after = state.connector.limiter.admit(app_id, state.tenant.id, thread, scenario)
+    if retry_after is None:
+        return None
+    return web.json_response(
+        {"error": {"code": "TooManyRequests", "message": "Too many requests."}},
+        status=429,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+async def _authorized_body(
+    state: EmulatorState, request: web.Request, thread: str, scenario: str = "send"
+) -> Json | web.Response:
+    """The checked bearer token, the rate limits, then the JSON body; or the error answer."""
+    denied = _check_auth(state, request) or _throttled(state, request, thread, scenario)
     if denied is not None:
         return denied
     return await _body(request)
@@ -98,9 +117,16 @@ def _now() -> str:
 
 async def create_conversation(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    payload = await _authorized_body(state, request)
+    denied = _check_auth(state, request)
+    if denied is not None:
+        return denied
+    payload = await _body(request)
     if isinstance(payload, web.Response):
         return payload
+    # A new 1:1 chat's thread is the bot and the member it is created with.
+    throttled = _throttled(state, request, f"create:{_first_member(payload)}", "create")
+    if throttled is not None:
+        return throttled
     conversation_id = f"a:{uuid.uuid4().hex}"
     state.connector.conversations[conversation_id] = {"id": conversation_id, "params": payload}
     answer: Json = {"id": conversation_id, "serviceUrl": state.base_url + "/"}
@@ -108,6 +134,13 @@ async def create_conversation(request: web.Request) -> web.Response:
     if isinstance(activity, dict):
         answer["activityId"] = _store(state, conversation_id, activity, None)["id"]
     return web.json_response(answer, status=201)
+
+
+def _first_member(params: Json) -> str:
+    members = params.get("members")
+    if isinstance(members, list) and members and isinstance(members[0], dict):
+        return str(members[0].get("id", ""))
+    return ""
 
 
 def _store(
@@ -134,7 +167,7 @@ def _store(
 
 async def send_activity(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    payload = await _authorized_body(state, request)
+    payload = await _authorized_body(state, request, request.match_info["conversation"])
     if isinstance(payload, web.Response):
         return payload
     reply_to = request.match_info.get("activity")
@@ -151,10 +184,10 @@ def _find(state: EmulatorState, conversation_id: str, activity_id: str) -> Json 
 
 async def update_activity(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    payload = await _authorized_body(state, request)
+    conversation_id = request.match_info["conversation"]
+    payload = await _authorized_body(state, request, conversation_id)
     if isinstance(payload, web.Response):
         return payload
-    conversation_id = request.match_info["conversation"]
     activity_id = request.match_info["activity"]
     record = _find(state, conversation_id, activity_id)
     if record is None:
@@ -171,7 +204,8 @@ async def update_activity(request: web.Request) -> web.Response:
 
 async def delete_activity(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    denied = _check_auth(state, request)
+    conversation_id = request.match_info["conversation"]
+    denied = _check_auth(state, request) or _throttled(state, request, conversation_id, "send")
     if denied is not None:
         return denied
     record = _find(state, request.match_info["conversation"], request.match_info["activity"])
@@ -197,7 +231,8 @@ def _member(state: EmulatorState, account: Account) -> Json:
 
 async def get_members(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    denied = _check_auth(state, request)
+    conversation_id = request.match_info["conversation"]
+    denied = _check_auth(state, request) or _throttled(state, request, conversation_id, "members")
     if denied is not None:
         return denied
     people = [a for a in state.tenant.accounts if a.kind == "member"]

@@ -13,12 +13,13 @@
                                            ``request_budget``, ``concurrency_retry_after``
 ``PUT  /_emulator/latency``                ``fixed_ms``, ``jitter_ms``, ``path_pattern``
 ``GET|PUT /_emulator/limits``              ``max_recipients``, ``max_message_bytes``,
-                                           ``exchange_page_size``
+                                           ``exchange_page_size``, ``recipients_per_day``
 ``PUT  /_emulator/tokens/lifetime``        ``seconds`` for tokens issued from now on
 ``POST /_emulator/tokens/user``            ``user`` (+ ``client``, ``connection`` or ``audience``)
                                            → ``{"token"}``: a Teams SSO token (emulator/sso.py)
 ``GET  /_emulator/connector/activities``   ``?conversation_id=``
 ``PUT  /_emulator/connector/auth``         ``required``: demand a bearer token on /v3
+``GET|PUT /_emulator/connector/limits``  ``per_app_per_second``, ``enabled``
 ``POST /_emulator/connector/token``        ``audience``, ``service_url`` → ``{"token"}``: the
                                            channel's token for an activity to the bot
 ``PUT  /_emulator/apps/{id}/token-version`` ``version`` (``1.0``/``2.0``): the access token
@@ -48,7 +49,8 @@
 ``PUT  /_emulator/latency``                             ``fixed_ms``, ``jitter_ms``,
                                                         ``path_pattern``
 ``GET|PUT /_emulator/limits``                           ``max_recipients``, ``max_message_bytes``,
-                                                        ``exchange_page_size``
+                                                        ``exchange_page_size``,
+                                                        ``recipients_per_day``
 ``PUT  /_emulator/tokens/lifetime``                     ``seconds`` for tokens issued from now on
 ``POST /_emulator/tokens/user``                         ``user``, ``audience`` → ``{"token"}``: a
                                                         Teams SSO token
@@ -62,6 +64,8 @@
                                                         token); DELETE forgets them all
 ``GET  /_emulator/connector/activities``                ``?conversation_id=``
 ``PUT  /_emulator/connector/auth``                      ``required``: demand a bearer token on /v3
+``GET|PUT /_emulator/connector/limits``                 ``per_app_per_second`` (30), ``enabled``:
+                                                        Teams' rate limits (connector_limits.py)
 ``POST /_emulator/connector/token``                     ``audience``, ``service_url`` →
                                                         ``{"token"}``: the channel's token for an
                                                         activity to the bot
@@ -425,6 +429,15 @@ async def connector_activities(request: web.Request) -> web.Response:
     return web.json_response(connector.activities(_state(request), conversation_id))
 
 
+async def get_connector_limits(request: web.Request) -> web.Response:
+    return web.json_response(asdict(_state(request).connector.limiter.settings))
+
+
+async def put_connector_limits(request: web.Request) -> web.Response:
+    settings = _state(request).connector.limiter.settings
+    return await _update(request, settings, "connector limit", lambda v: v)
+
+
 async def connector_auth(request: web.Request) -> web.Response:
     payload = await _json(request)
     state = _state(request)
@@ -483,5 +496,7 @@ def add_routes(app: web.Application) -> None:
     r.add_delete("/_emulator/tokenservice/tokens", clear_token_service_tokens)
     r.add_get("/_emulator/connector/activities", connector_activities)
     r.add_put("/_emulator/connector/auth", connector_auth)
+    r.add_get("/_emulator/connector/limits", get_connector_limits)
+    r.add_put("/_emulator/connector/limits", put_connector_limits)
     r.add_post("/_emulator/connector/token", channel_token)
     r.add_put("/_emulator/apps/{app}/token-version", app_token_version)

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from emulator.connector_limits import ConnectorLimiter
 from emulator.faults import FaultTable, LatencyModel
+from emulator.recipient_quota import RecipientQuota
 from emulator.seed import Tenant
 from emulator.throttle import Throttle
 from emulator.token_store import TokenServiceStore
@@ -29,6 +31,8 @@ class Limits:
     # Size of the sendMail / message JSON as received (attachments are base64 inside it).
     max_message_bytes: int = 35 * 1024 * 1024
     exchange_page_size: int = 1000
+    # Exchange's recipient rate limit per mailbox per rolling 24 h (emulator/recipient_quota.py).
+    recipients_per_day: int = 10_000
 
 
 class MailStore:
@@ -78,6 +82,7 @@ class TransportState:
     record: list[Json] = field(default_factory=list)
     timers: set[asyncio.TimerHandle] = field(default_factory=set)
     pending: int = 0
+    quota: RecipientQuota = field(default_factory=RecipientQuota)
 
     def clear(self) -> None:
         for timer in self.timers:
@@ -86,6 +91,7 @@ class TransportState:
         self.submitted.clear()
         self.record.clear()
         self.pending = 0
+        self.quota.clear()
         self.settings = TransportSettings()
 
 
@@ -112,12 +118,14 @@ class ConnectorStore:
         self.activities: list[Json] = []
         self.conversations: dict[str, Json] = {}
         self.auth_required = False
+        self.limiter = ConnectorLimiter()
         self._ids = itertools.count(1)
 
     def clear(self) -> None:
         self.activities.clear()
         self.conversations.clear()
         self.auth_required = False
+        self.limiter.reset()
 
     def new_id(self) -> str:
         return f"{int(time.time() * 1000)}{next(self._ids):04d}"

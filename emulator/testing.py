@@ -203,6 +203,11 @@ class EmulatorControl:
     def set_connector_auth(self, required: bool) -> None:
         self._call("PUT", "/connector/auth", json={"required": required})
 
+    def set_connector_limits(self, **settings: int | bool) -> Json:
+        """Teams' per-app limit (``per_app_per_second``) or ``enabled``; reset() restores."""
+        result: Json = self._call("PUT", "/connector/limits", json=settings)
+        return result
+
     def mint_channel_token(
         self, service_url: str | None = None, audience: str | None = None
     ) -> str:

@@ -89,6 +89,21 @@ CATALOGUE: dict[str, _Entry] = {
         "Nobody, usually: this clears by itself. Otherwise the Mailroom administrator.",
         retry=True,
     ),
+    "rights_app_refused": _Entry(
+        "Exchange refused to tell Mailroom who may use {mailbox}",
+        "Mailroom did not send the message.",
+        "This sender sends with the Mailroom app's own permission, so Mailroom must confirm "
+        "with Exchange that you may use {mailbox} first; Exchange refused the app itself "
+        "({problem}). The app needs the Office 365 Exchange Online application permission "
+        "Exchange.ManageAsApp (and Exchange.ManageAsAppV2) with admin consent, and an Exchange "
+        "role for the admin API: the Entra role Exchange Recipient Administrator (or an "
+        "Exchange role group); one of them is missing.",
+        "An Entra admin grants the missing permission or role to the Mailroom app as "
+        "docs/deploy.md lists (`mailroom doctor` names it), or, where the organisation grants "
+        'the app no Exchange role, the Mailroom admin sets `rights = "policy"` for {mailbox} '
+        "in mailroom.toml (docs/policy.md).",
+        "An Entra ID administrator, or the Mailroom administrator.",
+    ),
     "groups_unverified": _Entry(
         "Your group membership could not be checked",
         "Mailroom did not send the message.",
@@ -147,6 +162,27 @@ CATALOGUE: dict[str, _Entry] = {
         "Mailroom sends the rest automatically as the limit allows; nothing is lost.",
         "Nobody: it resolves itself.",
         retry=True,
+    ),
+    "recipient_quota": _Entry(
+        "{mailbox} has reached its daily recipient limit",
+        "Mailroom did not send the message.",
+        "Exchange lets a mailbox send to at most {limit} recipients in any 24 hours. "
+        "{mailbox} has sent to {used} in the last 24 hours, and this message has {count}; "
+        "sending it now would pass the limit, and Exchange would then block the mailbox "
+        "from sending anything for 24 hours.",
+        "Send it after {fits_at} (UTC), when enough of the last day's recipients have left the "
+        "window, or send it from another sender.",
+        "You.",
+        retry=True,
+    ),
+    "recipient_quota_message": _Entry(
+        "More recipients than {mailbox} may send to in a day",
+        "Mailroom did not send the message.",
+        "The message has {count} recipients; Exchange lets a mailbox send to at most {limit} "
+        "in any 24 hours, so it can never go out as one message.",
+        "Split the recipients into smaller messages (a bulk send), or use a distribution list "
+        "(it counts as one recipient).",
+        "You.",
     ),
     "approval_always": _Entry(
         "Approval needed",
@@ -234,6 +270,56 @@ CATALOGUE: dict[str, _Entry] = {
         "(`New-ManagementScope` / `Set-ManagementScope`, then the `Application Mail.Send` "
         "role assignment), or an Entra admin grants consent. See docs/deploy.md.",
         "An Exchange administrator or an Entra ID administrator.",
+    ),
+    "access_denied_app_create": _Entry(
+        "The Mailroom app may not write to {mailbox}",
+        "Mailroom did not send the message: Microsoft Graph refused to create it in {mailbox} "
+        "(Graph request {request_id}).",
+        "Mailroom creates each message as a draft in {mailbox} before sending it. That needs "
+        "the Exchange RBAC for Applications role `Application Mail.ReadWrite` for the Mailroom "
+        "app, with a management scope that holds {mailbox}; one of the two is missing.",
+        "An Exchange admin assigns `Application Mail.ReadWrite` to the app with the scope "
+        'docs/deploy.md names (`New-ManagementRoleAssignment -App <app id> -Role "Application '
+        'Mail.ReadWrite" -CustomResourceScope "Mailroom application senders"`) and marks '
+        "{mailbox} for that scope (`Set-Mailbox -CustomAttribute15 mailroom-app-sender`). "
+        "`mailroom doctor` shows which is missing.",
+        "An Exchange administrator.",
+    ),
+    "access_denied_delegated_create": _Entry(
+        "Microsoft Graph refused to create the message for you",
+        "Mailroom did not send the message (Graph request {request_id}).",
+        "Mailroom sends from {mailbox} with your own sign-in, and creates each message as a "
+        "draft first. The Mailroom app has not been granted the delegated permission "
+        "`Mail.ReadWrite` (`Mail.ReadWrite.Shared` for a mailbox other than your own), or its "
+        "admin consent is missing, so Graph refuses it for everyone.",
+        "An Entra admin adds the Microsoft Graph delegated permission to the Mailroom app "
+        "(App registrations → Mailroom → API permissions) and grants admin consent, as "
+        "docs/deploy.md lists; `mailroom doctor` checks it.",
+        "An Entra ID administrator.",
+    ),
+    "access_denied_delegated_send": _Entry(
+        "Microsoft Graph refused to send the message for you",
+        "Mailroom did not send the message (Graph request {request_id}).",
+        "Mailroom sends from {mailbox} with your own sign-in. The Mailroom app has not been "
+        "granted the delegated permission `Mail.Send` (`Mail.Send.Shared` for a mailbox other "
+        "than your own), or its admin consent is missing, so Graph refuses it for everyone.",
+        "An Entra admin adds the Microsoft Graph delegated permission to the Mailroom app "
+        "(App registrations → Mailroom → API permissions) and grants admin consent, as "
+        "docs/deploy.md lists; `mailroom doctor` checks it.",
+        "An Entra ID administrator.",
+    ),
+    "app_directory_denied": _Entry(
+        "The Mailroom app may not read your organisation's directory",
+        "Mailroom could not check who you are and what you may send: Microsoft Graph refused "
+        "the app ({code}, Graph request {request_id}).",
+        "Every decision reads the requester and the senders with the app's own token (`GET "
+        "/users/<id>`) and checks their groups. That needs the Microsoft Graph application "
+        "permissions `User.Read.All` and `GroupMember.Read.All` with admin consent; one of "
+        "them is missing.",
+        "An Entra admin adds the missing application permission to the Mailroom app (App "
+        "registrations → Mailroom → API permissions) and grants admin consent, as "
+        "docs/deploy.md lists; `mailroom doctor` names the one that is missing.",
+        "An Entra ID administrator.",
     ),
     "ErrorInvalidRecipients": _Entry(
         "Some recipient addresses are not valid",

@@ -57,6 +57,7 @@ class Rights:
     send_on_behalf: bool | None = None
     source: Source = Source.NOT_ASKED
     problem: str | None = None  # why they are unknown, when asked and failed
+    app_refused: bool = False  # Exchange refused the app itself (401/403): a missing grant
     via: tuple[tuple[str, str], ...] = ()  # (right, group display name): held through a group
 
     @property
@@ -180,7 +181,7 @@ def _rights_reasons(sender: SenderConfig, rights: Rights, params: dict[str, str]
             # Fail closed: with the app's token Graph would send as anyone.
             return [
                 _deny(
-                    "rights_unverified",
+                    "rights_app_refused" if rights.app_refused else "rights_unverified",
                     "your rights on this mailbox could not be verified right now",
                     {**params, "problem": rights.problem or "Exchange did not answer"},
                 )

@@ -142,7 +142,8 @@ class FactsService:
             rights = await _ask(source, matcher, user, sender.address, fresh=fresh)
         except (ExchangeError, IdentityError, GraphError, GraphTransportError) as error:
             logger.warning("exchange rights unavailable: %s", type(error).__name__)
-            return Rights(source=Source.UNAVAILABLE, problem=_problem(error))
+            refused = isinstance(error, ExchangeError) and error.status in (401, 403)
+            return Rights(source=Source.UNAVAILABLE, problem=_problem(error), app_refused=refused)
         self._rights[key] = _Cached(rights, now + self._ttl)
         return rights
 

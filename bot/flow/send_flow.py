@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from bot.domain import recipient_quota as quota
 from bot.domain.explanations import Explanation, explain, explain_all
 from bot.domain.permissions import Decision, Outcome, RequestFacts, UserFacts
 from bot.domain.send_request import (
@@ -150,12 +151,14 @@ class SendFlow:
         catalog: TemplateCatalog,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        recipients_per_day: int = quota.DEFAULT_RECIPIENTS_PER_DAY,
     ) -> None:
         self._store = store
         self._facts = facts
         self._catalog = catalog
         self._policy = facts.policy
         self._clock = clock
+        self._recipients_per_day = recipients_per_day
 
     # --- senders -------------------------------------------------------------------------
 
@@ -354,6 +357,9 @@ class SendFlow:
             return again
         if again.decision.outcome is Outcome.NEEDS_APPROVAL:
             return again.preview(request)
+        over = await self._over_recipient_quota(request)
+        if over is not None:
+            return over
         if request.mode is SendMode.DELEGATED and warm_user_token is not None:
             try:
                 await warm_user_token()
@@ -380,6 +386,28 @@ class SendFlow:
             if job is not None and job.content is not None:
                 shown = OutgoingMessage(job.recipients, job.content, job.values)
         return replace(again.preview(loaded), row=row, shown=shown)
+
+    async def _over_recipient_quota(self, request: SendRequest) -> Refused | None:
+        """A single message that would pass the mailbox's recipients per 24 hours is refused
+        now (Exchange would block the mailbox for a day). A bulk send is queued: the outbox
+        spreads its messages over the next windows and the progress card shows when."""
+        limit = self._recipients_per_day
+        count = len(request.recipients.all())
+        if request.is_bulk:
+            return None
+        now = self._clock()
+        counted = await self._store.recipients_counted(request.sender_address, now)
+        fits = quota.fits_at(counted, count, limit, now)
+        if fits is None:
+            text = explain("recipient_quota_message", mailbox=request.sender_address,
+                           count=count, limit=f"{limit:,}")  # fmt: skip
+            return Refused(text, request_id=request.id)
+        if fits <= now:
+            return None
+        text = explain("recipient_quota", mailbox=request.sender_address, count=count,
+                       limit=f"{limit:,}", used=f"{quota.used(counted, now):,}",
+                       fits_at=fits.strftime("%Y-%m-%d %H:%M"))  # fmt: skip
+        return Refused(text, request_id=request.id)
 
     async def cancel(
         self, user_oid: str, request_id: str, version: int

@@ -23,6 +23,7 @@ import socket
 import uuid
 from dataclasses import dataclass, field
 
+from bot.domain.recipient_quota import DEFAULT_RECIPIENTS_PER_DAY
 from bot.netclient import Timeouts
 
 
@@ -50,6 +51,8 @@ class WorkerConfig:
     """Pace at this share of a mailbox's rate, so network jitter never pushes a rolling
     minute over Exchange's limit."""
     max_concurrent_per_mailbox: int = 4
+    recipients_per_day: int = DEFAULT_RECIPIENTS_PER_DAY
+    """Exchange's recipient rate limit per sender mailbox (rolling 24 hours)."""
     max_slot_wait: float = 3.0
     """Wait this long for a pacing slot while holding a job; a longer wait gives it back."""
 
@@ -79,6 +82,8 @@ class WorkerConfig:
     def __post_init__(self) -> None:
         if not self.worker_id:
             raise ValueError("worker_id must not be empty")
+        if self.recipients_per_day < 1:
+            raise ValueError("recipients_per_day must be >= 1")
         if self.max_in_flight < 1 or self.max_concurrent_per_mailbox < 1:
             raise ValueError("max_in_flight and max_concurrent_per_mailbox must be >= 1")
         if self.poll_interval <= 0 or self.lease_seconds <= 0:

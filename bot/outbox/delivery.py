@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from bot.domain.explanations import explain_graph_error
-from bot.domain.send_request import SendRequest
+from bot.domain.send_request import SendMode, SendRequest
 from bot.errors import (
     ConsentRequired,
     GraphError,
@@ -237,7 +237,9 @@ class Delivery:
         if isinstance(error, ConsentRequired):
             return self.failed(request, job, CONSENT_KEY, CONSENT_KEY, forget_draft=forget)
         if isinstance(error, GraphError) and error.status != 401 and error.status < 500:
-            key = explain_graph_error(error, mailbox=job.sender_address).key
+            key = _access_key(
+                explain_graph_error(error, mailbox=job.sender_address).key, request, draft
+            )
             ids = (error.request_id,) if error.request_id else ()
             logger.info("job %s refused: %s %s", job.id, error.status, error.code)
             return self.failed(request, job, error.code, key, ids, forget_draft=forget)
@@ -283,3 +285,15 @@ def _code(error: GraphError | GraphTransportError | IdentityError) -> str:
     if isinstance(error, TokenAcquisitionError):
         return error.error
     return type(error).__name__
+
+
+def _access_key(key: str, request: SendRequest, draft: str | None) -> str:
+    """``ErrorAccessDenied`` names the grant that is missing: on the user's token a delegated
+    permission (Mail.ReadWrite to create the draft, Mail.Send to send it), on the app's the
+    RBAC for Applications role (Application Mail.ReadWrite for the draft, Mail.Send to send)."""
+    if key != "ErrorAccessDenied":
+        return key
+    step = "send" if draft is not None else "create"
+    if request.mode is SendMode.DELEGATED:
+        return f"access_denied_delegated_{step}"
+    return "ErrorAccessDenied" if step == "send" else "access_denied_app_create"

@@ -38,7 +38,7 @@ from bot.outbox.lease import LeaseKeeper
 from bot.outbox.routing import route_for
 from bot.outbox.senders import SenderDetails, SenderLookup, sender_details
 from bot.store.protocol import Store
-from bot.store.records import ClaimedJob, Clock, Job, JobState, Lease
+from bot.store.records import ClaimedJob, Clock, Job, JobState, Lease, SlotRefusal
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,13 @@ class JobResult:
     @property
     def final(self) -> bool:
         return self.outcome in FINAL_OUTCOMES
+
+
+class _NeverFits:
+    """The message has more recipients than its mailbox may send to in a day."""
+
+
+NEVER_FITS = _NeverFits()
 
 
 class JobRunner:
@@ -115,6 +122,7 @@ class JobRunner:
             default_per_minute=c.default_per_minute,
             rate_safety=c.rate_safety,
             max_concurrent=c.max_concurrent_per_mailbox,
+            recipients_per_day=c.recipients_per_day,
         )
 
     async def drain(self) -> None:
@@ -156,6 +164,8 @@ class JobRunner:
         except (VersionConflict, IllegalTransition) as exc:
             logger.info("job %s: lease lost while waiting for a slot (%s)", job.id, exc)
             return None
+        if isinstance(slot, _NeverFits):
+            return self._delivery.failed(request, job, "RecipientQuota", "recipient_quota_message")
         if not isinstance(slot, Job):
             return slot
         if not claimed.needs_reconcile:  # a job that may have gone out is reconciled first
@@ -213,9 +223,13 @@ class JobRunner:
 
     # --- pacing -------------------------------------------------------------------------
 
-    async def _slot(self, job: Job, lease: Lease, details: SenderDetails) -> Job | d.Release:
+    async def _slot(
+        self, job: Job, lease: Lease, details: SenderDetails
+    ) -> Job | d.Release | _NeverFits:
         """The job, now ``sending``, or what to record when no slot comes soon. One of our
-        jobs per mailbox waits out a short refusal; the others go back, spread out."""
+        jobs per mailbox waits out a short refusal; the others go back, spread out. A job
+        past the mailbox's recipients per day goes back until the window has room for it
+        (the next windows of a bulk send)."""
         mailbox = job.sender_address
         interval = timedelta(seconds=details.pacing.interval_seconds)
         give_up = self._later(3 * self._config.max_slot_wait)
@@ -226,6 +240,11 @@ class JobRunner:
             )
             if decision.granted:
                 return decision.job
+            if decision.refusal is SlotRefusal.RECIPIENT_QUOTA:
+                # Exact, shared by every replica: the job waits for the window to have room.
+                if decision.not_before is None:
+                    return NEVER_FITS
+                return d.Release(decision.not_before)
             not_before = decision.not_before or now + interval
             wait = (not_before - now).total_seconds()
             holding = wait <= self._config.max_slot_wait and not_before <= give_up

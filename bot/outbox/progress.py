@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.domain import recipient_quota as quota
 from bot.domain.explanations import explain
 from bot.domain.references import reference_of
 from bot.domain.send_request import SendRequest, SendState
@@ -44,6 +45,9 @@ class RequestProgress:
     """Failed messages (the first ``MAX_FAILURES_LISTED``), when any failed."""
     results: tuple[Job, ...] = ()
     """A finished bulk request's messages in row order (the first ``MAX_RESULTS_LISTED``)."""
+    quota_resumes_at: datetime | None = None
+    """Messages wait for the mailbox's recipients per day: the next goes out then."""
+    recipients_per_day: int | None = None
 
     @property
     def final(self) -> bool:
@@ -122,6 +126,12 @@ def progress_view(
         cancelled=counts.cancelled,
         phase=_phase(request, counts),
         eta_seconds=progress.eta_seconds,
+        quota_resumes_at=(
+            progress.quota_resumes_at.strftime("%Y-%m-%d %H:%M UTC")
+            if progress.quota_resumes_at is not None
+            else None
+        ),
+        recipients_per_day=progress.recipients_per_day,
         failures=tuple(
             progress_card.Failure(job.recipients.all(), failure_reason(job), job.error_code)
             for job in progress.failures
@@ -153,6 +163,8 @@ class ProgressPublisher:
     interval: float
     send_interval: Callable[[str], float] | None = None
     """Seconds between two sends of a mailbox (for the ETA); ``None``: no ETA."""
+    recipients_per_day: int | None = None
+    """The mailboxes' recipient rate limit: messages waiting for it push the ETA out."""
     _last: dict[tuple[str, str], datetime] = field(default_factory=dict)
     _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
@@ -168,8 +180,33 @@ class ProgressPublisher:
         eta = None
         if not request.is_final and self.send_interval is not None:
             eta = counts.open * self.send_interval(request.sender_address)
-        results = await results_of(self.store, request)
-        return RequestProgress(request, counts, eta, failures, results)
+        resumes_at = None
+        if not request.is_final and counts.open and self.recipients_per_day is not None:
+            resumes_at, finish = await self._quota_wait(request, self.recipients_per_day)
+            if finish is not None:
+                eta = max(eta or 0.0, (finish - self.clock()).total_seconds())
+        return RequestProgress(
+            request, counts, eta, failures, await results_of(self.store, request),
+            resumes_at, self.recipients_per_day if resumes_at is not None else None,
+        )  # fmt: skip
+
+    async def _quota_wait(
+        self, request: SendRequest, limit: int
+    ) -> tuple[datetime | None, datetime | None]:
+        """(when the first message held back for the recipient limit may go, when the last
+        may), or (None, None) when none is held back."""
+        now = self.clock()
+        waiting = await self.store.list_jobs(request.id, [JobState.QUEUED, JobState.MAYBE_SENT])
+        counted = await self.store.recipients_counted(request.sender_address, now)
+        slots = [
+            s
+            for s in quota.schedule(counted, [len(j.recipients.all()) for j in waiting], limit, now)
+            if s is not None
+        ]
+        later = [s for s in slots if s > now]
+        if not later:
+            return None, None
+        return later[0], max(later)
 
     async def publish(self, request_id: str, *, final: bool = False) -> None:
         """Update the request's cards if they are due (always when ``final``). Never

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.domain.recipient_quota import DEFAULT_RECIPIENTS_PER_DAY
 from bot.domain.senders import SenderConfig
 from bot.store.records import PacingPolicy
 
@@ -40,6 +41,7 @@ def sender_details(
     default_per_minute: float,
     rate_safety: float,
     max_concurrent: int,
+    recipients_per_day: int = DEFAULT_RECIPIENTS_PER_DAY,
 ) -> SenderDetails:
     config = lookup(address)
     per_minute = float(config.rate.per_minute) if config is not None else default_per_minute
@@ -47,6 +49,7 @@ def sender_details(
         per_minute=max(per_minute * rate_safety, 0.001),
         max_concurrent=max_concurrent,
         burst=_burst(per_minute, rate_safety),
+        recipients_per_day=recipients_per_day,
     )
     if config is None:
         return SenderDetails(pacing)

@@ -78,6 +78,7 @@ class Worker:
             clock,
             self.config.card_update_interval,
             send_interval=lambda mailbox: self._runner.details(mailbox).pacing.interval_seconds,
+            recipients_per_day=self.config.recipients_per_day,
         )
         c = self.config
         self._chores = [

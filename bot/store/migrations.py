@@ -263,6 +263,20 @@ _OPEN_DRAFTS = Migration(
     ("ALTER TABLE compose_drafts ADD COLUMN discarded_at {TS}",),
 )
 
+_RECIPIENT_QUOTA = Migration(
+    8,
+    "recipients handed to Exchange per sender mailbox (the rolling 24-hour limit)",
+    (
+        """CREATE TABLE mailbox_recipients (
+            job_id TEXT PRIMARY KEY,
+            mailbox TEXT NOT NULL,
+            recipients INTEGER NOT NULL,
+            counted_at {TS} NOT NULL
+        )""",
+        "CREATE INDEX mailbox_recipients_window ON mailbox_recipients (mailbox, counted_at)",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE,
     _AUDIT,
@@ -270,6 +284,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _REQUEST_QUERIES,
     _DRAFTS,
     _TOKEN_CACHES,
+    _RECIPIENT_QUOTA,
     _OPEN_DRAFTS,
 )
 

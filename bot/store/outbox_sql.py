@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
+from bot.domain import recipient_quota as quota
 from bot.errors import IllegalTransition, NotFound, VersionConflict
 from bot.store.codec import job_from_row, read_optional_time, read_time, utc
 from bot.store.driver import Driver, Param, Row, Tx
@@ -198,6 +199,17 @@ class OutboxSql:
             earliest = next_allowed - interval * (policy.burst - 1)
             if now < earliest:
                 return SlotDecision(False, job, SlotRefusal.RATE, earliest)
+            # The pacing row is locked: no other replica counts this mailbox meanwhile.
+            counted = await self._counted(tx, mailbox, now, exclude=job.id)
+            recipients = len(job.recipients.all())
+            fits = quota.fits_at(counted, recipients, policy.recipients_per_day, now)
+            if fits is None or fits > now:
+                return SlotDecision(False, job, SlotRefusal.RECIPIENT_QUOTA, fits)
+            await tx.execute(
+                "INSERT INTO mailbox_recipients (job_id, mailbox, recipients, counted_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING",
+                (job.id, mailbox.strip().lower(), recipients, now),
+            )
             await tx.execute(
                 "UPDATE mailbox_pacing SET next_allowed_at = ?, updated_at = ? WHERE mailbox = ?",
                 (max(next_allowed, now) + interval, now, mailbox),
@@ -209,6 +221,34 @@ class OutboxSql:
             )
             assert updated is not None
         return SlotDecision(True, job_from_row(updated))
+
+    async def _counted(
+        self, tx: Tx, mailbox: str, now: datetime, exclude: str = ""
+    ) -> list[tuple[datetime, int]]:
+        """The recipients counted for ``mailbox`` in the last 24 hours, oldest first (a job
+        is counted once, however often it is tried); older rows are dropped on the way."""
+        horizon = now - quota.WINDOW
+        mailbox = mailbox.strip().lower()
+        await tx.execute(
+            "DELETE FROM mailbox_recipients WHERE mailbox = ? AND counted_at <= ?",
+            (mailbox, horizon),
+        )
+        rows = await tx.fetch_all(
+            "SELECT counted_at, recipients FROM mailbox_recipients"
+            " WHERE mailbox = ? AND counted_at > ? AND job_id <> ? ORDER BY counted_at",
+            (mailbox, horizon, exclude),
+        )
+        return [(read_time(r["counted_at"]), int(r["recipients"])) for r in rows]
+
+    async def recipients_counted(self, mailbox: str, now: datetime) -> list[tuple[datetime, int]]:
+        now = utc(now)
+        async with self._driver.reading() as tx:
+            rows = await tx.fetch_all(
+                "SELECT counted_at, recipients FROM mailbox_recipients"
+                " WHERE mailbox = ? AND counted_at > ? ORDER BY counted_at",
+                (mailbox.strip().lower(), now - quota.WINDOW),
+            )
+        return [(read_time(r["counted_at"]), int(r["recipients"])) for r in rows]
 
     async def block_mailbox(self, mailbox: str, until: datetime) -> None:
         stamp = self._now()

@@ -232,7 +232,8 @@ class Store(Protocol):
     ) -> SlotDecision:
         """Ask the mailbox's shared pacing for permission to call Graph now. Granted: the
         job is ``sending``, ``attempts`` + 1, its lease extended to ``now + lease_seconds``,
-        and the mailbox's next slot moved on. Refused: nothing changes; retry at
+        the mailbox's next slot moved on and the job's recipients counted against the
+        mailbox's ``recipients_per_day`` (rolling 24 hours). Refused: nothing changes; retry at
         ``not_before``. The job must be ``queued``, ``maybe_sent`` (reconciled: not found)
         or ``sending`` under this lease (reclaimed, reconciled). Raises ``VersionConflict``
         if the lease was lost (reclaimed, released, finished, cancelled)."""
@@ -314,6 +315,12 @@ class Store(Protocol):
         ...
 
     async def pacing_state(self, mailbox: str, now: datetime) -> PacingState: ...
+
+    async def recipients_counted(self, mailbox: str, now: datetime) -> list[tuple[datetime, int]]:
+        """(when, how many) recipients Mailroom handed to Exchange for ``mailbox`` in the 24
+        hours before ``now``, oldest first: every replica's sends (``acquire_send_slot``
+        counts a job's recipients once, when its first slot is granted)."""
+        ...
 
     # --- conversation references and cards ----------------------------------------------
 

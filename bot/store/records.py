@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TypedDict
 
+from bot.domain.recipient_quota import DEFAULT_RECIPIENTS_PER_DAY
 from bot.domain.send_request import (
     JsonValue,
     Recipients,
@@ -168,15 +169,19 @@ class JobCounts:
 @dataclass(frozen=True)
 class PacingPolicy:
     """Exchange's limits for one mailbox: ``per_minute`` messages evenly spaced (``burst``
-    may go out back to back) and at most ``max_concurrent`` Graph calls in flight."""
+    may go out back to back), at most ``max_concurrent`` Graph calls in flight and at most
+    ``recipients_per_day`` recipients in any 24 hours."""
 
     per_minute: float = 30.0
     max_concurrent: int = 4
     burst: int = 1
+    recipients_per_day: int = DEFAULT_RECIPIENTS_PER_DAY
 
     def __post_init__(self) -> None:
         if self.per_minute <= 0 or self.max_concurrent < 1 or self.burst < 1:
             raise ValueError("pacing needs per_minute > 0, max_concurrent >= 1, burst >= 1")
+        if self.recipients_per_day < 1:
+            raise ValueError("pacing needs recipients_per_day >= 1")
 
     @property
     def interval_seconds(self) -> float:
@@ -187,6 +192,9 @@ class SlotRefusal(StrEnum):
     RETRY_AFTER = "retry_after"
     RATE = "rate"
     CONCURRENCY = "concurrency"
+    RECIPIENT_QUOTA = "recipient_quota"
+    """The message would pass the mailbox's recipients per 24 hours; ``not_before`` is when
+    it fits (``None``: it never does, it has more recipients than the limit)."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,9 @@ handler bound to what it needs). ``Dispatcher`` owns the rest, in one place each
 * **who** — card actions need ``from.aadObjectId``; without it the answer is a 400
   Universal Actions error, never an exception.
 * **the payload** — parsed once (``cards.verbs``); data that does not fit the verb is a 400.
+* **where** — in a group chat or a channel the answer card goes to the person's 1:1 chat
+  and the shared conversation gets one line with a link to it (``bot/teams/private_chat.py``);
+  a card action there is answered with that line, its handler not run.
 * **respond** — expected dependency failures become the "temporarily unavailable" card (a
   warning naming the dependency); anything else is logged with its traceback first and then
   answered with a card that says the step did not complete. Nothing is swallowed silently.
@@ -26,6 +29,7 @@ from microsoft_agents.hosting.core import TurnContext
 
 from bot.domain.explanations import explain
 from bot.errors import (
+    AccessDenied,
     ExchangeError,
     GraphError,
     GraphTransportError,
@@ -41,11 +45,13 @@ from bot.teams.invoke import (
     ErrorResult,
     InvokeResult,
     LoginResult,
+    MessageResult,
     error_response,
     parse_invoke_action,
     to_invoke_response,
 )
-from bot.teams.replies import send_card
+from bot.teams.private_chat import is_shared, pointer_text, post_privately
+from bot.teams.replies import send_card, send_text
 from bot.teams.turn import Turn, TurnInfo
 from bot.teams.views import explanation_of
 from cards import explanation as explanation_card
@@ -114,7 +120,12 @@ class Dispatcher:
         turn = Turn(context, info, info.user_oid) if info.user_oid else None
         if turn is not None and self._routes.remember is not None:
             await self._routes.remember(turn)
-        await send_card(context, await self._text_card(turn, info.text))
+        card = await self._text_card(turn, info.text)
+        if is_shared(info):
+            delivered = await post_privately(context, info, card)
+            await send_text(context, pointer_text(context, delivered=delivered))
+            return
+        await send_card(context, card)
 
     async def _text_card(self, turn: Turn | None, text: str) -> Card:
         parsed = parse(text)
@@ -162,6 +173,10 @@ class Dispatcher:
             return error_response(
                 400, "NoUser", "Teams did not say who clicked, so Mailroom can't act."
             )
+        if is_shared(info) and action.verb != verbs.HELP:
+            logger.info("card action %s in a shared conversation: pointed to the 1:1 chat",
+                        action.verb)  # fmt: skip
+            return to_invoke_response(MessageResult(pointer_text(context, delivered=False)))
         route = self._routes.verbs.get(action.verb)
         if route is None:
             return to_invoke_response(CardResult(self._not_ready(action.verb)))
@@ -187,6 +202,11 @@ async def respond(what: str, build: Callable[[], Awaitable[R]]) -> R | Card:
     answered with a card saying the step did not complete."""
     try:
         return await build()
+    except AccessDenied as error:
+        # The app's own directory reads (users, groups): a missing grant, not an outage.
+        logger.warning("%s: Microsoft Graph refused the app (%s)", what, error.code)
+        text = explain("app_directory_denied", code=error.code, request_id=error.request_id)
+        return explanation_card.build(explanation_of(text))
     except TRANSIENT as error:
         logger.warning("%s: %s unavailable (%s)", what, _describe(error), type(error).__name__)
         return unavailable_card(_describe(error))

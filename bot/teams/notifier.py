@@ -190,8 +190,8 @@ class Notifier:
         attempt = 0
         while True:
             attempt += 1
-            await self._pacer.turn(conversation_id)
-            answer = await proactive.attempt(self._adapter, self._app_id, parsed, activity)
+            async with self._pacer.slot(conversation_id):
+                answer = await proactive.attempt(self._adapter, self._app_id, parsed, activity)
             if isinstance(answer, Delivered):
                 return answer
             if answer.status == 403 and answer.code in UNREACHABLE_CODES:

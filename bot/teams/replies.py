@@ -1,12 +1,28 @@
-"""Small helpers to put a card or a line of text into the conversation."""
+"""Small helpers to put a card or a line of text into the conversation.
+
+A reply Teams refuses for its rate limits (429; also 412, 502, 504, which Teams asks bots
+to retry: docs/platform.md, "Teams") is sent again after ``Retry-After`` (or a short
+backoff), a few times within the turn; then the failure goes to the turn's error handler.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment
 from microsoft_agents.hosting.core import TurnContext
+
+from bot.netclient import parse_retry_after
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({412, 429, 502, 504})
+REPLY_ATTEMPTS = 4
+MAX_REPLY_WAIT = 5.0
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
@@ -22,9 +38,29 @@ def card_activity(card: Mapping[str, Any], activity_id: str | None = None) -> Ac
 
 async def send_card(turn_context: TurnContext, card: dict[str, Any]) -> str | None:
     """Send ``card`` as a new message; returns the activity id Teams gave it."""
-    response = await turn_context.send_activity(card_activity(card))
+    response = await send_reply(turn_context, card_activity(card))
     return getattr(response, "id", None) if response is not None else None
 
 
 async def send_text(turn_context: TurnContext, text: str) -> None:
-    await turn_context.send_activity(Activity(type=ActivityTypes.message, text=text))
+    await send_reply(turn_context, Activity(type=ActivityTypes.message, text=text))
+
+
+async def send_reply(turn_context: TurnContext, activity: Activity) -> object:
+    """``send_activity``, again after a refusal Teams asks bots to retry."""
+    attempt = 1
+    while True:
+        try:
+            return await turn_context.send_activity(activity)
+        except aiohttp.ClientResponseError as exc:
+            if exc.status not in RETRY_STATUSES or attempt >= REPLY_ATTEMPTS:
+                raise
+            wait = _retry_after(exc) or 0.5 * 2 ** (attempt - 1)
+            logger.info("reply refused with %s: again in %.1f s", exc.status, wait)
+            await asyncio.sleep(min(wait, MAX_REPLY_WAIT))
+            attempt += 1
+
+
+def _retry_after(exc: aiohttp.ClientResponseError) -> float | None:
+    header = exc.headers.get("Retry-After") if exc.headers is not None else None
+    return parse_retry_after(header) if header else None

@@ -31,7 +31,9 @@ def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Ser
         senders=services.policy.sender,
         notifier=notifier,
         render_card=card_renderer(services.links),
-        config=worker_config(services.settings.outbox_lease_seconds),
+        config=worker_config(
+            services.settings.outbox_lease_seconds, services.settings.recipients_per_day
+        ),
         on_refused=lambda request, _code: services.facts.forget(
             request.requester_oid, request.sender_address
         ),
@@ -40,12 +42,13 @@ def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Ser
     return running, build_routes(running, notifier)
 
 
-def worker_config(lease_seconds: int) -> WorkerConfig:
+def worker_config(lease_seconds: int, recipients_per_day: int = 10_000) -> WorkerConfig:
     """A send must be over well before its lease can expire (a reclaimed job is reconciled
     on the assumption that no call of the old holder is still in flight)."""
     total = min(45.0, lease_seconds * 0.6)
     return WorkerConfig(
         lease_seconds=float(lease_seconds),
+        recipients_per_day=recipients_per_day,
         reconcile_delay=min(30.0, float(lease_seconds)),
         send_timeouts=Timeouts(connect=min(5.0, total), read=min(30.0, total), total=total),
     )

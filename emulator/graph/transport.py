@@ -7,7 +7,10 @@ Graph API", learn.microsoft.com/graph/outlook-things-to-know-about-send-mail):
    Items — or deletes it (``saveToSentItems: false``). The Sent Items copy is a separate item
    with a new id (Microsoft's docs team, microsoft-graph-docs issue 6250). The delay is not
    documented: ``TransportSettings.move_delay`` (default 2 s);
-3. delivery to the recipients, at most ``messages_per_minute`` per mailbox per rolling minute;
+3. Exchange's recipient rate limit (``emulator/recipient_quota.py``): a message past it is
+   not delivered, the mailbox is blocked for 24 hours and an NDR (554 5.2.0
+   SubmissionQuotaExceeded) lands in the sender's Inbox — after Graph's 202;
+4. delivery to the recipients, at most ``messages_per_minute`` per mailbox per rolling minute;
    the excess is carried over to the following minutes (``Throttle.delivery_slot``).
 
 A draft that was accepted is *submitted* until transport takes it. A second send of it is
@@ -29,6 +32,7 @@ from typing import Any
 
 from emulator.envelopes import new_message_id
 from emulator.graph import exchange_rules as rules
+from emulator.recipient_quota import non_delivery_report, recipient_count
 from emulator.seed import Account
 from emulator.state import EmulatorState
 
@@ -97,6 +101,13 @@ def _take(  # noqa: PLR0917 - a timer callback gets its arguments positionally
         transport.pending -= 1
         return
     folder, draft = found
+    limit = state.limits.recipients_per_day
+    if not transport.quota.submit(mailbox.id, recipient_count(draft), limit):
+        report = non_delivery_report(draft, mailbox.mail or mailbox.upn, state.tenant.domain)
+        state.mail.put(mailbox.id, "inbox", report)
+        entry["outcome"] = "refused: 554 5.2.0 SubmissionQuotaExceeded"
+        transport.pending -= 1
+        return
     state.mail.remove(mailbox.id, folder, item_id)
     sent = rules.stamped(state.tenant, draft, identity)
     sent["id"] = new_message_id()

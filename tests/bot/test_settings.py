@@ -66,12 +66,19 @@ def test_secret_never_prints() -> None:
         ({"MAILROOM_HOST": "example.com"}, "MAILROOM_HOST"),
         ({"MAILROOM_PRIVACY_THRESHOLD": "many"}, "MAILROOM_PRIVACY_THRESHOLD"),
         ({"MAILROOM_PRIVACY_THRESHOLD": "-1"}, "MAILROOM_PRIVACY_THRESHOLD"),
+        ({"MAILROOM_RECIPIENTS_PER_DAY": "0"}, "MAILROOM_RECIPIENTS_PER_DAY"),
+        ({"MAILROOM_RECIPIENTS_PER_DAY": "20000"}, "MAILROOM_RECIPIENTS_PER_DAY"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError) as caught:
         Settings.from_env(env)
     assert caught.value.setting == named
+
+
+def test_the_recipients_per_day_default_to_exchanges_and_may_be_lowered() -> None:
+    assert Settings.from_env({}).recipients_per_day == 10_000
+    assert Settings.from_env({"MAILROOM_RECIPIENTS_PER_DAY": "2500"}).recipients_per_day == 2500
 
 
 def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+
 from bot.app import ADAPTER, create_app
 from bot.domain.send_request import JsonValue, SendState
 from bot.identity import MsalTokenProvider
@@ -166,6 +168,76 @@ async def test_a_user_who_blocked_the_bot_is_not_messaged_again(
     assert len(posts) == 1
 
 
+async def test_the_pacer_keeps_to_eight_in_two_seconds_and_thirty_a_second_for_the_app() -> None:
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    pacer = ConversationPacer(TeamsRateLimits(), clock=lambda: now[0], sleep=sleep)
+    stamps = []
+    for _ in range(17):
+        async with pacer.slot("a:chat"):
+            stamps.append(now[0])
+    for i in range(len(stamps) - 8):
+        assert stamps[i + 8] - stamps[i] >= 2.0
+
+    others = []
+    for n in range(31):
+        async with pacer.slot(f"a:user-{n}"):
+            others.append(now[0])
+    for i in range(len(others) - 30):
+        assert others[i + 30] - others[i] >= 1.0
+
+
+class RealSleep(RecordedSleep):
+    """The notifier's backoff, recorded and really waited."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(seconds)
+
+
+async def test_a_burst_to_one_chat_stays_within_the_connectors_limits(
+    emulator: RunningEmulator, store: Store, notifier_for: MakeNotifier
+) -> None:
+    notifier = notifier_for(store)
+    ref = reference(emulator, "a:burst")
+
+    outcomes = await asyncio.gather(
+        *(notifier.send_card(ref, {"type": "AdaptiveCard", "body": []}) for _ in range(10))
+    )
+
+    assert all(isinstance(o, Delivered) for o in outcomes), outcomes
+    statuses = [e["status"] for e in emulator.control.request_log() if "a:burst" in e["path"]]
+    assert statuses == [200] * 10
+
+
+async def test_a_429_from_the_connectors_own_limit_is_waited_out_and_retried(
+    emulator: RunningEmulator, store: Store, notifier_for: MakeNotifier
+) -> None:
+    """Another replica used the chat's second: this process's pacer cannot know, Teams
+    answers 429 with Retry-After and the notifier waits it out."""
+    sleeps = RealSleep()
+    notifier = notifier_for(store, sleep=sleeps, jitter=lambda: 0.0)
+    async with httpx.AsyncClient(
+        verify=emulator.ssl_context(), base_url=emulator.base_url
+    ) as other:
+        for _ in range(7):
+            posted = await other.post("/v3/conversations/a:shared/activities", json={})
+            assert posted.status_code == 200
+
+    outcome = await notifier.send_card(
+        reference(emulator, "a:shared"), {"type": "AdaptiveCard", "body": []}
+    )
+
+    assert isinstance(outcome, Delivered)
+    statuses = [e["status"] for e in emulator.control.request_log() if "a:shared" in e["path"]]
+    assert statuses[7:] == [429, 200]
+    assert sleeps.waits == [1.0]  # the connector's Retry-After
+    assert len(emulator.control.connector_activities("a:shared")) == 8
+
+
 async def test_the_pacer_keeps_to_seven_a_second_and_sixty_in_thirty_seconds() -> None:
     now = [0.0]
 
@@ -175,8 +247,8 @@ async def test_the_pacer_keeps_to_seven_a_second_and_sixty_in_thirty_seconds() -
     pacer = ConversationPacer(TeamsRateLimits(), clock=lambda: now[0], sleep=sleep)
     stamps = []
     for _ in range(61):
-        await pacer.turn("a:chat")
-        stamps.append(now[0])
+        async with pacer.slot("a:chat"):
+            stamps.append(now[0])
 
     assert stamps[6] == 0.0
     assert stamps[7] >= 1.0

@@ -55,6 +55,8 @@ def uncached_policy(tmp_path: Path) -> Path:
 # --- card actions from another conversation ------------------------------------------------
 
 REFUSALS = ("isn't yours", "can't approve", "not a sender", "out of date")
+# In a group chat no handler runs: the answer points to the 1:1 chat.
+POINTER = "Mailroom works in your 1:1 chat with it"
 # Every verb that names a draft or a request, with the ids Adele's cards carry.
 ID_VERBS = (
     verbs.PICK_TEMPLATE, verbs.PREVIEW, verbs.COMPOSE_CANCEL, verbs.SEND, verbs.EDIT,
@@ -79,7 +81,7 @@ async def test_every_card_verb_replayed_by_someone_else_in_another_chat_changes_
     adele_replies = len(bot.replies(adele))
     sends_before = len(mail_submissions(bot.emulator))
 
-    for verb in ID_VERBS:
+    for verb, conversation in [(v, c) for v in ID_VERBS for c in (None, GROUP_CHAT)]:
         for ids in (
             {"request": request_id, "version": str(before.version)},
             {"draft": open_draft["draft"], "version": open_draft["version"]},
@@ -87,13 +89,14 @@ async def test_every_card_verb_replayed_by_someone_else_in_another_chat_changes_
             data = {**ids, "template": "ticket-reply", "comment": "ok", "row": "1",
                     "to": "attacker@evil.example", "var_ticket_id": "1"}  # fmt: skip
             response = await post(
-                bot, invoke_for(bot, johanna, verb, data, conversation=GROUP_CHAT)
+                bot, invoke_for(bot, johanna, verb, data, conversation=conversation)
             )
             assert response.status_code == 200, (verb, response.text)
             body = response.json()
             value = body.get("value")
             shown = text_of(value) if isinstance(value, dict) else str(value)
-            refused = body.get("statusCode") != 200 or any(r in shown for r in REFUSALS)
+            expected = (POINTER,) if conversation else REFUSALS
+            refused = body.get("statusCode") != 200 or any(r in shown for r in expected)
             leaked = before.subject in shown or JOHANNA in shown
             figures.attack("authorisation", refused=refused and not leaked)
             assert refused, (verb, ids, shown[:300])
@@ -111,14 +114,15 @@ async def test_every_card_verb_replayed_by_someone_else_in_another_chat_changes_
 async def test_the_owner_clicking_from_another_chat_still_sends_once(
     bot: BotHarness, figures: Figures
 ) -> None:
-    """Adele's own Send, arriving from a group chat (she forwarded the card): it is her
-    request, so it goes — once; a second click from either chat changes nothing."""
+    """Adele's own Send, arriving from a group chat (she forwarded the card): nothing runs
+    there, the answer points to her 1:1 chat; her click there sends it — once."""
     adele = bot.person(ADELE)
     card = await preview(bot, adele, "support@contoso.com", "ticket-reply", JOHANNA)
     data = action(card, verbs.SEND)["data"]
     first = await post(bot, invoke_for(bot, adele, verbs.SEND, data, conversation=GROUP_CHAT))
     again = await bot.act(adele, verbs.SEND, data)
     assert first.status_code == 200
+    assert POINTER in str(first.json().get("value"))
     assert "Send" not in [a.get("title") for a in card_in(again).get("actions", [])]
     assert await settle_outbox(bot, data["request"]) == SendState.SENT
     await asyncio.sleep(0.3)

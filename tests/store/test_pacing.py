@@ -103,3 +103,50 @@ async def test_retry_after_from_one_replica_holds_back_the_other(
 
     assert (refused.refusal, refused.not_before) == (SlotRefusal.RETRY_AFTER, until)
     assert granted.granted
+
+
+async def test_replicas_share_the_mailboxs_recipients_per_day(
+    open_another: OpenStore, clock: Clock
+) -> None:
+    """Each message of the draft has two recipients (To and Cc); five a day fit two."""
+    replica_a, replica_b = await open_another(), await open_another()
+    policy = PacingPolicy(per_minute=6000, max_concurrent=10, burst=10, recipients_per_day=5)
+    first, second, third = await claim_all(replica_a, clock, 3, "w-a")
+    assert (await replica_a.acquire_send_slot(first.lease, policy, 300, clock.now)).granted
+    clock.advance(3600)
+    assert (await replica_a.acquire_send_slot(second.lease, policy, 300, clock.now)).granted
+
+    refused = await replica_b.acquire_send_slot(third.lease, policy, 300, clock.now)
+
+    assert not refused.granted
+    assert refused.refusal is SlotRefusal.RECIPIENT_QUOTA
+    assert refused.not_before == clock.now - timedelta(seconds=3600) + timedelta(hours=24)
+    counted = await replica_b.recipients_counted("support@contoso.com", clock.now)
+    assert [n for _at, n in counted] == [2, 2]
+    clock.advance(23 * 3600)
+    assert (await replica_b.acquire_send_slot(third.lease, policy, 300, clock.now)).granted
+    assert [n for _at, n in await replica_a.recipients_counted("support@contoso.com", clock.now)
+            ] == [2, 2]  # fmt: skip
+
+
+async def test_a_job_tried_again_is_counted_once(store: Store, clock: Clock) -> None:
+    policy = PacingPolicy(per_minute=6000, max_concurrent=10, burst=10, recipients_per_day=3)
+    (job,) = await claim_all(store, clock, 1, "w1")
+    assert (await store.acquire_send_slot(job.lease, policy, 300, clock.now)).granted
+    await store.record_retry(job.lease, clock.now, "ServerBusy")
+    (again,) = await store.claim_due_jobs("w1", 1, 300, clock.now)
+
+    assert (await store.acquire_send_slot(again.lease, policy, 300, clock.now)).granted
+    assert [n for _at, n in await store.recipients_counted("support@contoso.com", clock.now)] == [2]
+
+
+async def test_a_message_with_more_recipients_than_a_day_allows_never_gets_a_slot(
+    store: Store, clock: Clock
+) -> None:
+    policy = PacingPolicy(per_minute=6000, max_concurrent=10, recipients_per_day=1)
+    (job,) = await claim_all(store, clock, 1, "w1")
+
+    refused = await store.acquire_send_slot(job.lease, policy, 300, clock.now)
+
+    assert refused.refusal is SlotRefusal.RECIPIENT_QUOTA
+    assert refused.not_before is None
