@@ -42,6 +42,7 @@ SLOW_MODULES = frozenset(
         "bot/test_cli.py",
         "bot/test_doctor.py",
         "packaging/test_package_command.py",
+        "packaging/test_toolkit_project.py",
         "security/test_authorisation.py",
         "security/test_bad_input.py",
         "security/test_callers.py",
