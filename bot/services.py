@@ -27,6 +27,7 @@ from bot.graph import GraphClient, MailboxLimiter
 from bot.identity.msal_provider import MsalTokenProvider
 from bot.identity.provider import TokenProvider
 from bot.identity.sso import BotServiceSso, EmulatorSso, SsoSource
+from bot.metrics import Metrics
 from bot.netclient import Timeouts, build_http_client
 from bot.outbox.worker import Worker
 from bot.policy.loader import load_policy
@@ -50,6 +51,7 @@ class Services:
     http: httpx.AsyncClient
     sso: SsoSource
     approvals: ApprovalFlow
+    metrics: Metrics
     # Set once the Agents SDK adapter exists (``bot.teams.runtime.start_teams``).
     worker: Worker | None = None
 
@@ -75,12 +77,15 @@ async def build_services(
     base_url: str | None = None,
     static: tuple[Policy, TemplateCatalog] | None = None,
     timeouts: Timeouts | None = None,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[Services]:
     """Build and connect everything; close it all on exit, in reverse order. ``static`` is
     the already-validated policy and templates (``load_static``), when the caller has them.
     ``timeouts`` bound every interactive call to Entra ID, Graph and Exchange (default
-    ``INTERACTIVE``); tests of slow dependencies pass short ones."""
+    ``INTERACTIVE``); tests of slow dependencies pass short ones. ``metrics``: where the
+    Graph, token and outbox series are counted (the app's, for ``GET /metrics``)."""
     limits = timeouts or INTERACTIVE
+    metrics = metrics or Metrics()
     policy, catalog = static or load_static(settings)
     credentials = settings.graph_credentials
     if tokens is None:
@@ -99,6 +104,7 @@ async def build_services(
             secret.reveal(),
             settings.ca_bundle,
             timeouts=limits,
+            metrics=metrics,
         )
         tokens = msal_tokens
     tenant_id = credentials[2] if credentials else (settings.app_tenant_id or "")
@@ -114,7 +120,12 @@ async def build_services(
         stack.push_async_callback(store.close)
         await store.migrate()
         graph = GraphClient(
-            http, tokens, settings.graph_url, limiter=MailboxLimiter(), timeouts=limits
+            http,
+            tokens,
+            settings.graph_url,
+            limiter=MailboxLimiter(),
+            timeouts=limits,
+            metrics=metrics,
         )
         exchange = None
         if settings.exchange_admin_url is not None:
@@ -156,6 +167,7 @@ async def build_services(
             approvals=ApprovalFlow(store, facts, graph, flow),
             links=links,
             http=http,
+            metrics=metrics,
             sso=EmulatorSso(http, settings.authority_host)
             if settings.dev_token_source
             else BotServiceSso(settings.oauth_connection),

@@ -87,6 +87,8 @@ class Settings:
     # How long an outbox job stays claimed without a heartbeat; after a crash, another
     # process reclaims (and reconciles) the job once this has passed.
     outbox_lease_seconds: int = 90
+    # A bearer token for GET /metrics; without one only loopback peers may scrape.
+    metrics_token: Secret | None = field(default=None, repr=False)
     # Only `mailroom dev` sets this (never from the environment): user tokens minted by the
     # local tenant emulator stand in for Teams SSO, which the Agents Playground lacks.
     dev_token_source: bool = False
@@ -174,6 +176,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         graph_client_secret=Secret(g[1]) if (g := get("MAILROOM_GRAPH_CLIENT_SECRET")) else None,
         graph_tenant_id=_optional_guid(get("MAILROOM_GRAPH_TENANT_ID")),
         outbox_lease_seconds=_bounded_int(get("MAILROOM_OUTBOX_LEASE_SECONDS"), 90, 5, 3600),
+        metrics_token=_metrics_token(get("MAILROOM_METRICS_TOKEN")),
     )
 
 
@@ -306,6 +309,26 @@ def _port(item: tuple[str, str] | None) -> int:
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise ConfigError(name, f"must be a port number 1-65535, got {value!r}")
     return int(value)
+
+
+MIN_METRICS_TOKEN = 32
+
+
+def _metrics_token(item: tuple[str, str] | None) -> Secret | None:
+    """At least 32 printable characters without spaces: it is compared as sent in a header."""
+    if item is None or not item[1]:
+        return None
+    name, value = item
+    if (
+        len(value) < MIN_METRICS_TOKEN
+        or not value.isascii()
+        or not value.isprintable()
+        or (any(c.isspace() for c in value))
+    ):
+        raise ConfigError(
+            name, f"must be at least {MIN_METRICS_TOKEN} printable ASCII characters, no spaces"
+        )
+    return Secret(value)
 
 
 def is_loopback(host: str) -> bool:

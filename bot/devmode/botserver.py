@@ -38,6 +38,7 @@ def require_loopback(settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     from bot.app import create_app  # noqa: PLC0415 - heavy imports after argument parsing
     from bot.logs import configure_logging  # noqa: PLC0415
+    from bot.metrics import Metrics  # noqa: PLC0415
     from bot.services import build_services, load_static  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(prog="python -m bot.devmode.botserver")
@@ -54,8 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     settings = dataclasses.replace(settings, dev_token_source=True)
     configure_logging(settings.log_format, settings.log_level)
+    metrics = Metrics()
     web.run_app(
-        create_app(settings, services=lambda: build_services(settings, static=static)),
+        create_app(
+            settings,
+            services=lambda: build_services(settings, static=static, metrics=metrics),
+            metrics=metrics,
+        ),
         host=settings.host,
         port=settings.port,
         print=lambda line: print(line, file=sys.stderr),

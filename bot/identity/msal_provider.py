@@ -26,6 +26,7 @@ from msal.exceptions import MsalError
 from bot.errors import ConsentRequired, TokenAcquisitionError
 from bot.identity.msal_http import MsalHttpClient
 from bot.identity.provider import default_scope
+from bot.metrics import Metrics
 from bot.netclient import Timeouts
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class MsalTokenProvider:
         ca_bundle: Path | None,
         *,
         timeouts: Timeouts | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         host = authority_host.rstrip("/")
         if not host.startswith("https://"):
@@ -57,6 +59,7 @@ class MsalTokenProvider:
         self._client_id = client_id
         self._secret = client_secret
         self._timeouts = timeouts or Timeouts()
+        self._metrics = metrics or Metrics()
         self._http = MsalHttpClient(ca_bundle, self._timeouts)
         self._app: msal.ConfidentialClientApplication | None = None
         self._app_lock = asyncio.Lock()
@@ -78,7 +81,10 @@ class MsalTokenProvider:
         async with self._single_flight(("app", scopes[0])):
             app = await self._application()
             result = await self._in_thread(app.acquire_token_for_client, scopes)
-        return _token_or_raise(result, what=f"app token for {resource}")
+        token = _token_or_raise(result, what=f"app token for {resource}")
+        # msal answers from its cache when it can and says which (``token_source``).
+        self._metrics.token("app", cached=result.get("token_source") == "cache")
+        return token
 
     async def user_token(self, user_oid: str, sso_token: str | None, resource: str) -> str:
         if not user_oid:
@@ -90,7 +96,9 @@ class MsalTokenProvider:
             if granted is not None:
                 cached = await self._in_thread(_silent_for_user, app, user_oid, granted)
                 if cached is not None:
-                    return _token_or_raise(cached, what=f"cached user token for {resource}")
+                    token = _token_or_raise(cached, what=f"cached user token for {resource}")
+                    self._metrics.token("user", cached=cached.get("token_source") == "cache")
+                    return token
             if sso_token is None:
                 raise ConsentRequired(
                     "interaction_required",
@@ -100,6 +108,7 @@ class MsalTokenProvider:
             token = _token_or_raise(result, what=f"on-behalf-of token for {resource}")
             _check_same_user(result, user_oid)
             self._granted[(user_oid, scope)] = _granted_scopes(result, scope)
+        self._metrics.token("user", cached=False)
         return token
 
     def close(self) -> None:

@@ -64,12 +64,26 @@ def test_secret_never_prints() -> None:
         ({"MAILROOM_LOG_FORMAT": "xml"}, "MAILROOM_LOG_FORMAT"),
         ({"MAILROOM_LOG_LEVEL": "loud"}, "MAILROOM_LOG_LEVEL"),
         ({"MAILROOM_HOST": "example.com"}, "MAILROOM_HOST"),
+        ({"MAILROOM_METRICS_TOKEN": "short"}, "MAILROOM_METRICS_TOKEN"),
+        (
+            {"MAILROOM_METRICS_TOKEN": "a token with spaces in it, long enough"},
+            "MAILROOM_METRICS_TOKEN",
+        ),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError) as caught:
         Settings.from_env(env)
     assert caught.value.setting == named
+
+
+def test_the_metrics_token_is_a_secret() -> None:
+    token = "m" * 40
+    settings = Settings.from_env({"MAILROOM_METRICS_TOKEN": token})
+    assert settings.metrics_token is not None
+    assert settings.metrics_token.reveal() == token
+    assert token not in repr(settings)
+    assert Settings.from_env({}).metrics_token is None
 
 
 def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:

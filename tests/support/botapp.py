@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot.app import SERVICES, create_app
 from bot.inbound_auth import SigningKeySource
+from bot.metrics import Metrics
 from bot.services import Services, build_services
 from bot.settings import Secret, Settings
 from emulator.testing import RunningEmulator
@@ -238,7 +239,13 @@ async def running_bot(
 ) -> AsyncIterator[H]:
     """The bot on a free port; ``signing_keys`` (the JWT seam) and ``harness`` (a
     BotHarness subclass) for tests that speak with tokens."""
-    app = create_app(settings, services=lambda: build_services(settings), signing_keys=signing_keys)
+    metrics = Metrics()
+    app = create_app(
+        settings,
+        services=lambda: build_services(settings, metrics=metrics),
+        signing_keys=signing_keys,
+        metrics=metrics,
+    )
     async with serve(app) as url:
         running = harness(url, emulator, app)
         try:
