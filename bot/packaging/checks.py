@@ -103,7 +103,12 @@ def check_manifest(manifest: Json) -> list[Finding]:
 def _check_ids(manifest: Json) -> Iterator[Finding]:
     bot_id = _text(manifest, "/bots/0/botId")
     teams_id = _text(manifest, "/id")
-    sso_paths = ("/webApplicationInfo/id", "/webApplicationInfo/resource")
+    # Every copy of the bot's id: single sign-on's and the message extension's.
+    sso_paths = (
+        "/webApplicationInfo/id",
+        "/webApplicationInfo/resource",
+        "/composeExtensions/0/botId",
+    )
     same = ("/id",) if teams_id == bot_id else ()
     where = "Entra admin center → App registrations → Mailroom → Overview"
     if not bot_id:
@@ -134,6 +139,14 @@ def _check_ids(manifest: Json) -> Iterator[Finding]:
                 "/webApplicationInfo/id",
                 "must be the bot's app id ({{botId}} in appPackage/manifest.json) for single "
                 "sign-on to work",
+            )
+        if lookup(manifest, "/composeExtensions") is not None and (
+            _text(manifest, "/composeExtensions/0/botId") != bot_id
+        ):
+            yield Finding.at(
+                "/composeExtensions/0/botId",
+                "must be the bot's app id ({{botId}} in appPackage/manifest.json): the bot "
+                "answers the message extension",
             )
         if _text(manifest, "/webApplicationInfo/resource") != f"api://botid-{bot_id}":
             yield Finding.at(

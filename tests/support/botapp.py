@@ -159,6 +159,14 @@ class BotHarness:
         body: Json = response.json()
         return body
 
+    async def invoke(self, who: Person, name: str, value: Json, **fields: Any) -> Json:
+        """Any other invoke (a message extension's, say); returns the invoke response body."""
+        activity = self.activity(who, type="invoke", name=name, value=value, **fields)
+        response = await self._http.post(f"{self.url}/api/messages", json=activity)
+        assert response.status_code == 200, response.text
+        body: Json = response.json()
+        return body
+
     def replies(self, who: Person) -> list[Json]:
         return self.emulator.control.connector_activities(f"a:personal-{who.oid}")
 
