@@ -29,6 +29,7 @@ from bot.flow.preview_links import PreviewLinks
 from bot.identity import MsalTokenProvider
 from bot.inbound_auth import InboundAuth, SigningKeySource
 from bot.inbound_body import BodyLimits, Refusal, read_activity
+from bot.metrics import Metrics, metrics_handler
 from bot.netclient import tls_context
 from bot.outbox.wiring import msal_tokens, running
 from bot.preview_page import preview_handler
@@ -36,6 +37,7 @@ from bot.results_page import results_handler
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
+from bot.store.records import utc_now
 from bot.teams.agent import MailroomAgent
 from bot.teams.connector import (
     AppTokenSource,
@@ -58,6 +60,7 @@ READINESS = web.AppKey("readiness", list[str])  # names of components not yet re
 AUTH = web.AppKey("auth", InboundAuth)
 # What a body may cost before authentication; a test may set tighter limits on its app.
 BODY_LIMITS = web.AppKey("body_limits", BodyLimits)
+METRICS = web.AppKey("metrics", Metrics)
 DEFAULT_BODY_LIMITS = BodyLimits(max_bytes=MAX_ACTIVITY_BYTES)
 
 
@@ -111,12 +114,15 @@ def create_app(
     app_token_source: AppTokenSource | None = None,
     signing_keys: SigningKeySource | None = None,
     startup_retry_seconds: float = 2.0,
+    metrics: Metrics | None = None,
 ) -> web.Application:
     """``services`` builds the store, clients and flow at startup (``build_services``);
     without it the bot answers help only (used by tests of the HTTP surface).
     ``signing_keys`` replaces Microsoft's JWKS URLs as the source of token signing keys —
     a test seam (docs/decisions/0002-jwt-test-seam.md); production passes nothing.
-    ``startup_retry_seconds``: the first wait before trying an unreachable database again."""
+    ``startup_retry_seconds``: the first wait before trying an unreachable database again.
+    ``metrics``: the series ``GET /metrics`` serves; pass the same one to ``build_services``
+    so the outbox, Graph and token series are among them."""
     # Bodies are read raw: a compressed one is refused, never inflated (bot/inbound_body.py).
     app = web.Application(
         client_max_size=MAX_ACTIVITY_BYTES, handler_args={"auto_decompress": False}
@@ -146,6 +152,7 @@ def create_app(
     app[READINESS] = readiness
     app[SERVICES] = holder
     app[AUTH] = InboundAuth(configuration, signing_keys)
+    app[METRICS] = metrics = metrics or Metrics()
     if services is not None:
         app.cleanup_ctx.append(_services_lifecycle(services, startup_retry_seconds))
     if bot_tokens is not None:
@@ -158,7 +165,26 @@ def create_app(
         "/results/{request_id}.csv", results_handler(partial(_preview_sources, holder))
     )
     app.router.add_get("/readyz", readyz)
+    app.router.add_get(
+        "/metrics",
+        metrics_handler(metrics, settings.metrics_token, partial(_refresh_metrics, holder)),
+    )
     return app
+
+
+async def _refresh_metrics(holder: ServicesHolder, metrics: Metrics) -> None:
+    """The gauges read from the database; left as they were while it cannot be read."""
+    services = holder.services
+    if services is None:
+        return
+    try:
+        queues = await services.store.outbox_queues()
+        waiting = await services.store.count_waiting_approvals()
+    except StoreUnavailable:
+        logger.warning("metrics: the database cannot be read; outbox gauges not refreshed")
+        return
+    metrics.outbox(queues, utc_now())
+    metrics.approvals_waiting(waiting)
 
 
 def _services_lifecycle(
@@ -296,7 +322,9 @@ async def messages(request: web.Request) -> web.StreamResponse:
     except Exception as error:  # the endpoint's contract: never a 500
         logger.exception("activity processing failed: %s", type(error).__name__)
         response = web.json_response({"error": "The activity could not be processed."}, status=502)
-    _log_activity(activity, response.status, started)
+    seconds = time.perf_counter() - started
+    request.app[METRICS].turn(activity, response.status, seconds)
+    _log_activity(activity, response.status, seconds)
     return response
 
 
@@ -351,7 +379,7 @@ def _bad_request(message: str) -> web.Response:
     return web.json_response({"error": message}, status=400)
 
 
-def _log_activity(activity: dict[str, Any], status: int, started: float) -> None:
+def _log_activity(activity: dict[str, Any], status: int, seconds: float) -> None:
     conversation = activity.get("conversation")
     value = activity.get("value")
     action = value.get("action") if isinstance(value, dict) else None
@@ -361,7 +389,7 @@ def _log_activity(activity: dict[str, Any], status: int, started: float) -> None
         "conversation_id": str(conversation.get("id", ""))[:200]
         if isinstance(conversation, dict)
         else "",
-        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        "duration_ms": round(seconds * 1000, 1),
         "status": status,
         "outcome": "ok" if status < 400 else "refused",
     }

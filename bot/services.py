@@ -30,6 +30,7 @@ from bot.identity.provider import TokenProvider
 from bot.identity.sso import BotServiceSso, EmulatorSso, SsoSource
 from bot.identity.token_cache import MemoryCaches, SealedCaches, UserCaches
 from bot.identity.token_service import TokenServiceClient
+from bot.metrics import Metrics
 from bot.netclient import Timeouts, build_http_client
 from bot.outbox.worker import Worker
 from bot.policy.loader import load_policy
@@ -55,6 +56,7 @@ class Services:
     http: httpx.AsyncClient
     sso: SsoSource
     approvals: ApprovalFlow
+    metrics: Metrics
     # Set once the Agents SDK adapter exists (``bot.teams.runtime.start_teams``).
     worker: Worker | None = None
 
@@ -80,12 +82,15 @@ async def build_services(
     base_url: str | None = None,
     static: tuple[Policy, TemplateCatalog] | None = None,
     timeouts: Timeouts | None = None,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[Services]:
     """Build and connect everything; close it all on exit, in reverse order. ``static`` is
     the already-validated policy and templates (``load_static``), when the caller has them.
     ``timeouts`` bound every interactive call to Entra ID, Graph and Exchange (default
-    ``INTERACTIVE``); tests of slow dependencies pass short ones."""
+    ``INTERACTIVE``); tests of slow dependencies pass short ones. ``metrics``: where the
+    Graph, token and outbox series are counted (the app's, for ``GET /metrics``)."""
     limits = timeouts or INTERACTIVE
+    metrics = metrics or Metrics()
     policy, catalog = static or load_static(settings)
     credentials = settings.graph_credentials
     store = open_store(settings.database_url)  # connected below, before anything uses it
@@ -106,6 +111,7 @@ async def build_services(
             settings.ca_bundle,
             timeouts=limits,
             user_caches=user_caches(settings, store),
+            metrics=metrics,
         )
         tokens = msal_tokens
     tenant_id = credentials[2] if credentials else (settings.app_tenant_id or "")
@@ -120,7 +126,12 @@ async def build_services(
         stack.push_async_callback(store.close)
         await store.migrate()
         graph = GraphClient(
-            http, tokens, settings.graph_url, limiter=MailboxLimiter(), timeouts=limits
+            http,
+            tokens,
+            settings.graph_url,
+            limiter=MailboxLimiter(),
+            timeouts=limits,
+            metrics=metrics,
         )
         exchange = None
         if settings.exchange_admin_url is not None:
@@ -162,6 +173,7 @@ async def build_services(
             approvals=ApprovalFlow(store, facts, graph, flow),
             links=links,
             http=http,
+            metrics=metrics,
             sso=_sso_source(settings, http, tokens),
         )
 

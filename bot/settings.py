@@ -100,6 +100,8 @@ class Settings:
     # Exchange's recipient rate limit per sender mailbox per rolling 24 hours (10,000);
     # lower it for mailboxes people also send from by hand (Mailroom only counts its own).
     recipients_per_day: int = 10_000
+    # A bearer token for GET /metrics; without one only loopback peers may scrape.
+    metrics_token: Secret | None = field(default=None, repr=False)
     # Only `mailroom dev` sets this (never from the environment): user tokens minted by the
     # local tenant emulator stand in for Teams SSO, which the Agents Playground lacks.
     dev_token_source: bool = False
@@ -192,6 +194,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         outbox_lease_seconds=_bounded_int(get("MAILROOM_OUTBOX_LEASE_SECONDS"), 90, 5, 3600),
         privacy_threshold=_bounded_int(get("MAILROOM_PRIVACY_THRESHOLD"), 10, 0, 10_000),
         recipients_per_day=_bounded_int(get("MAILROOM_RECIPIENTS_PER_DAY"), 10_000, 1, 10_000),
+        metrics_token=_metrics_token(get("MAILROOM_METRICS_TOKEN")),
     )
 
 
@@ -344,6 +347,26 @@ def _port(item: tuple[str, str] | None) -> int:
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise ConfigError(name, f"must be a port number 1-65535, got {value!r}")
     return int(value)
+
+
+MIN_METRICS_TOKEN = 32
+
+
+def _metrics_token(item: tuple[str, str] | None) -> Secret | None:
+    """At least 32 printable characters without spaces: it is compared as sent in a header."""
+    if item is None or not item[1]:
+        return None
+    name, value = item
+    if (
+        len(value) < MIN_METRICS_TOKEN
+        or not value.isascii()
+        or not value.isprintable()
+        or (any(c.isspace() for c in value))
+    ):
+        raise ConfigError(
+            name, f"must be at least {MIN_METRICS_TOKEN} printable ASCII characters, no spaces"
+        )
+    return Secret(value)
 
 
 def is_loopback(host: str) -> bool:

@@ -50,6 +50,7 @@ SLOW_MODULES = frozenset(
         "bot/test_first_run.py",
         "outbox/test_cli.py",
         "packaging/test_package_command.py",
+        "packaging/test_toolkit_project.py",
         "security/test_authorisation.py",
         "security/test_bad_input.py",
         "security/test_callers.py",

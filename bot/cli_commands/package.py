@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "package",
         help="build the Teams app package (zip) and check it against Microsoft's schema",
         description=(
-            "Fill manifest/manifest.json, check it against Microsoft's Teams manifest schema "
+            "Fill appPackage/manifest.json, check it against Microsoft's Teams manifest schema "
             "(needs Node.js and `npm ci` in tools/node) and zip it with both icons. Each flag "
             "falls back to the environment variable in brackets, then to ./.env. The bot's app "
             "id is always MicrosoftAppId."
@@ -51,10 +51,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             env = f" [{source.env[0]}]" if source.env else ""
             parser.add_argument(source.flag, dest=name, help=f"{source.meaning}{env}")
     parser.add_argument(
-        "--manifest-dir",
+        "--app-package",
+        dest="app_package_dir",
         type=Path,
-        default=REPOSITORY / "manifest",
-        help="the folder with manifest.json and the icons (default: the repository's)",
+        default=REPOSITORY / "appPackage",
+        help="the folder with manifest.json and the icons (default: the repository's appPackage/)",
     )
     parser.add_argument(
         "--node-tools",
@@ -87,7 +88,7 @@ def package(
     try:
         built = build_package(
             options,
-            manifest_dir=args.manifest_dir,
+            app_package_dir=args.app_package_dir,
             validator=NodeSchemaValidator(args.node_tools),
         )
     except PackageError as error:

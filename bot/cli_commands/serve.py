@@ -90,6 +90,7 @@ _GRAPH_NAMES = (
 def run(args: argparse.Namespace) -> int:
     from bot.app import create_app  # noqa: PLC0415 - keep `mailroom --help` light
     from bot.logs import configure_logging  # noqa: PLC0415
+    from bot.metrics import Metrics  # noqa: PLC0415
     from bot.services import build_services, load_static  # noqa: PLC0415
 
     try:
@@ -100,8 +101,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"mailroom: configuration error: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_format, settings.log_level)
+    metrics = Metrics()
     web.run_app(
-        create_app(settings, services=lambda: build_services(settings, static=static)),
+        create_app(
+            settings,
+            services=lambda: build_services(settings, static=static, metrics=metrics),
+            metrics=metrics,
+        ),
         host=settings.host,
         port=settings.port,
         print=lambda line: print(line, file=sys.stderr),

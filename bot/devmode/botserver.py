@@ -40,6 +40,7 @@ def require_loopback(settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     from bot.app import create_app  # noqa: PLC0415 - heavy imports after argument parsing
     from bot.logs import configure_logging  # noqa: PLC0415
+    from bot.metrics import Metrics  # noqa: PLC0415
     from bot.services import build_services, load_static  # noqa: PLC0415
 
     parser = argparse.ArgumentParser(prog="python -m bot.devmode.botserver")
@@ -56,7 +57,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     settings = dataclasses.replace(settings, dev_token_source=True)
     configure_logging(settings.log_format, settings.log_level)
-    app = create_app(settings, services=lambda: build_services(settings, static=static))
+    metrics = Metrics()
+    app = create_app(
+        settings,
+        services=lambda: build_services(settings, static=static, metrics=metrics),
+        metrics=metrics,
+    )
     if settings.ca_bundle is not None:  # always, when started by mailroom dev
         reader = inbox.EmulatorReader.connect(settings.authority_host, settings.ca_bundle)
         app.add_subapp(inbox.PREFIX.rstrip("/"), inbox.create(reader))

@@ -45,6 +45,7 @@ from bot.graph.models import (
 from bot.graph.outcome import Created, DraftOutcome, MaybeSent, NotSent, SendOutcome, Sent
 from bot.graph.wire import Answer, NoAnswer, attempt
 from bot.identity.provider import GRAPH_RESOURCE, TokenProvider
+from bot.metrics import Metrics
 from bot.netclient import RetryPolicy, Timeouts
 
 logger = logging.getLogger(__name__)
@@ -93,8 +94,10 @@ class GraphClient:
         resource: str = GRAPH_RESOURCE,
         sleep: Sleep = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
+        metrics: Metrics | None = None,
     ) -> None:
         self._http = http
+        self._metrics = metrics or Metrics()
         self._tokens = tokens
         self._base = base_url.rstrip("/")
         self._limiter = limiter
@@ -425,6 +428,8 @@ class GraphClient:
                 if status >= 500 and not idempotent:
                     logger.warning("Graph %s %s: maybe sent: %s", method, _loggable(url), last)
                     return _Unknown(last, result.client_request_id, attempts)
+                if status == 429:
+                    self._metrics.graph_throttled()
                 if status not in (429, 503, 504):
                     return _Failed(last, attempts)
                 retry_after = last.retry_after
@@ -432,6 +437,7 @@ class GraphClient:
             delay = self._retry.delay(attempts, retry_after, self._jitter())
             if delay is None or loop.time() + delay >= deadline:
                 return _Failed(last, attempts)
+            self._metrics.graph_retry(None if isinstance(result, NoAnswer) else status)
             logger.info(
                 "Graph %s %s: %s; retry %d in %.2f s",
                 method,

@@ -33,6 +33,7 @@ from bot.errors import ConsentRequired, TokenAcquisitionError
 from bot.identity.msal_http import MsalHttpClient
 from bot.identity.provider import default_scope
 from bot.identity.token_cache import MemoryCaches, UserCaches
+from bot.metrics import Metrics
 from bot.netclient import Timeouts
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class MsalTokenProvider:
         *,
         timeouts: Timeouts | None = None,
         user_caches: UserCaches | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         host = authority_host.rstrip("/")
         if not host.startswith("https://"):
@@ -65,6 +67,7 @@ class MsalTokenProvider:
         self._client_id = client_id
         self._secret = client_secret
         self._timeouts = timeouts or Timeouts()
+        self._metrics = metrics or Metrics()
         self._http = MsalHttpClient(ca_bundle, self._timeouts)
         self._app: msal.ConfidentialClientApplication | None = None
         self._app_lock = asyncio.Lock()
@@ -84,7 +87,10 @@ class MsalTokenProvider:
         async with self._single_flight(("app", scopes[0])):
             app = await self._application()
             result = await self._in_thread(app.acquire_token_for_client, scopes)
-        return _token_or_raise(result, what=f"app token for {resource}")
+        token = _token_or_raise(result, what=f"app token for {resource}")
+        # msal answers from its cache when it can and says which (``token_source``).
+        self._metrics.token("app", cached=result.get("token_source") == "cache")
+        return token
 
     async def user_token(self, user_oid: str, sso_token: str | None, resource: str) -> str:
         if not user_oid:
@@ -99,6 +105,7 @@ class MsalTokenProvider:
                 if cached is not None and "access_token" in cached:
                     token = _token_or_raise(cached, what=f"cached user token for {resource}")
                     await self._save(user_oid, entry)
+                    self._metrics.token("user", cached=cached.get("token_source") == "cache")
                     return token
                 if cached is not None:  # Entra refused the refresh: forget what no longer works
                     await self._caches.drop(user_oid)
@@ -120,6 +127,7 @@ class MsalTokenProvider:
             entry.granted[scope] = _granted_scopes(result, scope)
             entry.changed = True
             await self._save(user_oid, entry)
+        self._metrics.token("user", cached=False)
         return token
 
     async def forget_user(self, user_oid: str) -> None:

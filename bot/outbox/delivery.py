@@ -38,6 +38,7 @@ from bot.errors import (
     VersionConflict,
 )
 from bot.graph import Created, DraftRef, GraphClient, MaybeSent, NotSent, Sent
+from bot.metrics import Metrics
 from bot.outbox import decisions as d
 from bot.outbox.audit import already_audited, message_entry
 from bot.outbox.config import WorkerConfig
@@ -68,9 +69,11 @@ class Delivery:
         clock: Clock,
         on_refused: RefusedHook | None = None,
         jitter: Callable[[], float] = random.random,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._graph = graph
+        self._metrics = metrics or Metrics()
         self._config = config
         self._clock = clock
         self._on_refused = on_refused
@@ -139,11 +142,13 @@ class Delivery:
             )
         except (GraphError, GraphTransportError, IdentityError) as exc:
             code = exc.code if isinstance(exc, GraphError) else type(exc).__name__
+            self._metrics.reconciliation("lookup_failed")
             logger.warning("job %s: cannot look up Mailroom id %s (%s)", job.id, job.mailroom_id,
                            code)  # fmt: skip
             return self._undecided(request, job, code, send_uncertain)
         resolution = resolve(found, draft_id=job.draft_id, send_uncertain=send_uncertain)
         logger.info("job %s: looked up, %s", job.id, type(resolution).__name__)
+        self._metrics.reconciliation(type(resolution).__name__)
         if not isinstance(resolution, CreateDraft):
             await self._delete(route, resolution.strays)
         if isinstance(resolution, Delivered):

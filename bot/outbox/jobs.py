@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from bot.domain.send_request import SendRequest, SendState
 from bot.errors import IllegalTransition, NotFound, StoreError, VersionConflict
 from bot.graph import GraphClient
+from bot.metrics import Metrics
 from bot.outbox import decisions as d
 from bot.outbox.closing import mark_sending
 from bot.outbox.config import WorkerConfig
@@ -98,6 +99,7 @@ class JobRunner:
         on_slot: Callable[[SendRequest], Awaitable[None]] | None = None,
         on_refused: RefusedHook | None = None,
         jitter: Callable[[], float] = random.random,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._guard = guard
@@ -107,7 +109,13 @@ class JobRunner:
         self._on_slot = on_slot
         self._jitter = jitter
         self._delivery = Delivery(
-            store, graph, config=config, clock=clock, on_refused=on_refused, jitter=jitter
+            store,
+            graph,
+            config=config,
+            clock=clock,
+            on_refused=on_refused,
+            jitter=jitter,
+            metrics=metrics,
         )
         self._waiting: set[str] = set()  # mailboxes one of our jobs is waiting a slot for
         self._reservations: dict[str, datetime] = {}  # mailbox -> last due_at handed out

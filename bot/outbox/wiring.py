@@ -25,6 +25,7 @@ import httpx
 from bot.errors import ConfigError
 from bot.graph import GraphClient, MailboxLimiter
 from bot.identity import MsalTokenProvider, TokenProvider
+from bot.metrics import Metrics
 from bot.netclient import RetryPolicy, Timeouts, build_http_client
 from bot.outbox.worker import Worker
 from bot.settings import Settings
@@ -39,6 +40,7 @@ def build_worker_graph(
     *,
     limiter: MailboxLimiter | None = None,
     timeouts: Timeouts | None = None,
+    metrics: Metrics | None = None,
 ) -> GraphClient:
     return GraphClient(
         http,
@@ -47,6 +49,7 @@ def build_worker_graph(
         limiter=limiter or MailboxLimiter(),
         retry=SINGLE_ATTEMPT,
         timeouts=timeouts,
+        metrics=metrics,
     )
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from bot.domain.send_request import SendRequest
 from bot.errors import StoreError
 from bot.graph import GraphClient
+from bot.metrics import Metrics
 from bot.outbox.closing import close_if_done
 from bot.outbox.config import WorkerConfig
 from bot.outbox.guard import SendGuard
@@ -57,8 +58,10 @@ class Worker:
         render_card: CardRenderer = default_render_card,
         clock: Clock = utc_now,
         on_refused: RefusedHook | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.config = config or WorkerConfig()
+        self._metrics = metrics or Metrics()
         self._store = store
         self._clock = clock
         self._runner = JobRunner(
@@ -70,6 +73,7 @@ class Worker:
             clock=clock,
             on_slot=self._on_slot,
             on_refused=on_refused,
+            metrics=self._metrics,
         )
         self.progress = ProgressPublisher(
             store,
@@ -167,6 +171,7 @@ class Worker:
         request_id = claimed.job.request_id
         try:
             result = await self._runner.run(claimed)
+            self._metrics.send(result.outcome)
             if not result.final:
                 return
             closed = await close_if_done(

@@ -1,4 +1,4 @@
-"""The Teams app package: manifest/manifest.json filled, checked against Microsoft's schema and
+"""The Teams app package: appPackage/manifest.json filled, checked against Microsoft's schema and
 the rules the schema cannot express, and zipped with both icons (``mailroom package``)."""
 
 from bot.packaging.build import AppPackage, build_package, write_package

@@ -1,6 +1,6 @@
 """Build the Teams app package: fill the manifest, check it, zip it.
 
-``build_package`` is pure apart from reading the template and icons from ``manifest_dir`` and
+``build_package`` is pure apart from reading the template and icons from ``app_package_dir`` and
 asking the injected ``SchemaValidator``; it never reads the environment (the CLI resolves the
 options). Every problem is collected before it gives up, so the admin sees them all at once.
 """
@@ -55,18 +55,19 @@ class AppPackage:
 def build_package(
     options: PackageOptions,
     *,
-    manifest_dir: Path,
+    app_package_dir: Path,
     validator: SchemaValidator,
     commands: Sequence[CommandSpec] = COMMANDS,
 ) -> AppPackage:
-    """Fill ``manifest_dir/manifest.json`` and check it; raises ``PackageError`` listing
+    """Fill ``app_package_dir/manifest.json`` and check it; raises ``PackageError`` listing
     every problem (JSON path + message)."""
-    template = _read_template(manifest_dir / TEMPLATE_NAME)
+    template = _read_template(app_package_dir / TEMPLATE_NAME)
     manifest = fill(template, template_values(options, commands))
     if not isinstance(manifest, dict):
-        raise PackageError([PackageProblem("/", "manifest/manifest.json must hold a JSON object")])
+        problem = PackageProblem("/", "appPackage/manifest.json must hold a JSON object")
+        raise PackageError([problem])
     findings: list[Finding] = [*check_public_url(options), *check_manifest(manifest)]
-    icon_findings, icons = load_icons(manifest, manifest_dir)
+    icon_findings, icons = load_icons(manifest, app_package_dir)
     findings.extend(icon_findings)
     report = validator.validate(manifest)
     problems: list[PackageProblem] = []

@@ -28,7 +28,7 @@ _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _COMMAND_WORD = re.compile(r"^[a-z][a-z0-9-]*$")
 _GUID_EXAMPLE = "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
-_REDRAW = "run `.venv/bin/python manifest/draw_icons.py` to draw it again"
+_REDRAW = "run `.venv/bin/python appPackage/draw_icons.py` to draw it again"
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,12 @@ def check_manifest(manifest: Json) -> list[Finding]:
 def _check_ids(manifest: Json) -> Iterator[Finding]:
     bot_id = _text(manifest, "/bots/0/botId")
     teams_id = _text(manifest, "/id")
-    sso_paths = ("/webApplicationInfo/id", "/webApplicationInfo/resource")
+    # Every copy of the bot's id: single sign-on's and the message extension's.
+    sso_paths = (
+        "/webApplicationInfo/id",
+        "/webApplicationInfo/resource",
+        "/composeExtensions/0/botId",
+    )
     same = ("/id",) if teams_id == bot_id else ()
     where = "Entra admin center → App registrations → Mailroom → Overview"
     if not bot_id:
@@ -132,8 +137,16 @@ def _check_ids(manifest: Json) -> Iterator[Finding]:
         if _text(manifest, "/webApplicationInfo/id") != bot_id:
             yield Finding.at(
                 "/webApplicationInfo/id",
-                "must be the bot's app id ({{botId}} in manifest/manifest.json) for single "
+                "must be the bot's app id ({{botId}} in appPackage/manifest.json) for single "
                 "sign-on to work",
+            )
+        if lookup(manifest, "/composeExtensions") is not None and (
+            _text(manifest, "/composeExtensions/0/botId") != bot_id
+        ):
+            yield Finding.at(
+                "/composeExtensions/0/botId",
+                "must be the bot's app id ({{botId}} in appPackage/manifest.json): the bot "
+                "answers the message extension",
             )
         if _text(manifest, "/webApplicationInfo/resource") != f"api://botid-{bot_id}":
             yield Finding.at(
@@ -261,7 +274,7 @@ def _check_commands(manifest: Json) -> Iterator[Finding]:
                 yield Finding.at(f"{base}/{position}/description", "must say what it does")
 
 
-def load_icons(manifest: Json, manifest_dir: Path) -> tuple[list[Finding], list[PackageFile]]:
+def load_icons(manifest: Json, app_package_dir: Path) -> tuple[list[Finding], list[PackageFile]]:
     """Read both icons named in the manifest and check size, format and transparency."""
     findings: list[Finding] = []
     files: list[PackageFile] = []
@@ -273,7 +286,7 @@ def load_icons(manifest: Json, manifest_dir: Path) -> tuple[list[Finding], list[
                 Finding.at(pointer, f"must be a file name at the zip root, not {name!r}")
             )
             continue
-        path = manifest_dir / name
+        path = app_package_dir / name
         try:
             data = path.read_bytes()
         except OSError as exc:

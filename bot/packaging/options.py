@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Keep equal to ACCENT in manifest/draw_icons.py (a test checks).
+# Keep equal to ACCENT in appPackage/draw_icons.py (a test checks).
 DEFAULT_ACCENT_COLOR = "#2F5BEA"
 TOKEN_SERVICE_DOMAIN = "token.botframework.com"  # noqa: S105 - a host name, not a secret
 
 
 @dataclass(frozen=True)
 class PackageOptions:
-    """Values filled into manifest/manifest.json. ``None`` means "not set"."""
+    """Values filled into appPackage/manifest.json. ``None`` means "not set"."""
 
     bot_app_id: str | None = None
     teams_app_id: str | None = None

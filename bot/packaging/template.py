@@ -1,4 +1,4 @@
-"""Fill manifest/manifest.json: ``{{name}}`` placeholders → values.
+"""Fill appPackage/manifest.json: ``{{name}}`` placeholders → values.
 
 The template is plain JSON (so editors and the schema's tooling can read it). A string that is
 exactly one placeholder (``"{{commands}}"``) is replaced by the value itself, which may be a list
@@ -82,7 +82,7 @@ def fill(template: Json, values: Mapping[str, Json], path: str = "") -> Json:
             [
                 PackageProblem(
                     path or "/",
-                    f"manifest/manifest.json uses {{{{{unknown[0]}}}}}, which mailroom package "
+                    f"appPackage/manifest.json uses {{{{{unknown[0]}}}}}, which mailroom package "
                     f"does not fill; known placeholders: {', '.join(sorted(values))}",
                 )
             ]

@@ -30,6 +30,7 @@ from bot.store.records import (
     JobCounts,
     JobState,
     Lease,
+    MailboxQueue,
     PacingPolicy,
     PacingState,
     SlotDecision,
@@ -430,6 +431,19 @@ class OutboxSql:
         async with self._driver.reading() as tx:
             rows = await tx.fetch_all(sql + " ORDER BY seq", params)
         return [job_from_row(row) for row in rows]
+
+    async def outbox_queues(self) -> list[MailboxQueue]:
+        async with self._driver.reading() as tx:
+            rows = await tx.fetch_all(
+                "SELECT sender_address, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox"
+                " WHERE state IN ('queued', 'sending', 'maybe_sent')"
+                " GROUP BY sender_address ORDER BY sender_address",
+                (),
+            )
+        return [
+            MailboxQueue(row["sender_address"], int(row["n"]), read_time(row["oldest"]))
+            for row in rows
+        ]
 
     async def job_counts(self, request_id: str) -> JobCounts:
         async with self._driver.reading() as tx:

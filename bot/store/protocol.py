@@ -51,6 +51,7 @@ from bot.store.records import (
     JobCounts,
     JobState,
     Lease,
+    MailboxQueue,
     PacingPolicy,
     PacingState,
     PurgeResult,
@@ -307,6 +308,15 @@ class Store(Protocol):
         ...
 
     async def job_counts(self, request_id: str) -> JobCounts: ...
+
+    async def outbox_queues(self) -> list[MailboxQueue]:
+        """Per sender mailbox, the messages waiting to go out and the oldest one's creation
+        time; mailboxes with none are left out."""
+        ...
+
+    async def count_waiting_approvals(self) -> int:
+        """Send requests in ``pending_approval``."""
+        ...
 
     # --- pacing --------------------------------------------------------------------------
 

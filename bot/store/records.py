@@ -144,6 +144,16 @@ class ClaimedJob:
 
 
 @dataclass(frozen=True)
+class MailboxQueue:
+    """One sender mailbox's outbox messages that wait to go out: queued, sending or being
+    reconciled (``held`` ones wait for their request, not for the outbox)."""
+
+    mailbox: str
+    depth: int
+    oldest: datetime
+
+
+@dataclass(frozen=True)
 class JobCounts:
     """How far a request's messages are; for progress cards and for closing the request."""
 

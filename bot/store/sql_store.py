@@ -297,6 +297,14 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
                 (now, request_id),
             )
 
+    async def count_waiting_approvals(self) -> int:
+        async with self._driver.reading() as tx:
+            row = await tx.fetch_one(
+                "SELECT COUNT(*) AS n FROM send_requests WHERE state = ?",
+                (_S.PENDING_APPROVAL.value,),
+            )
+        return 0 if row is None else int(row["n"])
+
     async def due_expirations(self, now: datetime, limit: int = 100) -> list[SendRequest]:
         waiting = (_S.DRAFT, _S.PENDING_APPROVAL, _S.APPROVED)
         async with self._driver.reading() as tx:

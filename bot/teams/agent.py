@@ -14,7 +14,7 @@ from typing import Any
 from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse, TurnContextProtocol
 from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
-from bot.teams.dispatch import Dispatcher
+from bot.teams.dispatch import EXTENSION_INVOKES, Dispatcher
 from bot.teams.invoke import error_response
 from bot.teams.turn import TurnInfo, turn_info
 
@@ -76,7 +76,13 @@ class MailroomAgent(ActivityHandler):
     async def on_invoke_activity(
         self, turn_context: TurnContextProtocol[Any]
     ) -> InvokeResponse | None:
-        if turn_context.activity.name != "adaptiveCard/action":
+        name = turn_context.activity.name
+        if name in EXTENSION_INVOKES:
+            context = _context(turn_context)
+            return await self.dispatcher.on_extension(
+                context, current_turn(context), name, turn_context.activity.value
+            )
+        if name != "adaptiveCard/action":
             return InvokeResponse(status=200, body={})
         context = _context(turn_context)
         return await self.dispatcher.on_invoke(

@@ -54,9 +54,9 @@ from bot.teams.private_chat import is_shared, pointer_text, post_privately
 from bot.teams.replies import send_card, send_text
 from bot.teams.turn import Turn, TurnInfo
 from bot.teams.views import explanation_of
+from cards import dialog, verbs
 from cards import explanation as explanation_card
 from cards import notice as notice_card
-from cards import verbs
 from cards import welcome as welcome_card
 from cards.verbs import Invalid, NoData
 
@@ -68,6 +68,11 @@ P = TypeVar("P")
 R = TypeVar("R", bound=Card | LoginResult | ErrorResult)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[Card]]
+# A message extension invoke: the invoke's value in, the body of the invoke response out.
+ExtensionHandler = Callable[[Turn, Mapping[str, Any]], Awaitable[Card | LoginResult]]
+FETCH_TASK = "composeExtension/fetchTask"
+SUBMIT_ACTION = "composeExtension/submitAction"
+EXTENSION_INVOKES = frozenset({FETCH_TASK, SUBMIT_ACTION})
 # True the first time an activity (by conversation and id) is seen, False for a redelivery.
 FirstDelivery = Callable[[str], Awaitable[bool]]
 
@@ -86,6 +91,8 @@ class Route(Generic[P]):
 class Routes:
     commands: Mapping[str, CommandHandler] = field(default_factory=dict)
     verbs: Mapping[str, Route[Any]] = field(default_factory=dict)
+    extension: Mapping[str, ExtensionHandler] = field(default_factory=dict)
+    """The message extension's invokes by name (``bot/teams/handlers/extension.py``)."""
     remember: Callable[[Turn], Awaitable[None]] | None = None
     """Keep the person's conversation reference fresh (approvals and updates reach them)."""
     first_delivery: FirstDelivery | None = None
@@ -185,6 +192,25 @@ class Dispatcher:
                     magic_code=action.magic_code)  # fmt: skip
         reply = await respond(action.verb, lambda: route.handler(turn, payload))
         return to_invoke_response(_result(reply))
+
+    # --- the message extension -----------------------------------------------------------
+
+    async def on_extension(
+        self, context: TurnContext, info: TurnInfo, name: str, value: object
+    ) -> InvokeResponse:
+        """``composeExtension/fetchTask`` and ``/submitAction``: the answer is a dialog (a
+        ``task``), a sign-in request or a closing message, always with HTTP 200."""
+        handler = self._routes.extension.get(name)
+        if not isinstance(value, dict) or not info.user_oid:
+            logger.warning("%s refused: no value or no user id", name)
+            body = dialog.task_message("Teams did not say which message or who you are.")
+        elif handler is None:
+            body = dialog.task_continue(dialog.TITLE, self._not_ready(name))
+        else:
+            turn = Turn(context, info, info.user_oid)
+            reply = await respond(name, lambda: handler(turn, value))
+            body = dialog.answer(reply.sign_in_url if isinstance(reply, LoginResult) else reply)
+        return InvokeResponse(status=200, body=body)
 
     # --- readiness -----------------------------------------------------------------------
 

@@ -82,7 +82,19 @@ def parse_invoke_action(value: object) -> InvokeAction | InvokeResponse:
     verb = action.get("verb")
     if not isinstance(verb, str) or not verb or len(verb) > MAX_VERB_LENGTH:
         return error_response(400, "BadRequest", "The action has no valid verb.")
-    raw = action.get("data", {})
+    data = flat_data(action.get("data", {}))
+    if isinstance(data, InvokeResponse):
+        return data
+    return InvokeAction(
+        verb=verb,
+        data=data,
+        sso_token=_sso_token(value.get("authentication")),
+        magic_code=_magic_code(value.get("state")),
+    )
+
+
+def flat_data(raw: object) -> dict[str, str] | InvokeResponse:
+    """An action's untrusted data (inputs merged in) as flat strings, or the 400 to send."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict) or len(raw) > MAX_DATA_KEYS:
@@ -101,12 +113,7 @@ def parse_invoke_action(value: object) -> InvokeAction | InvokeResponse:
                 f"The field {key[:40]!r} is too long: at most {MAX_VALUE_LENGTH:,} characters.",
             )
         data[key] = text
-    return InvokeAction(
-        verb=verb,
-        data=data,
-        sso_token=_sso_token(value.get("authentication")),
-        magic_code=_magic_code(value.get("state")),
-    )
+    return data
 
 
 def _sso_token(authentication: object) -> str | None:

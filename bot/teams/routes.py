@@ -11,17 +11,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from bot.errors import StoreUnavailable
 from bot.outbox.worker import Worker
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
-from bot.teams.dispatch import Route, Routes
+from bot.teams.dispatch import FETCH_TASK, SUBMIT_ACTION, Route, Routes
 from bot.teams.handlers import (
     approvals,
     compose,
     drafts,
+    extension,
     help,
     preview,
     requests,
@@ -68,43 +70,52 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
     on_request = requests.Deps(flow, services.approvals, store, steps, on_send)
     on_signout = signout.Deps(services.tokens, services.sso)
     on_drafts = drafts.Deps(flow, steps)
+    commands = {
+        "send": partial(send.send_command, on_send),
+        "senders": partial(send.senders_command, on_send),
+        "why": partial(send.why_command, on_send),
+        "templates": partial(compose.templates_command, on_compose),
+        "status": partial(requests.status_command, on_request),
+        "history": partial(requests.history_command, on_request),
+        "cancel": partial(requests.cancel_command, on_request),
+        "approvals": partial(approvals.waiting_command, on_approval),
+        "signout": partial(signout.signout_command, on_signout),
+        "drafts": partial(drafts.drafts_command, on_drafts),
+    }
+    card_verbs: dict[str, Route[Any]] = {
+        verbs.HELP: Route(NoData, help.show),
+        verbs.SEND_START: Route(NoData, partial(send.start, on_send)),
+        verbs.PICK_SENDER: Route(SenderChoice, partial(send.pick_sender, on_send)),
+        verbs.WHY: Route(SenderChoice, partial(send.why, on_send)),
+        verbs.CANCEL: Route(RequestRef, partial(send.cancel, on_send)),
+        verbs.RETRY_FAILED: Route(RequestRef, partial(send.retry_failed, on_send)),
+        verbs.PICK_TEMPLATE: Route(TemplateChoice, partial(compose.template, on_compose)),
+        verbs.PREVIEW: Route(ComposeInputs, partial(compose.preview, on_compose)),
+        verbs.COMPOSE_CANCEL: Route(DraftRef, partial(compose.cancel, on_compose)),
+        verbs.SEND: Route(RequestAt, partial(preview.send, on_preview)),
+        verbs.EDIT: Route(RequestAt, partial(preview.edit, on_preview)),
+        verbs.PREVIEW_ROW: Route(RequestRow, partial(preview.row, on_preview)),
+        verbs.REQUEST_APPROVAL: Route(RequestAt, partial(preview.request_approval, on_preview)),
+        verbs.TO_BCC: Route(RequestAt, partial(preview.to_bcc, on_preview)),
+        verbs.ONE_EACH: Route(RequestAt, partial(preview.one_each, on_preview)),
+        verbs.APPROVE: Route(Decision, partial(approvals.approve, on_approval)),
+        verbs.REJECT: Route(Decision, partial(approvals.reject, on_approval)),
+        verbs.STATUS: Route(RequestRef, partial(requests.status, on_request)),
+        verbs.REFRESH: Route(RequestRef, partial(requests.refresh, on_request)),
+        verbs.RETRY: Route(RequestRef, partial(requests.retry, on_request)),
+        verbs.SEND_AGAIN: Route(RequestRef, partial(requests.send_again, on_request)),
+        verbs.RESUME_DRAFT: Route(DraftRef, partial(drafts.resume, on_drafts)),
+        verbs.DISCARD_DRAFT: Route(DraftRef, partial(drafts.discard, on_drafts)),
+    }
+    on_extension = extension.Deps(
+        flow, steps, services.facts, services.policy, services.catalog, store, card_verbs
+    )
     return Routes(
-        commands={
-            "send": partial(send.send_command, on_send),
-            "senders": partial(send.senders_command, on_send),
-            "why": partial(send.why_command, on_send),
-            "templates": partial(compose.templates_command, on_compose),
-            "status": partial(requests.status_command, on_request),
-            "history": partial(requests.history_command, on_request),
-            "cancel": partial(requests.cancel_command, on_request),
-            "approvals": partial(approvals.waiting_command, on_approval),
-            "signout": partial(signout.signout_command, on_signout),
-            "drafts": partial(drafts.drafts_command, on_drafts),
-        },
-        verbs={
-            verbs.HELP: Route(NoData, help.show),
-            verbs.SEND_START: Route(NoData, partial(send.start, on_send)),
-            verbs.PICK_SENDER: Route(SenderChoice, partial(send.pick_sender, on_send)),
-            verbs.WHY: Route(SenderChoice, partial(send.why, on_send)),
-            verbs.CANCEL: Route(RequestRef, partial(send.cancel, on_send)),
-            verbs.RETRY_FAILED: Route(RequestRef, partial(send.retry_failed, on_send)),
-            verbs.PICK_TEMPLATE: Route(TemplateChoice, partial(compose.template, on_compose)),
-            verbs.PREVIEW: Route(ComposeInputs, partial(compose.preview, on_compose)),
-            verbs.COMPOSE_CANCEL: Route(DraftRef, partial(compose.cancel, on_compose)),
-            verbs.SEND: Route(RequestAt, partial(preview.send, on_preview)),
-            verbs.EDIT: Route(RequestAt, partial(preview.edit, on_preview)),
-            verbs.PREVIEW_ROW: Route(RequestRow, partial(preview.row, on_preview)),
-            verbs.REQUEST_APPROVAL: Route(RequestAt, partial(preview.request_approval, on_preview)),
-            verbs.TO_BCC: Route(RequestAt, partial(preview.to_bcc, on_preview)),
-            verbs.ONE_EACH: Route(RequestAt, partial(preview.one_each, on_preview)),
-            verbs.APPROVE: Route(Decision, partial(approvals.approve, on_approval)),
-            verbs.REJECT: Route(Decision, partial(approvals.reject, on_approval)),
-            verbs.STATUS: Route(RequestRef, partial(requests.status, on_request)),
-            verbs.REFRESH: Route(RequestRef, partial(requests.refresh, on_request)),
-            verbs.RETRY: Route(RequestRef, partial(requests.retry, on_request)),
-            verbs.SEND_AGAIN: Route(RequestRef, partial(requests.send_again, on_request)),
-            verbs.RESUME_DRAFT: Route(DraftRef, partial(drafts.resume, on_drafts)),
-            verbs.DISCARD_DRAFT: Route(DraftRef, partial(drafts.discard, on_drafts)),
+        commands=commands,
+        verbs=card_verbs,
+        extension={
+            FETCH_TASK: partial(extension.fetch_task, on_extension),
+            SUBMIT_ACTION: partial(extension.submit_action, on_extension),
         },
         remember=partial(remember, store),
         first_delivery=partial(first_delivery, store),

@@ -26,7 +26,9 @@ def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Ser
     notifier = Notifier(adapter, services.store, app_id=services.settings.app_id)
     worker = Worker(
         services.store,
-        build_worker_graph(services.http, services.tokens, services.settings.graph_url),
+        build_worker_graph(
+            services.http, services.tokens, services.settings.graph_url, metrics=services.metrics
+        ),
         guard=ApprovedOnly(DecisionGuard(services.flow), services.store, services.policy),
         senders=services.policy.sender,
         notifier=notifier,
@@ -37,6 +39,7 @@ def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Ser
         on_refused=lambda request, _code: services.facts.forget(
             request.requester_oid, request.sender_address
         ),
+        metrics=services.metrics,
     )
     running = replace(services, worker=worker)
     return running, build_routes(running, notifier)

@@ -183,3 +183,28 @@ async def test_each_activity_logs_one_line_with_ids_duration_and_outcome(
     assert line.conversation_id == "a:1personal-chat"  # type: ignore[attr-defined]
     assert line.outcome == "ok"  # type: ignore[attr-defined]
     assert isinstance(line.duration_ms, float)  # type: ignore[attr-defined]
+
+
+async def test_the_message_extension_before_the_services_start_says_so_in_the_dialog(
+    bot_url: str,
+) -> None:
+    activity = card_action("unused", "http://127.0.0.1:9")
+    activity.update(
+        name="composeExtension/fetchTask",
+        value={"commandId": "sendAsEmail", "commandContext": "message"},
+    )
+    response = await post(bot_url, activity)
+    assert response.status_code == 200
+    task = response.json()["task"]
+    assert task["type"] == "continue"
+    assert "temporarily unavailable" in str(task["value"]["card"]).lower()
+
+
+async def test_a_message_extension_invoke_without_a_value_is_answered_not_failed(
+    bot_url: str,
+) -> None:
+    activity = card_action("unused", "http://127.0.0.1:9")
+    activity.update(name="composeExtension/submitAction", value=None)
+    response = await post(bot_url, activity)
+    assert response.status_code == 200
+    assert response.json()["task"]["type"] == "message"

@@ -68,6 +68,11 @@ def test_secret_never_prints() -> None:
         ({"MAILROOM_PRIVACY_THRESHOLD": "-1"}, "MAILROOM_PRIVACY_THRESHOLD"),
         ({"MAILROOM_RECIPIENTS_PER_DAY": "0"}, "MAILROOM_RECIPIENTS_PER_DAY"),
         ({"MAILROOM_RECIPIENTS_PER_DAY": "20000"}, "MAILROOM_RECIPIENTS_PER_DAY"),
+        ({"MAILROOM_METRICS_TOKEN": "short"}, "MAILROOM_METRICS_TOKEN"),
+        (
+            {"MAILROOM_METRICS_TOKEN": "a token with spaces in it, long enough"},
+            "MAILROOM_METRICS_TOKEN",
+        ),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], named: str) -> None:
@@ -79,6 +84,15 @@ def test_bad_values_name_the_variable(env: dict[str, str], named: str) -> None:
 def test_the_recipients_per_day_default_to_exchanges_and_may_be_lowered() -> None:
     assert Settings.from_env({}).recipients_per_day == 10_000
     assert Settings.from_env({"MAILROOM_RECIPIENTS_PER_DAY": "2500"}).recipients_per_day == 2500
+
+
+def test_the_metrics_token_is_a_secret() -> None:
+    token = "m" * 40
+    settings = Settings.from_env({"MAILROOM_METRICS_TOKEN": token})
+    assert settings.metrics_token is not None
+    assert settings.metrics_token.reveal() == token
+    assert token not in repr(settings)
+    assert Settings.from_env({}).metrics_token is None
 
 
 def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:

@@ -15,7 +15,9 @@ from tests.packaging.conftest import NODE_TOOLS, ROOT
 
 
 def draw_icons() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("draw_icons", ROOT / "manifest" / "draw_icons.py")
+    spec = importlib.util.spec_from_file_location(
+        "draw_icons", ROOT / "appPackage" / "draw_icons.py"
+    )
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -26,16 +28,16 @@ def draw_icons() -> ModuleType:
 def test_the_committed_icons_are_what_the_drawing_script_draws(tmp_path: Path) -> None:
     draw_icons().main(tmp_path)
     for name in ("color.png", "outline.png"):
-        committed = Image.open(ROOT / "manifest" / name)
+        committed = Image.open(ROOT / "appPackage" / name)
         drawn = Image.open(tmp_path / name)
         assert (committed.mode, committed.size) == (drawn.mode, drawn.size), name
-        assert committed.tobytes() == drawn.tobytes(), f"{name}: run manifest/draw_icons.py"
+        assert committed.tobytes() == drawn.tobytes(), f"{name}: run appPackage/draw_icons.py"
 
 
 def test_the_default_accent_colour_is_the_icons_background() -> None:
     red, green, blue = draw_icons().ACCENT
     assert f"#{red:02X}{green:02X}{blue:02X}" == DEFAULT_ACCENT_COLOR
-    assert Image.open(ROOT / "manifest" / "color.png").convert("RGB").getpixel((2, 2)) == (
+    assert Image.open(ROOT / "appPackage" / "color.png").convert("RGB").getpixel((2, 2)) == (
         red,
         green,
         blue,

@@ -40,17 +40,17 @@ class SchemaSays:
 
 
 @pytest.fixture
-def manifest_dir(tmp_path: Path) -> Path:
-    """A copy of manifest/ that a test may spoil."""
-    target = tmp_path / "manifest"
+def app_package_dir(tmp_path: Path) -> Path:
+    """A copy of appPackage/ that a test may spoil."""
+    target = tmp_path / "appPackage"
     target.mkdir()
     for name in ("manifest.json", "color.png", "outline.png"):
-        shutil.copy(ROOT / "manifest" / name, target / name)
+        shutil.copy(ROOT / "appPackage" / name, target / name)
     return target
 
 
 def problems_of(
-    manifest_dir: Path,
+    app_package_dir: Path,
     options: PackageOptions = GOOD,
     *,
     schema: SchemaSays | None = None,
@@ -58,7 +58,10 @@ def problems_of(
 ) -> list[PackageProblem]:
     with pytest.raises(PackageError) as caught:
         build_package(
-            options, manifest_dir=manifest_dir, validator=schema or SchemaSays(), commands=commands
+            options,
+            app_package_dir=app_package_dir,
+            validator=schema or SchemaSays(),
+            commands=commands,
         )
     return list(caught.value.problems)
 
@@ -67,67 +70,67 @@ def paths(problems: list[PackageProblem]) -> list[str]:
     return [problem.path for problem in problems]
 
 
-def test_good_options_build_without_problems(manifest_dir: Path) -> None:
-    package = build_package(GOOD, manifest_dir=manifest_dir, validator=SchemaSays())
+def test_good_options_build_without_problems(app_package_dir: Path) -> None:
+    package = build_package(GOOD, app_package_dir=app_package_dir, validator=SchemaSays())
     assert [item.name for item in package.files] == ["manifest.json", "color.png", "outline.png"]
     assert json.loads(package.files[0].data) == package.manifest
 
 
-def test_a_colour_icon_of_the_wrong_size_is_named_with_its_size(manifest_dir: Path) -> None:
-    Image.new("RGB", (48, 48), (0, 0, 255)).save(manifest_dir / "color.png")
-    [problem] = problems_of(manifest_dir)
+def test_a_colour_icon_of_the_wrong_size_is_named_with_its_size(app_package_dir: Path) -> None:
+    Image.new("RGB", (48, 48), (0, 0, 255)).save(app_package_dir / "color.png")
+    [problem] = problems_of(app_package_dir)
     assert problem.path == "/icons/color"
     assert "48×48" in problem.message
     assert "192×192" in problem.message
 
 
-def test_an_outline_icon_of_the_wrong_size_is_named_with_its_size(manifest_dir: Path) -> None:
-    Image.new("RGBA", (64, 64), (255, 255, 255, 0)).save(manifest_dir / "outline.png")
-    [problem] = problems_of(manifest_dir)
+def test_an_outline_icon_of_the_wrong_size_is_named_with_its_size(app_package_dir: Path) -> None:
+    Image.new("RGBA", (64, 64), (255, 255, 255, 0)).save(app_package_dir / "outline.png")
+    [problem] = problems_of(app_package_dir)
     assert problem.path == "/icons/outline"
     assert "64×64" in problem.message
 
 
-def test_an_outline_icon_with_a_grey_pixel_is_refused(manifest_dir: Path) -> None:
-    image = Image.open(ROOT / "manifest" / "outline.png").convert("RGBA")
+def test_an_outline_icon_with_a_grey_pixel_is_refused(app_package_dir: Path) -> None:
+    image = Image.open(ROOT / "appPackage" / "outline.png").convert("RGBA")
     image.putpixel((5, 9), (128, 128, 128, 255))
-    image.save(manifest_dir / "outline.png")
-    [problem] = problems_of(manifest_dir)
+    image.save(app_package_dir / "outline.png")
+    [problem] = problems_of(app_package_dir)
     assert problem.path == "/icons/outline"
     assert "not white" in problem.message
     assert "x=5, y=9" in problem.message
 
 
-def test_an_outline_icon_without_transparency_is_refused(manifest_dir: Path) -> None:
-    Image.new("RGB", (32, 32), (255, 255, 255)).save(manifest_dir / "outline.png")
-    [problem] = problems_of(manifest_dir)
+def test_an_outline_icon_without_transparency_is_refused(app_package_dir: Path) -> None:
+    Image.new("RGB", (32, 32), (255, 255, 255)).save(app_package_dir / "outline.png")
+    [problem] = problems_of(app_package_dir)
     assert problem.path == "/icons/outline"
     assert "transparent" in problem.message
 
 
-def test_an_opaque_white_square_outline_is_refused(manifest_dir: Path) -> None:
-    Image.new("RGBA", (32, 32), (255, 255, 255, 255)).save(manifest_dir / "outline.png")
-    [problem] = problems_of(manifest_dir)
+def test_an_opaque_white_square_outline_is_refused(app_package_dir: Path) -> None:
+    Image.new("RGBA", (32, 32), (255, 255, 255, 255)).save(app_package_dir / "outline.png")
+    [problem] = problems_of(app_package_dir)
     assert "no transparent pixels" in problem.message
 
 
-def test_a_file_that_is_not_a_png_is_named(manifest_dir: Path) -> None:
-    (manifest_dir / "color.png").write_bytes(b"GIF89a not a png")
-    [problem] = problems_of(manifest_dir)
+def test_a_file_that_is_not_a_png_is_named(app_package_dir: Path) -> None:
+    (app_package_dir / "color.png").write_bytes(b"GIF89a not a png")
+    [problem] = problems_of(app_package_dir)
     assert problem.path == "/icons/color"
     assert "is not a PNG file" in problem.message
 
 
-def test_a_missing_icon_says_how_to_draw_it_again(manifest_dir: Path) -> None:
-    (manifest_dir / "outline.png").unlink()
-    [problem] = problems_of(manifest_dir)
+def test_a_missing_icon_says_how_to_draw_it_again(app_package_dir: Path) -> None:
+    (app_package_dir / "outline.png").unlink()
+    [problem] = problems_of(app_package_dir)
     assert problem.path == "/icons/outline"
     assert "draw_icons.py" in problem.message
 
 
-def test_two_commands_with_one_title_are_refused(manifest_dir: Path) -> None:
+def test_two_commands_with_one_title_are_refused(app_package_dir: Path) -> None:
     twice = (*COMMANDS, CommandSpec("send", "/send", "Send again", "Duplicate"))
-    problems = problems_of(manifest_dir, commands=twice)
+    problems = problems_of(app_package_dir, commands=twice)
     assert paths(problems) == [
         f"/bots/0/commandLists/0/commands/{len(COMMANDS)}/title",
         f"/bots/0/commandLists/1/commands/{len(COMMANDS)}/title",
@@ -135,29 +138,29 @@ def test_two_commands_with_one_title_are_refused(manifest_dir: Path) -> None:
     assert "appears twice" in problems[0].message
 
 
-def test_more_than_twelve_commands_are_refused(manifest_dir: Path) -> None:
+def test_more_than_twelve_commands_are_refused(app_package_dir: Path) -> None:
     many = tuple(CommandSpec(f"cmd{i}", f"/cmd{i}", f"Cmd {i}", "Does a thing") for i in range(13))
-    problems = problems_of(manifest_dir, commands=many)
+    problems = problems_of(app_package_dir, commands=many)
     assert paths(problems) == ["/bots/0/commandLists/0/commands", "/bots/0/commandLists/1/commands"]
     assert "at most 12" in problems[0].message
 
 
-def test_a_command_title_of_two_words_is_refused(manifest_dir: Path) -> None:
+def test_a_command_title_of_two_words_is_refused(app_package_dir: Path) -> None:
     odd = (CommandSpec("send now", "/send now", "Send", "Sends"),)
-    problems = problems_of(manifest_dir, commands=odd)
+    problems = problems_of(app_package_dir, commands=odd)
     assert "one lower-case word" in problems[0].message
 
 
-def test_a_separate_teams_app_id_must_be_a_guid(manifest_dir: Path) -> None:
-    [problem] = problems_of(manifest_dir, replace(GOOD, teams_app_id="mailroom"))
+def test_a_separate_teams_app_id_must_be_a_guid(app_package_dir: Path) -> None:
+    [problem] = problems_of(app_package_dir, replace(GOOD, teams_app_id="mailroom"))
     assert problem.path == "/id"
     assert "MAILROOM_PACKAGE_APP_ID" in problem.message
 
 
-def test_a_separate_teams_app_id_is_used_as_the_apps_id(manifest_dir: Path) -> None:
+def test_a_separate_teams_app_id_is_used_as_the_apps_id(app_package_dir: Path) -> None:
     other = "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
     package = build_package(
-        replace(GOOD, teams_app_id=other), manifest_dir=manifest_dir, validator=SchemaSays()
+        replace(GOOD, teams_app_id=other), app_package_dir=app_package_dir, validator=SchemaSays()
     )
     assert package.manifest["id"] == other
     assert package.manifest["webApplicationInfo"] == {
@@ -167,28 +170,30 @@ def test_a_separate_teams_app_id_is_used_as_the_apps_id(manifest_dir: Path) -> N
 
 
 @pytest.mark.parametrize("version", ["1.0", "01.2.3", "1.2.3-beta", ""])
-def test_a_version_teams_would_refuse_is_reported(manifest_dir: Path, version: str) -> None:
-    [problem] = problems_of(manifest_dir, replace(GOOD, version=version or None))
+def test_a_version_teams_would_refuse_is_reported(app_package_dir: Path, version: str) -> None:
+    [problem] = problems_of(app_package_dir, replace(GOOD, version=version or None))
     assert problem.path == "/version"
     assert "three numbers" in problem.message
 
 
-def test_a_developer_name_longer_than_teams_allows_is_reported(manifest_dir: Path) -> None:
-    [problem] = problems_of(manifest_dir, replace(GOOD, developer_name="x" * 33))
+def test_a_developer_name_longer_than_teams_allows_is_reported(app_package_dir: Path) -> None:
+    [problem] = problems_of(app_package_dir, replace(GOOD, developer_name="x" * 33))
     assert problem.path == "/developer/name"
     assert "33 characters" in problem.message
 
 
 def test_the_website_defaults_to_the_public_url_and_an_http_one_is_reported_once(
-    manifest_dir: Path,
+    app_package_dir: Path,
 ) -> None:
-    [problem] = problems_of(manifest_dir, replace(GOOD, public_url="http://mailroom.contoso.com"))
+    [problem] = problems_of(
+        app_package_dir, replace(GOOD, public_url="http://mailroom.contoso.com")
+    )
     assert problem.path == "/validDomains/0"
     assert "MAILROOM_PUBLIC_URL" in problem.message
 
 
 def test_a_schema_complaint_about_a_value_already_explained_is_left_out(
-    manifest_dir: Path,
+    app_package_dir: Path,
 ) -> None:
     schema = SchemaSays(
         (
@@ -198,28 +203,28 @@ def test_a_schema_complaint_about_a_value_already_explained_is_left_out(
             PackageProblem("/name/short", "must NOT have more than 30 characters"),
         )
     )
-    problems = problems_of(manifest_dir, replace(GOOD, bot_app_id="not-a-guid"), schema=schema)
+    problems = problems_of(app_package_dir, replace(GOOD, bot_app_id="not-a-guid"), schema=schema)
     assert paths(problems) == ["/bots/0/botId", "/name/short"]
     assert "Application (client) ID" in problems[0].message
 
 
-def test_the_validator_sees_the_filled_manifest(manifest_dir: Path) -> None:
+def test_the_validator_sees_the_filled_manifest(app_package_dir: Path) -> None:
     schema = SchemaSays()
-    build_package(GOOD, manifest_dir=manifest_dir, validator=schema)
+    build_package(GOOD, app_package_dir=app_package_dir, validator=schema)
     [seen] = schema.seen
     assert "{{" not in json.dumps(seen)
 
 
-def test_an_unknown_placeholder_in_the_template_is_named(manifest_dir: Path) -> None:
-    template = json.loads((manifest_dir / "manifest.json").read_text(encoding="utf-8"))
+def test_an_unknown_placeholder_in_the_template_is_named(app_package_dir: Path) -> None:
+    template = json.loads((app_package_dir / "manifest.json").read_text(encoding="utf-8"))
     template["name"]["full"] = "Mailroom for {{tenantName}}"
-    (manifest_dir / "manifest.json").write_text(json.dumps(template), encoding="utf-8")
-    [problem] = problems_of(manifest_dir)
+    (app_package_dir / "manifest.json").write_text(json.dumps(template), encoding="utf-8")
+    [problem] = problems_of(app_package_dir)
     assert problem.path == "/name/full"
     assert "{{tenantName}}" in problem.message
 
 
-def test_a_template_that_is_not_json_is_reported_with_its_line(manifest_dir: Path) -> None:
-    (manifest_dir / "manifest.json").write_text('{\n  "id": \n}', encoding="utf-8")
-    [problem] = problems_of(manifest_dir)
+def test_a_template_that_is_not_json_is_reported_with_its_line(app_package_dir: Path) -> None:
+    (app_package_dir / "manifest.json").write_text('{\n  "id": \n}', encoding="utf-8")
+    [problem] = problems_of(app_package_dir)
     assert "not valid JSON (line 3" in problem.message

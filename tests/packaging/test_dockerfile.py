@@ -80,7 +80,9 @@ def test_every_file_the_dockerfile_copies_exists_and_is_not_ignored() -> None:
             assert not dockerignore_excludes(source), f"COPY {source}: .dockerignore drops it"
 
 
-@pytest.mark.parametrize("secret", [".env", ".mailroom", ".venv", "tools/node/node_modules"])
+@pytest.mark.parametrize(
+    "secret", [".env", ".mailroom", ".venv", "tools/node/node_modules", "env/.env.dev.user"]
+)
 def test_secrets_and_local_state_stay_out_of_the_build_context(secret: str) -> None:
     assert dockerignore_excludes(secret)
 

@@ -248,3 +248,21 @@ def test_without_the_npm_packages_it_fails_and_says_to_run_npm_ci(tmp_path: Path
     assert result.returncode == 1
     assert "@microsoft/app-manifest" in result.stderr
     assert "npm ci" in result.stderr
+
+
+def test_the_package_declares_the_send_as_email_action_on_messages(
+    built_zip: zipfile.ZipFile,
+) -> None:
+    from bot.teams.handlers.extension import COMMAND_ID
+    from cards.dialog import TITLE
+
+    [extension] = manifest_of(built_zip)["composeExtensions"]  # type: ignore[misc]
+    assert extension["botId"] == APP_ID
+    [command] = extension["commands"]
+    assert command["id"] == COMMAND_ID
+    assert command["title"] == TITLE
+    assert (command["type"], command["context"], command["fetchTask"]) == (
+        "action",
+        ["message"],
+        True,
+    )

@@ -76,13 +76,13 @@ def test_grey_alpha_pixels_match_pillow() -> None:
 
 
 def test_the_committed_outline_icon_decodes_like_pillow_decodes_it() -> None:
-    data = (ROOT / "manifest" / "outline.png").read_bytes()
+    data = (ROOT / "appPackage" / "outline.png").read_bytes()
     decoded = [pixel for row in png.read_pixels(data) for pixel in row]
     assert decoded == pillow_rgba(data)
 
 
 def test_the_header_gives_size_and_format() -> None:
-    header = png.read_header((ROOT / "manifest" / "color.png").read_bytes())
+    header = png.read_header((ROOT / "appPackage" / "color.png").read_bytes())
     assert (header.width, header.height) == (192, 192)
     assert not header.interlaced
 
@@ -95,6 +95,6 @@ def test_an_rgb_image_has_no_pixels_for_the_outline_check() -> None:
 
 
 def test_a_truncated_file_is_reported() -> None:
-    data = (ROOT / "manifest" / "outline.png").read_bytes()
+    data = (ROOT / "appPackage" / "outline.png").read_bytes()
     with pytest.raises(ValueError, match="truncated"):
         png.read_header(data[:40])

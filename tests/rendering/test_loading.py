@@ -21,6 +21,7 @@ def test_the_shipped_templates_load(shipped: TemplateCatalog) -> None:
     assert shipped.names() == (
         "hr-announcement",
         "maintenance-window",
+        "message-from-teams",
         "on-behalf-note",
         "outage-notice",
         "ticket-reply",

@@ -21,7 +21,7 @@ def mailroom(*argv: str) -> int:
 
 def test_check_passes_on_the_shipped_templates(capsys: pytest.CaptureFixture[str]) -> None:
     assert mailroom("check", "--templates-dir", str(SHIPPED)) == 0
-    assert "ok: 5 templates" in capsys.readouterr().out
+    assert "ok: 6 templates" in capsys.readouterr().out
 
 
 def test_check_fails_with_exit_1_naming_the_broken_file(

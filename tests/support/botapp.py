@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot.app import SERVICES, create_app
 from bot.inbound_auth import SigningKeySource
+from bot.metrics import Metrics
 from bot.services import Services, build_services
 from bot.settings import Secret, Settings
 from emulator.testing import RunningEmulator
@@ -167,6 +168,14 @@ class BotHarness:
         body: Json = response.json()
         return body
 
+    async def invoke(self, who: Person, name: str, value: Json, **fields: Any) -> Json:
+        """Any other invoke (a message extension's, say); returns the invoke response body."""
+        activity = self.activity(who, type="invoke", name=name, value=value, **fields)
+        response = await self._http.post(f"{self.url}/api/messages", json=activity)
+        assert response.status_code == 200, response.text
+        body: Json = response.json()
+        return body
+
     def replies(self, who: Person) -> list[Json]:
         return self.emulator.control.connector_activities(f"a:personal-{who.oid}")
 
@@ -247,7 +256,13 @@ async def running_bot(
 ) -> AsyncIterator[H]:
     """The bot on a free port; ``signing_keys`` (the JWT seam) and ``harness`` (a
     BotHarness subclass) for tests that speak with tokens."""
-    app = create_app(settings, services=lambda: build_services(settings), signing_keys=signing_keys)
+    metrics = Metrics()
+    app = create_app(
+        settings,
+        services=lambda: build_services(settings, metrics=metrics),
+        signing_keys=signing_keys,
+        metrics=metrics,
+    )
     async with serve(app) as url:
         running = harness(url, emulator, app)
         try:

@@ -1,6 +1,6 @@
 """Draw Mailroom's two Teams app icons; the outputs are committed next to this file.
 
-    .venv/bin/python manifest/draw_icons.py            # rewrites manifest/color.png, outline.png
+    .venv/bin/python appPackage/draw_icons.py    # rewrites appPackage/color.png, outline.png
 
 * ``color.png``   192x192, full colour: a white envelope on the accent colour.
 * ``outline.png`` 32x32, the same envelope as a white line drawing on a transparent
