@@ -81,6 +81,8 @@ def _build(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
     body += _summary(view, limits)
     if view.reasons:
         body += [section("Why approval is needed"), *bullets(view.reasons, limit=5)]
+    if view.approvers and view.viewer_role == "requester":
+        body.append(labelled("Who can approve", one_line(view.approvers, 300), spacing="Small"))
     actions: list[Action] = []
     data = request_data(view.request_id, view.version)
     if not pending:

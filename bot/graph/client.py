@@ -269,6 +269,16 @@ class GraphClient:
             url, query = self._next_link(page), None
         return groups
 
+    async def get_group(
+        self, caller: Caller, group_id: str, *, timeouts: Timeouts | None = None
+    ) -> GroupRef:
+        """``GET /groups/{id}``: the group's display name (GroupMember.Read.All)."""
+        url = self._base + f"/groups/{quote(group_id, safe='')}"
+        query = _query({"$select": "id,displayName"})
+        result = await self._perform(caller, "GET", url, query=query, timeouts=timeouts)
+        item = _json_object(_unwrap(result))
+        return GroupRef(str(item.get("id") or group_id), item.get("displayName"))
+
     async def group_members(
         self, caller: Caller, group_id: str, *, timeouts: Timeouts | None = None
     ) -> list[GraphUser]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.approvals import Viewer
+from bot.domain.approvals import Viewer, reason_in_words
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy
 from bot.flow.approvals import ApprovalFlow, Requested, stored_refusal
@@ -60,6 +60,12 @@ class RequestViews:
         progress = None if request.state in _NOT_COUNTED else await self._progress(request)
         return Shown(request, progress, approval)
 
+    async def who_approves(self, request: SendRequest) -> str | None:
+        sender = self._policy.sender(request.sender_address)
+        if sender is None:
+            return None
+        return await self._approvals.who_approves(sender, requester_oid=request.requester_oid)
+
     async def _progress(self, request: SendRequest) -> RequestProgress:
         counts = await self._store.job_counts(request.id)
         failed = []
@@ -90,7 +96,8 @@ class RequestViews:
             subject=request.subject,
             text_body=request.content.text if request.content else "",
             preview_url=self._links.url(request.id),
-            reasons=requested.reasons if requested else approval_reasons(request),
+            reasons=requested.reasons if requested else self._reasons(request),
+            approvers=await self.who_approves(request) if viewer == "requester" else None,
             state=request.state.value,
             viewer_role=viewer,
             outcome=await self._outcome(request, await self._store.get_approval(request.id)),
@@ -120,6 +127,9 @@ class RequestViews:
         comment = f": {approval.comment}" if approval.comment else ""
         return f"Rejected by {approver.display_name} at {when}{comment}"
 
+    def _reasons(self, request: SendRequest) -> tuple[str, ...]:
+        return approval_reasons(request, self._policy)
+
     async def _unreachable(self, request: SendRequest, cards: list[CardRef]) -> tuple[str, ...]:
         """Approvers with no approval card of this request: the bot could not reach them
         (not installed for them, or they blocked it). Derived, so nothing extra is stored."""
@@ -146,9 +156,18 @@ def refresh_ids(cards: list[CardRef]) -> tuple[str, ...]:
     return tuple(ids[:MAX_REFRESH_USERS])
 
 
-def approval_reasons(request: SendRequest) -> tuple[str, ...]:
+def approval_reasons(request: SendRequest, policy: Policy) -> tuple[str, ...]:
+    """Why ``request`` needed approval, in words, from the reason keys stored on it."""
+    sender = policy.sender(request.sender_address)
+    everyone = request.recipients.all()
+    external = sum(1 for a in everyone if not policy.is_internal(a))
     return tuple(
-        reason.split(":", 1)[1].replace("_", " ")
+        reason_in_words(
+            reason.split(":", 1)[1],
+            recipients=len(everyone),
+            external=external,
+            rule=sender.approval if sender is not None else None,
+        )
         for reason in request.decision_reasons
         if reason.startswith("approval:")
     )

@@ -3,6 +3,7 @@ card, or a request (``RequestViews`` → ``request_card``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.domain.approvals import Viewer
@@ -42,7 +43,10 @@ class StepCards:
             return self.compose(step)
         if isinstance(step, Preview):
             url = self._links.url(step.request.id)
-            return preview_card.build(preview_view(step, self._policy, url))
+            view = preview_view(step, self._policy, url)
+            if view.needs_approval:
+                view = replace(view, approvers=await self.requests.who_approves(step.request))
+            return preview_card.build(view)
         if isinstance(step, Refused):
             return self.refused(step)
         if isinstance(step, NotCancelled):

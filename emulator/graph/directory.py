@@ -1,5 +1,5 @@
 """Directory reads: ``/me``, ``/users/{id|upn}``, ``transitiveMemberOf``, ``checkMemberGroups``,
-``/groups/{id}/transitiveMembers``."""
+``/groups/{id}`` and ``/groups/{id}/transitiveMembers``."""
 
 from __future__ import annotations
 
@@ -109,6 +109,31 @@ async def check_member_groups(svc: GraphService, call: GraphCall, params: Params
     return GraphReply(200, {"@odata.context": f"{CONTEXT}#Collection(Edm.String)", "value": value})
 
 
+def _group_or_404(svc: GraphService, group_id: str) -> Group:
+    group = svc.state.tenant.group(group_id)
+    if group is None:
+        raise GraphFailure(
+            404,
+            "Request_ResourceNotFound",
+            f"Resource '{group_id}' does not exist or one of its queried reference-property "
+            "objects are not present.",
+        )
+    return group
+
+
+async def get_group(svc: GraphService, call: GraphCall, params: Params) -> GraphReply:
+    """``GET /groups/{id}``: GroupMember.Read.All is the least privileged permission (app
+    and delegated), Group.Read.All and Directory.Read.All also serve
+    (https://learn.microsoft.com/graph/api/group-get, Permissions)."""
+    principal = call.principal
+    allowed = principal.roles if principal.user is None else principal.scopes
+    if not allowed & GROUPS_READ:
+        raise _denied()
+    group = _group_or_404(svc, params["group"])
+    body = select(group_json(group), select_fields(call.query))
+    return GraphReply(200, {"@odata.context": f"{CONTEXT}#groups/$entity", **body})
+
+
 async def group_transitive_members(
     svc: GraphService, call: GraphCall, params: Params
 ) -> GraphReply:
@@ -117,14 +142,7 @@ async def group_transitive_members(
     if not allowed & (GROUPS_READ | USER_READ_ALL):
         raise _denied()
     tenant = svc.state.tenant
-    group = tenant.group(params["group"])
-    if group is None:
-        raise GraphFailure(
-            404,
-            "Request_ResourceNotFound",
-            f"Resource '{params['group']}' does not exist or one of its queried reference-property "
-            "objects are not present.",
-        )
+    group = _group_or_404(svc, params["group"])
     members = [
         a for a in tenant.accounts
         if any(g.id == group.id for g in tenant.transitive_groups(a.id))
@@ -138,6 +156,7 @@ async def group_transitive_members(
 
 
 def register(svc: GraphService) -> None:
+    svc.add("GET", "/groups/{group}", get_group)
     svc.add("GET", "/groups/{group}/transitiveMembers", group_transitive_members)
     svc.add("GET", "/users/{user}", get_user)
     svc.add("GET", "/users/{user}/transitiveMemberOf", transitive_member_of)

@@ -27,6 +27,13 @@ async def request_approval(bot: BotHarness, requester: Person) -> dict[str, Any]
     requester's card after asking."""
     for name in ("megan.bowen@contoso.com", "diego.siciliani@contoso.com"):
         await bot.say(bot.person(name), "/help")  # the approvers have the bot installed
+    preview = await preview_needing_approval(bot, requester)
+    ask = action(preview, verbs.REQUEST_APPROVAL)
+    return card_in(await bot.act(requester, verbs.REQUEST_APPROVAL, ask["data"]))
+
+
+async def preview_needing_approval(bot: BotHarness, requester: Person) -> dict[str, Any]:
+    """The preview card of a 21-recipient notice from noreply@ (approval needed)."""
     await bot.say(requester, "/send")
     compose = card_in(
         await bot.act(requester, verbs.PICK_SENDER, {"sender": "noreply@contoso.com"})
@@ -40,8 +47,7 @@ async def request_approval(bot: BotHarness, requester: Person) -> dict[str, Any]
             **inputs("outage-notice", to=",".join(CUSTOMERS))}  # fmt: skip
     preview = card_in(await bot.act(requester, verbs.PREVIEW, data))
     assert "more than 20" in text_of(preview)
-    ask = action(preview, verbs.REQUEST_APPROVAL)
-    return card_in(await bot.act(requester, verbs.REQUEST_APPROVAL, ask["data"]))
+    return preview
 
 
 def approval_card_of(bot: BotHarness, approver: Person) -> dict[str, Any]:
