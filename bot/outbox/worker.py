@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot.domain.send_request import SendRequest
@@ -57,10 +57,15 @@ class Worker:
         render_card: CardRenderer = default_render_card,
         clock: Clock = utc_now,
         on_refused: RefusedHook | None = None,
+        on_expired: Callable[[SendRequest], Awaitable[None]] | None = None,
     ) -> None:
+        """``on_expired``: tells both sides of a request that expired (the Teams side
+        shows each card holder their own view); without it the requester's cards get the
+        progress card."""
         self.config = config or WorkerConfig()
         self._store = store
         self._clock = clock
+        self._on_expired = on_expired
         self._runner = JobRunner(
             store,
             graph,
@@ -214,9 +219,16 @@ class Worker:
         await self._run_chores(list(self._chores))
 
     async def _expire(self) -> None:
-        await expire_due(self._store, self._clock(), clock=self._clock, notify=self._told)
+        await expire_due(self._store, self._clock(), clock=self._clock, notify=self.told)
 
-    async def _told(self, request: SendRequest) -> None:
+    async def told(self, request: SendRequest) -> None:
+        """Tell the sides of a request that expired (the expiry chore calls this)."""
+        if self._on_expired is not None:
+            try:
+                await self._on_expired(request)
+            except Exception:  # telling is best effort; the expiry itself is recorded
+                logger.exception("sides of expired request %s not told", request.id)
+            return
         await self.progress.notify_requester(request.id)
 
     async def _sweep(self) -> None:

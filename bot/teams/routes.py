@@ -18,9 +18,9 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
 from bot.teams.dispatch import Route, Routes
+from bot.teams.followers import Followers
 from bot.teams.handlers import approvals, compose, help, preview, requests, send
 from bot.teams.notifier import Notifier
-from bot.teams.request_views import RequestViews
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
 from cards import verbs
@@ -38,16 +38,16 @@ from cards.verbs import (
 logger = logging.getLogger(__name__)
 
 
-def build_routes(services: Services, notifier: Notifier) -> Routes:
+def build_routes(services: Services, notifier: Notifier, followers: Followers) -> Routes:
     store, flow = services.store, services.flow
-    views = RequestViews(store, services.facts, services.links, services.approvals)
-    steps = StepCards(services.catalog, services.policy, services.links, views)
+    steps = StepCards(services.catalog, services.policy, services.links, followers.views)
     wake = _waker(services.worker)
-    on_send = send.Deps(flow, steps, wake)
+    on_send = send.Deps(flow, steps, wake, followers)
     on_compose = compose.Deps(flow, steps, services.catalog)
     on_approval = approvals.Deps(
-        services.approvals, store, services.facts, services.policy, steps, notifier, wake
-    )
+        services.approvals, store, services.facts, services.policy, steps, notifier, wake,
+        followers,
+    )  # fmt: skip
     on_preview = preview.Deps(
         flow, steps, store, services.sso, services.tokens, sign_in(services.settings), wake,
         on_approval,

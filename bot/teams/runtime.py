@@ -16,14 +16,18 @@ from bot.outbox.wiring import build_worker_graph
 from bot.outbox.worker import Worker
 from bot.services import Services
 from bot.teams.dispatch import Routes
+from bot.teams.followers import Followers
 from bot.teams.notifier import Notifier
 from bot.teams.progress_cards import render_card
+from bot.teams.request_views import RequestViews
 from bot.teams.routes import build_routes
 
 
 def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Services, Routes]:
     """The services with their outbox worker (not yet started), and the bound routes."""
     notifier = Notifier(adapter, services.store, app_id=services.settings.app_id)
+    views = RequestViews(services.store, services.facts, services.links, services.approvals)
+    followers = Followers(services.store, views, notifier)
     worker = Worker(
         services.store,
         build_worker_graph(services.http, services.tokens, services.settings.graph_url),
@@ -35,9 +39,10 @@ def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Ser
         on_refused=lambda request, _code: services.facts.forget(
             request.requester_oid, request.sender_address
         ),
+        on_expired=followers.expired,
     )
     running = replace(services, worker=worker)
-    return running, build_routes(running, notifier)
+    return running, build_routes(running, notifier, followers)
 
 
 def worker_config(lease_seconds: int) -> WorkerConfig:

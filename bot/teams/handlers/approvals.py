@@ -13,17 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.approvals import Viewer, approvers_group, in_group, may_decide
+from bot.domain.approvals import approvers_group, in_group, may_decide
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy
-from bot.errors import StoreError
-from bot.flow.approvals import ApprovalFlow, Decided, Requested
+from bot.flow.approvals import ApprovalFlow, Requested
 from bot.flow.facts import FactsService
 from bot.flow.send_flow import Refused, Stale
 from bot.store import CardRole, RequestCursor, Store
 from bot.teams.command_parser import Command
-from bot.teams.dispatch import TRANSIENT
-from bot.teams.notifier import Delivered, Notifier, NotifyOutcome
+from bot.teams.followers import Followers
+from bot.teams.notifier import Delivered, Notifier
 from bot.teams.request_views import track_card
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
@@ -47,6 +46,7 @@ class Deps:
     steps: StepCards
     notifier: Notifier
     wake: Callable[[], None]
+    followers: Followers
 
 
 async def ask(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
@@ -86,26 +86,10 @@ async def _decide(deps: Deps, turn: Turn, payload: Decision, *, approve: bool) -
     if isinstance(result, Refused | Stale):
         return await deps.steps.of(result, "approver")
     if result.won:
-        await _update_everyone(deps, result)
+        await deps.followers.changed(result.request.id)
         if approve:
             deps.wake()
     return await deps.steps.requests.card(result.request, "approver")
-
-
-async def _update_everyone(deps: Deps, decided: Decided) -> None:
-    for card in await deps.store.list_cards(decided.request.id):
-        viewer: Viewer = "approver" if card.role is CardRole.APPROVER else "requester"
-        try:
-            # Read the state now: the worker may already have sent it, and a card must
-            # never step back from "sent" to "approved".
-            current = await deps.store.get_request(decided.request.id)
-            shown = await deps.steps.requests.card(current, viewer)
-            outcome: NotifyOutcome = await deps.notifier.update_card(card, shown)
-        except (StoreError, *TRANSIENT) as error:  # one card must not stop the others
-            logger.warning("approval card not updated: %s", type(error).__name__)
-            continue
-        if not isinstance(outcome, Delivered):
-            logger.info("approval card not updated: %s", outcome)
 
 
 async def waiting_command(deps: Deps, turn: Turn, command: Command) -> Card:

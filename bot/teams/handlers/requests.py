@@ -82,7 +82,7 @@ async def cancel_command(deps: Deps, turn: Turn, command: Command) -> Card:
     found = await _own(deps, turn.user_oid, command.argument or "")
     if not isinstance(found, SendRequest):
         return found
-    return await deps.steps.of(await deps.flow.cancel(turn.user_oid, found.id, found.version))
+    return await send.cancelled(deps.send, turn, found.id, found.version)
 
 
 async def _recent(deps: Deps, user_oid: str, title: str) -> Card:
