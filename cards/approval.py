@@ -87,6 +87,9 @@ def _build(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
     data = request_data(view.request_id, view.version)
     if not pending:
         body.append(_outcome(view, colour))
+        if view.state == "rejected" and view.viewer_role == "requester":
+            body.append(hint("Edit it and ask again: the new request needs a new approval."))
+            actions.append(execute("Edit and resubmit", verbs.RESUBMIT, data, style="positive"))
     elif view.viewer_role == "approver":
         body.append(
             TextInput(

@@ -22,6 +22,8 @@ def build(view: ResultView) -> dict[str, Any]:
         labelled("To", people(view.to, shown=_SHOWN_RECIPIENTS) or "nobody", spacing="None"),
         labelled("Subject", one_line(view.subject, 400) or "(no subject)", spacing="None"),
     ]
+    if view.approval:
+        body.append(text(one_line(view.approval, 1200), spacing="Small"))
     ids = f"Mailroom request {one_line(view.request_id, 80)}"
     if view.graph_request_id:
         ids += f" · Graph request id {one_line(view.graph_request_id, 80)}"

@@ -42,6 +42,7 @@ REFRESH = "request.refresh"
 APPROVE = "approval.approve"
 REJECT = "approval.reject"
 STATUS = "request.status"
+RESUBMIT = "request.resubmit"
 
 Data = dict[str, str | int]
 
@@ -237,6 +238,7 @@ _PAYLOADS: dict[str, type[Payload]] = {
     RETRY_FAILED: RequestRef,
     REFRESH: RequestRef,
     STATUS: RequestRef,
+    RESUBMIT: RequestAt,
     APPROVE: Decision,
     REJECT: Decision,
 }

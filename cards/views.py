@@ -111,6 +111,7 @@ class ResultView:
     sent_at: str  # already formatted for display
     graph_request_id: str | None
     message_count: int = 1
+    approval: str | None = None  # "Approved by Megan Bowen at 10:32: “OK”"
 
 
 @dataclass(frozen=True)

@@ -381,6 +381,18 @@ class SendFlow:
         cancelled = await self.move(request, SendState.CANCELLED)
         if isinstance(cancelled, Stale):
             return cancelled
+        return await self._compose_again(user_oid, request)
+
+    async def resubmit(self, user_oid: str, request_id: str, version: int) -> Step:
+        """ "Edit and resubmit" a rejected request: the compose card with every value it had.
+        What comes of it is a new request, previewed and approved afresh; the rejected one
+        stays rejected."""
+        loaded = await self._load_request(user_oid, request_id, version, SendState.REJECTED)
+        if not isinstance(loaded, SendRequest):
+            return loaded
+        return await self._compose_again(user_oid, loaded)
+
+    async def _compose_again(self, user_oid: str, request: SendRequest) -> Step:
         user = await self._facts.user(user_oid)
         sender = await self.resolve(user, request.sender_address)
         if sender is None:

@@ -58,14 +58,17 @@ class Worker:
         clock: Clock = utc_now,
         on_refused: RefusedHook | None = None,
         on_expired: Callable[[SendRequest], Awaitable[None]] | None = None,
+        on_approved_closed: Callable[[SendRequest], Awaitable[None]] | None = None,
     ) -> None:
         """``on_expired``: tells both sides of a request that expired (the Teams side
         shows each card holder their own view); without it the requester's cards get the
-        progress card."""
+        progress card. ``on_approved_closed``: the same for an approved request whose
+        sending ended, after its progress card's last update (who approved stays shown)."""
         self.config = config or WorkerConfig()
         self._store = store
         self._clock = clock
         self._on_expired = on_expired
+        self._on_approved_closed = on_approved_closed
         self._runner = JobRunner(
             store,
             graph,
@@ -184,7 +187,9 @@ class Worker:
             return
         if closed is not None:
             logger.info("request %s closed: %s", request_id, closed.state)
-        self._background(self.progress.publish(request_id, final=closed is not None))
+            self._background(self._closed(closed))
+            return
+        self._background(self.progress.publish(request_id))
 
     async def _on_slot(self, request: SendRequest) -> None:
         self._background(self.progress.publish(request.id))
@@ -236,6 +241,11 @@ class Worker:
 
     async def _closed(self, request: SendRequest) -> None:
         await self.progress.publish(request.id, final=True)
+        if self._on_approved_closed is not None and request.approval_required:
+            try:
+                await self._on_approved_closed(request)
+            except Exception:  # best effort, as the progress card's updates
+                logger.exception("cards of request %s not updated after closing", request.id)
 
     async def _purge(self) -> None:
         c = self.config

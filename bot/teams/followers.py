@@ -67,3 +67,8 @@ class Followers:
             await self._notifier.notify_user(request.requester_oid, shown, request_id=request.id)
         except (StoreError, *TRANSIENT) as error:
             logger.warning("requester not told of the expiry: %s", type(error).__name__)
+
+    async def closed(self, request: SendRequest) -> None:
+        """An approved request finished sending: its cards show the outcome and, still,
+        who approved it, when, and their comment."""
+        await self.changed(request.id)

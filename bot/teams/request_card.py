@@ -84,6 +84,7 @@ def request_card(shown: Shown, viewer: Viewer) -> Card:
                 subject=request.subject,
                 sent_at=format_time(request.updated_at),
                 graph_request_id=request.graph_request_id,
+                approval=shown.approval.outcome if shown.approval else None,
             )
         )
     if single and request.state is _S.FAILED:

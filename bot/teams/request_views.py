@@ -123,9 +123,8 @@ class RequestViews:
                     f"Approved by {approver.display_name} at {when}, but not sent: "
                     f"{refused.title}. {refused.why}"
                 )
-            return f"Approved by {approver.display_name} at {when}"
-        comment = f": {approval.comment}" if approval.comment else ""
-        return f"Rejected by {approver.display_name} at {when}{comment}"
+            return f"Approved by {approver.display_name} at {when}{_comment(approval)}"
+        return f"Rejected by {approver.display_name} at {when}{_comment(approval)}"
 
     def _reasons(self, request: SendRequest) -> tuple[str, ...]:
         return approval_reasons(request, self._policy)
@@ -143,6 +142,10 @@ class RequestViews:
             if c.role is CardRole.APPROVER and c.blocked_code is None
         }
         return tuple(f"{a.name} <{a.upn}>" for a in approvers if a.oid.lower() not in reached)
+
+
+def _comment(approval: Approval) -> str:
+    return f": “{approval.comment}”" if approval.comment else ""
 
 
 def refresh_ids(cards: list[CardRef]) -> tuple[str, ...]:

@@ -82,6 +82,7 @@ def build_routes(services: Services, notifier: Notifier, followers: Followers) -
             verbs.STATUS: Route(RequestRef, partial(requests.status, on_request)),
             verbs.REFRESH: Route(RequestRef, partial(requests.refresh, on_request)),
             verbs.RETRY: Route(RequestRef, partial(requests.retry, on_request)),
+            verbs.RESUBMIT: Route(RequestAt, partial(requests.resubmit, on_request)),
         },
         remember=partial(remember, store),
         first_delivery=partial(first_delivery, store),

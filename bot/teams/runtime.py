@@ -40,6 +40,7 @@ def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Ser
             request.requester_oid, request.sender_address
         ),
         on_expired=followers.expired,
+        on_approved_closed=followers.closed,
     )
     running = replace(services, worker=worker)
     return running, build_routes(running, notifier, followers)

@@ -3,6 +3,7 @@ every card following the request, and the approver who never opened Mailroom."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,9 @@ from bot.outbox.housekeeping import expire_due
 from cards import verbs
 from tests.support.botapp import BotHarness, Person, action, actions_of, card_in, text_of
 from tests.teams.test_approvals import (
+    CUSTOMERS,
     approval_card_of,
+    external_count,
     preview_needing_approval,
     request_approval,
 )
@@ -41,6 +44,23 @@ async def test_after_a_decision_the_reason_stays_in_words(bot: BotHarness) -> No
     assert "more than 20 recipients (this send has 21)" in decided
     assert "approval over recipients" not in decided
     assert "over_recipients" not in decided
+
+
+def inputs_of(card: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input.") and "id" in node:
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return found
 
 
 def approval_activity(bot: BotHarness, approver: Person) -> str:
@@ -94,3 +114,49 @@ async def test_expiry_tells_the_requester_and_every_approver(bot: BotHarness) ->
     assert "Expired without a decision" in text_of(theirs)
     assert verbs.APPROVE not in {a["verb"] for a in actions_of(theirs)}
     assert "Request expired: nothing was sent" in text_of(bot.current_card(adele))
+
+
+async def test_rejected_then_edited_resubmitted_approved_again_and_sent_once(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    megan = bot.person("megan.bowen@contoso.com")
+    diego = bot.person("diego.siciliani@contoso.com")
+    mine = await request_approval(bot, adele)
+    first = action(mine, verbs.CANCEL)["data"]["request"]
+    card = approval_card_of(bot, megan)
+    data = {**action(card, verbs.REJECT)["data"], "comment": "Wrong incident number"}
+    await bot.act(megan, verbs.REJECT, data)
+    told = bot.current_card(adele)  # the requester's card, updated in place
+    assert "Rejected by Megan Bowen at " in text_of(told)
+    assert "Wrong incident number" in text_of(told)
+    again = card_in(await bot.act(adele, verbs.RESUBMIT, action(told, verbs.RESUBMIT)["data"]))
+    fields = {i["id"]: i.get("value") for i in inputs_of(again)}
+    assert fields["to"] is not None
+    assert "customer20@fabrikam.com" in fields["to"]  # every value kept
+    assert fields["var_started_at"] == "2026-11-26"
+    assert fields["var_started_at__time"] == "08:40"
+    preview_data = {**action(again, verbs.PREVIEW)["data"],
+                    **{k: v for k, v in fields.items() if v is not None}}  # fmt: skip
+    preview = card_in(await bot.act(adele, verbs.PREVIEW, preview_data))
+    assert "Request approval" in str(preview), text_of(preview)  # a new approval
+    second = card_in(await bot.act(
+        adele, verbs.REQUEST_APPROVAL, action(preview, verbs.REQUEST_APPROVAL)["data"]
+    ))  # fmt: skip
+    second_id = action(second, verbs.CANCEL)["data"]["request"]
+    assert second_id != first
+    fresh = approval_card_of(bot, diego)
+    assert action(fresh, verbs.APPROVE)["data"]["request"] == second_id
+    await bot.act(diego, verbs.APPROVE, {**action(fresh, verbs.APPROVE)["data"], "comment": "OK"})
+    assert await external_count(bot, len(CUSTOMERS)) == len(CUSTOMERS)  # sent once
+    for _ in range(40):  # the requester's card follows: approved, then sent
+        now = text_of(bot.current_card(adele))
+        if now.startswith("Sent") and "Approved by Diego Siciliani at " in now:
+            break
+        await asyncio.sleep(0.05)
+    final = text_of(bot.current_card(adele))
+    assert final.startswith("Sent")
+    assert "Approved by Diego Siciliani at " in final
+    assert "“OK”" in final
+    stayed = await bot.services.store.get_request(first)
+    assert stayed.state is SendState.REJECTED

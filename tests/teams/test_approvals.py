@@ -77,10 +77,13 @@ async def test_approve_sends_once_and_everyone_sees_who_approved(bot: BotHarness
     assert "Approved by Megan Bowen" in text_of(decided)
     assert await external_count(bot, len(CUSTOMERS)) == len(CUSTOMERS)  # each once
     for _ in range(40):  # the requester's card is updated in place: approved, then sent
-        if text_of(bot.current_card(adele)).startswith("Sent"):
+        now = text_of(bot.current_card(adele))
+        if now.startswith("Sent") and "Approved by Megan Bowen at " in now:
             break
         await asyncio.sleep(0.05)
-    assert text_of(bot.current_card(adele)).startswith("Sent")
+    shown = text_of(bot.current_card(adele))
+    assert shown.startswith("Sent")
+    assert "Approved by Megan Bowen at " in shown  # who and when stay on the sent card
 
 
 async def test_reject_with_a_comment_tells_the_requester_and_sends_nothing(

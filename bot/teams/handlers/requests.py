@@ -22,7 +22,7 @@ from bot.teams.turn import Turn
 from bot.teams.views import summary
 from cards import notice as notice_card
 from cards import requests as requests_card
-from cards.verbs import RequestRef
+from cards.verbs import RequestAt, RequestRef
 
 Card = dict[str, Any]
 LISTED = 10
@@ -55,6 +55,13 @@ async def refresh(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
         return not_yours_card()
     viewer = await deps.approvals.viewer(turn.user_oid, request)
     return await deps.steps.requests.card(request, viewer)
+
+
+async def resubmit(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
+    """A rejected request's "Edit and resubmit": its values back on the compose card."""
+    return await deps.steps.of(
+        await deps.flow.resubmit(turn.user_oid, payload.request, payload.version)
+    )
 
 
 async def retry(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
