@@ -176,9 +176,12 @@ def approval_reasons(request: SendRequest, policy: Policy) -> tuple[str, ...]:
     )
 
 
-async def track_card(store: Store, turn: Turn, request: SendRequest) -> None:
-    """Remember that the clicked message now shows ``request`` (the requester's card), so
-    the outbox worker and later decisions update it in place."""
+async def track_card(
+    store: Store, turn: Turn, request: SendRequest, role: CardRole = CardRole.REQUESTER
+) -> None:
+    """Remember that the clicked message now shows ``request`` (the requester's card, or
+    an approver's opened from ``/approvals``), so the outbox worker and later decisions
+    update it in place."""
     activity_id = turn.card_activity_id
     if not activity_id:
         return
@@ -186,7 +189,7 @@ async def track_card(store: Store, turn: Turn, request: SendRequest) -> None:
         CardRef(
             request_id=request.id,
             activity_id=activity_id,
-            role=CardRole.REQUESTER,
+            role=role,
             reference=turn.reference(),
             created_at=request.updated_at,
             user_oid=turn.user_oid,

@@ -52,7 +52,9 @@ def build_routes(services: Services, notifier: Notifier, followers: Followers) -
         flow, steps, store, services.sso, services.tokens, sign_in(services.settings), wake,
         on_approval,
     )  # fmt: skip
-    on_request = requests.Deps(flow, services.approvals, store, steps, on_send)
+    on_request = requests.Deps(
+        flow, services.approvals, store, steps, on_send, partial(approvals.waiting_for, on_approval)
+    )
     return Routes(
         commands={
             "send": partial(send.send_command, on_send),

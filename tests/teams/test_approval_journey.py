@@ -160,3 +160,39 @@ async def test_rejected_then_edited_resubmitted_approved_again_and_sent_once(
     assert "“OK”" in final
     stayed = await bot.services.store.get_request(first)
     assert stayed.state is SendState.REJECTED
+
+
+async def test_an_approver_who_never_opened_mailroom_decides_from_slash_approvals(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    megan = bot.person("megan.bowen@contoso.com")
+    mine = await request_approval(bot, adele, approvers_opened=False)
+    request_id = action(mine, verbs.CANCEL)["data"]["request"]
+    listed = card_in(await bot.say(megan, "/approvals"))
+    details = action(listed, verbs.STATUS)["data"]
+    assert details == {"request": request_id}
+    working = card_in(await bot.act(megan, verbs.STATUS, details))
+    assert "That card isn't yours" not in text_of(working)
+    assert {verbs.APPROVE, verbs.REJECT} <= {a["verb"] for a in actions_of(working)}
+    by_id = card_in(await bot.say(megan, f"/status {request_id[:8]}"))
+    assert {verbs.APPROVE, verbs.REJECT} <= {a["verb"] for a in actions_of(by_id)}
+    approve = {**action(working, verbs.APPROVE)["data"], "comment": "Go ahead"}
+    await bot.act(megan, verbs.APPROVE, approve)
+    assert await external_count(bot, len(CUSTOMERS)) == len(CUSTOMERS)  # once
+    told = text_of(bot.current_card(adele))
+    assert "Approved by Megan Bowen at " in told
+    assert "Go ahead" in told
+
+
+async def test_someone_who_may_not_decide_still_cannot_see_the_request(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    alex = bot.person("alex.wilber@contoso.com")
+    mine = await request_approval(bot, adele)
+    request_id = action(mine, verbs.CANCEL)["data"]["request"]
+    assert "That card isn't yours" in text_of(
+        card_in(await bot.act(alex, verbs.STATUS, {"request": request_id}))
+    )
+    assert "Not found" in text_of(card_in(await bot.say(alex, f"/status {request_id[:8]}")))

@@ -22,11 +22,15 @@ def inputs(template: str, **fields: str) -> dict[str, str]:
     return {**values, **fields}
 
 
-async def request_approval(bot: BotHarness, requester: Person) -> dict[str, Any]:
+async def request_approval(
+    bot: BotHarness, requester: Person, *, approvers_opened: bool = True
+) -> dict[str, Any]:
     """The requester previews a 21-recipient notice and asks for approval; returns the
-    requester's card after asking."""
+    requester's card after asking. ``approvers_opened``: the approvers talked to the bot
+    before (it has their chats)."""
     for name in ("megan.bowen@contoso.com", "diego.siciliani@contoso.com"):
-        await bot.say(bot.person(name), "/help")  # the approvers have the bot installed
+        if approvers_opened:
+            await bot.say(bot.person(name), "/help")
     preview = await preview_needing_approval(bot, requester)
     ask = action(preview, verbs.REQUEST_APPROVAL)
     return card_in(await bot.act(requester, verbs.REQUEST_APPROVAL, ask["data"]))
