@@ -111,9 +111,12 @@ def _build(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
         body.append(text("Waiting for approval.", spacing="Medium"))
     if view.viewer_role == "requester" and view.unreachable_approvers:
         body += [
-            section("Approvers I could not reach"),
+            section("Approvers who did not get this card in Teams"),
             *bullets(view.unreachable_approvers, limit=10),
-            hint("They have not installed Mailroom in Teams, so they did not get this card."),
+            hint(
+                "Mailroom could not open a chat with them (not allowed to install itself for "
+                "them, or they blocked it). Those emailed got a link to open the request."
+            ),
         ]
     if view.preview_url and is_web_url(view.preview_url):
         actions.append(OpenUrlAction(title="View full preview", url=view.preview_url))

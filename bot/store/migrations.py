@@ -245,7 +245,23 @@ _DRAFTS = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_CORE, _AUDIT, _COMPOSE, _REQUEST_QUERIES, _DRAFTS)
+_APPROVER_REACH = Migration(
+    7,
+    "approver_reach: how each approver of a request was told (chat, installed, email)",
+    (
+        """CREATE TABLE approver_reach (
+            request_id TEXT NOT NULL REFERENCES send_requests (id),
+            user_oid TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            reached_at {TS} NOT NULL,
+            PRIMARY KEY (request_id, user_oid)
+        )""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _CORE, _AUDIT, _COMPOSE, _REQUEST_QUERIES, _DRAFTS, _APPROVER_REACH,
+)  # fmt: skip
 
 LATEST_VERSION = MIGRATIONS[-1].version
 

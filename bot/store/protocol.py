@@ -322,6 +322,15 @@ class Store(Protocol):
         """E.g. 403 BotNotInConversationRoster / MessageWritesBlocked: stop trying."""
         ...
 
+    async def record_reach(self, request_id: str, user_oid: str, channel: str) -> None:
+        """How an approver was told of the request (``bot.teams.reach``: ``chat``,
+        ``installed``, ``email``, ``unreachable``); the latest word per approver counts."""
+        ...
+
+    async def list_reach(self, request_id: str) -> dict[str, str]:
+        """Approver object id → how they were told, for the request."""
+        ...
+
     async def save_card(self, card: CardRef) -> None:
         """Upsert by (request_id, activity_id)."""
         ...

@@ -141,7 +141,14 @@ class RequestViews:
             for c in cards
             if c.role is CardRole.APPROVER and c.blocked_code is None
         }
-        return tuple(f"{a.name} <{a.upn}>" for a in approvers if a.oid.lower() not in reached)
+        emailed = {oid for oid, how in (await self._store.list_reach(request.id)).items()
+                   if how == "email"}  # fmt: skip
+        return tuple(
+            f"{a.name} <{a.upn}>"
+            + (" — emailed a link instead" if a.oid.lower() in emailed else "")
+            for a in approvers
+            if a.oid.lower() not in reached
+        )
 
 
 def _comment(approval: Approval) -> str:

@@ -21,6 +21,7 @@ from bot.teams.dispatch import Route, Routes
 from bot.teams.followers import Followers
 from bot.teams.handlers import approvals, compose, help, preview, requests, send
 from bot.teams.notifier import Notifier
+from bot.teams.reach import ApproverReach
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
 from cards import verbs
@@ -38,7 +39,9 @@ from cards.verbs import (
 logger = logging.getLogger(__name__)
 
 
-def build_routes(services: Services, notifier: Notifier, followers: Followers) -> Routes:
+def build_routes(
+    services: Services, notifier: Notifier, followers: Followers, reach: ApproverReach
+) -> Routes:
     store, flow = services.store, services.flow
     steps = StepCards(services.catalog, services.policy, services.links, followers.views)
     wake = _waker(services.worker)
@@ -46,7 +49,7 @@ def build_routes(services: Services, notifier: Notifier, followers: Followers) -
     on_compose = compose.Deps(flow, steps, services.catalog)
     on_approval = approvals.Deps(
         services.approvals, store, services.facts, services.policy, steps, notifier, wake,
-        followers,
+        followers, reach,
     )  # fmt: skip
     on_preview = preview.Deps(
         flow, steps, store, services.sso, services.tokens, sign_in(services.settings), wake,

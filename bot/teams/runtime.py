@@ -19,6 +19,7 @@ from bot.teams.dispatch import Routes
 from bot.teams.followers import Followers
 from bot.teams.notifier import Notifier
 from bot.teams.progress_cards import render_card
+from bot.teams.reach import ApproverReach, ReachConfig
 from bot.teams.request_views import RequestViews
 from bot.teams.routes import build_routes
 
@@ -43,7 +44,15 @@ def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Ser
         on_approved_closed=followers.closed,
     )
     running = replace(services, worker=worker)
-    return running, build_routes(running, notifier, followers)
+    reach = ApproverReach(
+        services.store,
+        services.graph,
+        notifier,
+        adapter,
+        policy=services.policy,
+        config=ReachConfig(services.settings.teams_app_id, services.settings.app_id),
+    )
+    return running, build_routes(running, notifier, followers, reach)
 
 
 def worker_config(lease_seconds: int) -> WorkerConfig:

@@ -19,10 +19,11 @@ from bot.domain.senders import Policy
 from bot.flow.approvals import ApprovalFlow, Requested
 from bot.flow.facts import FactsService
 from bot.flow.send_flow import Refused, Stale
-from bot.store import CardRole, RequestCursor, Store
+from bot.store import RequestCursor, Store
 from bot.teams.command_parser import Command
 from bot.teams.followers import Followers
-from bot.teams.notifier import Delivered, Notifier
+from bot.teams.notifier import Notifier
+from bot.teams.reach import ApproverReach
 from bot.teams.request_views import track_card
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
@@ -47,6 +48,7 @@ class Deps:
     notifier: Notifier
     wake: Callable[[], None]
     followers: Followers
+    reach: ApproverReach
 
 
 async def ask(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
@@ -56,17 +58,12 @@ async def ask(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
         return await deps.steps.of(result)
     views = deps.steps.requests
     request = result.request
-    unreachable = 0
+    told: dict[str, int] = {}
     for approver in result.approvers:
         card = await views.card(request, "approver", requested=result)
-        outcome = await deps.notifier.notify_user(
-            approver.oid, card, request_id=request.id, role=CardRole.APPROVER
-        )
-        if not isinstance(outcome, Delivered):
-            logger.info("approver not reached: %s", outcome)
-            unreachable += 1
-    if unreachable:
-        logger.info("approvers unreachable: %d", unreachable)
+        channel = await deps.reach.tell(approver, card, request, turn.reference())
+        told[channel] = told.get(channel, 0) + 1
+    logger.info("approvers told: %s", ", ".join(f"{k} {v}" for k, v in sorted(told.items())))
     await track_card(deps.store, turn, request)
     return await views.card(request, "requester", requested=result)
 
