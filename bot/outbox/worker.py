@@ -26,6 +26,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
 from typing import Any
 
 from bot.domain.send_request import SendRequest
@@ -59,16 +60,19 @@ class Worker:
         on_refused: RefusedHook | None = None,
         on_expired: Callable[[SendRequest], Awaitable[None]] | None = None,
         on_approved_closed: Callable[[SendRequest], Awaitable[None]] | None = None,
+        on_remind: Callable[[datetime], Awaitable[object]] | None = None,
     ) -> None:
         """``on_expired``: tells both sides of a request that expired (the Teams side
         shows each card holder their own view); without it the requester's cards get the
         progress card. ``on_approved_closed``: the same for an approved request whose
-        sending ended, after its progress card's last update (who approved stays shown)."""
+        sending ended, after its progress card's last update (who approved stays shown).
+        ``on_remind``: a chore, run as often as the expiry, that reminds approvers."""
         self.config = config or WorkerConfig()
         self._store = store
         self._clock = clock
         self._on_expired = on_expired
         self._on_approved_closed = on_approved_closed
+        self._on_remind = on_remind
         self._runner = JobRunner(
             store,
             graph,
@@ -90,6 +94,7 @@ class Worker:
         c = self.config
         self._chores = [
             Chore("expire", c.expiry_interval, self._expire),
+            Chore("remind", c.expiry_interval, self._remind),
             Chore("sweep", c.sweep_interval, self._sweep),
             Chore("purge", c.purge_interval, self._purge),
         ]
@@ -225,6 +230,14 @@ class Worker:
 
     async def _expire(self) -> None:
         await expire_due(self._store, self._clock(), clock=self._clock, notify=self.told)
+
+    async def _remind(self) -> None:
+        await self.remind(self._clock())
+
+    async def remind(self, now: datetime) -> None:
+        """Remind the approvers of requests that waited too long (the remind chore)."""
+        if self._on_remind is not None:
+            await self._on_remind(now)
 
     async def told(self, request: SendRequest) -> None:
         """Tell the sides of a request that expired (the expiry chore calls this)."""

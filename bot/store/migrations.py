@@ -247,7 +247,7 @@ _DRAFTS = Migration(
 
 _APPROVER_REACH = Migration(
     7,
-    "approver_reach: how each approver of a request was told (chat, installed, email)",
+    "approvals: how each approver was told (chat, installed, email); reminders sent",
     (
         """CREATE TABLE approver_reach (
             request_id TEXT NOT NULL REFERENCES send_requests (id),
@@ -255,6 +255,11 @@ _APPROVER_REACH = Migration(
             channel TEXT NOT NULL,
             reached_at {TS} NOT NULL,
             PRIMARY KEY (request_id, user_oid)
+        )""",
+        # One reminder per request: the row is the claim (several replicas may look at once).
+        """CREATE TABLE approval_reminders (
+            request_id TEXT PRIMARY KEY REFERENCES send_requests (id),
+            reminded_at {TS} NOT NULL
         )""",
     ),
 )

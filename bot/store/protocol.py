@@ -331,6 +331,10 @@ class Store(Protocol):
         """Approver object id → how they were told, for the request."""
         ...
 
+    async def claim_reminder(self, request_id: str) -> bool:
+        """Take the one reminder of a pending request: True for the first caller only."""
+        ...
+
     async def save_card(self, card: CardRef) -> None:
         """Upsert by (request_id, activity_id)."""
         ...

@@ -423,6 +423,15 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql):
             )
         return {str(row["user_oid"]): str(row["channel"]) for row in rows}
 
+    async def claim_reminder(self, request_id: str) -> bool:
+        async with self._driver.transaction() as tx:
+            inserted = await tx.execute(
+                "INSERT INTO approval_reminders (request_id, reminded_at) VALUES (?, ?)"
+                " ON CONFLICT (request_id) DO NOTHING",
+                (request_id, self._now()),
+            )
+        return inserted == 1
+
     async def list_cards(self, request_id: str) -> list[CardRef]:
         async with self._driver.reading() as tx:
             rows = await tx.fetch_all(

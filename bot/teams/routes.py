@@ -91,6 +91,7 @@ def build_routes(
         },
         remember=partial(remember, store),
         first_delivery=partial(first_delivery, store),
+        waiting_note=partial(approvals.waiting_note, on_approval),
     )
 
 

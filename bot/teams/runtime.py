@@ -20,6 +20,7 @@ from bot.teams.followers import Followers
 from bot.teams.notifier import Notifier
 from bot.teams.progress_cards import render_card
 from bot.teams.reach import ApproverReach, ReachConfig
+from bot.teams.reminders import Reminders
 from bot.teams.request_views import RequestViews
 from bot.teams.routes import build_routes
 
@@ -42,6 +43,7 @@ def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Ser
         ),
         on_expired=followers.expired,
         on_approved_closed=followers.closed,
+        on_remind=Reminders(services.store, notifier, services.policy).run,
     )
     running = replace(services, worker=worker)
     reach = ApproverReach(

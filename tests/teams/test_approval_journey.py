@@ -7,6 +7,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
+
 from bot.domain.send_request import SendState
 from bot.outbox.housekeeping import expire_due
 from cards import verbs
@@ -196,3 +198,52 @@ async def test_someone_who_may_not_decide_still_cannot_see_the_request(
         card_in(await bot.act(alex, verbs.STATUS, {"request": request_id}))
     )
     assert "Not found" in text_of(card_in(await bot.say(alex, f"/status {request_id[:8]}")))
+
+
+async def post_activity(bot: BotHarness, activity: dict[str, Any]) -> None:
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.post(f"{bot.url}/api/messages", json=activity)
+    assert response.status_code in (200, 202), response.text
+
+
+async def test_opening_mailroom_tells_an_approver_how_many_requests_wait(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    megan = bot.person("megan.bowen@contoso.com")
+    alex = bot.person("alex.wilber@contoso.com")
+    await request_approval(bot, adele, approvers_opened=False)
+    before = len(bot.replies(megan))
+    await post_activity(bot, bot.activity(megan, type="installationUpdate", action="add"))
+    for _ in range(100):
+        if len(bot.replies(megan)) > before:
+            break
+        await asyncio.sleep(0.05)
+    welcome = text_of(card_in(bot.replies(megan)[-1]))
+    assert "Welcome to Mailroom" in welcome
+    assert "1 request waits for your approval (type /approvals)" in welcome
+    assert "1 request waits" in text_of(card_in(await bot.say(megan, "/help")))
+    assert "waits for your approval" not in text_of(card_in(await bot.say(alex, "/help")))
+
+
+async def test_approvers_get_one_reminder_after_the_configured_time(bot: BotHarness) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    megan = bot.person("megan.bowen@contoso.com")
+    mine = await request_approval(bot, adele)
+    request_id = action(mine, verbs.CANCEL)["data"]["request"]
+    worker = bot.services.worker
+    assert worker is not None
+    await worker.remind(datetime.now(UTC) + timedelta(hours=1))  # too early (default: 24 h)
+    assert not reminders(bot, megan)
+    later = datetime.now(UTC) + timedelta(hours=25)
+    await worker.remind(later)
+    await worker.remind(later)  # one reminder, however often the chore runs
+    (reminder,) = reminders(bot, megan)
+    assert request_id[:8] in text_of(reminder)
+    opened = card_in(await bot.act(megan, verbs.STATUS, action(reminder, verbs.STATUS)["data"]))
+    assert {verbs.APPROVE, verbs.REJECT} <= {a["verb"] for a in actions_of(opened)}
+
+
+def reminders(bot: BotHarness, who: Person) -> list[dict[str, Any]]:
+    cards = [card_in(r) for r in bot.replies(who)]
+    return [c for c in cards if text_of(c).startswith("Reminder: a request waits")]

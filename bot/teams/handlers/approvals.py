@@ -97,6 +97,18 @@ async def waiting_command(deps: Deps, turn: Turn, command: Command) -> Card:
     )
 
 
+async def waiting_note(deps: Deps, user_oid: str) -> str | None:
+    """ "2 requests wait for your approval (type /approvals)", or None when none do."""
+    if not any(approvers_group(s) for s in deps.policy.senders):
+        return None
+    count = len(await waiting_for(deps, user_oid))
+    if count == 0:
+        return None
+    many = f"{count}+" if count >= LISTED else str(count)
+    requests = "request waits" if count == 1 else "requests wait"
+    return f"{many} {requests} for your approval (type /approvals)."
+
+
 async def waiting_for(deps: Deps, user_oid: str) -> list[SendRequest]:
     user = await deps.facts.user(user_oid)
     groups = user.groups or frozenset()
