@@ -161,7 +161,9 @@ def refresh_ids(cards: list[CardRef]) -> tuple[str, ...]:
     for card in cards:
         user = card.reference.get("user") if isinstance(card.reference, dict) else None
         teams_id = user.get("id") if isinstance(user, dict) else None
-        if isinstance(teams_id, str) and teams_id not in ids:
+        # Teams user ids only: a chat Mailroom opened itself knows the Entra id until the
+        # approver's first message brings their Teams id.
+        if isinstance(teams_id, str) and teams_id.startswith("29:") and teams_id not in ids:
             ids.append(teams_id)
     return tuple(ids[:MAX_REFRESH_USERS])
 
