@@ -79,6 +79,9 @@ class Settings:
     log_format: LogFormat = "text"
     log_level: str = "INFO"
     public_url: str | None = None
+    # Mailroom's id in the organisation's Teams app catalog: lets it install itself for an
+    # approver who has no chat with it yet (None: such approvers are emailed).
+    teams_app_id: str | None = None
     tenant_domain: str | None = None
     oauth_connection: str | None = None  # the Azure Bot's OAuth connection for Teams SSO
     # The Bot Framework token service that holds the OAuth connection's user tokens.
@@ -182,6 +185,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         log_format=_choice(get("MAILROOM_LOG_FORMAT"), ("text", "json"), "text"),
         log_level=_choice(get("MAILROOM_LOG_LEVEL"), _LOG_LEVELS, "INFO", upper=True),
         public_url=_optional_url(get("MAILROOM_PUBLIC_URL")),
+        teams_app_id=_optional_guid(get("MAILROOM_TEAMS_APP_ID")),
         tenant_domain=_domain(get("MAILROOM_TENANT_DOMAIN")),
         oauth_connection=_value(get("MAILROOM_OAUTH_CONNECTION"), "") or None,
         token_service_url=_optional_url(get("MAILROOM_TOKEN_SERVICE_URL"))

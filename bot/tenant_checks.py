@@ -5,6 +5,7 @@ How each kind is checked against the tenant (nothing is sent, nothing changed):
 ==========================  ================================================================
 graph_application           the Graph app token's ``roles`` claim, then a harmless call:
                             ``GET /users/{sender}`` or ``POST .../checkMemberGroups``
+                            (TeamsAppInstallation: the claim only)
 exchange_application        the Exchange app token's ``roles`` claim, then ``Get-Mailbox``
 directory_role              ``Get-Mailbox``, ``Get-RecipientPermission``, ``Get-MailboxPermission``
 exchange_role_assignment    ``Test-ServicePrincipalAuthorization -Resource`` for every
@@ -174,6 +175,9 @@ class TenantChecks:
         if r.value == "GroupMember.Read.All":
             await self._s.graph.check_member_groups(APP, self._probe, [])
             return f"checkMemberGroups for {self._probe} answered"
+        if r.value.startswith("TeamsAppInstallation."):
+            # Senders are mailboxes, not Teams users: nothing harmless to call on them.
+            return "installing is tried when an approver without a chat is first reached"
         await self._s.graph.get_user(APP, self._probe)
         return f"GET /users/{self._probe} answered"
 

@@ -82,10 +82,15 @@ def _build(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
     body += _summary(view, limits)
     if view.reasons:
         body += [section("Why approval is needed"), *bullets(view.reasons, limit=5)]
+    if view.approvers and view.viewer_role == "requester":
+        body.append(labelled("Who can approve", one_line(view.approvers, 300), spacing="Small"))
     actions: list[Action] = []
     data = request_data(view.request_id, view.version)
     if not pending:
         body.append(_outcome(view, colour))
+        if view.state == "rejected" and view.viewer_role == "requester":
+            body.append(hint("Edit it and ask again: the new request needs a new approval."))
+            actions.append(execute("Edit and resubmit", verbs.RESUBMIT, data, style="positive"))
     elif view.viewer_role == "approver":
         body.append(
             TextInput(
@@ -107,9 +112,12 @@ def _build(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
         body.append(text("Waiting for approval.", spacing="Medium"))
     if view.viewer_role == "requester" and view.unreachable_approvers:
         body += [
-            section("Approvers I could not reach"),
+            section("Approvers who did not get this card in Teams"),
             *bullets(view.unreachable_approvers, limit=10),
-            hint("They have not installed Mailroom in Teams, so they did not get this card."),
+            hint(
+                "Mailroom could not open a chat with them (not allowed to install itself for "
+                "them, or they blocked it). Those emailed got a link to open the request."
+            ),
         ]
     if view.preview_url and is_web_url(view.preview_url):
         actions.append(OpenUrlAction(title="View full preview", url=view.preview_url))

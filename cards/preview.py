@@ -71,11 +71,13 @@ def _build(view: PreviewView, limits: _Limits) -> dict[str, Any]:
     if view.notes:
         body += [section("Notes", subtle=True), *bullets(view.notes, limit=5, subtle=True)]
     if view.needs_approval:
-        body.append(section("Needs approval"))
+        body.append(section("Needs approval before it is sent"))
         if view.approval_reasons:
             body += bullets(view.approval_reasons, limit=5)
         else:
             body.append(text("Policy asks for an approval before this is sent."))
+        if view.approvers:
+            body.append(labelled("Who can approve", one_line(view.approvers, 300), spacing="Small"))
     card = AdaptiveCard(
         body=body, actions=_actions(view), msteams=TeamsCardProperties(width="full")
     )

@@ -25,6 +25,8 @@ def build(view: ResultView) -> dict[str, Any]:
     ]
     if view.reference:
         body.append(labelled("Reference", one_line(view.reference, 20), spacing="None"))
+    if view.approval:
+        body.append(text(one_line(view.approval, 1200), spacing="Small"))
     ids = f"Mailroom request {one_line(view.request_id, 80)}"
     if view.graph_request_id:
         ids += f" · Graph request id {one_line(view.graph_request_id, 80)}"

@@ -48,6 +48,7 @@ STATUS = "request.status"
 SEND_AGAIN = "request.send_again"
 RESUME_DRAFT = "drafts.resume"
 DISCARD_DRAFT = "drafts.discard"
+RESUBMIT = "request.resubmit"
 
 Data = dict[str, str | int]
 
@@ -275,6 +276,7 @@ _PAYLOADS: dict[str, type[Payload]] = {
     SEND_AGAIN: RequestRef,
     RESUME_DRAFT: DraftRef,
     DISCARD_DRAFT: DraftRef,
+    RESUBMIT: RequestAt,
     APPROVE: Decision,
     REJECT: Decision,
 }

@@ -82,6 +82,7 @@ class PreviewView:
     preview_url: str | None  # signed, expiring link to the full HTML preview
     needs_approval: bool
     approval_reasons: tuple[str, ...] = ()
+    approvers: str | None = None  # who can approve: "Notice Approvers (2 people)"
     notes: tuple[str, ...] = ()  # e.g. "not verified: Exchange checks when sending"
     external_recipients: tuple[str, ...] = ()
     message_count: int = 1  # > 1 for a bulk send
@@ -116,6 +117,7 @@ class ResultView:
     message_count: int = 1
     reference: str = ""
     can_send_again: bool = False  # the requester's view: "Send again" starts a new request
+    approval: str | None = None  # "Approved by Megan Bowen at 10:32: “OK”"
 
 
 @dataclass(frozen=True)
@@ -173,10 +175,11 @@ class ApprovalView:
     subject: str
     text_body: str
     preview_url: str | None
-    reasons: tuple[str, ...]  # why approval is needed
+    reasons: tuple[str, ...]  # why approval is needed, in words
     state: str  # pending_approval | approved | rejected | cancelled | expired | sent | failed
     viewer_role: Literal["approver", "requester", "other"]
     outcome: str | None = None  # "Approved by Megan Bowen at 10:32" / "Rejected by …: comment"
     unreachable_approvers: tuple[str, ...] = ()
+    approvers: str | None = None  # who can approve (the requester's view)
     refresh_user_ids: tuple[str, ...] = ()  # Teams user ids (29:…), at most 60
     reference: str = ""

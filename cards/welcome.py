@@ -12,8 +12,9 @@ from cards._parts import execute, finish, heading, one_line
 _NAME_CHARS = 80
 
 
-def build(user_name: str | None) -> dict[str, Any]:
-    """``user_name`` is the person's Teams display name, shown as plain text."""
+def build(user_name: str | None, waiting: str | None = None) -> dict[str, Any]:
+    """``user_name`` is the person's Teams display name, shown as plain text; ``waiting``:
+    "2 requests wait for your approval (type /approvals)", for an approver."""
     name = one_line(user_name or "", _NAME_CHARS)
     greeting = f"Welcome to Mailroom, {name}" if name else "Welcome to Mailroom"
     card = AdaptiveCard(
@@ -32,6 +33,11 @@ def build(user_name: str | None) -> dict[str, Any]:
                     "and get a clear answer about what happened."
                 ),
                 wrap=True,
+            ),
+            *(
+                [TextBlock(text=waiting, wrap=True, weight="Bolder", color="Attention")]
+                if waiting
+                else []
             ),
         ],
         actions=[

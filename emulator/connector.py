@@ -115,6 +115,36 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _personal_member(state: EmulatorState, payload: Json) -> Account | web.Response | None:
+    """The one user of a 1:1 ``createConversation`` (None: not a 1:1 request).
+
+    "For a user to receive proactive messages, install the app for the user or make the user
+    a part of a team in which the app is installed"; the conversation is created with the
+    ``tenantId`` and the user (learn.microsoft.com/microsoftteams/platform/bots/how-to/
+    conversations/send-proactive-messages). What Teams answers for a user without the app is
+    not documented; the stricter reading is the 403 ``BotNotInConversationRoster`` of a
+    proactive message to such a user. Teams takes no email or UPN; the member is named by
+    its Entra object id (``aadObjectId``) or its Teams id (``29:…``)."""
+    members = payload.get("members")
+    if payload.get("isGroup") or not isinstance(members, list) or len(members) != 1:
+        return None
+    member = members[0] if isinstance(members[0], dict) else {}
+    tenant = payload.get("tenantId") or (payload.get("channelData") or {}).get("tenant", {}).get(
+        "id"
+    )
+    if not isinstance(tenant, str) or tenant.lower() != state.tenant.id.lower():
+        return _error(400, "BadArgument", "tenantId is required for a conversation in Teams.")
+    key = str(member.get("aadObjectId") or member.get("id") or "").removeprefix("29:")
+    account = state.tenant.account(key) if key else None
+    if account is None or account.kind != "member":
+        return _error(404, "MemberNotFoundInConversation", "The member was not found.")
+    if account.id not in state.teams_apps.installed:
+        return _error(
+            403, "BotNotInConversationRoster", "The bot is not part of the conversation roster."
+        )
+    return account
+
+
 async def create_conversation(request: web.Request) -> web.Response:
     state = request.app[STATE]
     denied = _check_auth(state, request)
@@ -127,7 +157,12 @@ async def create_conversation(request: web.Request) -> web.Response:
     throttled = _throttled(state, request, f"create:{_first_member(payload)}", "create")
     if throttled is not None:
         return throttled
+    member = _personal_member(state, payload)
+    if isinstance(member, web.Response):
+        return member
     conversation_id = f"a:{uuid.uuid4().hex}"
+    if member is not None:  # one personal chat per user and bot: asked again, the same one
+        conversation_id = f"a:personal-{member.id}"
     state.connector.conversations[conversation_id] = {"id": conversation_id, "params": payload}
     answer: Json = {"id": conversation_id, "serviceUrl": state.base_url + "/"}
     activity = payload.get("activity")

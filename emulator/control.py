@@ -453,6 +453,20 @@ async def channel_token(request: web.Request) -> web.Response:
     return web.json_response({"token": connector.channel_token(state, audience, service_url)})
 
 
+async def teams_apps(request: web.Request) -> web.Response:
+    """Who has Mailroom installed in Teams, and whether the tenant's policy blocks it."""
+    state = _state(request)
+    apps = state.teams_apps
+    if request.method == "PUT":
+        payload = await _json(request)
+        if "install_blocked" in payload:
+            apps.install_blocked = bool(payload["install_blocked"])
+    return web.json_response(
+        {"catalog_id": apps.catalog_id, "installed": sorted(apps.installed),
+         "install_blocked": apps.install_blocked}
+    )  # fmt: skip
+
+
 async def app_token_version(request: web.Request) -> web.Response:
     payload = await _json(request)
     state = _state(request)
@@ -500,3 +514,5 @@ def add_routes(app: web.Application) -> None:
     r.add_put("/_emulator/connector/limits", put_connector_limits)
     r.add_post("/_emulator/connector/token", channel_token)
     r.add_put("/_emulator/apps/{app}/token-version", app_token_version)
+    r.add_get("/_emulator/teams/apps", teams_apps)
+    r.add_put("/_emulator/teams/apps", teams_apps)

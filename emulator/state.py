@@ -131,6 +131,26 @@ class ConnectorStore:
         return f"{int(time.time() * 1000)}{next(self._ids):04d}"
 
 
+class TeamsApps:
+    """Mailroom in the tenant's Teams app catalog, and for whom it is installed.
+
+    ``catalog_id`` is the catalog's id of the app (not the manifest's id: learn.microsoft.com/
+    microsoftteams/platform/graph-api/proactive-bots-and-messages/graph-proactive-bots-and-
+    messages, "Get the teamsAppId"). ``installed``: object ids of the users with the app in
+    their personal scope. ``install_blocked``: the tenant's app permission policy keeps the
+    app from being installed for anyone (Graph answers 403)."""
+
+    catalog_id = "6b3c1d2e-7f80-4a91-b2c3-d4e5f6a7b8c9"
+
+    def __init__(self) -> None:
+        self.installed: set[str] = set()
+        self.install_blocked = False
+
+    def clear(self) -> None:
+        self.installed.clear()
+        self.install_blocked = False
+
+
 class EmulatorState:
     def __init__(self, tenant: Tenant, tokens: TokenService, base_url: str) -> None:
         self.seed = tenant
@@ -146,6 +166,7 @@ class EmulatorState:
         self.transport = TransportState()
         self.connector = ConnectorStore()
         self.token_service = TokenServiceStore()
+        self.teams_apps = TeamsApps()
         # Set by the server: close every keep-alive connection except the given one.
         self.close_other_connections: Callable[[object], None] = lambda _keep: None
 
@@ -160,6 +181,7 @@ class EmulatorState:
         self.transport.clear()
         self.connector.clear()
         self.token_service.clear()
+        self.teams_apps.clear()
         self.tokens.lifetime = 3600
         self.tokens.accepted_versions.clear()
         self.tokens.session_generations.clear()

@@ -200,6 +200,15 @@ class EmulatorControl:
         result: list[Json] = self._call("GET", "/connector/activities", params=params)
         return result
 
+    def teams_apps(self, *, install_blocked: bool | None = None) -> Json:
+        """Mailroom's Teams catalog id and the users it is installed for; ``install_blocked``
+        sets whether the tenant's app permission policy blocks installing it."""
+        if install_blocked is None:
+            result: Json = self._call("GET", "/teams/apps")
+        else:
+            result = self._call("PUT", "/teams/apps", json={"install_blocked": install_blocked})
+        return result
+
     def set_connector_auth(self, required: bool) -> None:
         self._call("PUT", "/connector/auth", json={"required": required})
 

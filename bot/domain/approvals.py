@@ -13,6 +13,10 @@ the requester                      see their request, cancel it while it waits
 anyone else                        nothing (``Viewer`` "other")
 =================================  ============================================
 
+Why a send needs approval is said in words (``reason_in_words``) wherever it shows: the
+preview before asking, every approval card, and after a decision (the stored request keeps
+only the reason's key).
+
 The flow (``bot/flow/approvals.py``), the Teams handlers, ``/approvals`` and the outbox's
 last check all ask these functions; none of them writes the rule again.
 """
@@ -22,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Literal
 
-from bot.domain.senders import SenderConfig
+from bot.domain.senders import ApprovalRule, ApprovalRuleKind, SenderConfig
 
 Viewer = Literal["requester", "approver", "other"]
 Refusal = Literal["not_an_approver", "self_approval"]
@@ -90,3 +94,33 @@ def decided_by_an_approver(
         return False
     assert sender is not None
     return is_asked(sender, member_oid=approver_oid, requester_oid=requester_oid)
+
+
+REASON_KEYS = {
+    ApprovalRuleKind.ALWAYS: "approval_always",
+    ApprovalRuleKind.EXTERNAL: "approval_external",
+    ApprovalRuleKind.OVER_RECIPIENTS: "approval_over_recipients",
+}
+
+
+def reason_in_words(key: str, *, recipients: int, external: int, rule: ApprovalRule | None) -> str:
+    """Why a send needs approval, as a person would say it: "more than 20 recipients (this
+    send has 21)". ``rule`` is the sender's approval rule (None: the sender is no longer
+    configured, so its limit is unknown)."""
+    match key:
+        case "approval_always":
+            return "every send from this sender is approved first"
+        case "approval_external":
+            people = "recipient is" if external == 1 else "recipients are"
+            return f"{external} {people} outside the organisation"
+        case "approval_over_recipients" if rule is not None and rule.over_recipients:
+            return f"more than {rule.over_recipients} recipients (this send has {recipients})"
+        case "approval_over_recipients":
+            return f"more recipients than this sender may write to without approval ({recipients})"
+    return "the sender's policy asks for an approval"
+
+
+def approvers_in_words(group_name: str | None, members: int) -> str:
+    """Who can approve: the approvers group by name, and how many people it asks."""
+    people = "1 person" if members == 1 else f"{members} people"
+    return f"{group_name or 'the approvers group'} ({people})"

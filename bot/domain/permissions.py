@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.domain.approvals import REASON_KEYS, reason_in_words
 from bot.domain.senders import ApprovalRuleKind, Mode, Policy, RightsMode, SenderConfig, SenderKind
 
 
@@ -270,29 +271,19 @@ def _approval_reasons(
     sender: SenderConfig, count: int, external: Sequence[str], params: dict[str, str]
 ) -> list[Reason]:
     approval = sender.approval
-    if approval.rule is ApprovalRuleKind.ALWAYS:
-        return [
-            Reason("approval", "approval_always", "every send from this sender is approved", params)
-        ]
-    if approval.rule is ApprovalRuleKind.EXTERNAL and external:
-        return [
-            Reason(
-                "approval",
-                "approval_external",
-                f"{len(external)} recipient(s) are outside the organisation",
-                {**params, "external": _sample(external)},
-            )
-        ]
-    if approval.rule is ApprovalRuleKind.OVER_RECIPIENTS and count > approval.over_recipients:
-        return [
-            Reason(
-                "approval",
-                "approval_over_recipients",
-                f"{count} recipients is more than {approval.over_recipients}",
-                {**params, "count": str(count), "limit": str(approval.over_recipients)},
-            )
-        ]
-    return []
+    needed = (
+        approval.rule is ApprovalRuleKind.ALWAYS
+        or (approval.rule is ApprovalRuleKind.EXTERNAL and bool(external))
+        or (approval.rule is ApprovalRuleKind.OVER_RECIPIENTS and count > approval.over_recipients)
+    )
+    if not needed:
+        return []
+    key = REASON_KEYS[approval.rule]
+    text = reason_in_words(key, recipients=count, external=len(external), rule=approval)
+    extra = {"count": str(count), "limit": str(approval.over_recipients)}
+    if external:
+        extra["external"] = _sample(external)
+    return [Reason("approval", key, text, {**params, **extra})]
 
 
 def _need(rights: Rights, right: str, label: str, params: dict[str, str]) -> Reason:

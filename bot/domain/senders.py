@@ -96,6 +96,7 @@ class Policy:
     discover: bool = False
     decision_cache_seconds: int = 300
     approval_expiry_hours: int = 72
+    approval_reminder_hours: int = 24  # one reminder to the approvers after this; 0: none
     retention_days: int = 30
 
     def sender(self, address_or_key: str) -> SenderConfig | None:

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from bot.domain.approvals import (
     Viewer,
     approvers_group,
+    approvers_in_words,
     decided_by_an_approver,
     is_asked,
     may_decide,
@@ -127,6 +128,21 @@ class ApprovalFlow:
             for m in members
             if is_asked(sender, member_oid=m.id, requester_oid=requester_oid)
         )
+
+    async def who_approves(self, sender: SenderConfig, *, requester_oid: str) -> str | None:
+        """Who can approve a request of ``requester_oid`` from ``sender``, in words: the
+        approvers group's display name and how many people it asks (None: no group, or
+        Graph could not tell; the card then says only that approval is needed)."""
+        group = approvers_group(sender)
+        if group is None:
+            return None
+        try:
+            found = await self._graph.get_group(APP, group)
+            approvers = await self.approvers(sender, requester_oid=requester_oid)
+        except GraphError as error:
+            logger.info("approvers group not read: %s", type(error).__name__)
+            return None
+        return approvers_in_words(found.display_name, len(approvers))
 
     async def viewer(self, user_oid: str, request: SendRequest) -> Viewer:
         """Whose view of ``request`` this user gets (membership asked fresh; a Graph

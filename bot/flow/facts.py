@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from bot.domain.approvals import approvers_group
 from bot.domain.permissions import Decision, RequestFacts, Rights, Source, UserFacts, decide
 from bot.domain.senders import Policy, RightsMode, SenderConfig, SenderKind
 from bot.errors import ExchangeError, GraphError, GraphTransportError, IdentityError
@@ -191,8 +192,9 @@ class FactsService:
         groups: list[str] = []
         for sender in self._policy.senders:
             groups += sender.allowed_groups
-            if sender.approval.approvers_group:
-                groups.append(sender.approval.approvers_group)
+            group = approvers_group(sender)
+            if group:
+                groups.append(group)
         return list(dict.fromkeys(groups))
 
 

@@ -471,6 +471,18 @@ class SendFlow:
             return cancelled
         return await self._copy(user_oid, request)
 
+    async def resubmit(self, user_oid: str, request_id: str, version: int) -> Step:
+        """ "Edit and resubmit" a rejected request: the compose card with every value it had.
+        What comes of it is a new request, previewed and approved afresh; the rejected one
+        stays rejected."""
+        loaded = await self._load_request(user_oid, request_id, version, SendState.REJECTED)
+        if not isinstance(loaded, SendRequest):
+            return loaded
+        copied = await self._copy(user_oid, loaded)
+        if not isinstance(copied, tuple):
+            return copied
+        return await self._filled_in(*copied)
+
     # --- unfinished drafts, and sending again ----------------------------------------------
 
     async def open_drafts(self, user_oid: str, limit: int = 10) -> list[ComposeDraft]:

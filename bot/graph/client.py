@@ -275,12 +275,47 @@ class GraphClient:
     async def get_group(
         self, caller: Caller, group_id: str, *, timeouts: Timeouts | None = None
     ) -> GroupRef:
-        """``GET /groups/{id}``: the group's display name (what explanations show)."""
+        """``GET /groups/{id}``: the group's display name (GroupMember.Read.All)."""
         url = self._base + f"/groups/{quote(group_id, safe='')}"
         query = _query({"$select": "id,displayName"})
         result = await self._perform(caller, "GET", url, query=query, timeouts=timeouts)
-        found = _json_object(_unwrap(result))
-        return GroupRef(str(found.get("id") or group_id), found.get("displayName"))
+        item = _json_object(_unwrap(result))
+        return GroupRef(str(item.get("id") or group_id), item.get("displayName"))
+
+    async def install_app_for_user(
+        self, caller: Caller, user: str, catalog_app_id: str, *, timeouts: Timeouts | None = None
+    ) -> bool:
+        """``POST /users/{id}/teamwork/installedApps``: install the Teams app ``catalog_app_id``
+        in the user's personal scope. True: installed now; False: it already was (409).
+        Other refusals raise (403: the permission or the tenant's app policy)."""
+        url = self._base + f"/users/{quote(user, safe='@')}/teamwork/installedApps"
+        bind = f"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{quote(catalog_app_id)}"
+        try:
+            # A repeat is harmless (409: already installed), so a lost answer may be retried.
+            result = await self._perform(
+                caller, "POST", url, json={"teamsApp@odata.bind": bind}, idempotent=True,
+                timeouts=timeouts,
+            )  # fmt: skip
+            _unwrap(result)
+        except GraphError as error:
+            if error.status == 409:
+                return False
+            raise
+        return True
+
+    async def installed_apps(
+        self, caller: Caller, user: str, *, timeouts: Timeouts | None = None
+    ) -> list[str]:
+        """The catalog ids of the Teams apps in the user's personal scope."""
+        url = self._base + f"/users/{quote(user, safe='@')}/teamwork/installedApps"
+        query = _query({"$expand": "teamsApp"})
+        result = await self._perform(caller, "GET", url, query=query, timeouts=timeouts)
+        page = _json_object(_unwrap(result))
+        return [
+            str(item["teamsApp"]["id"])
+            for item in page.get("value") or []
+            if isinstance(item.get("teamsApp"), dict) and "id" in item["teamsApp"]
+        ]
 
     async def group_members(
         self, caller: Caller, group_id: str, *, timeouts: Timeouts | None = None

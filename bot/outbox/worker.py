@@ -25,7 +25,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
 from typing import Any
 
 from bot.domain.send_request import SendRequest
@@ -59,11 +60,22 @@ class Worker:
         clock: Clock = utc_now,
         on_refused: RefusedHook | None = None,
         metrics: Metrics | None = None,
+        on_expired: Callable[[SendRequest], Awaitable[None]] | None = None,
+        on_approved_closed: Callable[[SendRequest], Awaitable[None]] | None = None,
+        on_remind: Callable[[datetime], Awaitable[object]] | None = None,
     ) -> None:
+        """``on_expired``: tells both sides of a request that expired (the Teams side
+        shows each card holder their own view); without it the requester's cards get the
+        progress card. ``on_approved_closed``: the same for an approved request whose
+        sending ended, after its progress card's last update (who approved stays shown).
+        ``on_remind``: a chore, run as often as the expiry, that reminds approvers."""
         self.config = config or WorkerConfig()
         self._metrics = metrics or Metrics()
         self._store = store
         self._clock = clock
+        self._on_expired = on_expired
+        self._on_approved_closed = on_approved_closed
+        self._on_remind = on_remind
         self._runner = JobRunner(
             store,
             graph,
@@ -87,6 +99,7 @@ class Worker:
         c = self.config
         self._chores = [
             Chore("expire", c.expiry_interval, self._expire),
+            Chore("remind", c.expiry_interval, self._remind),
             Chore("sweep", c.sweep_interval, self._sweep),
             Chore("purge", c.purge_interval, self._purge),
         ]
@@ -185,7 +198,9 @@ class Worker:
             return
         if closed is not None:
             logger.info("request %s closed: %s", request_id, closed.state)
-        self._background(self.progress.publish(request_id, final=closed is not None))
+            self._background(self._closed(closed))
+            return
+        self._background(self.progress.publish(request_id))
 
     async def _on_slot(self, request: SendRequest) -> None:
         self._background(self.progress.publish(request.id))
@@ -220,9 +235,24 @@ class Worker:
         await self._run_chores(list(self._chores))
 
     async def _expire(self) -> None:
-        await expire_due(self._store, self._clock(), clock=self._clock, notify=self._told)
+        await expire_due(self._store, self._clock(), clock=self._clock, notify=self.told)
 
-    async def _told(self, request: SendRequest) -> None:
+    async def _remind(self) -> None:
+        await self.remind(self._clock())
+
+    async def remind(self, now: datetime) -> None:
+        """Remind the approvers of requests that waited too long (the remind chore)."""
+        if self._on_remind is not None:
+            await self._on_remind(now)
+
+    async def told(self, request: SendRequest) -> None:
+        """Tell the sides of a request that expired (the expiry chore calls this)."""
+        if self._on_expired is not None:
+            try:
+                await self._on_expired(request)
+            except Exception:  # telling is best effort; the expiry itself is recorded
+                logger.exception("sides of expired request %s not told", request.id)
+            return
         await self.progress.notify_requester(request.id)
 
     async def _sweep(self) -> None:
@@ -230,6 +260,11 @@ class Worker:
 
     async def _closed(self, request: SendRequest) -> None:
         await self.progress.publish(request.id, final=True)
+        if self._on_approved_closed is not None and request.approval_required:
+            try:
+                await self._on_approved_closed(request)
+            except Exception:  # best effort, as the progress card's updates
+                logger.exception("cards of request %s not updated after closing", request.id)
 
     async def _purge(self) -> None:
         c = self.config

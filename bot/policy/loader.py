@@ -34,6 +34,7 @@ from bot.errors import ConfigError
 
 _TOP_KEYS = {
     "internal_domains", "discover", "decision_cache_seconds", "approval_expiry_hours",
+    "approval_reminder_hours",
     "retention_days", "self", "senders",
 }  # fmt: skip
 _SELF_KEYS = {"mode", "recipients"}
@@ -113,6 +114,9 @@ def parse_policy(text: str, path: str = "mailroom.toml") -> Policy:
         ),
         approval_expiry_hours=_int(
             data.get("approval_expiry_hours", 72), "approval_expiry_hours", source, 0, lo=1
+        ),
+        approval_reminder_hours=_int(
+            data.get("approval_reminder_hours", 24), "approval_reminder_hours", source, 0, lo=0
         ),
         retention_days=_int(data.get("retention_days", 30), "retention_days", source, 0, lo=1),
     )

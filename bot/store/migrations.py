@@ -277,6 +277,25 @@ _RECIPIENT_QUOTA = Migration(
     ),
 )
 
+_APPROVER_REACH = Migration(
+    7,
+    "approvals: how each approver was told (chat, installed, email); reminders sent",
+    (
+        """CREATE TABLE approver_reach (
+            request_id TEXT NOT NULL REFERENCES send_requests (id),
+            user_oid TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            reached_at {TS} NOT NULL,
+            PRIMARY KEY (request_id, user_oid)
+        )""",
+        # One reminder per request: the row is the claim (several replicas may look at once).
+        """CREATE TABLE approval_reminders (
+            request_id TEXT PRIMARY KEY REFERENCES send_requests (id),
+            reminded_at {TS} NOT NULL
+        )""",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE,
     _AUDIT,
@@ -284,6 +303,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _REQUEST_QUERIES,
     _DRAFTS,
     _TOKEN_CACHES,
+    _APPROVER_REACH,
     _RECIPIENT_QUOTA,
     _OPEN_DRAFTS,
 )

@@ -362,6 +362,19 @@ class Store(Protocol):
         """Forget the user's token cache (sign-out, refused refresh); no error if none."""
         ...
 
+    async def record_reach(self, request_id: str, user_oid: str, channel: str) -> None:
+        """How an approver was told of the request (``bot.teams.reach``: ``chat``,
+        ``installed``, ``email``, ``unreachable``); the latest word per approver counts."""
+        ...
+
+    async def list_reach(self, request_id: str) -> dict[str, str]:
+        """Approver object id → how they were told, for the request."""
+        ...
+
+    async def claim_reminder(self, request_id: str) -> bool:
+        """Take the one reminder of a pending request: True for the first caller only."""
+        ...
+
     async def save_card(self, card: CardRef) -> None:
         """Upsert by (request_id, activity_id)."""
         ...

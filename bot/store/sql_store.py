@@ -415,6 +415,32 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
                 ),
             )
 
+    async def record_reach(self, request_id: str, user_oid: str, channel: str) -> None:
+        async with self._driver.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO approver_reach (request_id, user_oid, channel, reached_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (request_id, user_oid)"
+                " DO UPDATE SET channel = excluded.channel, reached_at = excluded.reached_at",
+                (request_id, user_oid.lower(), channel, self._now()),
+            )
+
+    async def list_reach(self, request_id: str) -> dict[str, str]:
+        async with self._driver.reading() as tx:
+            rows = await tx.fetch_all(
+                "SELECT user_oid, channel FROM approver_reach WHERE request_id = ?",
+                (request_id,),
+            )
+        return {str(row["user_oid"]): str(row["channel"]) for row in rows}
+
+    async def claim_reminder(self, request_id: str) -> bool:
+        async with self._driver.transaction() as tx:
+            inserted = await tx.execute(
+                "INSERT INTO approval_reminders (request_id, reminded_at) VALUES (?, ?)"
+                " ON CONFLICT (request_id) DO NOTHING",
+                (request_id, self._now()),
+            )
+        return inserted == 1
+
     async def list_cards(self, request_id: str) -> list[CardRef]:
         async with self._driver.reading() as tx:
             rows = await tx.fetch_all(

@@ -20,7 +20,7 @@ from microsoft_agents.hosting.core.authorization import (
     AgentAuthConfiguration,
     ClaimsIdentity,
 )
-from microsoft_agents.hosting.core.connector import ConnectorClientBase
+from microsoft_agents.hosting.core.connector import ConnectorClientBase, UserTokenClient
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from microsoft_agents.hosting.core.rest_channel_service_client_factory import (
     RestChannelServiceClientFactory,
@@ -117,7 +117,8 @@ class MailroomClientFactory(RestChannelServiceClientFactory):
         if not service_url:
             raise TypeError("service_url is required")
         token = ""
-        if not use_anonymous:
+        # A proactive turn of the anonymous local mode carries no app id: no token either.
+        if not use_anonymous and claims_identity.get_app_id():
             provider = self._connections.get_default_connection()
             token = await provider.get_access_token(
                 audience, scopes or claims_identity.get_token_scope()
@@ -129,3 +130,12 @@ class MailroomClientFactory(RestChannelServiceClientFactory):
             timeout=CONNECTOR_TIMEOUT,
         )
         return TeamsConnectorClient(endpoint=endpoint, token=token, session=session)
+
+    async def create_user_token_client(
+        self,
+        context: TurnContext,
+        claims_identity: ClaimsIdentity,
+        use_anonymous: bool = False,
+    ) -> UserTokenClient:
+        anonymous = use_anonymous or not claims_identity.get_app_id()
+        return await super().create_user_token_client(context, claims_identity, anonymous)

@@ -96,6 +96,8 @@ class Routes:
     remember: Callable[[Turn], Awaitable[None]] | None = None
     """Keep the person's conversation reference fresh (approvals and updates reach them)."""
     first_delivery: FirstDelivery | None = None
+    waiting_note: Callable[[str], Awaitable[str | None]] | None = None
+    """For an approver: how many requests wait for their decision, said on opening Mailroom."""
 
 
 HELP_ONLY = Routes(verbs={verbs.HELP: Route(NoData, help.show)})
@@ -141,7 +143,7 @@ class Dispatcher:
                 return likely_card_json(_parse_note(parsed), parsed.likely)
             return help_card_json(_parse_note(parsed))
         if parsed.name == "help":
-            return help_card_json()
+            return help_card_json(await self._waiting(turn))
         if turn is None:
             return notice_card.build(
                 "Who are you?", "Teams did not say who sent this message, so Mailroom can't act."
@@ -154,7 +156,20 @@ class Dispatcher:
     async def on_welcome(self, context: TurnContext, info: TurnInfo) -> None:
         if info.user_oid and self._routes.remember is not None:
             await self._routes.remember(Turn(context, info, info.user_oid))
-        await send_card(context, welcome_card.build(info.user_name))
+        turn = Turn(context, info, info.user_oid) if info.user_oid else None
+        await send_card(context, welcome_card.build(info.user_name, await self._waiting(turn)))
+
+    async def _waiting(self, turn: Turn | None) -> str | None:
+        """The approver's count of waiting requests; nothing when it cannot be told now (a
+        greeting never fails for it)."""
+        note = self._routes.waiting_note
+        if turn is None or note is None:
+            return None
+        try:
+            return await note(turn.user_oid)
+        except TRANSIENT as error:
+            logger.info("waiting requests not counted: %s", type(error).__name__)
+            return None
 
     # --- card actions --------------------------------------------------------------------
 

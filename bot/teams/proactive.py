@@ -8,7 +8,13 @@ import logging
 from dataclasses import dataclass
 
 import aiohttp
-from microsoft_agents.activity import Activity, ConversationReference
+from microsoft_agents.activity import (
+    Activity,
+    ChannelAccount,
+    ConversationAccount,
+    ConversationParameters,
+    ConversationReference,
+)
 from microsoft_agents.hosting.core import ChannelServiceAdapter, TurnContext
 from microsoft_agents.hosting.core.authorization import (
     AuthenticationConstants,
@@ -76,6 +82,61 @@ async def attempt(
     if not result:
         return Answer(-1, "NoResult", None)
     return result[0]
+
+
+async def open_personal(
+    adapter: ChannelServiceAdapter,
+    app_id: str | None,
+    origin: ConversationReference,
+    *,
+    tenant_id: str,
+    user_oid: str,
+) -> ConversationReference | Answer:
+    """Start (or find again: Teams keeps one) the bot's 1:1 chat with ``user_oid`` through the
+    connector's ``createConversation`` with the tenant and the member, at the service URL of
+    ``origin`` (a conversation of the same tenant). Returns the new chat's reference."""
+    bot = origin.agent
+    parameters = ConversationParameters(
+        is_group=False,
+        bot=bot,
+        members=[ChannelAccount(id=user_oid, aad_object_id=user_oid)],
+        tenant_id=tenant_id,
+        channel_data={"tenant": {"id": tenant_id}},
+    )
+    opened: list[str] = []
+
+    async def callback(context: TurnContext) -> None:
+        conversation = context.activity.conversation
+        if conversation is not None and conversation.id:
+            opened.append(conversation.id)
+
+    try:
+        await adapter.create_conversation(
+            app_id or "",
+            origin.channel_id or "msteams",
+            origin.service_url or "",
+            AuthenticationConstants.AGENTS_SDK_SCOPE,
+            parameters,
+            callback,
+        )
+    except aiohttp.ClientResponseError as exc:
+        return answer_of(exc)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return Answer(0, type(exc).__name__, None)
+    except Exception as exc:  # the SDK's own failures (bad reference, token source...)
+        logger.exception("createConversation failed")
+        return Answer(-1, type(exc).__name__, None)
+    if not opened:
+        return Answer(-1, "NoConversation", None)
+    return ConversationReference(
+        channel_id=origin.channel_id,
+        service_url=origin.service_url,
+        bot=bot,
+        user=ChannelAccount(id=user_oid, aad_object_id=user_oid),
+        conversation=ConversationAccount(
+            id=opened[0], tenant_id=tenant_id, conversation_type="personal"
+        ),
+    )
 
 
 def answer_of(error: aiohttp.ClientResponseError) -> Answer:

@@ -91,6 +91,7 @@ def request_card(shown: Shown, viewer: Viewer) -> Card:
                 graph_request_id=request.graph_request_id,
                 reference=reference_of(request.id),
                 can_send_again=viewer == "requester",
+                approval=shown.approval.outcome if shown.approval else None,
             )
         )
     if single and request.state is _S.FAILED:

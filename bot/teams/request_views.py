@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.approvals import Viewer
+from bot.domain.approvals import Viewer, reason_in_words
 from bot.domain.references import reference_of
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy
@@ -62,6 +62,12 @@ class RequestViews:
         results_url = self._links.results_url(request.id) if progress and progress.results else None
         return Shown(request, progress, approval, results_url)
 
+    async def who_approves(self, request: SendRequest) -> str | None:
+        sender = self._policy.sender(request.sender_address)
+        if sender is None:
+            return None
+        return await self._approvals.who_approves(sender, requester_oid=request.requester_oid)
+
     async def _progress(self, request: SendRequest) -> RequestProgress:
         counts = await self._store.job_counts(request.id)
         failed = []
@@ -95,7 +101,8 @@ class RequestViews:
             subject=request.subject,
             text_body=request.content.text if request.content else "",
             preview_url=self._links.url(request.id),
-            reasons=requested.reasons if requested else approval_reasons(request),
+            reasons=requested.reasons if requested else self._reasons(request),
+            approvers=await self.who_approves(request) if viewer == "requester" else None,
             state=request.state.value,
             viewer_role=viewer,
             outcome=await self._outcome(request, await self._store.get_approval(request.id)),
@@ -122,9 +129,11 @@ class RequestViews:
                     f"Approved by {approver.display_name} at {when}, but not sent: "
                     f"{refused.title}. {refused.why}"
                 )
-            return f"Approved by {approver.display_name} at {when}"
-        comment = f": {approval.comment}" if approval.comment else ""
-        return f"Rejected by {approver.display_name} at {when}{comment}"
+            return f"Approved by {approver.display_name} at {when}{_comment(approval)}"
+        return f"Rejected by {approver.display_name} at {when}{_comment(approval)}"
+
+    def _reasons(self, request: SendRequest) -> tuple[str, ...]:
+        return approval_reasons(request, self._policy)
 
     async def _unreachable(self, request: SendRequest, cards: list[CardRef]) -> tuple[str, ...]:
         """Approvers with no approval card of this request: the bot could not reach them
@@ -138,7 +147,18 @@ class RequestViews:
             for c in cards
             if c.role is CardRole.APPROVER and c.blocked_code is None
         }
-        return tuple(f"{a.name} <{a.upn}>" for a in approvers if a.oid.lower() not in reached)
+        emailed = {oid for oid, how in (await self._store.list_reach(request.id)).items()
+                   if how == "email"}  # fmt: skip
+        return tuple(
+            f"{a.name} <{a.upn}>"
+            + (" — emailed a link instead" if a.oid.lower() in emailed else "")
+            for a in approvers
+            if a.oid.lower() not in reached
+        )
+
+
+def _comment(approval: Approval) -> str:
+    return f": “{approval.comment}”" if approval.comment else ""
 
 
 def refresh_ids(cards: list[CardRef]) -> tuple[str, ...]:
@@ -147,22 +167,36 @@ def refresh_ids(cards: list[CardRef]) -> tuple[str, ...]:
     for card in cards:
         user = card.reference.get("user") if isinstance(card.reference, dict) else None
         teams_id = user.get("id") if isinstance(user, dict) else None
-        if isinstance(teams_id, str) and teams_id not in ids:
+        # Teams user ids only: a chat Mailroom opened itself knows the Entra id until the
+        # approver's first message brings their Teams id.
+        if isinstance(teams_id, str) and teams_id.startswith("29:") and teams_id not in ids:
             ids.append(teams_id)
     return tuple(ids[:MAX_REFRESH_USERS])
 
 
-def approval_reasons(request: SendRequest) -> tuple[str, ...]:
+def approval_reasons(request: SendRequest, policy: Policy) -> tuple[str, ...]:
+    """Why ``request`` needed approval, in words, from the reason keys stored on it."""
+    sender = policy.sender(request.sender_address)
+    everyone = request.recipients.all()
+    external = sum(1 for a in everyone if not policy.is_internal(a))
     return tuple(
-        reason.split(":", 1)[1].replace("_", " ")
+        reason_in_words(
+            reason.split(":", 1)[1],
+            recipients=len(everyone),
+            external=external,
+            rule=sender.approval if sender is not None else None,
+        )
         for reason in request.decision_reasons
         if reason.startswith("approval:")
     )
 
 
-async def track_card(store: Store, turn: Turn, request: SendRequest) -> None:
-    """Remember that the clicked message now shows ``request`` (the requester's card), so
-    the outbox worker and later decisions update it in place."""
+async def track_card(
+    store: Store, turn: Turn, request: SendRequest, role: CardRole = CardRole.REQUESTER
+) -> None:
+    """Remember that the clicked message now shows ``request`` (the requester's card, or
+    an approver's opened from ``/approvals``), so the outbox worker and later decisions
+    update it in place."""
     activity_id = turn.card_activity_id
     if not activity_id:
         return
@@ -170,7 +204,7 @@ async def track_card(store: Store, turn: Turn, request: SendRequest) -> None:
         CardRef(
             request_id=request.id,
             activity_id=activity_id,
-            role=CardRole.REQUESTER,
+            role=role,
             reference=turn.reference(),
             created_at=request.updated_at,
             user_oid=turn.user_oid,

@@ -19,6 +19,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
 from bot.teams.dispatch import FETCH_TASK, SUBMIT_ACTION, Route, Routes
+from bot.teams.followers import Followers
 from bot.teams.handlers import (
     approvals,
     compose,
@@ -31,7 +32,7 @@ from bot.teams.handlers import (
     signout,
 )
 from bot.teams.notifier import Notifier
-from bot.teams.request_views import RequestViews
+from bot.teams.reach import ApproverReach
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
 from cards import verbs
@@ -50,24 +51,28 @@ from cards.verbs import (
 logger = logging.getLogger(__name__)
 
 
-def build_routes(services: Services, notifier: Notifier) -> Routes:
+def build_routes(
+    services: Services, notifier: Notifier, followers: Followers, reach: ApproverReach
+) -> Routes:
     store, flow = services.store, services.flow
-    views = RequestViews(store, services.facts, services.links, services.approvals)
     steps = StepCards(
-        services.catalog, services.policy, services.links, views,
+        services.catalog, services.policy, services.links, followers.views,
         privacy_threshold=services.settings.privacy_threshold,
     )  # fmt: skip
     wake = _waker(services.worker)
-    on_send = send.Deps(flow, steps, wake)
+    on_send = send.Deps(flow, steps, wake, followers)
     on_compose = compose.Deps(flow, steps, services.catalog)
     on_approval = approvals.Deps(
-        services.approvals, store, services.facts, services.policy, steps, notifier, wake
-    )
+        services.approvals, store, services.facts, services.policy, steps, notifier, wake,
+        followers, reach,
+    )  # fmt: skip
     on_preview = preview.Deps(
         flow, steps, store, services.sso, services.tokens, sign_in(services.settings), wake,
         on_approval,
     )  # fmt: skip
-    on_request = requests.Deps(flow, services.approvals, store, steps, on_send)
+    on_request = requests.Deps(
+        flow, services.approvals, store, steps, on_send, partial(approvals.waiting_for, on_approval)
+    )
     on_signout = signout.Deps(services.tokens, services.sso)
     on_drafts = drafts.Deps(flow, steps)
     commands = {
@@ -106,6 +111,7 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
         verbs.SEND_AGAIN: Route(RequestRef, partial(requests.send_again, on_request)),
         verbs.RESUME_DRAFT: Route(DraftRef, partial(drafts.resume, on_drafts)),
         verbs.DISCARD_DRAFT: Route(DraftRef, partial(drafts.discard, on_drafts)),
+        verbs.RESUBMIT: Route(RequestAt, partial(requests.resubmit, on_request)),
     }
     on_extension = extension.Deps(
         flow, steps, services.facts, services.policy, services.catalog, store, card_verbs
@@ -119,6 +125,7 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
         },
         remember=partial(remember, store),
         first_delivery=partial(first_delivery, store),
+        waiting_note=partial(approvals.waiting_note, on_approval),
     )
 
 

@@ -16,14 +16,20 @@ from bot.outbox.wiring import build_worker_graph
 from bot.outbox.worker import Worker
 from bot.services import Services
 from bot.teams.dispatch import Routes
+from bot.teams.followers import Followers
 from bot.teams.notifier import Notifier
 from bot.teams.progress_cards import card_renderer
+from bot.teams.reach import ApproverReach, ReachConfig
+from bot.teams.reminders import Reminders
+from bot.teams.request_views import RequestViews
 from bot.teams.routes import build_routes
 
 
 def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Services, Routes]:
     """The services with their outbox worker (not yet started), and the bound routes."""
     notifier = Notifier(adapter, services.store, app_id=services.settings.app_id)
+    views = RequestViews(services.store, services.facts, services.links, services.approvals)
+    followers = Followers(services.store, views, notifier)
     worker = Worker(
         services.store,
         build_worker_graph(
@@ -40,9 +46,20 @@ def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Ser
             request.requester_oid, request.sender_address
         ),
         metrics=services.metrics,
+        on_expired=followers.expired,
+        on_approved_closed=followers.closed,
+        on_remind=Reminders(services.store, notifier, services.policy).run,
     )
     running = replace(services, worker=worker)
-    return running, build_routes(running, notifier)
+    reach = ApproverReach(
+        services.store,
+        services.graph,
+        notifier,
+        adapter,
+        policy=services.policy,
+        config=ReachConfig(services.settings.teams_app_id, services.settings.app_id),
+    )
+    return running, build_routes(running, notifier, followers, reach)
 
 
 def worker_config(lease_seconds: int, recipients_per_day: int = 10_000) -> WorkerConfig:

@@ -3,6 +3,7 @@ card, or a request (``RequestViews`` → ``request_card``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.domain.approvals import Viewer
@@ -55,6 +56,8 @@ class StepCards:
         if isinstance(step, Preview):
             url = self._links.url(step.request.id)
             view = preview_view(step, self._policy, url, self._privacy_threshold)
+            if view.needs_approval:
+                view = replace(view, approvers=await self.requests.who_approves(step.request))
             return preview_card.build(view)
         if isinstance(step, Refused):
             return self.refused(step)

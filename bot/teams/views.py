@@ -148,9 +148,8 @@ def _field(variable: Variable, values: Mapping[str, str], errors: Mapping[str, s
     name = VAR_PREFIX + variable.name
     # The template's default is the field's value until the user changes it (even to
     # nothing): a choice shows its default selected, never a sample that only looks so.
+    # A datetime keeps its time: the card splits it into a date and a time input.
     value = values.get(name, variable.default or "")
-    if variable.type.value == "datetime" and "T" in value:
-        value = value.split("T", 1)[0]  # the card shows date and time in two inputs
     # Not required on the card itself: a bulk CSV's column may supply it, and Teams would
     # refuse the Preview click over an empty field the CSV fills. The label says so; the
     # bot checks, and answers next to the field (or the CSV's row) when it is missing.

@@ -99,7 +99,8 @@ def test_once_decided_everyone_sees_the_outcome_and_no_buttons(role: Role) -> No
     outcome = "Rejected by Megan Bowen at 10:32: not on a Saturday"
     card = approval.build(replace(VIEW, state="rejected", viewer_role=role, outcome=outcome))
     assert_valid(card)
-    assert verbs_of(card) == []
+    # The requester may edit a rejected request and ask again (a new request).
+    assert verbs_of(card) == ([verbs.RESUBMIT] if role == "requester" else [])
     assert inputs(card) == {}
     assert outcome in runs(card)
 
@@ -185,7 +186,9 @@ def test_any_approval_gives_a_valid_card(
     )
     card = approval.build(view)
     assert_valid(card)
-    if state != "pending_approval":
+    if state == "rejected" and role == "requester":
+        assert verbs_of(card) == [verbs.RESUBMIT]
+    elif state != "pending_approval":
         assert verbs_of(card) == []
 
 

@@ -67,3 +67,19 @@ def test_the_outbox_sends_an_approved_request_only_if_the_approver_could_decide_
     assert decided_by_an_approver(SELF_OK, approver_oid=REQUESTER, requester_oid=REQUESTER)
     assert not decided_by_an_approver(NO_GROUP, approver_oid=APPROVER, requester_oid=REQUESTER)
     assert not decided_by_an_approver(NOREPLY, approver_oid=None, requester_oid=REQUESTER)
+
+
+def test_the_reason_for_approval_is_said_in_words_not_by_the_rule_name() -> None:
+    from bot.domain.approvals import approvers_in_words, reason_in_words
+    from bot.domain.senders import ApprovalRule, ApprovalRuleKind
+
+    rule = ApprovalRule(ApprovalRuleKind.OVER_RECIPIENTS, over_recipients=20)
+    words = reason_in_words("approval_over_recipients", recipients=21, external=21, rule=rule)
+    assert words == "more than 20 recipients (this send has 21)"
+    gone = reason_in_words("approval_over_recipients", recipients=21, external=0, rule=None)
+    assert "over_recipients" not in gone
+    assert "over recipients" not in gone
+    assert reason_in_words("approval_external", recipients=3, external=1, rule=None) == (
+        "1 recipient is outside the organisation"
+    )
+    assert approvers_in_words("Notice Approvers", 2) == "Notice Approvers (2 people)"

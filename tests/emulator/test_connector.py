@@ -94,13 +94,22 @@ def test_delete_marks_the_activity(emulator: RunningEmulator, https: httpx.Clien
 
 
 def test_create_conversation_for_a_proactive_message(
-    emulator: RunningEmulator, https: httpx.Client
+    emulator: RunningEmulator, https: httpx.Client, tokens: Tokens
 ) -> None:
+    megan = emulator.tenant.account("megan.bowen@contoso.com")
+    assert megan is not None
+    catalog = emulator.control.teams_apps()["catalog_id"]
+    installed = https.post(
+        f"/v1.0/users/{megan.id}/teamwork/installedApps",
+        json={"teamsApp@odata.bind": f"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{catalog}"},
+        headers=bearer(tokens.app(GRAPH)),
+    )  # fmt: skip
+    assert installed.status_code == 201  # Teams starts a 1:1 chat only with the app installed
     answer = https.post(
         "/v3/conversations",
         json={
             "isGroup": False,
-            "members": [{"id": "29:megan"}],
+            "members": [{"id": f"29:{megan.id}"}],
             "tenantId": emulator.tenant_id,
             "activity": {"type": "message", "text": "approve?"},
         },

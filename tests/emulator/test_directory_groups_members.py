@@ -48,3 +48,14 @@ def test_an_unknown_group_is_404_in_graphs_envelope(emulator: RunningEmulator) -
     response = members(emulator, "00000000-0000-0000-0000-000000000000")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "Request_ResourceNotFound"
+
+
+def test_a_group_is_read_by_id_with_its_display_name(emulator: RunningEmulator) -> None:
+    response = httpx.get(
+        f"{emulator.base_url}/v1.0/groups/{APPROVERS}",
+        params={"$select": "id,displayName"},
+        headers={"Authorization": f"Bearer {app_token(emulator)}"},
+        verify=emulator.ssl_context(),
+    )
+    assert response.status_code == 200
+    assert response.json()["displayName"] == "Notice Approvers"

@@ -72,7 +72,14 @@ def test_jwks_lists_an_rs256_signing_key(emulator: RunningEmulator, https: httpx
 @pytest.mark.parametrize(
     ("resource", "roles"),
     [
-        (GRAPH, ["GroupMember.Read.All", "User.Read.All"]),
+        (
+            GRAPH,
+            [
+                "GroupMember.Read.All",
+                "TeamsAppInstallation.ReadWriteSelfForUser.All",
+                "User.Read.All",
+            ],
+        ),
         (EXCHANGE, ["Exchange.ManageAsApp", "Exchange.ManageAsAppV2"]),
         (BOTFRAMEWORK, None),
     ],

@@ -80,6 +80,7 @@ async def fitting_data(bot: BotHarness) -> dict[str, dict[str, Any]]:
         verbs.RETRY_FAILED: request,
         verbs.REFRESH: request,
         verbs.STATUS: request,
+        verbs.RESUBMIT: request,
         verbs.APPROVE: {**request, "comment": "ok"},
         verbs.REJECT: {**request, "comment": "no"},
         verbs.PREVIEW_ROW: {**request, "row": 2},

@@ -13,17 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.approvals import Viewer, approvers_group, in_group, may_decide
+from bot.domain.approvals import approvers_group, in_group, may_decide
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy
-from bot.errors import StoreError
-from bot.flow.approvals import ApprovalFlow, Decided, Requested
+from bot.flow.approvals import ApprovalFlow, Requested
 from bot.flow.facts import FactsService
 from bot.flow.send_flow import Refused, Stale
-from bot.store import CardRole, RequestCursor, Store
+from bot.store import RequestCursor, Store
 from bot.teams.command_parser import Command
-from bot.teams.dispatch import TRANSIENT
-from bot.teams.notifier import Delivered, Notifier, NotifyOutcome
+from bot.teams.followers import Followers
+from bot.teams.notifier import Notifier
+from bot.teams.reach import ApproverReach
 from bot.teams.request_views import track_card
 from bot.teams.steps import StepCards
 from bot.teams.summaries import summary
@@ -47,6 +47,8 @@ class Deps:
     steps: StepCards
     notifier: Notifier
     wake: Callable[[], None]
+    followers: Followers
+    reach: ApproverReach
 
 
 async def ask(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
@@ -56,17 +58,12 @@ async def ask(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
         return await deps.steps.of(result)
     views = deps.steps.requests
     request = result.request
-    unreachable = 0
+    told: dict[str, int] = {}
     for approver in result.approvers:
         card = await views.card(request, "approver", requested=result)
-        outcome = await deps.notifier.notify_user(
-            approver.oid, card, request_id=request.id, role=CardRole.APPROVER
-        )
-        if not isinstance(outcome, Delivered):
-            logger.info("approver not reached: %s", outcome)
-            unreachable += 1
-    if unreachable:
-        logger.info("approvers unreachable: %d", unreachable)
+        channel = await deps.reach.tell(approver, card, request, turn.reference())
+        told[channel] = told.get(channel, 0) + 1
+    logger.info("approvers told: %s", ", ".join(f"{k} {v}" for k, v in sorted(told.items())))
     await track_card(deps.store, turn, request)
     return await views.card(request, "requester", requested=result)
 
@@ -86,26 +83,10 @@ async def _decide(deps: Deps, turn: Turn, payload: Decision, *, approve: bool) -
     if isinstance(result, Refused | Stale):
         return await deps.steps.of(result, "approver")
     if result.won:
-        await _update_everyone(deps, result)
+        await deps.followers.changed(result.request.id)
         if approve:
             deps.wake()
     return await deps.steps.requests.card(result.request, "approver")
-
-
-async def _update_everyone(deps: Deps, decided: Decided) -> None:
-    for card in await deps.store.list_cards(decided.request.id):
-        viewer: Viewer = "approver" if card.role is CardRole.APPROVER else "requester"
-        try:
-            # Read the state now: the worker may already have sent it, and a card must
-            # never step back from "sent" to "approved".
-            current = await deps.store.get_request(decided.request.id)
-            shown = await deps.steps.requests.card(current, viewer)
-            outcome: NotifyOutcome = await deps.notifier.update_card(card, shown)
-        except (StoreError, *TRANSIENT) as error:  # one card must not stop the others
-            logger.warning("approval card not updated: %s", type(error).__name__)
-            continue
-        if not isinstance(outcome, Delivered):
-            logger.info("approval card not updated: %s", outcome)
 
 
 async def waiting_command(deps: Deps, turn: Turn, command: Command) -> Card:
@@ -114,6 +95,18 @@ async def waiting_command(deps: Deps, turn: Turn, command: Command) -> Card:
     return requests_card.build_list(
         "Waiting for your approval", rows, "Nothing waits for your approval."
     )
+
+
+async def waiting_note(deps: Deps, user_oid: str) -> str | None:
+    """ "2 requests wait for your approval (type /approvals)", or None when none do."""
+    if not any(approvers_group(s) for s in deps.policy.senders):
+        return None
+    count = len(await waiting_for(deps, user_oid))
+    if count == 0:
+        return None
+    many = f"{count}+" if count >= LISTED else str(count)
+    requests = "request waits" if count == 1 else "requests wait"
+    return f"{many} {requests} for your approval (type /approvals)."
 
 
 async def waiting_for(deps: Deps, user_oid: str) -> list[SendRequest]:

@@ -8,11 +8,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.domain.explanations import explain, explain_all
-from bot.domain.send_request import SendRequest
+from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import ApprovalRule, ApprovalRuleKind, SenderKind
 from bot.flow.send_flow import Refused, SendFlow
 from bot.teams.command_parser import Command
 from bot.teams.draft_view import draft_summary
+from bot.teams.followers import Followers
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
 from bot.teams.views import explanation_of, sender_options
@@ -31,6 +32,7 @@ class Deps:
     steps: StepCards
     wake: Callable[[], None]
     """Tell the outbox worker a request was queued."""
+    followers: Followers
 
 
 # --- verbs -------------------------------------------------------------------------------
@@ -53,7 +55,16 @@ async def why(deps: Deps, turn: Turn, payload: SenderChoice) -> Card:
 
 async def cancel(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
     version = -1 if payload.version is None else payload.version  # progress cards send none
-    return await deps.steps.of(await deps.flow.cancel(turn.user_oid, payload.request, version))
+    return await cancelled(deps, turn, payload.request, version)
+
+
+async def cancelled(deps: Deps, turn: Turn, request_id: str, version: int) -> Card:
+    """Cancel the requester's request; every other card of it (an approver's, still
+    offering Approve) follows at once."""
+    result = await deps.flow.cancel(turn.user_oid, request_id, version)
+    if isinstance(result, SendRequest) and result.state is SendState.CANCELLED:
+        await deps.followers.changed(result.id, skip=turn.card_activity_id)
+    return await deps.steps.of(result)
 
 
 async def retry_failed(deps: Deps, turn: Turn, payload: RequestRef) -> Card:
