@@ -461,6 +461,9 @@ async def teams_apps(request: web.Request) -> web.Response:
         payload = await _json(request)
         if "install_blocked" in payload:
             apps.install_blocked = bool(payload["install_blocked"])
+        # An admin's app setup policy installs the app for people without any Graph call.
+        for oid in payload.get("install_for") or []:
+            apps.installed.add(str(oid))
     return web.json_response(
         {"catalog_id": apps.catalog_id, "installed": sorted(apps.installed),
          "install_blocked": apps.install_blocked}

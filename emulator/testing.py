@@ -13,7 +13,7 @@ import shutil
 import ssl
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,13 +200,21 @@ class EmulatorControl:
         result: list[Json] = self._call("GET", "/connector/activities", params=params)
         return result
 
-    def teams_apps(self, *, install_blocked: bool | None = None) -> Json:
+    def teams_apps(
+        self, *, install_blocked: bool | None = None, install_for: Sequence[str] = ()
+    ) -> Json:
         """Mailroom's Teams catalog id and the users it is installed for; ``install_blocked``
-        sets whether the tenant's app permission policy blocks installing it."""
-        if install_blocked is None:
+        sets whether the tenant's app permission policy blocks installing it; ``install_for``
+        installs it for those object ids, as an admin's app setup policy does."""
+        change: dict[str, object] = {}
+        if install_blocked is not None:
+            change["install_blocked"] = install_blocked
+        if install_for:
+            change["install_for"] = list(install_for)
+        if not change:
             result: Json = self._call("GET", "/teams/apps")
         else:
-            result = self._call("PUT", "/teams/apps", json={"install_blocked": install_blocked})
+            result = self._call("PUT", "/teams/apps", json=change)
         return result
 
     def set_connector_auth(self, required: bool) -> None:

@@ -12,9 +12,8 @@ handler bound to what it needs). ``Dispatcher`` owns the rest, in one place each
 * **where** — in a group chat or a channel the answer card goes to the person's 1:1 chat
   and the shared conversation gets one line with a link to it (``bot/teams/private_chat.py``);
   a card action there is answered with that line, its handler not run.
-* **respond** — expected dependency failures become the "temporarily unavailable" card (a
-  warning naming the dependency); anything else is logged with its traceback first and then
-  answered with a card that says the step did not complete. Nothing is swallowed silently.
+* **respond** — running the handler, and what a failed dependency becomes on the card
+  (``bot/teams/respond.py``).
 """
 
 from __future__ import annotations
@@ -27,16 +26,6 @@ from typing import Any, Generic, TypeVar
 from microsoft_agents.activity import InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 
-from bot.domain.explanations import explain
-from bot.errors import (
-    AccessDenied,
-    ExchangeError,
-    GraphError,
-    GraphTransportError,
-    IdentityError,
-    StoreUnavailable,
-    TokenServiceUnavailable,
-)
 from bot.teams.command_parser import Command, ParseError, parse
 from bot.teams.handlers import help
 from bot.teams.handlers.help import help_card_json, likely_card_json
@@ -52,10 +41,9 @@ from bot.teams.invoke import (
 )
 from bot.teams.private_chat import is_shared, pointer_text, post_privately
 from bot.teams.replies import send_card, send_text
+from bot.teams.respond import TRANSIENT, respond, unavailable_card
 from bot.teams.turn import Turn, TurnInfo
-from bot.teams.views import explanation_of
 from cards import dialog, verbs
-from cards import explanation as explanation_card
 from cards import notice as notice_card
 from cards import welcome as welcome_card
 from cards.verbs import Invalid, NoData
@@ -65,7 +53,6 @@ logger = logging.getLogger(__name__)
 Card = dict[str, Any]
 Reply = Card | LoginResult | ErrorResult
 P = TypeVar("P")
-R = TypeVar("R", bound=Card | LoginResult | ErrorResult)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[Card]]
 # A message extension invoke: the invoke's value in, the body of the invoke response out.
@@ -75,8 +62,6 @@ SUBMIT_ACTION = "composeExtension/submitAction"
 EXTENSION_INVOKES = frozenset({FETCH_TASK, SUBMIT_ACTION})
 # True the first time an activity (by conversation and id) is seen, False for a redelivery.
 FirstDelivery = Callable[[str], Awaitable[bool]]
-
-TRANSIENT = (StoreUnavailable, GraphTransportError, ExchangeError, IdentityError, GraphError)
 
 
 @dataclass(frozen=True)
@@ -237,48 +222,8 @@ class Dispatcher:
         return unavailable_card(problem)
 
 
-async def respond(what: str, build: Callable[[], Awaitable[R]]) -> R | Card:
-    """Run one handler. A dependency that failed in a way the user can only wait out is a
-    "temporarily unavailable" card; anything else is a bug: logged with its traceback, then
-    answered with a card saying the step did not complete."""
-    try:
-        return await build()
-    except AccessDenied as error:
-        # The app's own directory reads (users, groups): a missing grant, not an outage.
-        logger.warning("%s: Microsoft Graph refused the app (%s)", what, error.code)
-        text = explain("app_directory_denied", code=error.code, request_id=error.request_id)
-        return explanation_card.build(explanation_of(text))
-    except TRANSIENT as error:
-        logger.warning("%s: %s unavailable (%s)", what, _describe(error), type(error).__name__)
-        return unavailable_card(_describe(error))
-    except Exception:
-        logger.exception("%s failed", what)
-        return notice_card.build(
-            "Mailroom could not finish this step",
-            "Something went wrong on Mailroom's side and it was logged for your Mailroom "
-            "administrator. Try again in a moment; /status shows where your requests stand.",
-        )
-
-
-def unavailable_card(problem: str) -> Card:
-    text = explain("temporarily_unavailable", problem=problem)
-    return explanation_card.build(explanation_of(text, retry_verb=verbs.SEND_START))
-
-
 def _result(reply: Reply) -> InvokeResult:
     return reply if isinstance(reply, LoginResult | ErrorResult) else CardResult(reply)
-
-
-def _describe(error: Exception) -> str:
-    if isinstance(error, StoreUnavailable):
-        return "the database"
-    if isinstance(error, TokenServiceUnavailable):
-        return "the Bot Framework token service"
-    if isinstance(error, IdentityError):
-        return "Microsoft Entra ID"
-    if isinstance(error, ExchangeError):
-        return "Exchange"
-    return "Microsoft Graph"
 
 
 def _parse_note(error: ParseError) -> str:

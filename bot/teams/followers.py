@@ -16,9 +16,9 @@ from bot.domain.approvals import Viewer
 from bot.domain.send_request import SendRequest
 from bot.errors import StoreError
 from bot.store import CardRole, Store
-from bot.teams.dispatch import TRANSIENT
 from bot.teams.notifier import Delivered, Notifier, NotifyOutcome
 from bot.teams.request_views import RequestViews
+from bot.teams.respond import TRANSIENT
 
 logger = logging.getLogger(__name__)
 

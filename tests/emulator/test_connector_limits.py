@@ -99,6 +99,9 @@ def test_over_the_rate_the_connector_answers_429_with_retry_after(
 def test_updates_count_as_sends_and_the_per_app_limit_covers_every_conversation(
     emulator: RunningEmulator, https: httpx.Client
 ) -> None:
+    megan = emulator.tenant.account("megan.bowen@contoso.com")
+    assert megan is not None
+    emulator.control.teams_apps(install_for=[megan.id])  # a 1:1 chat needs the app installed
     emulator.control.set_connector_limits(per_app_per_second=4)
     posted = https.post("/v3/conversations/a:c1/activities", json={"type": "message"})
     activity_id = posted.json()["id"]
@@ -106,7 +109,11 @@ def test_updates_count_as_sends_and_the_per_app_limit_covers_every_conversation(
         f"/v3/conversations/a:c1/activities/{activity_id}", json={"type": "message"}
     ).is_success
     assert https.get("/v3/conversations/a:c2/members").is_success
-    assert https.post("/v3/conversations", json={"members": [{"id": "29:x"}]}).is_success
+    created = https.post(
+        "/v3/conversations",
+        json={"members": [{"id": f"29:{megan.id}"}], "tenantId": emulator.tenant_id},
+    )
+    assert created.is_success, created.text
 
     refused = https.post("/v3/conversations/a:c3/activities", json={"type": "message"})
 

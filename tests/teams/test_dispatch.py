@@ -8,7 +8,8 @@ import logging
 import pytest
 
 from bot.errors import GraphTransportError, StoreUnavailable
-from bot.teams.dispatch import Reply, respond
+from bot.teams.dispatch import Reply
+from bot.teams.respond import respond
 from tests.support.botapp import text_of
 
 

@@ -38,8 +38,9 @@ from bot.flow.send_flow import Refused, SendFlow
 from bot.rendering import TemplateCatalog
 from bot.rendering.variables import VariableType
 from bot.store import Store
-from bot.teams.dispatch import Route, respond
+from bot.teams.dispatch import Route
 from bot.teams.invoke import ErrorResult, LoginResult, flat_data
+from bot.teams.respond import respond
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
 from cards import verbs
