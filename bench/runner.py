@@ -25,6 +25,7 @@ from bench.profiling import profile_run
 from bench.tenant import bench_users, write_policy, write_seed
 from bench.turns import make_plan, measure_turns
 from bot.rendering import TemplateCatalog
+from emulator.testing import EmulatorControl
 
 PREVIEW_TEMPLATE = "ticket-reply"
 
@@ -87,6 +88,11 @@ def run_all(config: BenchConfig, workdir: Path) -> dict[str, Any]:
     results["render"] = render.measure(config.render_iterations, ROOT / "templates")
 
     emulator, info = start_emulator(workdir / "emulator", seed)
+    # The turn benchmarks drive hundreds of turns a second through one conversation, far past
+    # Teams' per-conversation limits: with them on, both bots would measure the connector's
+    # 429s, not their own cost. The limits and Mailroom's pacing within them are tested in
+    # tests/emulator/test_connector_limits.py and tests/outbox/test_cards.py.
+    EmulatorControl(info.base_url, info.ca_path).set_connector_limits(enabled=False)
     try:
         print("startup and memory …", flush=True)
         results["startup_memory"] = measure_footprint(
