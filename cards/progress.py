@@ -59,6 +59,10 @@ class ProgressView:
     """Whose Sent Items tell whether those went out."""
     reference: str = ""
     """The short reference people type ("MR-7F3K")."""
+    scheduled_for: str | None = None
+    """A "Send later" request still waiting: when it goes ("Thu 3 Dec 2026, 09:00 (…)")."""
+    window_note: str | None = None
+    """A bulk send held outside its sender's send window: the window and when it reopens."""
 
     @property
     def single(self) -> bool:
@@ -116,6 +120,8 @@ def _title(view: ProgressView) -> tuple[str, str]:
         if view.single:
             return "Not sent", "Attention"
         return "Bulk send finished with failures", "Attention"
+    if view.phase == "waiting" and view.scheduled_for:
+        return "Scheduled", "Accent"
     if view.phase == "waiting":
         return ("Sending…" if view.single else "Bulk send queued"), "Default"
     return ("Sending…" if view.single else "Bulk send in progress"), "Default"
@@ -132,6 +138,10 @@ def build(view: ProgressView) -> dict[str, Any]:
         body.append(plain_text(_clip(f"Reference: {view.reference}"), subtle=True))
     if view.single and view.recipients:
         body.append(plain_text(_clip(f"To: {', '.join(view.recipients)}"), subtle=True))
+    if view.scheduled_for and view.phase == "waiting":
+        body.append(plain_text(_clip(f"Goes out {view.scheduled_for}")))
+    if view.window_note and view.phase in ("waiting", "running"):
+        body.append(plain_text(_clip(view.window_note)))
     if not view.single or view.phase not in ("running", "waiting"):
         body.append(TextBlock(text=summary_line(view), wrap=True, spacing="Medium"))
     body += _failures(view)

@@ -88,6 +88,7 @@ class PreviewView:
     reference: str = ""  # the short reference people type ("MR-7F3K")
     exposed: tuple[str, ...] = ()  # external To/Cc addresses, when over the privacy threshold
     offer_one_each: bool = False  # the privacy prompt may offer one message per recipient
+    schedule_error: str | None = None  # why the "Send later" time picked cannot be used
 
 
 @dataclass(frozen=True)

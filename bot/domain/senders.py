@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.domain.schedule import SendWindow
+
 
 class SenderKind(StrEnum):
     SELF = "self"
@@ -77,6 +79,8 @@ class SenderConfig:
     rate: RateLimits = field(default_factory=RateLimits)
     discovered: bool = False  # listed because Exchange said so, not configured
     rights: RightsMode = RightsMode.EXCHANGE
+    window: SendWindow | None = None
+    """When its bulk sends may go out; ``None``: any time."""
 
     @property
     def key(self) -> str:
@@ -97,6 +101,8 @@ class Policy:
     decision_cache_seconds: int = 300
     approval_expiry_hours: int = 72
     retention_days: int = 30
+    schedule_max_days: int = 30
+    """How far ahead "Send later" may schedule a send."""
 
     def sender(self, address_or_key: str) -> SenderConfig | None:
         wanted = address_or_key.strip().lower()

@@ -20,9 +20,11 @@ from typing import Any, Protocol
 
 from bot.domain.explanations import explain
 from bot.domain.references import reference_of
+from bot.domain.schedule import SendWindow, describe, zone_named
 from bot.domain.send_request import SendRequest, SendState
 from bot.errors import StoreError
 from bot.outbox.routing import where_to_check
+from bot.outbox.windows import held_until
 from bot.store.protocol import Store
 from bot.store.records import CardRef, CardRole, Clock, Job, JobCounts, JobState
 from cards import progress as progress_card
@@ -41,6 +43,9 @@ class RequestProgress:
     eta_seconds: float | None = None
     failures: tuple[Job, ...] = ()
     """Failed messages (the first ``MAX_FAILURES_LISTED``), when any failed."""
+    window: SendWindow | None = None
+    window_opens: datetime | None = None
+    """Set while the sender's send window holds the request: when the window reopens."""
 
     @property
     def final(self) -> bool:
@@ -105,6 +110,24 @@ def progress_view(progress: RequestProgress) -> progress_card.ProgressView:
         unknown=counts.unknown,
         check_mailbox=where_to_check(request) if counts.unknown else None,
         reference=reference_of(request.id),
+        scheduled_for=_scheduled_for(request, counts),
+        window_note=_window_note(progress),
+    )
+
+
+def _scheduled_for(request: SendRequest, counts: JobCounts) -> str | None:
+    if request.send_at is None or request.state is not SendState.QUEUED or counts.sent:
+        return None
+    return describe(request.send_at, zone_named(request.send_zone))
+
+
+def _window_note(progress: RequestProgress) -> str | None:
+    window, opens = progress.window, progress.window_opens
+    if window is None or opens is None:
+        return None
+    return (
+        f"Held outside the sender's send window ({window.summary()}); "
+        f"the next window opens {describe(opens, window.zone)}."
     )
 
 
@@ -122,6 +145,8 @@ class ProgressPublisher:
     interval: float
     send_interval: Callable[[str], float] | None = None
     """Seconds between two sends of a mailbox (for the ETA); ``None``: no ETA."""
+    windows: Callable[[str], SendWindow | None] | None = None
+    """A mailbox's send window (for "the next window opens …"); ``None``: not shown."""
     _last: dict[tuple[str, str], datetime] = field(default_factory=dict)
     _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
@@ -137,7 +162,9 @@ class ProgressPublisher:
         eta = None
         if not request.is_final and self.send_interval is not None:
             eta = counts.open * self.send_interval(request.sender_address)
-        return RequestProgress(request, counts, eta, failures)
+        window = self.windows(request.sender_address) if self.windows is not None else None
+        opens = held_until(request, window, self.clock())
+        return RequestProgress(request, counts, eta, failures, window, opens)
 
     async def publish(self, request_id: str, *, final: bool = False) -> None:
         """Update the request's cards if they are due (always when ``final``). Never

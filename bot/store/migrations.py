@@ -245,7 +245,24 @@ _DRAFTS = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_CORE, _AUDIT, _COMPOSE, _REQUEST_QUERIES, _DRAFTS)
+_SCHEDULE = Migration(
+    13,
+    "scheduled sends: a request's send-later time and zone, its messages' not-before time",
+    (
+        "ALTER TABLE send_requests ADD COLUMN send_at {TS}",
+        "ALTER TABLE send_requests ADD COLUMN send_zone TEXT",
+        "ALTER TABLE outbox ADD COLUMN not_before {TS}",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _CORE,
+    _AUDIT,
+    _COMPOSE,
+    _REQUEST_QUERIES,
+    _DRAFTS,
+    _SCHEDULE,
+)
 
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -18,7 +18,8 @@ from bot.flow.facts import FactsService
 from bot.flow.preview_links import PreviewLinks
 from bot.flow.send_flow import from_line
 from bot.outbox.progress import MAX_FAILURES_LISTED, RequestProgress
-from bot.store import Approval, ApprovalDecision, CardRef, CardRole, JobState, Store
+from bot.outbox.windows import held_until
+from bot.store import Approval, ApprovalDecision, CardRef, CardRole, JobState, Store, utc_now
 from bot.teams.request_card import Shown, request_card
 from bot.teams.turn import Turn
 from bot.teams.views import format_time
@@ -66,7 +67,11 @@ class RequestViews:
         failed = []
         if counts.failed:
             failed = await self._store.list_jobs(request.id, [JobState.FAILED])
-        return RequestProgress(request, counts, None, tuple(failed[:MAX_FAILURES_LISTED]))
+        config = self._policy.sender(request.sender_address)
+        window = config.window if config is not None else None
+        opens = held_until(request, window, utc_now())
+        listed = tuple(failed[:MAX_FAILURES_LISTED])
+        return RequestProgress(request, counts, None, listed, window, opens)
 
     async def _approval_view(
         self, request: SendRequest, viewer: Viewer, requested: Requested | None

@@ -32,6 +32,7 @@ from cards.verbs import (
     RequestAt,
     RequestRef,
     SenderChoice,
+    SendLater,
     TemplateChoice,
 )
 
@@ -53,7 +54,7 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
     )
     on_preview = preview.Deps(
         flow, steps, store, services.sso, services.tokens, sign_in(services.settings), wake,
-        on_approval,
+        on_approval, services.policy.schedule_max_days,
     )  # fmt: skip
     on_request = requests.Deps(flow, services.approvals, store, steps, on_send)
     return Routes(
@@ -78,6 +79,7 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
             verbs.PREVIEW: Route(ComposeInputs, partial(compose.preview, on_compose)),
             verbs.COMPOSE_CANCEL: Route(DraftRef, compose.cancel),
             verbs.SEND: Route(RequestAt, partial(preview.send, on_preview)),
+            verbs.SEND_LATER: Route(SendLater, partial(preview.send_later, on_preview)),
             verbs.EDIT: Route(RequestAt, partial(preview.edit, on_preview)),
             verbs.REQUEST_APPROVAL: Route(RequestAt, partial(preview.request_approval, on_preview)),
             verbs.TO_BCC: Route(RequestAt, partial(preview.to_bcc, on_preview)),

@@ -24,6 +24,7 @@ class TurnInfo:
     conversation_type: str | None  # personal | groupChat | channel
     activity_id: str | None
     text: str
+    time_zone: str | None = None  # IANA name the client reports (localTimezone / clientInfo)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,22 @@ def turn_info(activity: Activity) -> TurnInfo:
         else None,
         activity_id=activity.id,
         text=clean_text(activity.text or ""),
+        time_zone=_time_zone(activity),
     )
+
+
+def _time_zone(activity: Activity) -> str | None:
+    """The user's time zone as the client reports it: the activity's ``localTimezone``, or
+    the ``timezone`` of its ``clientInfo`` entity (both IANA names, e.g. "Europe/Berlin").
+    Untrusted text: callers look it up with ``bot.domain.schedule.zone_named``."""
+    if isinstance(activity.local_timezone, str) and activity.local_timezone:
+        return activity.local_timezone
+    for entity in activity.entities or []:
+        if getattr(entity, "type", None) == "clientInfo":
+            zone = getattr(entity, "timezone", None)
+            if isinstance(zone, str) and zone:
+                return zone
+    return None
 
 
 def _tenant_id(activity: Activity) -> str | None:

@@ -9,7 +9,8 @@ from datetime import datetime
 from bot.domain.explanations import Explanation
 from bot.domain.permissions import Outcome
 from bot.domain.references import reference_of
-from bot.domain.send_request import SendRequest
+from bot.domain.schedule import describe, zone_named
+from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy
 from bot.flow import privacy
 from bot.flow.send_flow import (
@@ -214,6 +215,7 @@ def preview_view(
         reference=reference_of(request.id),
         exposed=exposed,
         offer_one_each=bool(exposed) and privacy.can_send_one_each(recipients),
+        schedule_error=step.schedule_error,
     )
 
 
@@ -228,8 +230,15 @@ def summary(request: SendRequest) -> RequestSummary:
         from_line=request.sender_address,
         subject=request.subject,
         recipients=shown + more,
-        when=format_time(request.updated_at),
+        when=_when(request),
     )
+
+
+def _when(request: SendRequest) -> str:
+    """When it last moved — or, for a scheduled send still waiting, when it will go."""
+    if request.send_at is not None and request.state is SendState.QUEUED:
+        return f"goes out {describe(request.send_at, zone_named(request.send_zone))}"
+    return format_time(request.updated_at)
 
 
 def format_time(moment: datetime | None) -> str:

@@ -139,9 +139,11 @@ class BotHarness:
         *,
         card_activity_id: str | None = None,
         authentication: Json | None = None,
+        fields: Json | None = None,
     ) -> Json:
         """An Action.Execute click; returns the invoke response body. ``authentication`` is
-        what Teams adds when it re-sends an action after a login request (SSO)."""
+        what Teams adds when it re-sends an action after a login request (SSO); ``fields``
+        are further activity fields (e.g. the client's ``localTimezone``)."""
         activity = self.activity(
             who,
             type="invoke",
@@ -152,6 +154,7 @@ class BotHarness:
             value={"action": {"type": "Action.Execute", "verb": verb, "data": data},
                    "trigger": "manual",
                    **({"authentication": authentication} if authentication else {})},
+            **(fields or {}),
         )  # fmt: skip
         response = await self._http.post(f"{self.url}/api/messages", json=activity)
         assert response.status_code == 200, response.text

@@ -1,5 +1,6 @@
-"""``preview.*`` verbs: send what was previewed, go back and edit it, ask for approval, or
-answer the privacy prompt (Bcc, or one email each).
+"""``preview.*`` verbs: send what was previewed (now, or later at a time picked in the
+user's time zone), go back and edit it, ask for approval, or answer the privacy prompt (Bcc,
+or one email each).
 
 Send re-takes the permission decision (the flow does), and for a delegated sender makes
 sure the outbox can act as the user later: with no SSO token yet, Teams is asked to sign
@@ -9,11 +10,14 @@ the user in and re-send the same action with the token.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.domain.schedule import ScheduleProblem, scheduled_time, zone_named
 from bot.domain.send_request import SendRequest
-from bot.flow.send_flow import SendFlow
+from bot.flow.send_flow import Later, Preview, SendFlow
 from bot.identity.provider import GRAPH_RESOURCE, TokenProvider
 from bot.identity.sso import SignInNeeded, SsoSource, sign_in_url
 from bot.store import Store
@@ -22,7 +26,7 @@ from bot.teams.invoke import LoginResult
 from bot.teams.request_views import track_card
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
-from cards.verbs import RequestAt
+from cards.verbs import RequestAt, SendLater
 
 Card = dict[str, Any]
 
@@ -45,9 +49,38 @@ class Deps:
     sign_in: SignIn | None
     wake: Callable[[], None]
     approvals: approvals.Deps
+    schedule_max_days: int = 30
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 async def send(deps: Deps, turn: Turn, payload: RequestAt) -> Card | LoginResult:
+    return await _queue(deps, turn, payload.request, payload.version, None)
+
+
+async def send_later(deps: Deps, turn: Turn, payload: SendLater) -> Card | LoginResult:
+    """Queue the request to go at the time picked, read in the user's time zone (UTC when
+    the client reports none); a time in the past or too far ahead comes back on the
+    preview card."""
+    zone = zone_named(turn.info.time_zone) or ZoneInfo("UTC")
+    when = scheduled_time(
+        day=payload.send_date,
+        at=payload.send_time,
+        pick=payload.pick,
+        zone=zone,
+        now=deps.clock(),
+        max_ahead=timedelta(days=deps.schedule_max_days),
+    )
+    if isinstance(when, ScheduleProblem):
+        step = await deps.flow.previewed(turn.user_oid, payload.request, payload.version)
+        if isinstance(step, Preview):
+            step = replace(step, schedule_error=when.message)
+        return await deps.steps.of(step)
+    return await _queue(deps, turn, payload.request, payload.version, Later(when, zone.key))
+
+
+async def _queue(
+    deps: Deps, turn: Turn, request_id: str, version: int, later: Later | None
+) -> Card | LoginResult:
     async def warm() -> None:
         sso = turn.sso_token or await deps.sso.sso_token(turn.context, turn.user_oid)
         if sso is None and deps.sign_in is not None and not turn.sso_token:
@@ -56,7 +89,7 @@ async def send(deps: Deps, turn: Turn, payload: RequestAt) -> Card | LoginResult
 
     try:
         result = await deps.flow.send(
-            turn.user_oid, payload.request, payload.version, warm_user_token=warm
+            turn.user_oid, request_id, version, warm_user_token=warm, later=later
         )
     except SignInNeeded:
         assert deps.sign_in is not None
@@ -68,8 +101,9 @@ async def send(deps: Deps, turn: Turn, payload: RequestAt) -> Card | LoginResult
     if not isinstance(result, SendRequest):
         return await deps.steps.of(result)
     await track_card(deps.store, turn, result)
-    card = await deps.steps.of(result)  # "Sending…": shown before the worker starts
-    deps.wake()
+    card = await deps.steps.of(result)  # "Sending…" (or "Scheduled"), before the worker starts
+    if later is None:
+        deps.wake()
     return card
 
 
