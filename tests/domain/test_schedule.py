@@ -126,3 +126,19 @@ def test_days_read_ranges_lists_and_wrapping_ranges() -> None:
 
 def test_the_summary_reads_like_a_sentence() -> None:
     assert WEEKDAYS.summary() == "Mon–Fri 08:00–18:00 (Europe/Berlin)"
+
+
+def test_only_bulk_sends_are_held_by_a_window() -> None:
+    from dataclasses import replace
+
+    from bot.outbox.windows import held_until
+    from tests.store.helpers import draft
+
+    evening = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
+    single, _ = draft(evening)
+    bulk = replace(single, is_bulk=True, message_count=3)
+
+    assert held_until(single, WEEKDAYS, evening) is None
+    assert held_until(bulk, WEEKDAYS, evening) == datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
+    assert held_until(bulk, WEEKDAYS, NOW) is None
+    assert held_until(bulk, None, evening) is None

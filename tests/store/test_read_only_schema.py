@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.store import LATEST_VERSION
-from bot.store.migrations import MIGRATIONS
 from bot.store.factory import open_store
+from bot.store.migrations import MIGRATIONS
 
 
 async def test_an_empty_database_reads_as_version_0_and_stays_empty(database_url: str) -> None:
