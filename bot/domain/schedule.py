@@ -64,8 +64,10 @@ def resolve_pick(pick: str, zone: ZoneInfo, now: datetime) -> datetime | None:
         return (now + timedelta(hours=1)).astimezone(UTC)
     if pick == "tomorrow_0900":
         return _local(zone, local.date() + timedelta(days=1), nine).astimezone(UTC)
-    if pick == "monday_0900":
-        ahead = (7 - local.weekday()) % 7 or 7
+    if pick == "monday_0900":  # the coming Monday: today, on a Monday before nine
+        ahead = (7 - local.weekday()) % 7
+        if ahead == 0 and local.time() >= nine:
+            ahead = 7
         return _local(zone, local.date() + timedelta(days=ahead), nine).astimezone(UTC)
     return None
 

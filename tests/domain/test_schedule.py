@@ -44,6 +44,13 @@ def test_monday_at_nine_is_next_monday() -> None:
     assert when(pick="monday_0900") == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
 
+def test_on_a_monday_morning_monday_at_nine_is_today() -> None:
+    early = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)  # Monday 07:00 in Berlin
+    late = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # Monday 10:00 in Berlin
+    assert resolve_pick("monday_0900", BERLIN, early) == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    assert resolve_pick("monday_0900", BERLIN, late) == datetime(2026, 12, 14, 8, 0, tzinfo=UTC)
+
+
 def test_every_quick_pick_on_the_card_resolves() -> None:
     for key in QUICK_PICKS:
         resolved = resolve_pick(key, BERLIN, NOW)
