@@ -169,7 +169,7 @@ def _actions(view: PreviewView) -> list[Action]:
         if view.needs_approval
         else execute("Send", verbs.SEND, data, style="positive"),
     ]
-    if not view.needs_approval:
+    if not view.needs_approval and view.can_send_later:
         actions.append(_send_later(view))
     actions += [execute("Edit", verbs.EDIT, data), execute("Cancel", verbs.CANCEL, data)]
     if view.preview_url and is_web_url(view.preview_url):

@@ -272,6 +272,12 @@ def test_a_send_needing_approval_offers_no_send_later() -> None:
     assert of_type(card, "Action.ShowCard") == []
 
 
+def test_a_sender_that_cannot_send_later_offers_no_send_later() -> None:
+    card = preview.build(replace(VIEW, can_send_later=False))
+    assert of_type(card, "Action.ShowCard") == []
+    assert verbs.SEND in verbs_of(card)
+
+
 def test_a_refused_send_later_time_is_shown_on_the_card() -> None:
     card = preview.build(replace(VIEW, schedule_error="That time has passed."))
     assert_valid(card)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.schedule import resolve_pick
 from bot.domain.send_request import SendState
 from cards import verbs
+from tests.security.helpers import preview
 from tests.support.botapp import (
     BotHarness,
     Json,
@@ -22,6 +23,7 @@ from tests.support.botapp import (
 from tests.teams.test_guided_steps import sample_inputs
 
 BERLIN = {"localTimezone": "Europe/Berlin"}
+MEGAN = "megan.bowen@contoso.com"
 
 
 async def previewed(bot: BotHarness, who: Person) -> Json:
@@ -138,3 +140,18 @@ async def test_a_scheduled_send_cancelled_before_its_time_sends_nothing(
     jobs = await bot.services.store.list_jobs(request.id)
     assert {str(j.state) for j in jobs} == {"cancelled"}
     assert sends(bot) == []
+
+
+async def test_a_sender_using_the_users_own_sign_in_offers_no_send_later(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    shown = await preview(bot, adele, "adele.vance@contoso.com", "ticket-reply", MEGAN)
+    assert [a for a in actions_of(shown) if a["verb"] == verbs.SEND_LATER] == []
+    forged = {**action(shown, verbs.SEND)["data"], "pick": "tomorrow_0900"}
+
+    card = card_in(await bot.act(adele, verbs.SEND_LATER, forged, fields=BERLIN))
+
+    assert "Not scheduled: this sender sends with your own sign-in" in text_of(card)
+    request = await bot.services.store.get_request(str(forged["request"]))
+    assert (request.state, request.send_at) == (SendState.DRAFT, None)

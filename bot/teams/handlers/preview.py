@@ -26,9 +26,14 @@ from bot.teams.invoke import LoginResult
 from bot.teams.request_views import track_card
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
+from bot.teams.views import can_send_later
 from cards.verbs import RequestAt, SendLater
 
 Card = dict[str, Any]
+DELEGATED_LATER = (
+    "this sender sends with your own sign-in, which Mailroom can use only while you are "
+    "here. Send it now instead."
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,11 @@ async def send_later(deps: Deps, turn: Turn, payload: SendLater) -> Card | Login
     the client reports none); a time in the past or too far ahead comes back on the
     preview card."""
     zone = zone_named(turn.info.time_zone) or ZoneInfo("UTC")
+    step = await deps.flow.previewed(turn.user_oid, payload.request, payload.version)
+    if not isinstance(step, Preview):
+        return await deps.steps.of(step)
+    if not can_send_later(step.sender):
+        return await deps.steps.of(replace(step, schedule_error=DELEGATED_LATER))
     when = scheduled_time(
         day=payload.send_date,
         at=payload.send_time,
@@ -71,10 +81,7 @@ async def send_later(deps: Deps, turn: Turn, payload: SendLater) -> Card | Login
         max_ahead=timedelta(days=deps.schedule_max_days),
     )
     if isinstance(when, ScheduleProblem):
-        step = await deps.flow.previewed(turn.user_oid, payload.request, payload.version)
-        if isinstance(step, Preview):
-            step = replace(step, schedule_error=when.message)
-        return await deps.steps.of(step)
+        return await deps.steps.of(replace(step, schedule_error=when.message))
     return await _queue(deps, turn, payload.request, payload.version, Later(when, zone.key))
 
 
