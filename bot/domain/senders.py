@@ -87,6 +87,13 @@ class SenderConfig:
         """The short name users type (`/send from:support`)."""
         return self.address.split("@", 1)[0]
 
+    @property
+    def can_send_later(self) -> bool:
+        """A delegated sender sends with the user's own token, which Mailroom holds only in
+        memory for a while after they signed in: a send hours later (or after a restart)
+        could not get it. Only senders Mailroom sends for itself may schedule a send."""
+        return self.mode is Mode.APPLICATION
+
     def allows_template(self, name: str) -> bool:
         return self.templates is None or name in self.templates
 

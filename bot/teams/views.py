@@ -11,7 +11,7 @@ from bot.domain.permissions import Outcome
 from bot.domain.references import reference_of
 from bot.domain.schedule import describe, zone_named
 from bot.domain.send_request import SendRequest, SendState
-from bot.domain.senders import Mode, Policy, SenderConfig
+from bot.domain.senders import Policy
 from bot.flow import privacy
 from bot.flow.send_flow import (
     BULK_FIELD,
@@ -216,15 +216,8 @@ def preview_view(
         exposed=exposed,
         offer_one_each=bool(exposed) and privacy.can_send_one_each(recipients),
         schedule_error=step.schedule_error,
-        can_send_later=can_send_later(step.sender),
+        can_send_later=step.sender.can_send_later,
     )
-
-
-def can_send_later(sender: SenderConfig) -> bool:
-    """A delegated sender sends with the user's own token, which Mailroom holds only in
-    memory for a while after they signed in: a send hours later (or after a restart) could
-    not get it. Only senders Mailroom sends for itself are offered "Send later"."""
-    return sender.mode is Mode.APPLICATION
 
 
 def summary(request: SendRequest) -> RequestSummary:

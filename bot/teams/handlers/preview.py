@@ -26,7 +26,6 @@ from bot.teams.invoke import LoginResult
 from bot.teams.request_views import track_card
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
-from bot.teams.views import can_send_later
 from cards.verbs import RequestAt, SendLater
 
 Card = dict[str, Any]
@@ -70,7 +69,7 @@ async def send_later(deps: Deps, turn: Turn, payload: SendLater) -> Card | Login
     step = await deps.flow.previewed(turn.user_oid, payload.request, payload.version)
     if not isinstance(step, Preview):
         return await deps.steps.of(step)
-    if not can_send_later(step.sender):
+    if not step.sender.can_send_later:
         return await deps.steps.of(replace(step, schedule_error=DELEGATED_LATER))
     when = scheduled_time(
         day=payload.send_date,
