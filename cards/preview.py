@@ -16,10 +16,13 @@ from microsoft_teams.cards import (
     AdaptiveCard,
     CardElement,
     Container,
+    DateInput,
     OpenUrlAction,
     RichTextBlock,
+    ShowCardAction,
     TeamsCardProperties,
     TextRun,
+    TimeInput,
 )
 
 from cards import verbs
@@ -70,6 +73,10 @@ def _build(view: PreviewView, limits: _Limits) -> dict[str, Any]:
     body.append(_message(view, limits))
     if view.notes:
         body += [section("Notes", subtle=True), *bullets(view.notes, limit=5, subtle=True)]
+    if view.schedule_error:
+        body.append(
+            text(f"Not scheduled: {view.schedule_error}", color="Attention", weight="Bolder")
+        )
     if view.needs_approval:
         body.append(section("Needs approval before it is sent"))
         if view.approval_reasons:
@@ -183,9 +190,30 @@ def _actions(view: PreviewView) -> list[Action]:
         execute("Request approval", verbs.REQUEST_APPROVAL, data, style="positive")
         if view.needs_approval
         else execute("Send", verbs.SEND, data, style="positive"),
-        execute("Edit", verbs.EDIT, data),
-        execute("Cancel", verbs.CANCEL, data),
     ]
+    if not view.needs_approval and view.can_send_later:
+        actions.append(_send_later(view))
+    actions += [execute("Edit", verbs.EDIT, data), execute("Cancel", verbs.CANCEL, data)]
     if view.preview_url and is_web_url(view.preview_url):
         actions.append(OpenUrlAction(title="View full preview", url=view.preview_url))
     return actions
+
+
+def _send_later(view: PreviewView) -> ShowCardAction:
+    """ "Send later": quick picks, or a date and a time — both read in the user's time zone
+    (the one their Teams client reports) when clicked."""
+    picks: list[Action] = [
+        execute(label, verbs.SEND_LATER, verbs.SendLater(view.request_id, view.version, key).data())
+        for key, label in verbs.QUICK_PICKS.items()
+    ]
+    chosen = verbs.SendLater(view.request_id, view.version).data()
+    later = AdaptiveCard(
+        body=[
+            text("Send it at a time of your choosing, in your own time zone."),
+            ActionSet(actions=picks, spacing="Small"),
+            DateInput(id="send_date", label="Date", spacing="Medium"),
+            TimeInput(id="send_time", label="Time", value="09:00"),
+        ],
+        actions=[execute("Send at this time", verbs.SEND_LATER, chosen, style="positive")],
+    )
+    return ShowCardAction(title="Send later", card=later)

@@ -76,6 +76,10 @@ class ProgressView:
     quota_resumes_at: str | None = None
     """Messages wait for the sender's recipients per day: when the next may go."""
     recipients_per_day: int | None = None
+    scheduled_for: str | None = None
+    """A "Send later" request still waiting: when it goes ("Thu 3 Dec 2026, 09:00 (…)")."""
+    window_note: str | None = None
+    """A bulk send held outside its sender's send window: the window and when it reopens."""
 
     @property
     def single(self) -> bool:
@@ -133,6 +137,8 @@ def _title(view: ProgressView) -> tuple[str, str]:
         if view.single:
             return "Not sent", "Attention"
         return "Bulk send finished with failures", "Attention"
+    if view.phase == "waiting" and view.scheduled_for:
+        return "Scheduled", "Accent"
     if view.phase == "waiting":
         return ("Sending…" if view.single else "Bulk send queued"), "Default"
     return ("Sending…" if view.single else "Bulk send in progress"), "Default"
@@ -149,6 +155,10 @@ def build(view: ProgressView) -> dict[str, Any]:
         body.append(plain_text(_clip(f"Reference: {view.reference}"), subtle=True))
     if view.single and view.recipients:
         body.append(plain_text(_clip(f"To: {', '.join(view.recipients)}"), subtle=True))
+    if view.scheduled_for and view.phase == "waiting":
+        body.append(plain_text(_clip(f"Goes out {view.scheduled_for}")))
+    if view.window_note and view.phase in ("waiting", "running"):
+        body.append(plain_text(_clip(view.window_note)))
     if not view.single or view.phase not in ("running", "waiting"):
         body.append(TextBlock(text=summary_line(view), wrap=True, spacing="Medium"))
     body += _results(view) if view.results else _failures(view)

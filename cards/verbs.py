@@ -38,6 +38,7 @@ PREVIEW_ROW = "preview.row"
 CANCEL = "send.cancel"
 REQUEST_APPROVAL = "preview.request_approval"
 TO_BCC = "preview.to_bcc"
+SEND_LATER = "preview.send_later"
 ONE_EACH = "preview.one_each"
 RETRY = "request.retry"
 RETRY_FAILED = "send.retry_failed"
@@ -163,6 +164,47 @@ class ComposeInputs:
 
 
 @dataclass(frozen=True)
+class SendLater:
+    """``preview.send_later``: the request at its version plus either a quick ``pick``
+    (a key of ``QUICK_PICKS``, carried by its button) or the ``send_date`` and
+    ``send_time`` inputs; the handler reads them in the user's time zone."""
+
+    request: str
+    version: int
+    pick: str = ""
+    send_date: str = ""
+    send_time: str = ""
+
+    @classmethod
+    def parse(cls, data: Mapping[str, str]) -> SendLater | Invalid:
+        at = RequestAt.parse(data)
+        if isinstance(at, Invalid):
+            return at
+        values = {k: data.get(k, "").strip() for k in ("pick", "send_date", "send_time")}
+        for name, value in values.items():
+            if len(value) > _MAX_WHEN:
+                return Invalid(name, f"longer than {_MAX_WHEN} characters")
+        return cls(at.request, at.version, **values)
+
+    def data(self) -> Data:
+        out = RequestAt(self.request, self.version).data()
+        if self.pick:
+            out["pick"] = self.pick
+        return out
+
+
+_MAX_WHEN = 32
+
+QUICK_PICKS = {
+    "in_1h": "In 1 hour",
+    "tomorrow_0900": "Tomorrow 09:00",
+    "monday_0900": "Monday 09:00",
+}
+"""The "Send later" quick picks: ``pick`` key → button label. ``bot.domain.schedule``
+resolves a key to a moment when it is clicked, in the user's time zone."""
+
+
+@dataclass(frozen=True)
 class RequestAt:
     """``preview.send``, ``preview.edit``, ``preview.request_approval``,
     ``preview.to_bcc``, ``preview.one_each``: a request at the version the card showed,
@@ -263,6 +305,7 @@ _PAYLOADS: dict[str, type[Payload]] = {
     PREVIEW: ComposeInputs,
     COMPOSE_CANCEL: DraftRef,
     SEND: RequestAt,
+    SEND_LATER: SendLater,
     EDIT: RequestAt,
     PREVIEW_ROW: RequestRow,
     REQUEST_APPROVAL: RequestAt,

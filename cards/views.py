@@ -90,6 +90,8 @@ class PreviewView:
     exposed: tuple[str, ...] = ()  # external To/Cc addresses, when over the privacy threshold
     offer_one_each: bool = False  # the privacy prompt may offer one message per recipient
     row: int = 1  # which of a bulk send's messages is shown
+    schedule_error: str | None = None  # why the "Send later" time picked cannot be used
+    can_send_later: bool = True  # the sender sends for itself (application mode)
 
 
 @dataclass(frozen=True)

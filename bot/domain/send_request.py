@@ -217,6 +217,10 @@ class SendRequest:
     error_key: str | None = None
     graph_request_id: str | None = None
     content_purged_at: datetime | None = None
+    send_at: datetime | None = None
+    """Not before this moment ("Send later"); ``None``: as soon as it is queued."""
+    send_zone: str | None = None
+    """The IANA time zone the user picked ``send_at`` in (to show it back to them)."""
 
     @property
     def is_final(self) -> bool:

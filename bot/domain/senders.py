@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.domain.schedule import SendWindow
+
 
 class SenderKind(StrEnum):
     SELF = "self"
@@ -77,11 +79,20 @@ class SenderConfig:
     rate: RateLimits = field(default_factory=RateLimits)
     discovered: bool = False  # listed because Exchange said so, not configured
     rights: RightsMode = RightsMode.EXCHANGE
+    window: SendWindow | None = None
+    """When its bulk sends may go out; ``None``: any time."""
 
     @property
     def key(self) -> str:
         """The short name users type (`/send from:support`)."""
         return self.address.split("@", 1)[0]
+
+    @property
+    def can_send_later(self) -> bool:
+        """A delegated sender sends with the user's own token, which Mailroom holds only in
+        memory for a while after they signed in: a send hours later (or after a restart)
+        could not get it. Only senders Mailroom sends for itself may schedule a send."""
+        return self.mode is Mode.APPLICATION
 
     def allows_template(self, name: str) -> bool:
         return self.templates is None or name in self.templates
@@ -98,6 +109,8 @@ class Policy:
     approval_expiry_hours: int = 72
     approval_reminder_hours: int = 24  # one reminder to the approvers after this; 0: none
     retention_days: int = 30
+    schedule_max_days: int = 30
+    """How far ahead "Send later" may schedule a send."""
 
     def sender(self, address_or_key: str) -> SenderConfig | None:
         wanted = address_or_key.strip().lower()

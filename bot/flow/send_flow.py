@@ -57,6 +57,14 @@ CANCELLABLE = frozenset(
 
 
 @dataclass(frozen=True)
+class Later:
+    """ "Send later": the moment (UTC) and the IANA zone the user picked it in."""
+
+    at: datetime
+    zone: str | None = None
+
+
+@dataclass(frozen=True)
 class SenderChoice:
     sender: SenderConfig
     decision: Decision
@@ -101,6 +109,8 @@ class Preview:
     """Which of a bulk request's messages is shown (1: the first)."""
     shown: OutgoingMessage | None = None
     """That row's message, for a bulk request (a single send shows the request itself)."""
+    schedule_error: str | None = None
+    """Why the "Send later" time just picked cannot be used (shown on the card)."""
 
 
 @dataclass(frozen=True)
@@ -344,10 +354,13 @@ class SendFlow:
         version: int,
         *,
         warm_user_token: Callable[[], Awaitable[None]] | None = None,
+        later: Later | None = None,
     ) -> Step | SendRequest:
-        """Queue a previewed request; the outbox worker sends it. Re-decides first. For a
-        delegated sender ``warm_user_token`` makes sure the worker can get the user's token
-        later (msal's cache); a refusal there asks the user to sign in again."""
+        """Queue a previewed request; the outbox worker sends it — at ``later.at`` when
+        given ("Send later"). Re-decides first (and the worker again, from fresh facts,
+        when the time comes). For a delegated sender ``warm_user_token`` makes sure the
+        worker can get the user's token later (msal's cache); a refusal there asks the user
+        to sign in again."""
         loaded = await self._load_request(user_oid, request_id, version, SendState.DRAFT)
         if not isinstance(loaded, SendRequest):
             return loaded
@@ -367,7 +380,27 @@ class SendFlow:
                 missing = isinstance(error, ConsentRequired) and error.admin_consent_missing
                 key = "admin_consent_missing" if missing else "consent_required"
                 return Refused(explain(key), request_id=request.id)
-        return await self.move(request, SendState.QUEUED)
+        if later is None:
+            return await self.move(request, SendState.QUEUED)
+        try:
+            return await self._store.transition(
+                request.id,
+                request.version,
+                SendState.QUEUED,
+                send_at=later.at,
+                send_zone=later.zone,
+            )
+        except VersionConflict:
+            return Stale(request=await self._store.get_request(request.id))
+
+    async def previewed(self, user_oid: str, request_id: str, version: int) -> Step:
+        """The preview of a request that is still a draft, decided again (to show it once
+        more, e.g. with a problem of the "Send later" time on it)."""
+        loaded = await self._load_request(user_oid, request_id, version, SendState.DRAFT)
+        if not isinstance(loaded, SendRequest):
+            return loaded
+        again = await self.redecide(user_oid, loaded)
+        return again if isinstance(again, Refused) else again.preview(loaded)
 
     async def preview_row(self, user_oid: str, request_id: str, version: int, row: int) -> Step:
         """A bulk preview at another row, held to the request's rows (a card's row number

@@ -54,6 +54,8 @@ class Unknown:
 @dataclass(frozen=True)
 class Release:
     due_at: datetime
+    held: bool = False
+    """Held by the sender's send window (not by pacing)."""
 
 
 @dataclass(frozen=True)

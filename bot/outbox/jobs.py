@@ -38,6 +38,7 @@ from bot.outbox.guard import GuardResult, SendGuard, guarded
 from bot.outbox.lease import LeaseKeeper
 from bot.outbox.routing import route_for
 from bot.outbox.senders import SenderDetails, SenderLookup, sender_details
+from bot.outbox.windows import held_until, window_of
 from bot.store.protocol import Store
 from bot.store.records import ClaimedJob, Clock, Job, JobState, Lease, SlotRefusal
 
@@ -56,6 +57,8 @@ class Outcome(StrEnum):
     RETRY = "retry"
     MAYBE_SENT = "maybe_sent"
     RELEASED = "released"
+    HELD = "held"
+    """Handed back until its sender's send window opens (``bot/outbox/windows.py``)."""
     LOST = "lost"
     """The lease was lost (reclaimed, or the request cancelled): nothing recorded here."""
 
@@ -166,6 +169,10 @@ class JobRunner:
         except ValueError as exc:
             logger.warning("request %s cannot be sent: %s", request.id, exc)
             return self._delivery.failed(request, job, "UnsupportedSender", "unknown")
+        if not claimed.needs_reconcile:
+            opens = held_until(request, window_of(self._senders, job.sender_address), self._clock())
+            if opens is not None:
+                return d.Release(opens, held=True)
         details = self.details(job.sender_address)
         try:
             slot = await self._slot(job, lease, details)
@@ -329,4 +336,5 @@ class JobRunner:
             await s.record_cancelled(lease)
             return JobResult(job.id, job.request_id, Outcome.CANCELLED)
         await s.release_job(lease, decision.due_at)
-        return JobResult(job.id, job.request_id, Outcome.RELEASED)
+        outcome = Outcome.HELD if decision.held else Outcome.RELEASED
+        return JobResult(job.id, job.request_id, outcome)

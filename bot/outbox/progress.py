@@ -21,9 +21,11 @@ from typing import Any, Protocol
 from bot.domain import recipient_quota as quota
 from bot.domain.explanations import explain
 from bot.domain.references import reference_of
+from bot.domain.schedule import SendWindow, describe, zone_named
 from bot.domain.send_request import SendRequest, SendState
 from bot.errors import StoreError
 from bot.outbox.routing import where_to_check
+from bot.outbox.windows import held_until
 from bot.store.protocol import Store
 from bot.store.records import CardRef, CardRole, Clock, Job, JobCounts, JobState
 from cards import progress as progress_card
@@ -48,6 +50,9 @@ class RequestProgress:
     quota_resumes_at: datetime | None = None
     """Messages wait for the mailbox's recipients per day: the next goes out then."""
     recipients_per_day: int | None = None
+    window: SendWindow | None = None
+    window_opens: datetime | None = None
+    """Set while the sender's send window holds the request: when the window reopens."""
 
     @property
     def final(self) -> bool:
@@ -144,6 +149,24 @@ def progress_view(
             progress_card.Result(job.recipients.all(), *job_result(job)) for job in progress.results
         ),
         results_url=results_url if progress.results else None,
+        scheduled_for=_scheduled_for(request, counts),
+        window_note=_window_note(progress),
+    )
+
+
+def _scheduled_for(request: SendRequest, counts: JobCounts) -> str | None:
+    if request.send_at is None or request.state is not SendState.QUEUED or counts.sent:
+        return None
+    return describe(request.send_at, zone_named(request.send_zone))
+
+
+def _window_note(progress: RequestProgress) -> str | None:
+    window, opens = progress.window, progress.window_opens
+    if window is None or opens is None:
+        return None
+    return (
+        f"Held outside the sender's send window ({window.summary()}); "
+        f"the next window opens {describe(opens, window.zone)}."
     )
 
 
@@ -165,6 +188,8 @@ class ProgressPublisher:
     """Seconds between two sends of a mailbox (for the ETA); ``None``: no ETA."""
     recipients_per_day: int | None = None
     """The mailboxes' recipient rate limit: messages waiting for it push the ETA out."""
+    windows: Callable[[str], SendWindow | None] | None = None
+    """A mailbox's send window (for "the next window opens …"); ``None``: not shown."""
     _last: dict[tuple[str, str], datetime] = field(default_factory=dict)
     _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
@@ -185,9 +210,11 @@ class ProgressPublisher:
             resumes_at, finish = await self._quota_wait(request, self.recipients_per_day)
             if finish is not None:
                 eta = max(eta or 0.0, (finish - self.clock()).total_seconds())
+        window = self.windows(request.sender_address) if self.windows is not None else None
         return RequestProgress(
             request, counts, eta, failures, await results_of(self.store, request),
             resumes_at, self.recipients_per_day if resumes_at is not None else None,
+            window, held_until(request, window, self.clock()),
         )  # fmt: skip
 
     async def _quota_wait(

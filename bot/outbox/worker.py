@@ -37,9 +37,10 @@ from bot.outbox.closing import close_if_done
 from bot.outbox.config import WorkerConfig
 from bot.outbox.guard import SendGuard
 from bot.outbox.housekeeping import Chore, close_finished, expire_due, purge
-from bot.outbox.jobs import JobRunner, RefusedHook
+from bot.outbox.jobs import JobRunner, Outcome, RefusedHook
 from bot.outbox.progress import CardNotifier, CardRenderer, ProgressPublisher, default_render_card
 from bot.outbox.senders import SenderLookup, no_senders
+from bot.outbox.windows import window_of
 from bot.store.protocol import Store
 from bot.store.records import ClaimedJob, Clock, RetentionPolicy, utc_now
 
@@ -95,6 +96,7 @@ class Worker:
             self.config.card_update_interval,
             send_interval=lambda mailbox: self._runner.details(mailbox).pacing.interval_seconds,
             recipients_per_day=self.config.recipients_per_day,
+            windows=lambda mailbox: window_of(senders, mailbox),
         )
         c = self.config
         self._chores = [
@@ -185,6 +187,8 @@ class Worker:
         try:
             result = await self._runner.run(claimed)
             self._metrics.send(result.outcome)
+            if result.outcome is Outcome.HELD:
+                self._background(self.progress.publish(request_id))
             if not result.final:
                 return
             closed = await close_if_done(

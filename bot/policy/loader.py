@@ -13,11 +13,13 @@ import tomllib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 
+from bot.domain.schedule import SendWindow, parse_days, read_clock_time, zone_named
 from bot.domain.senders import (
     DEFAULT_FOOTER,
     ApprovalRule,
@@ -35,16 +37,17 @@ from bot.errors import ConfigError
 _TOP_KEYS = {
     "internal_domains", "discover", "decision_cache_seconds", "approval_expiry_hours",
     "approval_reminder_hours",
-    "retention_days", "self", "senders",
+    "retention_days", "schedule_max_days", "self", "senders",
 }  # fmt: skip
 _SELF_KEYS = {"mode", "recipients"}
 _SENDER_KEYS = {
     "address", "display_name", "kind", "mode", "allowed_groups", "templates", "recipients",
-    "reply_to", "footer_text", "help_contact", "approval", "rate", "rights",
+    "reply_to", "footer_text", "help_contact", "approval", "rate", "rights", "window",
 }  # fmt: skip
 _RECIPIENT_KEYS = {"internal_only", "allowed_domains", "max_recipients"}
 _APPROVAL_KEYS = {"rule", "over_recipients", "approvers_group", "allow_self_approval"}
 _RATE_KEYS = {"per_minute", "per_user_per_minute"}
+_WINDOW_KEYS = {"days", "from", "to", "zone"}
 _E = TypeVar("_E", SenderKind, Mode, ApprovalRuleKind, RightsMode)
 _MAX_RECIPIENTS_CEILING = 1000  # Exchange's highest admin-configurable limit
 
@@ -119,6 +122,9 @@ def parse_policy(text: str, path: str = "mailroom.toml") -> Policy:
             data.get("approval_reminder_hours", 24), "approval_reminder_hours", source, 0, lo=0
         ),
         retention_days=_int(data.get("retention_days", 30), "retention_days", source, 0, lo=1),
+        schedule_max_days=_int(
+            data.get("schedule_max_days", 30), "schedule_max_days", source, 0, lo=1, hi=365
+        ),
     )
 
 
@@ -183,6 +189,7 @@ def _sender(raw: Any, prefix: str, source: _Source, start: int) -> SenderConfig:
         approval=approval,
         rate=_rate(table.get("rate", {}), prefix, source, start),
         rights=rights,
+        window=None if "window" not in table else _window(table["window"], prefix, source, start),
     )
 
 
@@ -302,6 +309,49 @@ def _rate(raw: Any, prefix: str, source: _Source, start: int) -> RateLimits:
         if per_user is None
         else _int(per_user, f"{prefix}rate.per_user_per_minute", source, start, lo=1),
     )
+
+
+def _window(raw: Any, prefix: str, source: _Source, start: int) -> SendWindow:
+    """``[senders.window]``: ``days = "mon-fri"``, ``from = "08:00"``, ``to = "18:00"``,
+    ``zone = "Europe/Berlin"`` — all four required, ``from`` before ``to``."""
+    name = f"{prefix}window"
+    table = _table(raw, name, source, start)
+    _check_keys(table, _WINDOW_KEYS, f"{name}.", source, start)
+    for required in ("days", "from", "to", "zone"):
+        if required not in table:
+            raise ConfigError(f"{name}.{required}", "is required", line=start or None)
+    days = parse_days(table["days"]) if isinstance(table["days"], str) else None
+    if days is None:
+        raise ConfigError(
+            f"{name}.days",
+            'must be days like "mon-fri", "sat-sun" or "mon,wed,fri"',
+            line=source.line_of("days", start),
+        )
+    opens = _clock_time(table["from"], f"{name}.from", source, start)
+    closes = _clock_time(table["to"], f"{name}.to", source, start)
+    if opens >= closes:
+        raise ConfigError(
+            f"{name}.to",
+            "must be later than from (a window cannot run across midnight)",
+            line=source.line_of("to", start),
+        )
+    zone = zone_named(table["zone"]) if isinstance(table["zone"], str) else None
+    if zone is None:
+        raise ConfigError(
+            f"{name}.zone",
+            f'not a known time zone: {table["zone"]!r} (an IANA name like "Europe/Berlin")',
+            line=source.line_of("zone", start),
+        )
+    return SendWindow(days, opens, closes, zone)
+
+
+def _clock_time(raw: Any, name: str, source: _Source, start: int) -> time:
+    found = read_clock_time(raw) if isinstance(raw, str) else None
+    if found is None:
+        raise ConfigError(
+            name, 'must be a time of day like "08:00"', line=_line(name, source, start)
+        )
+    return found
 
 
 def _check_unique(senders: list[SenderConfig], source: _Source) -> None:

@@ -105,6 +105,8 @@ def request_from_row(row: Row) -> SendRequest:
         error_key=row["error_key"],
         graph_request_id=row["graph_request_id"],
         content_purged_at=read_optional_time(row["content_purged_at"]),
+        send_at=read_optional_time(row["send_at"]),
+        send_zone=row["send_zone"],
     )
 
 
@@ -135,6 +137,7 @@ def job_from_row(row: Row) -> Job:
         draft_id=row["draft_id"],
         send_uncertain=bool(row["send_uncertain"]),
         uncertain_since=read_optional_time(row["uncertain_since"]),
+        not_before=read_optional_time(row["not_before"]),
     )
 
 

@@ -296,6 +296,16 @@ _APPROVER_REACH = Migration(
     ),
 )
 
+_SCHEDULE = Migration(
+    13,
+    "scheduled sends: a request's send-later time and zone, its messages' not-before time",
+    (
+        "ALTER TABLE send_requests ADD COLUMN send_at {TS}",
+        "ALTER TABLE send_requests ADD COLUMN send_zone TEXT",
+        "ALTER TABLE outbox ADD COLUMN not_before {TS}",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE,
     _AUDIT,
@@ -306,6 +316,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _APPROVER_REACH,
     _RECIPIENT_QUOTA,
     _OPEN_DRAFTS,
+    _SCHEDULE,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

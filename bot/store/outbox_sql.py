@@ -42,6 +42,7 @@ _J = JobState
 _CLAIMABLE = """
     ((state IN ('queued', 'maybe_sent') AND due_at <= ?) OR state = 'sending')
     AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
+    AND (not_before IS NULL OR not_before <= ?)
 """
 
 _CLAIM_SQLITE = f"""
@@ -100,10 +101,10 @@ class OutboxSql:
         params: tuple[Param, ...]
         if self._driver.dialect.name == "postgresql":
             sql = _CLAIM_POSTGRES
-            params = (now, now, limit, worker_id, expires, self._now())
+            params = (now, now, now, limit, worker_id, expires, self._now())
         else:
             sql = _CLAIM_SQLITE
-            params = (worker_id, expires, self._now(), now, now, limit)
+            params = (worker_id, expires, self._now(), now, now, now, limit)
         async with self._driver.transaction() as tx:
             rows = await tx.fetch_all(sql, params)
         claimed = []

@@ -39,6 +39,8 @@ class RequestChanges(TypedDict, total=False):
     decided_at: datetime | None
     expires_at: datetime | None
     decision_reasons: tuple[str, ...]
+    send_at: datetime | None
+    send_zone: str | None
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,9 @@ class Job:
     """A send of that draft may have been accepted (its answer was lost or was a 5xx)."""
     uncertain_since: datetime | None = None
     """When this message's outcome first became uncertain (for the bound on reconciling)."""
+    not_before: datetime | None = None
+    """Never claimed before this moment (its request's "Send later" time), whatever
+    ``due_at`` says after a retry or a re-queue."""
 
 
 @dataclass(frozen=True)

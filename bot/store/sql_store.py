@@ -28,6 +28,7 @@ from bot.store.codec import (
     audit_from_row,
     card_from_row,
     conversation_ref_from_row,
+    read_optional_time,
     request_from_row,
     to_json,
     utc,
@@ -62,6 +63,8 @@ _CHANGE_COLUMNS = {
     "decided_at": "decided_at",
     "expires_at": "expires_at",
     "decision_reasons": "decision_reasons",
+    "send_at": "send_at",
+    "send_zone": "send_zone",
 }
 
 _FINAL_JOB_STATES = ("sent", "failed", "cancelled")
@@ -274,10 +277,11 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
                 (now, now, request_id),
             )
         elif new_state is _S.QUEUED:
+            send_at = await self._send_at(tx, request_id)
             await tx.execute(
-                "UPDATE outbox SET state = 'queued', due_at = ?, updated_at = ?"
+                "UPDATE outbox SET state = 'queued', due_at = ?, not_before = ?, updated_at = ?"
                 " WHERE request_id = ? AND state = 'held'",
-                (now, now, request_id),
+                (max(now, send_at) if send_at else now, send_at, now, request_id),
             )
         elif new_state is _S.FAILED and current is _S.APPROVED:
             # Refused before anything was queued: its messages fail with the request's
@@ -304,6 +308,10 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
                 (_S.PENDING_APPROVAL.value,),
             )
         return 0 if row is None else int(row["n"])
+
+    async def _send_at(self, tx: Tx, request_id: str) -> datetime | None:
+        row = await tx.fetch_one("SELECT send_at FROM send_requests WHERE id = ?", (request_id,))
+        return read_optional_time(row["send_at"]) if row is not None else None
 
     async def due_expirations(self, now: datetime, limit: int = 100) -> list[SendRequest]:
         waiting = (_S.DRAFT, _S.PENDING_APPROVAL, _S.APPROVED)

@@ -18,7 +18,8 @@ from bot.flow.facts import FactsService
 from bot.flow.preview_links import PreviewLinks
 from bot.flow.send_flow import from_line
 from bot.outbox.progress import MAX_FAILURES_LISTED, RequestProgress, results_of
-from bot.store import Approval, ApprovalDecision, CardRef, CardRole, JobState, Store
+from bot.outbox.windows import held_until
+from bot.store import Approval, ApprovalDecision, CardRef, CardRole, JobState, Store, utc_now
 from bot.teams.request_card import Shown, request_card
 from bot.teams.times import format_time
 from bot.teams.turn import Turn
@@ -73,9 +74,13 @@ class RequestViews:
         failed = []
         if counts.failed:
             failed = await self._store.list_jobs(request.id, [JobState.FAILED])
-        failures = tuple(failed[:MAX_FAILURES_LISTED])
+        config = self._policy.sender(request.sender_address)
+        window = config.window if config is not None else None
+        opens = held_until(request, window, utc_now())
+        listed = tuple(failed[:MAX_FAILURES_LISTED])
+        results = await results_of(self._store, request)
         return RequestProgress(
-            request, counts, None, failures, await results_of(self._store, request)
+            request, counts, None, listed, results, window=window, window_opens=opens
         )
 
     async def _approval_view(

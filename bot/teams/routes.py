@@ -45,6 +45,7 @@ from cards.verbs import (
     RequestRef,
     RequestRow,
     SenderChoice,
+    SendLater,
     TemplateChoice,
 )
 
@@ -68,7 +69,7 @@ def build_routes(
     )  # fmt: skip
     on_preview = preview.Deps(
         flow, steps, store, services.sso, services.tokens, sign_in(services.settings), wake,
-        on_approval,
+        on_approval, services.policy.schedule_max_days,
     )  # fmt: skip
     on_request = requests.Deps(
         flow, services.approvals, store, steps, on_send, partial(approvals.waiting_for, on_approval)
@@ -98,6 +99,7 @@ def build_routes(
         verbs.PREVIEW: Route(ComposeInputs, partial(compose.preview, on_compose)),
         verbs.COMPOSE_CANCEL: Route(DraftRef, partial(compose.cancel, on_compose)),
         verbs.SEND: Route(RequestAt, partial(preview.send, on_preview)),
+        verbs.SEND_LATER: Route(SendLater, partial(preview.send_later, on_preview)),
         verbs.EDIT: Route(RequestAt, partial(preview.edit, on_preview)),
         verbs.PREVIEW_ROW: Route(RequestRow, partial(preview.row, on_preview)),
         verbs.REQUEST_APPROVAL: Route(RequestAt, partial(preview.request_approval, on_preview)),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from bot.domain.references import reference_of
-from bot.domain.send_request import SendRequest
+from bot.domain.schedule import describe, zone_named
+from bot.domain.send_request import SendRequest, SendState
 from bot.teams.times import format_time
 from cards.views import RequestSummary
 
@@ -23,6 +24,13 @@ def summary(
         from_line=request.sender_address,
         subject=request.subject,
         recipients=shown + more,
-        when=format_time(request.updated_at, zone),
+        when=_when(request, zone),
         preview_url=preview_url,
     )
+
+
+def _when(request: SendRequest, zone: tzinfo | None) -> str:
+    """When it last moved — or, for a scheduled send still waiting, when it will go."""
+    if request.send_at is not None and request.state is SendState.QUEUED:
+        return f"goes out {describe(request.send_at, zone_named(request.send_zone))}"
+    return format_time(request.updated_at, zone)

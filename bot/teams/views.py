@@ -219,4 +219,6 @@ def preview_view(
         exposed=exposed,
         offer_one_each=offer_one_each,
         row=step.row,
+        schedule_error=step.schedule_error,
+        can_send_later=step.sender.can_send_later,
     )

@@ -83,7 +83,11 @@ def test_no_empty_cc_or_bcc_lines() -> None:
 
 def test_send_edit_cancel_and_the_full_preview_link() -> None:
     card = preview.build(VIEW)
-    assert verbs_of(card) == [verbs.SEND, verbs.EDIT, verbs.CANCEL]
+    assert [v for v in verbs_of(card) if v != verbs.SEND_LATER] == [
+        verbs.SEND,
+        verbs.EDIT,
+        verbs.CANCEL,
+    ]
     for verb in (verbs.SEND, verbs.EDIT, verbs.CANCEL):
         assert by_verb(card, verb)["data"] == {"request": "r-7", "version": 2}
     link = of_type(card, "Action.OpenUrl")
@@ -262,3 +266,41 @@ def test_the_outside_your_organisation_warning_uses_teams_attention_style() -> N
     assert_outside_warning_in_attention_style(preview.build(VIEW), "b@fabrikam.com")
     internal_only = preview.build(replace(VIEW, external_recipients=()))
     assert outside_warnings(internal_only) == []
+
+
+def later_card(card: dict[str, object]) -> dict[str, object]:
+    shown = of_type(card, "Action.ShowCard")
+    assert [a["title"] for a in shown] == ["Send later"]
+    inner = shown[0]["card"]
+    assert isinstance(inner, dict)
+    return inner
+
+
+def test_send_later_offers_quick_picks_and_a_date_and_time() -> None:
+    inner = later_card(preview.build(VIEW))
+    picks = [a for a in of_type(inner, "Action.Execute") if "pick" in a["data"]]
+    assert [a["title"] for a in picks] == list(verbs.QUICK_PICKS.values())
+    assert {a["verb"] for a in of_type(inner, "Action.Execute")} == {verbs.SEND_LATER}
+    assert [i["id"] for i in of_type(inner, "Input.Date")] == ["send_date"]
+    assert [i["id"] for i in of_type(inner, "Input.Time")] == ["send_time"]
+    chosen = [a for a in of_type(inner, "Action.Execute") if "pick" not in a["data"]]
+    assert [a["data"] for a in chosen] == [{"request": "r-7", "version": 2}]
+    assert "your own time zone" in run_text(inner)
+
+
+def test_a_send_needing_approval_offers_no_send_later() -> None:
+    card = preview.build(replace(VIEW, needs_approval=True))
+    assert of_type(card, "Action.ShowCard") == []
+
+
+def test_a_sender_that_cannot_send_later_offers_no_send_later() -> None:
+    card = preview.build(replace(VIEW, can_send_later=False))
+    assert of_type(card, "Action.ShowCard") == []
+    assert verbs.SEND in verbs_of(card)
+
+
+def test_a_refused_send_later_time_is_shown_on_the_card() -> None:
+    card = preview.build(replace(VIEW, schedule_error="That time has passed."))
+    assert_valid(card)
+    assert "Not scheduled: That time has passed." in run_text(card)
+    later_card(card)  # still offered, to pick again

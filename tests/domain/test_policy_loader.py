@@ -131,3 +131,83 @@ def test_config_check_lists_each_senders_rights_source(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "rights policy" in done.stdout
+
+
+WINDOWED = f"""internal_domains = ["contoso.com"]
+
+[[senders]]
+address = "noreply@contoso.com"
+kind = "noreply"
+allowed_groups = ["{GROUP}"]
+[senders.window]
+days = "mon-fri"
+from = "08:00"
+to = "18:00"
+zone = "Europe/Berlin"
+"""
+
+
+def line_of(text: str, start: str) -> int:
+    return next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith(start))
+
+
+def test_a_send_window_is_read_with_its_days_hours_and_zone() -> None:
+    sender = parse_policy(WINDOWED).sender("noreply")
+    assert sender is not None
+    assert sender.window is not None
+    assert sender.window.summary() == "Mon–Fri 08:00–18:00 (Europe/Berlin)"
+
+
+def test_without_a_window_a_sender_sends_any_time() -> None:
+    sender = parse_policy(WINDOWED.split("[senders.window]", maxsplit=1)[0]).sender("noreply")
+    assert sender is not None
+    assert sender.window is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "setting", "problem"),
+    [
+        ('days = "mon-fri"', 'days = "weekdays"', "window.days", 'days like "mon-fri"'),
+        ('from = "08:00"', 'from = "8 am"', "window.from", 'a time of day like "08:00"'),
+        ('to = "18:00"', 'to = "07:00"', "window.to", "later than from"),
+        ('zone = "Europe/Berlin"', 'zone = "Europe/Berlinn"', "window.zone", "IANA name"),
+        ('zone = "Europe/Berlin"', 'zon = "Europe/Berlin"', "window.zon", "did you mean 'zone'"),
+    ],
+)
+def test_a_bad_send_window_is_named_with_its_line(
+    old: str, new: str, setting: str, problem: str
+) -> None:
+    broken = WINDOWED.replace(old, new)
+    with pytest.raises(ConfigError) as caught:
+        parse_policy(broken)
+    assert caught.value.setting == f"senders[0].{setting}"
+    assert problem in caught.value.problem
+    assert caught.value.line == line_of(broken, new.split(" ", maxsplit=1)[0] + " ")
+
+
+def test_a_window_missing_a_key_says_which() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_policy(WINDOWED.replace('zone = "Europe/Berlin"\n', ""))
+    assert caught.value.setting == "senders[0].window.zone"
+    assert "is required" in caught.value.problem
+
+
+def test_schedule_max_days_is_bounded() -> None:
+    assert parse_policy(WINDOWED).schedule_max_days == 30
+    assert parse_policy("schedule_max_days = 7\n" + WINDOWED).schedule_max_days == 7
+    with pytest.raises(ConfigError) as caught:
+        parse_policy("schedule_max_days = 1000\n" + WINDOWED)
+    assert caught.value.line == 1
+
+
+@pytest.mark.slow  # starts a mailroom process
+def test_config_check_names_a_bad_window_zone_with_its_line(tmp_path: Path) -> None:
+    broken = tmp_path / "mailroom.toml"
+    broken.write_text(WINDOWED.replace("Europe/Berlin", "Europe/Berlinn"))
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "config", "check", str(broken)],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 1
+    assert "senders[0].window.zone" in run.stderr
+    assert f"line {line_of(WINDOWED, 'zone')}" in run.stderr

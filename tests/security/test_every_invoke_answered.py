@@ -71,6 +71,7 @@ async def fitting_data(bot: BotHarness) -> dict[str, dict[str, Any]]:
         verbs.PREVIEW: {**draft, "to": JOHANNA},
         verbs.COMPOSE_CANCEL: draft,
         verbs.SEND: request,
+        verbs.SEND_LATER: {**request, "pick": "tomorrow_0900"},
         verbs.EDIT: request,
         verbs.REQUEST_APPROVAL: request,
         verbs.TO_BCC: request,

@@ -1,5 +1,6 @@
-"""``preview.*`` verbs: send what was previewed, go back and edit it, ask for approval, or
-answer the privacy prompt (Bcc, or one email each), page a bulk preview to another row.
+"""``preview.*`` verbs: send what was previewed (now, or later at a time picked in the
+user's time zone), go back and edit it, ask for approval, answer the privacy prompt (Bcc,
+or one email each), or page a bulk preview to another row.
 
 Send re-takes the permission decision (the flow does), and for a delegated sender makes
 sure the outbox can act as the user later (Universal Actions' authentication flow,
@@ -18,12 +19,15 @@ docs/decisions/0006-delegated-token-model.md):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.domain.schedule import ScheduleProblem, scheduled_time
 from bot.domain.send_request import SendRequest
 from bot.errors import ConsentRequired, ExchangeRefused, MagicCodeRefused, SignInRequired
-from bot.flow.send_flow import SendFlow
+from bot.flow.send_flow import Later, Preview, SendFlow
 from bot.identity.provider import GRAPH_RESOURCE, TokenProvider
 from bot.identity.sso import SignInAttempt, SsoSource
 from bot.store import Store
@@ -32,9 +36,13 @@ from bot.teams.invoke import ErrorResult, LoginResult
 from bot.teams.request_views import track_card
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
-from cards.verbs import RequestAt, RequestRow
+from cards.verbs import RequestAt, RequestRow, SendLater
 
 Card = dict[str, Any]
+DELEGATED_LATER = (
+    "this sender sends with your own sign-in, which Mailroom can use only while you are "
+    "here. Send it now instead."
+)
 
 
 @dataclass(frozen=True)
@@ -55,9 +63,43 @@ class Deps:
     sign_in: SignIn | None
     wake: Callable[[], None]
     approvals: approvals.Deps
+    schedule_max_days: int = 30
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 async def send(deps: Deps, turn: Turn, payload: RequestAt) -> Card | LoginResult | ErrorResult:
+    return await _queue(deps, turn, payload.request, payload.version, None)
+
+
+async def send_later(
+    deps: Deps, turn: Turn, payload: SendLater
+) -> Card | LoginResult | ErrorResult:
+    """Queue the request to go at the time picked, read in the user's time zone (UTC when
+    the client reports none); a time in the past or too far ahead comes back on the
+    preview card."""
+    named = turn.time_zone  # a fixed offset (no zone name) cannot be kept with the request
+    zone = named if isinstance(named, ZoneInfo) else ZoneInfo("UTC")
+    step = await deps.flow.previewed(turn.user_oid, payload.request, payload.version)
+    if not isinstance(step, Preview):
+        return await deps.steps.of(step)
+    if not step.sender.can_send_later:
+        return await deps.steps.of(replace(step, schedule_error=DELEGATED_LATER))
+    when = scheduled_time(
+        day=payload.send_date,
+        at=payload.send_time,
+        pick=payload.pick,
+        zone=zone,
+        now=deps.clock(),
+        max_ahead=timedelta(days=deps.schedule_max_days),
+    )
+    if isinstance(when, ScheduleProblem):
+        return await deps.steps.of(replace(step, schedule_error=when.message))
+    return await _queue(deps, turn, payload.request, payload.version, Later(when, zone.key))
+
+
+async def _queue(
+    deps: Deps, turn: Turn, request_id: str, version: int, later: Later | None
+) -> Card | LoginResult | ErrorResult:
     attempt = sign_in_attempt(turn)
 
     async def warm() -> None:
@@ -76,7 +118,7 @@ async def send(deps: Deps, turn: Turn, payload: RequestAt) -> Card | LoginResult
 
     try:
         result = await deps.flow.send(
-            turn.user_oid, payload.request, payload.version, warm_user_token=warm
+            turn.user_oid, request_id, version, warm_user_token=warm, later=later
         )
     except SignInRequired:
         assert deps.sign_in is not None
@@ -92,8 +134,9 @@ async def send(deps: Deps, turn: Turn, payload: RequestAt) -> Card | LoginResult
     if not isinstance(result, SendRequest):
         return await deps.steps.of(result)
     await track_card(deps.store, turn, result)
-    card = await deps.steps.of(result)  # "Sending…": shown before the worker starts
-    deps.wake()
+    card = await deps.steps.of(result)  # "Sending…" (or "Scheduled"), before the worker starts
+    if later is None:
+        deps.wake()
     return card
 
 
