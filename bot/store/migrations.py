@@ -257,6 +257,24 @@ _TOKEN_CACHES = Migration(
     ),
 )
 
+_ATTACHMENTS = Migration(
+    14,
+    "attachments: each request's and message's file descriptions, and the files' bytes",
+    (
+        "ALTER TABLE send_requests ADD COLUMN attachments {JSON}",
+        "ALTER TABLE outbox ADD COLUMN attachments {JSON}",
+        # owner_id: a send request's id, or a compose draft's while the user is composing.
+        # The bytes are base64 text: both dialects store it as they store bodies.
+        """CREATE TABLE attachment_contents (
+            owner_id TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            content TEXT NOT NULL,
+            stored_at {TS} NOT NULL,
+            PRIMARY KEY (owner_id, sha256)
+        )""",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE,
     _AUDIT,
@@ -264,6 +282,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _REQUEST_QUERIES,
     _DRAFTS,
     _TOKEN_CACHES,
+    _ATTACHMENTS,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
