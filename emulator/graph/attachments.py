@@ -33,6 +33,7 @@ from emulator.envelopes import MSG_ITEM_NOT_FOUND, GraphFailure
 from emulator.graph import exchange_rules as rules
 from emulator.graph import transport
 from emulator.graph.core import GraphCall, GraphReply, GraphService, Params
+from emulator.graph.odata import select, select_fields
 from emulator.seed import Account
 from emulator.state import EmulatorState, UploadSession
 
@@ -140,7 +141,10 @@ async def list_attachments(svc: GraphService, call: GraphCall, params: Params) -
     found = svc.state.mail.find(mailbox.id, params["message"])
     if found is None:
         raise GraphFailure(404, "ErrorItemNotFound", MSG_ITEM_NOT_FOUND)
-    items = [dict(a) for a in found[1].get("attachments") or []]
+    fields = select_fields(call.query)
+    items = [
+        select(dict(a), fields) if fields else dict(a) for a in found[1].get("attachments") or []
+    ]
     context = f"{CONTEXT}#users('{params['user']}')/messages('{params['message']}')/attachments"
     return GraphReply(200, {"@odata.context": context, "value": items})
 
