@@ -242,6 +242,29 @@ CATALOGUE: dict[str, _Entry] = {
         "Check the addresses for typos and try again.",
         "You.",
     ),
+    "content_changed": _Entry(
+        "The email changed after it was checked",
+        "Mailroom did not send it.",
+        "What is stored to be sent — its text or one of its files — is no longer what was "
+        "previewed and approved, so the approval does not cover it.",
+        "Start the send again with the files you mean to send; it will be checked (and "
+        "approved) afresh.",
+        "You.",
+    ),
+    "attachment_unavailable": _Entry(
+        "A file of this email is no longer stored",
+        "Mailroom did not send it.",
+        "The bytes of one of its files are gone (removed by retention, or never stored).",
+        "Start the send again and attach the files anew.",
+        "You.",
+    ),
+    "attachments_too_large": _Entry(
+        "The files are too large to send",
+        "Mailroom did not create the email.",
+        "{detail}.",
+        "Remove a file, or send a link to it instead.",
+        "You, or an Exchange administrator (message size limits).",
+    ),
     "ErrorMessageSizeExceeded": _Entry(
         "The message is too large",
         "Exchange did not accept the message (Graph request {request_id}).",
