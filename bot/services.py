@@ -148,7 +148,9 @@ async def build_services(
         links = PreviewLinks(
             key, settings.public_url or base_url or f"http://127.0.0.1:{settings.port}"
         )
-        flow = SendFlow(store, facts, catalog)
+        flow = SendFlow(
+            store, facts, catalog, max_message_bytes=settings.max_message_mb * 1024 * 1024
+        )
         yield Services(
             settings=settings,
             policy=policy,

@@ -103,6 +103,9 @@ def _envelope(view: PreviewView, limits: _Limits) -> list[CardElement]:
     if view.external_recipients:
         lines.append(outside_warning(people(view.external_recipients, shown=shown)))
     lines.append(labelled("Subject", one_line(view.subject, limits.line_chars) or "(no subject)"))
+    if view.files:
+        listed = ", ".join(f"{one_line(f.name, 80)} ({f.size})" for f in view.files[:20])
+        lines.append(labelled("Files", listed, spacing="None"))
     if view.reference:
         lines.append(labelled("Reference", one_line(view.reference, 20), subtle=True))
     return lines

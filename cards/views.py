@@ -51,6 +51,15 @@ class TemplateOption:
 
 
 @dataclass(frozen=True)
+class FileView:
+    """A file on the email: its name and size as shown, and its reference for Remove."""
+
+    name: str
+    size: str
+    sha256: str
+
+
+@dataclass(frozen=True)
 class ComposeView:
     draft_id: str
     version: int
@@ -65,6 +74,7 @@ class ComposeView:
     fields: tuple[FieldView, ...] = ()  # the template's variables
     bulk_csv: FieldView | None = None  # optional CSV (first row = variable names)
     errors: tuple[str, ...] = ()  # problems not tied to one field
+    files: tuple[FileView, ...] = ()  # attached by sending them in the chat
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,7 @@ class PreviewView:
     reference: str = ""  # the short reference people type ("MR-7F3K")
     exposed: tuple[str, ...] = ()  # external To/Cc addresses, when over the privacy threshold
     offer_one_each: bool = False  # the privacy prompt may offer one message per recipient
+    files: tuple[FileView, ...] = ()
 
 
 @dataclass(frozen=True)

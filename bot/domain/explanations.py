@@ -258,12 +258,14 @@ CATALOGUE: dict[str, _Entry] = {
         "Start the send again and attach the files anew.",
         "You.",
     ),
-    "attachments_too_large": _Entry(
-        "The files are too large to send",
-        "Mailroom did not create the email.",
-        "{detail}.",
-        "Remove a file, or send a link to it instead.",
-        "You, or an Exchange administrator (message size limits).",
+    "no_compose_open": _Entry(
+        "No email to attach this to",
+        "Mailroom kept nothing of the file.",
+        "Files sent in this chat go onto the email you are writing, and none is open (or it "
+        "was already previewed).",
+        "Start one with /send, pick the template, then send the file here; to change a "
+        "previewed email, choose Edit first.",
+        "You.",
     ),
     "ErrorMessageSizeExceeded": _Entry(
         "The message is too large",

@@ -12,9 +12,10 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from bot.domain.attachments import MB, AttachmentFile, size_problem
 from bot.domain.explanations import Explanation, explain, explain_all
 from bot.domain.permissions import Decision, Outcome, RequestFacts, UserFacts
 from bot.domain.send_request import (
@@ -37,10 +38,11 @@ from bot.errors import (
     ValuesInvalid,
     VersionConflict,
 )
+from bot.flow import attachments as files
 from bot.flow import privacy
 from bot.flow.facts import FactsService
 from bot.flow.recipients import BulkSheet, parse_addresses, parse_bulk_csv
-from bot.graph.message import request_size_problem
+from bot.graph.message import request_bytes_for, request_size_problem
 from bot.rendering import RenderSender, TemplateCatalog
 from bot.store import ComposeDraft, Store
 
@@ -142,12 +144,14 @@ class SendFlow:
         catalog: TemplateCatalog,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_message_bytes: int = 35 * MB,
     ) -> None:
         self._store = store
         self._facts = facts
         self._catalog = catalog
         self._policy = facts.policy
         self._clock = clock
+        self._max_message_bytes = max_message_bytes
 
     # --- senders -------------------------------------------------------------------------
 
@@ -284,8 +288,12 @@ class SendFlow:
         for name in inputs.get("kept", "").split(","):
             if name and not fields.get(name) and draft.fields.get(name):
                 fields[name] = draft.fields[name]
+        if draft.fields.get(files.ATTACH_FIELD):  # only ever set by attach(), never a card
+            fields[files.ATTACH_FIELD] = draft.fields[files.ATTACH_FIELD]
         draft = await self._store.update_compose(draft.id, draft.version, fields=fields)
         messages, errors = self._build_messages(draft, sender, fields)
+        if not errors:
+            messages, errors = await self._with_files(user_oid, messages, fields, sender.address)
         errors = errors or _too_large(messages, sender.address)
         if errors:
             return Compose(
@@ -313,6 +321,72 @@ class SendFlow:
         request = await self._store.create_request(request, messages)
         await self._store.update_compose(draft.id, draft.version, request_id=request.id)
         return Preview(request, decision, sender, from_line(sender, user), sender.footer_text)
+
+    # --- files -------------------------------------------------------------------------
+
+    async def attach(self, user_oid: str, file: AttachmentFile) -> Step:
+        """A file the user sent in the chat goes onto their open compose draft (refused,
+        with the reason on the card, when it would take the email past the size limit)."""
+        draft = await self._store.latest_compose(user_oid)
+        if draft is None or draft.request_id is not None:
+            return _refused("no_compose_open")
+        loaded = await self._load_draft(user_oid, draft.id, draft.version)
+        if not isinstance(loaded, tuple):
+            return loaded
+        draft, sender, user = loaded
+        templates = self._templates_for(sender)
+        current = files.manifest(draft.fields)
+        if any(f.sha256 == file.meta.sha256 and f.name == file.meta.name for f in current):
+            return Compose(draft, sender, from_line(sender, user), templates)
+        problem = size_problem((*current, file.meta), 0, self._max_message_bytes)
+        if problem is not None:
+            return Compose(draft, sender, from_line(sender, user), templates,
+                           general=(f"{file.meta.name} was not attached: {problem}.",))  # fmt: skip
+        await self._store.save_attachment_content(files.owner(user_oid), file.content)
+        fields = files.with_manifest(draft.fields, (*current, file.meta))
+        draft = await self._store.update_compose(draft.id, draft.version, fields=fields)
+        return Compose(draft, sender, from_line(sender, user), templates)
+
+    async def remove_attachment(
+        self, user_oid: str, draft_id: str, version: int, sha256: str
+    ) -> Step:
+        loaded = await self._load_draft(user_oid, draft_id, version)
+        if not isinstance(loaded, tuple):
+            return loaded
+        draft, sender, user = loaded
+        current = files.manifest(draft.fields)
+        kept = tuple(f for f in current if f.sha256 != sha256)
+        if len(kept) != len(current):
+            fields = files.with_manifest(draft.fields, kept)
+            draft = await self._store.update_compose(draft.id, draft.version, fields=fields)
+        return Compose(draft, sender, from_line(sender, user), self._templates_for(sender))
+
+    async def _with_files(
+        self,
+        user_oid: str,
+        messages: list[OutgoingMessage],
+        fields: Mapping[str, str],
+        sender: str,
+    ) -> tuple[list[OutgoingMessage], list[FieldError]]:
+        """Every message with the draft's files (descriptions in its content, bytes beside),
+        or why not: a file gone from the store, or the size limit."""
+        attached = files.manifest(fields)
+        if not attached:
+            return messages, []
+        data = await files.load(self._store, files.owner(user_oid), attached)
+        if not isinstance(data, dict):
+            return [], [FieldError("", f"{data.name} is no longer stored; send it again")]
+        out: list[OutgoingMessage] = []
+        for message in messages:
+            r = message.recipients
+            body = request_bytes_for(message.content.subject, message.content.html,
+                                     (r.to, r.cc, r.bcc), sender)  # fmt: skip
+            problem = size_problem(attached, body, self._max_message_bytes)
+            if problem is not None:
+                return [], [FieldError("", problem)]
+            content = replace(message.content, attachments=attached)
+            out.append(replace(message, content=content, files=data))
+        return out, []
 
     # --- after the preview -----------------------------------------------------------------
 
@@ -420,6 +494,12 @@ class SendFlow:
             template=request.template,
         )
         values = {k: str(v) for k, v in request.values.items() if v is not None}
+        attached = request.content.attachments if request.content is not None else ()
+        data = await files.load(self._store, request.id, attached)
+        if attached and isinstance(data, dict):
+            for content in data.values():
+                await self._store.save_attachment_content(files.owner(user_oid), content)
+            values = files.with_manifest(values, attached)
         return draft, values, sender, user
 
     async def request_view(self, user_oid: str, request_id: str) -> SendRequest | Refused:

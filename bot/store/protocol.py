@@ -189,6 +189,10 @@ class Store(Protocol):
         """Raises ``NotFound``."""
         ...
 
+    async def latest_compose(self, user_oid: str) -> ComposeDraft | None:
+        """The user's most recently changed compose draft (files sent in the chat go there)."""
+        ...
+
     async def update_compose(
         self,
         draft_id: str,

@@ -34,6 +34,7 @@ from bot.errors import (
     TokenServiceUnavailable,
 )
 from bot.teams.command_parser import Command, ParseError, parse
+from bot.teams.files import SharedFile
 from bot.teams.handlers import help
 from bot.teams.handlers.help import help_card_json, likely_card_json
 from bot.teams.invoke import (
@@ -62,6 +63,7 @@ P = TypeVar("P")
 R = TypeVar("R", bound=Card | LoginResult | ErrorResult)
 
 CommandHandler = Callable[[Turn, Command], Awaitable[Card]]
+FilesHandler = Callable[[Turn, Sequence[SharedFile]], Awaitable[Card]]
 # True the first time an activity (by conversation and id) is seen, False for a redelivery.
 FirstDelivery = Callable[[str], Awaitable[bool]]
 
@@ -80,6 +82,8 @@ class Route(Generic[P]):
 class Routes:
     commands: Mapping[str, CommandHandler] = field(default_factory=dict)
     verbs: Mapping[str, Route[Any]] = field(default_factory=dict)
+    files: FilesHandler | None = None
+    """Files the user sent in personal chat (they go onto the open compose card)."""
     remember: Callable[[Turn], Awaitable[None]] | None = None
     """Keep the person's conversation reference fresh (approvals and updates reach them)."""
     first_delivery: FirstDelivery | None = None
@@ -114,7 +118,16 @@ class Dispatcher:
         turn = Turn(context, info, info.user_oid) if info.user_oid else None
         if turn is not None and self._routes.remember is not None:
             await self._routes.remember(turn)
+        if info.files and turn is not None:
+            await send_card(context, await self._files_card(turn, info.files))
+            return
         await send_card(context, await self._text_card(turn, info.text))
+
+    async def _files_card(self, turn: Turn, files: Sequence[SharedFile]) -> Card:
+        handler = self._routes.files
+        if handler is None:
+            return self._not_ready("a file")
+        return await respond("a file", lambda: handler(turn, files))
 
     async def _text_card(self, turn: Turn | None, text: str) -> Card:
         parsed = parse(text)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import partial
 
 from bot.errors import StoreUnavailable
+from bot.netclient import Timeouts
 from bot.outbox.worker import Worker
 from bot.services import Services
 from bot.settings import Settings
@@ -28,6 +29,7 @@ from cards.verbs import (
     ComposeInputs,
     Decision,
     DraftRef,
+    FileChoice,
     NoData,
     RequestAt,
     RequestRef,
@@ -36,6 +38,9 @@ from cards.verbs import (
 )
 
 logger = logging.getLogger(__name__)
+
+FILE_TIMEOUTS = Timeouts(connect=10, read=60, total=120)
+"""Fetching a file of up to the message size limit from OneDrive."""
 
 
 def build_routes(services: Services, notifier: Notifier) -> Routes:
@@ -48,6 +53,11 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
     wake = _waker(services.worker)
     on_send = send.Deps(flow, steps, wake)
     on_compose = compose.Deps(flow, steps, services.catalog)
+    settings = services.settings
+    on_files = compose.FileDeps(
+        flow, steps, services.http, settings.file_download_hosts,
+        settings.max_message_mb * 1024 * 1024, FILE_TIMEOUTS,
+    )  # fmt: skip
     on_approval = approvals.Deps(
         services.approvals, store, services.facts, services.policy, steps, notifier, wake
     )
@@ -79,6 +89,7 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
             verbs.PICK_TEMPLATE: Route(TemplateChoice, partial(compose.template, on_compose)),
             verbs.PREVIEW: Route(ComposeInputs, partial(compose.preview, on_compose)),
             verbs.COMPOSE_CANCEL: Route(DraftRef, compose.cancel),
+            verbs.REMOVE_FILE: Route(FileChoice, partial(compose.remove_file, on_compose)),
             verbs.SEND: Route(RequestAt, partial(preview.send, on_preview)),
             verbs.EDIT: Route(RequestAt, partial(preview.edit, on_preview)),
             verbs.REQUEST_APPROVAL: Route(RequestAt, partial(preview.request_approval, on_preview)),
@@ -90,6 +101,7 @@ def build_routes(services: Services, notifier: Notifier) -> Routes:
             verbs.REFRESH: Route(RequestRef, partial(requests.refresh, on_request)),
             verbs.RETRY: Route(RequestRef, partial(requests.retry, on_request)),
         },
+        files=partial(compose.files_sent, on_files),
         remember=partial(remember, store),
         first_delivery=partial(first_delivery, store),
     )

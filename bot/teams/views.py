@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from bot.domain.attachments import AttachmentMeta, human_size
 from bot.domain.explanations import Explanation
 from bot.domain.permissions import Outcome
 from bot.domain.references import reference_of
 from bot.domain.send_request import SendRequest
 from bot.domain.senders import Policy
 from bot.flow import privacy
+from bot.flow.attachments import manifest as attached_files
 from bot.flow.send_flow import (
     BULK_FIELD,
     TIME_SUFFIX,
@@ -26,6 +28,7 @@ from cards.views import (
     ComposeView,
     ExplanationView,
     FieldView,
+    FileView,
     PreviewView,
     RequestSummary,
     SenderKindName,
@@ -107,6 +110,7 @@ def compose_view(step: Compose, catalog: TemplateCatalog) -> ComposeView:
         templates=templates,
         template=None,
         errors=_general(step, "template"),
+        files=file_views(attached_files(draft.fields)),
     )
     if draft.template is None:
         return base
@@ -139,6 +143,10 @@ def compose_view(step: Compose, catalog: TemplateCatalog) -> ComposeView:
             "above is then not used); an empty cell of a required variable is an error.",
         ),
     )
+
+
+def file_views(files: Sequence[AttachmentMeta]) -> tuple[FileView, ...]:
+    return tuple(FileView(f.name, human_size(f.size), f.sha256) for f in files)
 
 
 def _kind(value: str) -> SenderKindName:
@@ -214,6 +222,7 @@ def preview_view(
         reference=reference_of(request.id),
         exposed=exposed,
         offer_one_each=bool(exposed) and privacy.can_send_one_each(recipients),
+        files=file_views(content.attachments if content else ()),
     )
 
 

@@ -3,18 +3,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.flow.send_flow import SendFlow
+import httpx
+
+from bot.domain.attachments import describe
+from bot.flow.send_flow import Compose, SendFlow
+from bot.netclient import Timeouts
 from bot.rendering import TemplateCatalog
 from bot.teams.command_parser import Command
+from bot.teams.files import SharedFile, download
 from bot.teams.steps import StepCards
 from bot.teams.template_guide import guide
 from bot.teams.turn import Turn
 from cards import notice as notice_card
 from cards import template_guide as template_guide_card
-from cards.verbs import ComposeInputs, DraftRef, TemplateChoice
+from cards.verbs import ComposeInputs, DraftRef, FileChoice, TemplateChoice
 
 Card = dict[str, Any]
 
@@ -36,6 +42,43 @@ async def template(deps: Deps, turn: Turn, payload: TemplateChoice) -> Card:
 async def preview(deps: Deps, turn: Turn, payload: ComposeInputs) -> Card:
     result = await deps.flow.preview(turn.user_oid, payload.draft, payload.version, payload.inputs)
     return await deps.steps.of(result)
+
+
+@dataclass(frozen=True)
+class FileDeps:
+    flow: SendFlow
+    steps: StepCards
+    http: httpx.AsyncClient
+    hosts: tuple[str, ...]
+    max_bytes: int
+    timeouts: Timeouts
+
+
+async def remove_file(deps: Deps, turn: Turn, payload: FileChoice) -> Card:
+    result = await deps.flow.remove_attachment(
+        turn.user_oid, payload.draft, payload.version, payload.sha256
+    )
+    return await deps.steps.of(result)
+
+
+async def files_sent(deps: FileDeps, turn: Turn, files: Sequence[SharedFile]) -> Card:
+    """Files sent in the chat go onto the open compose card, which comes back with them
+    listed; a file that could not be fetched is named with the reason."""
+    problems: list[str] = []
+    step = None
+    for file in files:
+        data = await download(
+            deps.http, file, hosts=deps.hosts, max_bytes=deps.max_bytes, timeouts=deps.timeouts
+        )
+        if isinstance(data, str):
+            problems.append(f"{file.name} was not attached: {data}.")
+            continue
+        step = await deps.flow.attach(turn.user_oid, describe(file.name, file.content_type, data))
+    if step is None:
+        return notice_card.build("No file attached", "\n".join(problems))
+    if problems and isinstance(step, Compose):
+        step = replace(step, general=(*step.general, *problems))
+    return await deps.steps.of(step)
 
 
 async def cancel(turn: Turn, payload: DraftRef) -> Card:
