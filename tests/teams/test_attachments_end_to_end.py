@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
+import logging
 import os
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bot.logs import Scrubber, TextFormatter
 from bot.rendering import TemplateCatalog
 from cards import verbs
 from emulator.testing import RunningEmulator
@@ -206,3 +210,36 @@ async def test_files_that_together_pass_the_limit_are_refused_with_the_limit_nam
         assert "second.bin was not attached" in said
         assert "message size limit is 8.0 MB" in said
         assert len([a for a in actions_of(compose) if a.get("verb") == verbs.REMOVE_FILE]) == 1
+
+
+async def test_no_file_content_or_download_link_is_logged(bot: BotHarness) -> None:
+    """Every record at DEBUG, through the production scrubber, as a log file would get it."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(TextFormatter())
+    handler.addFilter(Scrubber())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        adele = bot.person("adele.vance@contoso.com")
+        secret_bytes = b"salary-statement-7f3k" * 200_000  # 4 MB: an upload session
+        await compose_for(bot, adele, SUPPORT, "ticket-reply")
+        attachment = bot.emulator.control.share_file(adele.upn, "pay.pdf", secret_bytes)
+        compose = card_in(await bot.send_file(adele, attachment))
+        data = {**action(compose, verbs.PREVIEW)["data"], **inputs("ticket-reply", to=JOHANNA)}
+        preview = card_in(await bot.act(adele, verbs.PREVIEW, data))
+        await bot.act(adele, verbs.SEND, action(preview, verbs.SEND)["data"])
+        await delivered(bot, JOHANNA)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+    tempauth = attachment["content"]["downloadUrl"].split("tempauth=")[1].split("&")[0]
+    assert [e for e in bot.emulator.control.request_log() if e["method"] == "PUT"]
+    logged = stream.getvalue()
+    assert "download.aspx" in logged  # the download was logged, its secret not
+    assert "salary-statement" not in logged
+    assert tempauth not in logged
+    assert set(re.findall(r"(?:authtoken|tempauth)=([^&\s\"']+)", logged)) <= {"[redacted]"}
