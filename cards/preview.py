@@ -72,6 +72,8 @@ def _build(view: PreviewView, limits: _Limits) -> dict[str, Any]:
     if view.exposed:
         body.append(_privacy_prompt(view))
     body.append(_message(view, limits))
+    if view.row_files:
+        body += [section("Each recipient's files"), *bullets(view.row_files, limit=10)]
     if view.notes:
         body += [section("Notes", subtle=True), *bullets(view.notes, limit=5, subtle=True)]
     if view.needs_approval:

@@ -99,6 +99,7 @@ class PreviewView:
     exposed: tuple[str, ...] = ()  # external To/Cc addresses, when over the privacy threshold
     offer_one_each: bool = False  # the privacy prompt may offer one message per recipient
     files: tuple[FileView, ...] = ()
+    row_files: tuple[str, ...] = ()  # bulk: "recipient: file, file" for each row
 
 
 @dataclass(frozen=True)

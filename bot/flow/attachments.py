@@ -14,6 +14,7 @@ from bot.domain.attachments import AttachmentMeta, matches
 from bot.store import Store
 
 ATTACH_FIELD = "attachments"
+BUNDLE_FIELD = "bulk_zip"
 
 
 def owner(user_oid: str) -> str:
@@ -37,6 +38,12 @@ def with_manifest(fields: Mapping[str, str], files: Sequence[AttachmentMeta]) ->
     if files:
         kept[ATTACH_FIELD] = json.dumps([f.to_json() for f in files], separators=(",", ":"))
     return kept
+
+
+def bundle_of(fields: Mapping[str, str]) -> AttachmentMeta | None:
+    """The zip of a bulk send's per-row files, when one was sent."""
+    found = manifest({ATTACH_FIELD: fields.get(BUNDLE_FIELD, "")})
+    return found[0] if found else None
 
 
 async def load(

@@ -13,6 +13,7 @@ from bot.domain.references import reference_of
 from bot.domain.send_request import SendRequest
 from bot.domain.senders import Policy
 from bot.flow import privacy
+from bot.flow.attachments import bundle_of
 from bot.flow.attachments import manifest as attached_files
 from bot.flow.send_flow import (
     BULK_FIELD,
@@ -110,7 +111,7 @@ def compose_view(step: Compose, catalog: TemplateCatalog) -> ComposeView:
         templates=templates,
         template=None,
         errors=_general(step, "template"),
-        files=file_views(attached_files(draft.fields)),
+        files=file_views(attached_files(draft.fields)) + _bundle_view(draft.fields),
     )
     if draft.template is None:
         return base
@@ -147,6 +148,14 @@ def compose_view(step: Compose, catalog: TemplateCatalog) -> ComposeView:
 
 def file_views(files: Sequence[AttachmentMeta]) -> tuple[FileView, ...]:
     return tuple(FileView(f.name, human_size(f.size), f.sha256) for f in files)
+
+
+def _bundle_view(fields: Mapping[str, str]) -> tuple[FileView, ...]:
+    bundle = bundle_of(fields)
+    if bundle is None:
+        return ()
+    shown = f"{bundle.name} (each CSV row's files, named in its files column)"
+    return (FileView(shown, human_size(bundle.size), bundle.sha256),)
 
 
 def _kind(value: str) -> SenderKindName:
@@ -222,7 +231,10 @@ def preview_view(
         reference=reference_of(request.id),
         exposed=exposed,
         offer_one_each=bool(exposed) and privacy.can_send_one_each(recipients),
-        files=file_views(content.attachments if content else ()),
+        files=() if step.row_files else file_views(content.attachments if content else ()),
+        row_files=tuple(
+            f"{who}: {', '.join(names) if names else 'no files'}" for who, names in step.row_files
+        ),
     )
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from bot.domain.attachments import describe
+from bot.domain.attachments import SESSION_MAXIMUM, describe
+from bot.flow.bundles import is_zip
 from bot.flow.send_flow import Compose, SendFlow
 from bot.netclient import Timeouts
 from bot.rendering import TemplateCatalog
@@ -67,8 +68,10 @@ async def files_sent(deps: FileDeps, turn: Turn, files: Sequence[SharedFile]) ->
     problems: list[str] = []
     step = None
     for file in files:
+        # A zip carries a bulk send's per-row files: it may be larger than one email.
+        cap = max(deps.max_bytes, SESSION_MAXIMUM) if is_zip(file.name) else deps.max_bytes
         data = await download(
-            deps.http, file, hosts=deps.hosts, max_bytes=deps.max_bytes, timeouts=deps.timeouts
+            deps.http, file, hosts=deps.hosts, max_bytes=cap, timeouts=deps.timeouts
         )
         if isinstance(data, str):
             problems.append(f"{file.name} was not attached: {data}.")
