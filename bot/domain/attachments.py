@@ -22,7 +22,6 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 MB = 1024 * 1024
 INLINE_LIMIT = 3 * MB
@@ -37,8 +36,6 @@ MAX_FILES = 20
 """At most this many files on one email (a card lists them all)."""
 MAX_NAME = 255
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
-
-Route = Literal["inline", "post", "session"]
 
 
 @dataclass(frozen=True)
@@ -114,13 +111,6 @@ def total_size(files: Sequence[AttachmentMeta]) -> int:
 def encoded_size(size: int) -> int:
     """A file's size once base64-encoded, as Exchange counts it in a message."""
     return (size + 2) // 3 * 4
-
-
-def routes(files: Sequence[AttachmentMeta]) -> list[Route]:
-    """How each file reaches the draft (see the table above)."""
-    if total_size(files) < INLINE_LIMIT:
-        return ["inline"] * len(files)
-    return ["session" if f.size >= SESSION_MINIMUM else "post" for f in files]
 
 
 def human_size(size: int) -> str:

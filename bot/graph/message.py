@@ -114,8 +114,18 @@ class MailMessage:
 
     @property
     def attachments_inline(self) -> bool:
-        """Whether the files ride in the draft-creating request (under 3 MB together)."""
-        return sum(len(a.content) for a in self.attachments) < MAX_INLINE_ATTACHMENT_BYTES
+        """Whether the files ride in the draft-creating request: under 3 MB together, and
+        the request with them (base64 grows them by a third) still within Graph's 4 MB."""
+        if sum(len(a.content) for a in self.attachments) >= MAX_INLINE_ATTACHMENT_BYTES:
+            return False
+        encoded = sum(len(json.dumps(a.to_graph())) + 1 for a in self.attachments)
+        return self._request_bytes_without_files() + encoded <= MAX_REQUEST_BYTES
+
+    def _request_bytes_without_files(self) -> int:
+        body = json.dumps(
+            self._graph_without_files(), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
+        return len(body.encode("utf-8"))
 
     @property
     def recipient_count(self) -> int:
@@ -129,8 +139,14 @@ class MailMessage:
         return len(body.encode("utf-8"))
 
     def to_graph(self) -> dict[str, Any]:
-        """The ``message`` resource for ``sendMail`` or ``POST .../messages`` (files of 3 MB
-        or more together are left out: they are added to the draft one by one)."""
+        """The ``message`` resource for ``sendMail`` or ``POST .../messages`` (files that do
+        not fit inline are left out: they are added to the draft one by one)."""
+        data = self._graph_without_files()
+        if self.attachments and self.attachments_inline:
+            data["attachments"] = [a.to_graph() for a in self.attachments]
+        return data
+
+    def _graph_without_files(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "subject": self.subject,
             "body": {"contentType": "HTML", "content": self.html_body},
@@ -150,8 +166,6 @@ class MailMessage:
             data["replyTo"] = [r.to_graph() for r in self.reply_to]
         if self.sender is not None:
             data["from"] = self.sender.to_graph()
-        if self.attachments and self.attachments_inline:
-            data["attachments"] = [a.to_graph() for a in self.attachments]
         return data
 
 
