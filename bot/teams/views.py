@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
-from bot.domain.attachments import AttachmentMeta, human_size
 from bot.domain.explanations import Explanation
 from bot.domain.permissions import Outcome
 from bot.domain.references import reference_of
 from bot.domain.send_request import SendRequest
 from bot.domain.senders import Policy
 from bot.flow import privacy
-from bot.flow.attachments import bundle_of
-from bot.flow.attachments import manifest as attached_files
 from bot.flow.send_flow import (
     BULK_FIELD,
     TIME_SUFFIX,
@@ -25,11 +22,11 @@ from bot.flow.send_flow import (
     SenderChoice,
 )
 from bot.rendering import TemplateCatalog, Variable
+from bot.teams.file_views import compose_files, file_views
 from cards.views import (
     ComposeView,
     ExplanationView,
     FieldView,
-    FileView,
     PreviewView,
     RequestSummary,
     SenderKindName,
@@ -111,7 +108,7 @@ def compose_view(step: Compose, catalog: TemplateCatalog) -> ComposeView:
         templates=templates,
         template=None,
         errors=_general(step, "template"),
-        files=file_views(attached_files(draft.fields)) + _bundle_view(draft.fields),
+        files=compose_files(draft.fields),
     )
     if draft.template is None:
         return base
@@ -144,18 +141,6 @@ def compose_view(step: Compose, catalog: TemplateCatalog) -> ComposeView:
             "above is then not used); an empty cell of a required variable is an error.",
         ),
     )
-
-
-def file_views(files: Sequence[AttachmentMeta]) -> tuple[FileView, ...]:
-    return tuple(FileView(f.name, human_size(f.size), f.sha256) for f in files)
-
-
-def _bundle_view(fields: Mapping[str, str]) -> tuple[FileView, ...]:
-    bundle = bundle_of(fields)
-    if bundle is None:
-        return ()
-    shown = f"{bundle.name} (each CSV row's files, named in its files column)"
-    return (FileView(shown, human_size(bundle.size), bundle.sha256),)
 
 
 def _kind(value: str) -> SenderKindName:
