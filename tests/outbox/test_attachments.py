@@ -10,14 +10,17 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.domain.attachments import describe
-from bot.domain.send_request import SenderKind, SendState
+from bot.domain.send_request import SenderKind, SendMode, SendState
+from bot.identity import GRAPH_RESOURCE, MsalTokenProvider
 from bot.outbox import Worker
 from bot.store import Store
 from emulator.testing import RunningEmulator
 from tests.outbox.helpers import (
+    ADELE,
     JOHANNA,
     SUPPORT,
     create_calls,
+    oid_of,
     queue_request,
     send_calls,
     wait_final,
@@ -132,3 +135,29 @@ async def test_a_message_over_the_size_limit_is_refused_and_its_draft_removed(
     assert job.error_code == "ErrorMessageSizeExceeded"
     assert send_calls(emulator) == []
     assert emulator.control.mailbox(SUPPORT, "drafts") == []
+
+
+async def test_a_delegated_send_as_puts_large_files_on_the_users_own_draft(
+    emulator: RunningEmulator,
+    store: Store,
+    make_worker: MakeWorker,
+    msal_tokens: MsalTokenProvider,
+) -> None:
+    """Send As from the user's own mailbox (``/me``): the draft, its upload session and the
+    send all go through the user's token."""
+    sso = emulator.control.mint_user_token(ADELE)
+    await msal_tokens.user_token(oid_of(emulator, ADELE), sso, GRAPH_RESOURCE)
+    large = os.urandom(4 * MB)
+    request = await queue_request(
+        store, emulator, requester=ADELE, sender=SUPPORT, kind=SenderKind.SEND_AS,
+        mode=SendMode.DELEGATED, recipients=(JOHANNA,), files=(("big.pdf", large),),
+    )  # fmt: skip
+    await make_worker(store).start()
+
+    done = await wait_final(store, request.id)
+
+    assert done.state is SendState.SENT, done.error_code
+    (received,) = emulator.control.mailbox(JOHANNA, "inbox")
+    assert files_of(received) == {"big.pdf": large}
+    sessions = [e for e in emulator.control.request_log() if "createUploadSession" in e["path"]]
+    assert [e["path"].split("/messages/")[0] for e in sessions] == ["/v1.0/me"]
