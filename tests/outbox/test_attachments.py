@@ -20,6 +20,7 @@ from tests.outbox.helpers import (
     JOHANNA,
     SUPPORT,
     create_calls,
+    lookups,
     oid_of,
     queue_request,
     send_calls,
@@ -161,3 +162,29 @@ async def test_a_delegated_send_as_puts_large_files_on_the_users_own_draft(
     assert files_of(received) == {"big.pdf": large}
     sessions = [e for e in emulator.control.request_log() if "createUploadSession" in e["path"]]
     assert [e["path"].split("/messages/")[0] for e in sessions] == ["/v1.0/me"]
+
+
+async def test_a_lost_answer_to_the_last_range_attaches_the_file_once(
+    emulator: RunningEmulator, store: Store, make_worker: MakeWorker
+) -> None:
+    """The connection drops after the upload's last range was taken: the worker looks at the
+    draft again, finds the file there, and sends it without uploading it a second time."""
+    emulator.control.add_fault("PUT", "/api/v2.0/*", "drop_after_accept")
+    large = os.urandom(3 * MB + 100)  # one range: the first PUT is the last
+    request = await queue_request(
+        store, emulator, sender=SUPPORT, kind=SenderKind.SHARED, recipients=(JOHANNA,),
+        files=(("one.bin", large),),
+    )  # fmt: skip
+    await make_worker(store).start()
+
+    done = await wait_final(store, request.id)
+
+    assert done.state is SendState.SENT, done.error_code
+    (received,) = emulator.control.mailbox(JOHANNA, "inbox")
+    assert [a["name"] for a in received["attachments"]] == ["one.bin"]
+    assert files_of(received) == {"one.bin": large}
+    puts = [e for e in emulator.control.request_log() if e["method"] == "PUT"]
+    assert len(puts) == 1
+    assert all(f["remaining"] == 0 for f in emulator.control.faults())  # the drop happened
+    assert lookups(emulator)  # the draft was looked at again, by its Mailroom id
+    assert len(send_calls(emulator)) == 1
