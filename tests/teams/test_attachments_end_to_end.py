@@ -243,3 +243,18 @@ async def test_no_file_content_or_download_link_is_logged(bot: BotHarness) -> No
     assert "salary-statement" not in logged
     assert tempauth not in logged
     assert set(re.findall(r"(?:authtoken|tempauth)=([^&\s\"']+)", logged)) <= {"[redacted]"}
+
+
+async def test_edit_after_the_preview_keeps_the_files(bot: BotHarness) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    await compose_for(bot, adele, SUPPORT, "ticket-reply")
+    compose = await share(bot, adele, "keep.pdf", b"%PDF-1.7 kept")
+    data = {**action(compose, verbs.PREVIEW)["data"], **inputs("ticket-reply", to=JOHANNA)}
+    preview = card_in(await bot.act(adele, verbs.PREVIEW, data))
+
+    edited = card_in(await bot.act(adele, verbs.EDIT, action(preview, verbs.EDIT)["data"]))
+
+    assert "keep.pdf" in text_of(edited)
+    again = {**action(edited, verbs.PREVIEW)["data"], **inputs("ticket-reply", to=JOHANNA)}
+    second = card_in(await bot.act(adele, verbs.PREVIEW, again))
+    assert "keep.pdf" in text_of(second)
