@@ -38,6 +38,8 @@ _SECRETS = (
         ),
         r"\1\2[redacted]",
     ),
+    # Pre-authenticated links: a Teams file's download URL, an attachment upload session's.
+    (re.compile(r"(?i)\b(tempauth|authtoken)=[^&\s\"']+"), r"\1=[redacted]"),
 )
 
 # Fields of the record that are ours to print in JSON mode.

@@ -159,7 +159,13 @@ async def build_services(
         links = PreviewLinks(
             key, settings.public_url or base_url or f"http://127.0.0.1:{settings.port}"
         )
-        flow = SendFlow(store, facts, catalog, recipients_per_day=settings.recipients_per_day)
+        flow = SendFlow(
+            store,
+            facts,
+            catalog,
+            recipients_per_day=settings.recipients_per_day,
+            max_message_bytes=settings.max_message_mb * 1024 * 1024,
+        )
         yield Services(
             settings=settings,
             policy=policy,

@@ -105,6 +105,12 @@ class Settings:
     recipients_per_day: int = 10_000
     # A bearer token for GET /metrics; without one only loopback peers may scrape.
     metrics_token: Secret | None = field(default=None, repr=False)
+    # The tenant's message size limit in MB (Exchange Online's default is 35): a preview whose
+    # files would take the email past it is refused with the limit named.
+    max_message_mb: int = 35
+    # Hosts a file a user sends in chat may be downloaded from (Teams puts it in OneDrive:
+    # ``*.sharepoint.com``). A leading dot matches any subdomain.
+    file_download_hosts: tuple[str, ...] = (".sharepoint.com",)
     # Only `mailroom dev` sets this (never from the environment): user tokens minted by the
     # local tenant emulator stand in for Teams SSO, which the Agents Playground lacks.
     dev_token_source: bool = False
@@ -199,6 +205,8 @@ def _parse(env: Mapping[str, str]) -> Settings:
         privacy_threshold=_bounded_int(get("MAILROOM_PRIVACY_THRESHOLD"), 10, 0, 10_000),
         recipients_per_day=_bounded_int(get("MAILROOM_RECIPIENTS_PER_DAY"), 10_000, 1, 10_000),
         metrics_token=_metrics_token(get("MAILROOM_METRICS_TOKEN")),
+        max_message_mb=_bounded_int(get("MAILROOM_MAX_MESSAGE_MB"), 35, 1, 150),
+        file_download_hosts=_hosts(get("MAILROOM_FILE_DOWNLOAD_HOSTS")),
     )
 
 
@@ -281,6 +289,18 @@ def _domain(item: tuple[str, str] | None) -> str | None:
     if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", value):
         raise ConfigError(name, f"must be a domain such as contoso.com, got {value!r}")
     return value.lower()
+
+
+def _hosts(item: tuple[str, str] | None) -> tuple[str, ...]:
+    """``.sharepoint.com,files.contoso.com``: host names, a leading dot for any subdomain."""
+    if item is None:
+        return Settings.file_download_hosts
+    name, value = item
+    hosts = tuple(h.strip().lower() for h in value.split(",") if h.strip())
+    for host in hosts:
+        if not re.fullmatch(r"\.?[a-z0-9-]+(\.[a-z0-9-]+)*", host):
+            raise ConfigError(name, f"must be host names such as .sharepoint.com, got {host!r}")
+    return hosts
 
 
 def _fernet_keys(item: tuple[str, str] | None) -> tuple[Secret, ...]:

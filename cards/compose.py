@@ -25,6 +25,8 @@ from microsoft_teams.cards import (
     CardElement,
     Choice,
     ChoiceSetInput,
+    Column,
+    ColumnSet,
     Container,
     DateInput,
     NumberInput,
@@ -199,6 +201,7 @@ def _form(view: ComposeView, style: _Style) -> dict[str, Any]:
         body += _input(field, style)
     if view.bulk_csv is not None:
         body += _bulk(view.bulk_csv, style)
+    body += _files(view, style)
     data: dict[str, str | int] = draft_data(view.draft_id, view.version)
     if style.withheld:
         data[KEPT_KEY] = ",".join(sorted(style.withheld))
@@ -210,6 +213,32 @@ def _form(view: ComposeView, style: _Style) -> dict[str, Any]:
 
 
 _WIDE = TeamsCardProperties(width="full")
+
+
+def _files(view: ComposeView, style: _Style) -> list[CardElement]:
+    """The files on the email, each with its size and a Remove button; how to add one."""
+    shown: list[CardElement] = []
+    if view.files:
+        shown.append(text("Files", weight="Bolder", spacing="Medium"))
+    for file in view.files:
+        remove = verbs.FileChoice(view.draft_id, view.version, file.sha256).data()
+        shown.append(
+            ColumnSet(
+                columns=[
+                    Column(
+                        width="stretch", items=[text(f"{one_line(file.name, 120)} — {file.size}")]
+                    ),
+                    Column(
+                        width="auto",
+                        items=[ActionSet(actions=[execute("Remove", verbs.REMOVE_FILE, remove)])],
+                    ),
+                ],
+                spacing="Small",
+            )
+        )
+    if style.helps:
+        shown.append(hint("To attach a file, send it here in the chat while this card is open."))
+    return shown
 
 
 def _recipient_field(view: ComposeView, name: str) -> FieldView:

@@ -71,6 +71,8 @@ def _build(view: PreviewView, limits: _Limits) -> dict[str, Any]:
     if view.exposed:
         body.append(_privacy_prompt(view))
     body.append(_message(view, limits))
+    if view.row_files:
+        body += [section("Each recipient's files"), *bullets(view.row_files, limit=10)]
     if view.notes:
         body += [section("Notes", subtle=True), *bullets(view.notes, limit=5, subtle=True)]
     if view.schedule_error:
@@ -132,6 +134,9 @@ def _envelope(view: PreviewView, limits: _Limits) -> list[CardElement]:
     if view.external_recipients:
         lines.append(outside_warning(people(view.external_recipients, shown=shown)))
     lines.append(labelled("Subject", one_line(view.subject, limits.line_chars) or "(no subject)"))
+    if view.files:
+        listed = ", ".join(f"{one_line(f.name, 80)} ({f.size})" for f in view.files[:20])
+        lines.append(labelled("Files", listed, spacing="None"))
     if view.reference:
         lines.append(labelled("Reference", one_line(view.reference, 20), subtle=True))
     return lines

@@ -32,6 +32,7 @@ WHY = "send.why"
 PICK_TEMPLATE = "compose.template"
 PREVIEW = "compose.preview"
 COMPOSE_CANCEL = "compose.cancel"
+REMOVE_FILE = "compose.remove_file"
 SEND = "preview.send"
 EDIT = "preview.edit"
 PREVIEW_ROW = "preview.row"
@@ -118,6 +119,28 @@ class DraftRef:
 
     def data(self) -> Data:
         return {"draft": self.draft, "version": self.version}
+
+
+@dataclass(frozen=True)
+class FileChoice:
+    """``compose.remove_file``: the draft's ref plus the file's ``sha256`` (64 hex digits)."""
+
+    draft: str
+    version: int
+    sha256: str
+
+    @classmethod
+    def parse(cls, data: Mapping[str, str]) -> FileChoice | Invalid:
+        ref = DraftRef.parse(data)
+        if isinstance(ref, Invalid):
+            return ref
+        sha256 = data.get("sha256", "").strip().lower()
+        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+            return Invalid("sha256", "not a file reference")
+        return cls(ref.draft, ref.version, sha256)
+
+    def data(self) -> Data:
+        return {"draft": self.draft, "version": self.version, "sha256": self.sha256}
 
 
 @dataclass(frozen=True)
@@ -304,6 +327,7 @@ _PAYLOADS: dict[str, type[Payload]] = {
     PICK_TEMPLATE: TemplateChoice,
     PREVIEW: ComposeInputs,
     COMPOSE_CANCEL: DraftRef,
+    REMOVE_FILE: FileChoice,
     SEND: RequestAt,
     SEND_LATER: SendLater,
     EDIT: RequestAt,

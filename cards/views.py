@@ -51,6 +51,15 @@ class TemplateOption:
 
 
 @dataclass(frozen=True)
+class FileView:
+    """A file on the email: its name and size as shown, and its reference for Remove."""
+
+    name: str
+    size: str
+    sha256: str
+
+
+@dataclass(frozen=True)
 class ComposeView:
     draft_id: str
     version: int
@@ -65,6 +74,7 @@ class ComposeView:
     fields: tuple[FieldView, ...] = ()  # the template's variables
     bulk_csv: FieldView | None = None  # optional CSV (first row = variable names)
     errors: tuple[str, ...] = ()  # problems not tied to one field
+    files: tuple[FileView, ...] = ()  # attached by sending them in the chat
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,8 @@ class PreviewView:
     row: int = 1  # which of a bulk send's messages is shown
     schedule_error: str | None = None  # why the "Send later" time picked cannot be used
     can_send_later: bool = True  # the sender sends for itself (application mode)
+    files: tuple[FileView, ...] = ()
+    row_files: tuple[str, ...] = ()  # bulk: "recipient: file, file" for each row
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,15 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator import connector, control, entra, exchange_admin, token_service
+from emulator import (
+    connector,
+    control,
+    entra,
+    exchange_admin,
+    teams_files,
+    token_service,
+    upload_sessions,
+)
 from emulator.appkeys import CTX, GRAPH, STATE, RequestContext
 from emulator.envelopes import aad_error_body, graph_error_body, new_request_id
 from emulator.faults import Fault
@@ -189,6 +197,8 @@ def create_app(state: EmulatorState) -> web.Application:
     control.add_routes(app)
     connector.add_routes(app)
     token_service.add_routes(app)
+    upload_sessions.add_routes(app)
+    teams_files.add_routes(app)
     r = app.router
     r.add_route("*", "/v1.0/{tail:.*}", handle_graph)
     r.add_post("/adminapi/beta/{tenant}/InvokeCommand", exchange_admin.handle_invoke)

@@ -33,6 +33,41 @@ class Limits:
     exchange_page_size: int = 1000
     # Exchange's recipient rate limit per mailbox per rolling 24 h (emulator/recipient_quota.py).
     recipients_per_day: int = 10_000
+    upload_session_seconds: int = 900
+    """Lifetime of an attachment upload session's URL. Microsoft gives each session an
+    ``expirationDateTime`` without documenting its length; 15 minutes here, settable."""
+    download_url_seconds: int = 300
+    """Lifetime of a Teams file's pre-authenticated ``downloadUrl`` ("short-lived"; Microsoft
+    names no figure)."""
+
+
+@dataclass
+class UploadSession:
+    """An attachment upload session: the bytes received so far, in order."""
+
+    id: str
+    token: str
+    mailbox_id: str
+    message_id: str
+    name: str
+    content_type: str
+    is_inline: bool
+    size: int
+    expires: int
+    received: bytearray = field(default_factory=bytearray)
+
+
+@dataclass
+class SharedFile:
+    """A file a user sent to the bot in personal chat: it lives in the user's OneDrive and the
+    bot reads it from a pre-authenticated, short-lived URL."""
+
+    unique_id: str
+    owner_upn: str
+    name: str
+    data: bytes
+    token: str
+    expires: int
 
 
 class MailStore:
@@ -167,6 +202,8 @@ class EmulatorState:
         self.connector = ConnectorStore()
         self.token_service = TokenServiceStore()
         self.teams_apps = TeamsApps()
+        self.uploads: dict[str, UploadSession] = {}
+        self.shared_files: dict[str, SharedFile] = {}
         # Set by the server: close every keep-alive connection except the given one.
         self.close_other_connections: Callable[[object], None] = lambda _keep: None
 
@@ -182,6 +219,8 @@ class EmulatorState:
         self.connector.clear()
         self.token_service.clear()
         self.teams_apps.clear()
+        self.uploads.clear()
+        self.shared_files.clear()
         self.tokens.lifetime = 3600
         self.tokens.accepted_versions.clear()
         self.tokens.session_generations.clear()

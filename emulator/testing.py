@@ -9,6 +9,7 @@ client for the ``/_emulator`` control endpoints.
 from __future__ import annotations
 
 import asyncio
+import base64
 import shutil
 import ssl
 import tempfile
@@ -146,8 +147,16 @@ class EmulatorControl:
             json={"fixed_ms": fixed_ms, "jitter_ms": jitter_ms, "path_pattern": path_pattern},
         )
 
+    def share_file(self, user: str, name: str, data: bytes) -> Json:
+        """The user sends a file to the bot in personal chat: the attachment Teams puts on the
+        message activity (``application/vnd.microsoft.teams.file.download.info``)."""
+        payload = {"user": user, "name": name, "content_base64": base64.b64encode(data).decode()}
+        result: Json = self._call("POST", "/teams/files", json=payload)
+        return result
+
     def set_limits(self, **limits: int) -> Json:
-        """``max_recipients``, ``max_message_bytes``, ``exchange_page_size``."""
+        """``max_recipients``, ``max_message_bytes``, ``exchange_page_size``,
+        ``upload_session_seconds``, ``download_url_seconds``."""
         result: Json = self._call("PUT", "/limits", json=limits)
         return result
 

@@ -328,6 +328,31 @@ CATALOGUE: dict[str, _Entry] = {
         "Check the addresses for typos and try again.",
         "You.",
     ),
+    "content_changed": _Entry(
+        "The email changed after it was checked",
+        "Mailroom did not send it.",
+        "What is stored to be sent — its text or one of its files — is no longer what was "
+        "previewed and approved, so the approval does not cover it.",
+        "Start the send again with the files you mean to send; it will be checked (and "
+        "approved) afresh.",
+        "You.",
+    ),
+    "attachment_unavailable": _Entry(
+        "A file of this email is no longer stored",
+        "Mailroom did not send it.",
+        "The bytes of one of its files are gone (removed by retention, or never stored).",
+        "Start the send again and attach the files anew.",
+        "You.",
+    ),
+    "no_compose_open": _Entry(
+        "No email to attach this to",
+        "Mailroom kept nothing of the file.",
+        "Files sent in this chat go onto the email you are writing, and none is open (or it "
+        "was already previewed).",
+        "Start one with /send, pick the template, then send the file here; to change a "
+        "previewed email, choose Edit first.",
+        "You.",
+    ),
     "ErrorMessageSizeExceeded": _Entry(
         "The message is too large",
         "Exchange did not accept the message (Graph request {request_id}).",

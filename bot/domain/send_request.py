@@ -37,6 +37,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TypeAlias
 
+from bot.domain.attachments import AttachmentMeta
 from bot.errors import IllegalTransition
 
 JsonValue: TypeAlias = str | int | float | bool | list["JsonValue"] | dict[str, "JsonValue"] | None
@@ -112,25 +113,34 @@ def check_transition(request_id: str, current: SendState, new: SendState) -> Non
 
 @dataclass(frozen=True)
 class RenderedContent:
-    """A rendered email exactly as it is previewed and sent."""
+    """A rendered email exactly as it is previewed and sent, its files included (their
+    descriptions; the bytes are stored beside the request and checked against them)."""
 
     subject: str
     html: str
     text: str
+    attachments: tuple[AttachmentMeta, ...] = ()
 
     @property
     def content_hash(self) -> str:
-        return content_hash(self.subject, self.html, self.text)
+        return content_hash(self.subject, self.html, self.text, self.attachments)
 
 
-def content_hash(subject: str, html: str, text: str) -> str:
+def content_hash(
+    subject: str, html: str, text: str, attachments: Sequence[AttachmentMeta] = ()
+) -> str:
     """sha256 (hex) of the canonical form of rendered content.
 
-    Canonical form: UTF-8 JSON of ``{"html", "subject", "text"}`` with sorted keys and no
-    whitespace, so no two different contents share a canonical form.
+    Canonical form: UTF-8 JSON of ``{"html", "subject", "text"}`` — and ``"attachments"``,
+    each file's name, type, size and sha256 in order, when there are any — with sorted keys
+    and no whitespace, so no two different contents share a canonical form: a changed,
+    added or removed file changes the hash, and so voids an approval of the old one.
     """
+    form: dict[str, object] = {"subject": subject, "html": html, "text": text}
+    if attachments:
+        form["attachments"] = [a.to_json() for a in attachments]
     canonical = json.dumps(
-        {"subject": subject, "html": html, "text": text},
+        form,
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -171,6 +181,8 @@ class OutgoingMessage:
     recipients: Recipients
     content: RenderedContent
     values: Mapping[str, JsonValue] = field(default_factory=dict)
+    files: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    """The bytes of the content's attachments, by sha256."""
 
     @property
     def content_hash(self) -> str:

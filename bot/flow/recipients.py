@@ -17,6 +17,9 @@ from bot.errors import FieldError
 
 MAX_RECIPIENTS_PER_MESSAGE = 500
 MAX_BULK_ROWS = 2_000
+FILES_COLUMN = "files"
+"""The optional CSV column naming each row's own files (in the zip sent in the chat),
+separated by ``;``."""
 
 
 def address_entries(raw: str) -> list[tuple[str, str]]:
@@ -93,6 +96,7 @@ class BulkRow:
     recipient: str
     values: dict[str, str]
     problems: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()  # the row's own files, by their names in the zip
 
 
 @dataclass(frozen=True)
@@ -126,13 +130,14 @@ def parse_bulk_csv(
                 field, "the first row needs an “email” column", "email," + ",".join(variables)
             )
         ]
-    unknown = [h for h in header if h != "email" and h not in variables]
+    unknown = [h for h in header if h not in ("email", FILES_COLUMN) and h not in variables]
     if unknown:
         errors.append(
             FieldError(
                 field,
                 f"unknown column(s): {', '.join(unknown)}",
-                "email and the template's variables: " + ", ".join(variables),
+                "email, files (each row's files in the zip sent in the chat) and the "
+                "template's variables: " + ", ".join(variables),
             )
         )
     if len(rows) - 1 > MAX_BULK_ROWS:
@@ -155,7 +160,9 @@ def parse_bulk_csv(
             parsed.append(BulkRow(number, "", values, (f"{address[0]} appears twice",)))
         else:
             seen.add(address[0])
-            parsed.append(BulkRow(number, address[0], values))
+            named = cells.get(FILES_COLUMN, "")
+            files = tuple(n.strip() for n in named.split(";") if n.strip())
+            parsed.append(BulkRow(number, address[0], values, files=files))
     if not parsed and not errors:
         errors.append(FieldError(field, "no rows after the header", "one row per recipient"))
     return BulkSheet(columns, tuple(parsed)), errors

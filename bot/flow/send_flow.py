@@ -14,8 +14,17 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from mimetypes import guess_type as _guess
 
 from bot.domain import recipient_quota as quota
+from bot.domain.attachments import (
+    MB,
+    SESSION_MAXIMUM,
+    AttachmentFile,
+    describe,
+    human_size,
+    size_problem,
+)
 from bot.domain.explanations import Explanation, explain, explain_all
 from bot.domain.permissions import Decision, Outcome, RequestFacts, UserFacts
 from bot.domain.send_request import (
@@ -38,10 +47,11 @@ from bot.errors import (
     ValuesInvalid,
     VersionConflict,
 )
-from bot.flow import privacy
+from bot.flow import attachments as files
+from bot.flow import bundles, privacy
 from bot.flow.facts import FactsService
-from bot.flow.recipients import BulkSheet, parse_addresses, parse_bulk_csv
-from bot.graph.message import request_size_problem
+from bot.flow.recipients import FILES_COLUMN, BulkSheet, parse_addresses, parse_bulk_csv
+from bot.graph.message import request_bytes_for, request_size_problem
 from bot.rendering import RenderSender, TemplateCatalog
 from bot.store import ComposeDraft, Store
 
@@ -111,6 +121,8 @@ class Preview:
     """That row's message, for a bulk request (a single send shows the request itself)."""
     schedule_error: str | None = None
     """Why the "Send later" time just picked cannot be used (shown on the card)."""
+    row_files: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """For a bulk send with files: each recipient and the names of their email's files."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +134,20 @@ class NotCancelled:
 
 
 Step = Compose | Preview | Refused | Stale
+
+
+@dataclass(frozen=True)
+class RowFiles:
+    """Each bulk row's own files, in message order, and the rows' CSV line numbers."""
+
+    files: tuple[tuple[AttachmentFile, ...], ...]
+    lines: tuple[int, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.files)
+
+    def __getitem__(self, number: int) -> tuple[AttachmentFile, ...]:
+        return self.files[number]
 
 
 @dataclass(frozen=True)
@@ -162,6 +188,7 @@ class SendFlow:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         recipients_per_day: int = quota.DEFAULT_RECIPIENTS_PER_DAY,
+        max_message_bytes: int = 35 * MB,
     ) -> None:
         self._store = store
         self._facts = facts
@@ -169,6 +196,7 @@ class SendFlow:
         self._policy = facts.policy
         self._clock = clock
         self._recipients_per_day = recipients_per_day
+        self._max_message_bytes = max_message_bytes
 
     # --- senders -------------------------------------------------------------------------
 
@@ -312,8 +340,16 @@ class SendFlow:
         for name in inputs.get("kept", "").split(","):
             if name and not fields.get(name) and draft.fields.get(name):
                 fields[name] = draft.fields[name]
+        for kept in (files.ATTACH_FIELD, files.BUNDLE_FIELD):  # set by attach(), never a card
+            if draft.fields.get(kept):
+                fields[kept] = draft.fields[kept]
         draft = await self._store.update_compose(draft.id, draft.version, fields=fields)
         messages, errors = self._build_messages(draft, sender, fields, zone)
+        if not errors:
+            messages, errors = await self._with_files(
+                user_oid, messages, fields, sender.address,
+                self._catalog.get(template).variable_names,
+            )  # fmt: skip
         errors = errors or _too_large(messages, sender.address)
         if errors:
             return Compose(
@@ -341,9 +377,168 @@ class SendFlow:
         request = await self._store.create_request(request, messages)
         await self._store.update_compose(draft.id, draft.version, request_id=request.id)
         shown = messages[0] if len(messages) > 1 else None  # a bulk preview opens at row 1
+        row_files: tuple[tuple[str, tuple[str, ...]], ...] = ()
+        if request.is_bulk and any(m.content.attachments for m in messages):
+            row_files = tuple(
+                (m.recipients.to[0], tuple(a.name for a in m.content.attachments)) for m in messages
+            )
         return Preview(
-            request, decision, sender, from_line(sender, user), sender.footer_text, shown=shown
+            request, decision, sender, from_line(sender, user), sender.footer_text,
+            row_files=row_files, shown=shown,
+        )  # fmt: skip
+
+    # --- files -------------------------------------------------------------------------
+
+    async def attach(self, user_oid: str, file: AttachmentFile) -> Step:
+        """A file the user sent in the chat goes onto their open compose draft (refused,
+        with the reason on the card, when it would take the email past the size limit)."""
+        draft = await self._store.latest_compose(user_oid)
+        if draft is None or draft.request_id is not None:
+            return _refused("no_compose_open")
+        loaded = await self._load_draft(user_oid, draft.id, draft.version)
+        if not isinstance(loaded, tuple):
+            return loaded
+        draft, sender, user = loaded
+        templates = self._templates_for(sender)
+        if bundles.is_zip(file.meta.name):
+            return await self._attach_bundle(draft, sender, user, file)
+        current = files.manifest(draft.fields)
+        if any(f.sha256 == file.meta.sha256 and f.name == file.meta.name for f in current):
+            return Compose(draft, sender, from_line(sender, user), templates)
+        problem = size_problem((*current, file.meta), 0, self._max_message_bytes)
+        if problem is not None:
+            return Compose(draft, sender, from_line(sender, user), templates,
+                           general=(f"{file.meta.name} was not attached: {problem}.",))  # fmt: skip
+        await self._store.save_attachment_content(files.owner(user_oid), file.content)
+        fields = files.with_manifest(draft.fields, (*current, file.meta))
+        draft = await self._store.update_compose(draft.id, draft.version, fields=fields)
+        return Compose(draft, sender, from_line(sender, user), templates)
+
+    async def _attach_bundle(
+        self, draft: ComposeDraft, sender: SenderConfig, user: UserFacts, file: AttachmentFile
+    ) -> Step:
+        """A zip is the bulk send's per-recipient files (the CSV's ``files`` column), not an
+        attachment of its own; it replaces an earlier one."""
+        templates = self._templates_for(sender)
+        indexed = bundles.index(file.content)
+        if isinstance(indexed, str):
+            return Compose(draft, sender, from_line(sender, user), templates,
+                           general=(f"{file.meta.name} was not taken: {indexed}.",))  # fmt: skip
+        await self._store.save_attachment_content(files.owner(user.oid), file.content)
+        fields = dict(draft.fields)
+        fields[bundles.BUNDLE_FIELD] = files.with_manifest({}, (file.meta,))[files.ATTACH_FIELD]
+        draft = await self._store.update_compose(draft.id, draft.version, fields=fields)
+        return Compose(draft, sender, from_line(sender, user), templates)
+
+    async def remove_attachment(
+        self, user_oid: str, draft_id: str, version: int, sha256: str
+    ) -> Step:
+        loaded = await self._load_draft(user_oid, draft_id, version)
+        if not isinstance(loaded, tuple):
+            return loaded
+        draft, sender, user = loaded
+        current = files.manifest(draft.fields)
+        kept = tuple(f for f in current if f.sha256 != sha256)
+        bundle = files.bundle_of(draft.fields)
+        if len(kept) != len(current) or (bundle is not None and bundle.sha256 == sha256):
+            fields = files.with_manifest(draft.fields, kept)
+            if bundle is not None and bundle.sha256 == sha256:
+                fields.pop(bundles.BUNDLE_FIELD, None)
+            draft = await self._store.update_compose(draft.id, draft.version, fields=fields)
+        return Compose(draft, sender, from_line(sender, user), self._templates_for(sender))
+
+    async def _with_files(
+        self,
+        user_oid: str,
+        messages: list[OutgoingMessage],
+        fields: Mapping[str, str],
+        sender: str,
+        variables: tuple[str, ...] = (),
+    ) -> tuple[list[OutgoingMessage], list[FieldError]]:
+        """Every message with the draft's files (descriptions in its content, bytes beside),
+        or why not: a file gone from the store, or the size limit."""
+        attached = files.manifest(fields)
+        per_row = await self._row_files(user_oid, messages, fields, variables)
+        if isinstance(per_row, list):
+            return [], per_row
+        if not attached and not per_row:
+            return messages, []
+        data = await files.load(self._store, files.owner(user_oid), attached)
+        if not isinstance(data, dict):
+            return [], [FieldError("", f"{data.name} is no longer stored; send it again")]
+        out: list[OutgoingMessage] = []
+        errors: list[FieldError] = []
+        for number, message in enumerate(messages):
+            own = per_row[number] if per_row else ()
+            metas = (*attached, *(f.meta for f in own))
+            r = message.recipients
+            body = request_bytes_for(message.content.subject, message.content.html,
+                                     (r.to, r.cc, r.bcc), sender)  # fmt: skip
+            problem = size_problem(metas, body, self._max_message_bytes)
+            if problem is not None:
+                line = per_row.lines[number] if per_row else 0
+                errors.append(_row_error(line, f"column files: {problem}") if own
+                              else FieldError("", problem))  # fmt: skip
+                continue
+            content = replace(message.content, attachments=metas)
+            mine = {**data, **{f.meta.sha256: f.content for f in own}}
+            out.append(replace(message, content=content, files=mine))
+        return ([], errors) if errors else (out, [])
+
+    async def _row_files(
+        self,
+        user_oid: str,
+        messages: list[OutgoingMessage],
+        fields: Mapping[str, str],
+        variables: tuple[str, ...],
+    ) -> RowFiles | list[FieldError]:
+        """Each bulk row's own files from the zip (empty when the CSV names none), or every
+        row naming a file the zip does not hold, row by row."""
+        raw = fields.get(BULK_FIELD, "")
+        if not raw.strip() or FILES_COLUMN not in raw.split("\n", 1)[0].lower():
+            return RowFiles((), ())
+        sheet, _ = parse_bulk_csv(raw, variables, BULK_FIELD)
+        rows = [row for row in sheet.rows if not row.problems]
+        if len(rows) != len(messages) or not any(row.files for row in rows):
+            return RowFiles((), ())
+        bundle = files.bundle_of(fields)
+        zipped = None
+        if bundle is not None:
+            zipped = await self._store.attachment_content(files.owner(user_oid), bundle.sha256)
+        if bundle is None or zipped is None:
+            first = next(row for row in rows if row.files)
+            return [_row_error(first.line, "column files: send the zip with the files in "
+                               "this chat first")]  # fmt: skip
+        indexed = bundles.index(zipped)
+        if isinstance(indexed, str):
+            return [FieldError(BULK_FIELD, f"{bundle.name}: {indexed}")]
+        errors: list[FieldError] = []
+        wanted: dict[int, list[tuple[str, str]]] = {}
+        for number, row in enumerate(rows):
+            for name in row.files:
+                member = indexed.find(name)
+                if member is None:
+                    errors.append(_row_error(row.line, f"column files: {name} is not in "
+                                             f"{bundle.name}"))  # fmt: skip
+                elif indexed.sizes[member] > SESSION_MAXIMUM:
+                    errors.append(_row_error(row.line, f"column files: {name} is over "
+                                             f"{human_size(SESSION_MAXIMUM)}"))  # fmt: skip
+                else:
+                    wanted.setdefault(number, []).append((name, member))
+        if errors:
+            return errors
+        members = {m for pairs in wanted.values() for _, m in pairs}
+        contents = await bundles.extract(zipped, members)
+        if isinstance(contents, str):
+            return [FieldError(BULK_FIELD, f"{bundle.name}: {contents}")]
+        picked = tuple(
+            tuple(
+                describe(n.rsplit("/", 1)[-1], guess_type(n), contents[m])
+                for n, m in wanted.get(number, [])
+            )
+            for number in range(len(rows))
         )
+        return RowFiles(picked, tuple(row.line for row in rows))
 
     # --- after the preview -----------------------------------------------------------------
 
@@ -577,6 +772,12 @@ class SendFlow:
             template=request.template,
         )
         values = {k: str(v) for k, v in request.values.items() if v is not None}
+        attached = request.content.attachments if request.content is not None else ()
+        data = await files.load(self._store, request.id, attached)
+        if attached and isinstance(data, dict):
+            for content in data.values():
+                await self._store.save_attachment_content(files.owner(user_oid), content)
+            values = files.with_manifest(values, attached)
         return draft, values, sender, user
 
     async def _filled_in(
@@ -754,6 +955,10 @@ class SendFlow:
                     messages.append(OutgoingMessage(recipients, content, dict(values)))
             errors += [_row_error(row.line, problem) for problem in problems]
         return ([], errors) if errors else (messages, [])
+
+
+def guess_type(name: str) -> str:
+    return _guess(name)[0] or "application/octet-stream"
 
 
 def _row_error(line: int, problem: str) -> FieldError:

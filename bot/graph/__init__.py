@@ -19,7 +19,16 @@ from bot.graph.models import (
     GraphUser,
     GroupRef,
 )
-from bot.graph.outcome import Created, DraftOutcome, MaybeSent, NotSent, SendOutcome, Sent
+from bot.graph.outcome import (
+    Attached,
+    AttachOutcome,
+    Created,
+    DraftOutcome,
+    MaybeSent,
+    NotSent,
+    SendOutcome,
+    Sent,
+)
 
 __all__ = [
     "APP",
@@ -29,6 +38,8 @@ __all__ = [
     "MAILROOM_PROPERTY_SET",
     "AsApp",
     "AsUser",
+    "AttachOutcome",
+    "Attached",
     "Attachment",
     "BatchRequest",
     "BatchResponse",

@@ -29,11 +29,12 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from bot.domain.attachments import SESSION_MINIMUM
 from bot.errors import GraphError, GraphTransportError, IdentityError
 from bot.graph.caller import APP, AsUser, Caller
 from bot.graph.envelope import error_from_answer
 from bot.graph.limiter import MailboxLimiter
-from bot.graph.message import MailMessage, mailroom_id_filter
+from bot.graph.message import Attachment, MailMessage, mailroom_id_filter
 from bot.graph.models import (
     BatchRequest,
     BatchResponse,
@@ -42,7 +43,17 @@ from bot.graph.models import (
     GraphUser,
     GroupRef,
 )
-from bot.graph.outcome import Created, DraftOutcome, MaybeSent, NotSent, SendOutcome, Sent
+from bot.graph.outcome import (
+    Attached,
+    AttachOutcome,
+    Created,
+    DraftOutcome,
+    MaybeSent,
+    NotSent,
+    SendOutcome,
+    Sent,
+)
+from bot.graph.uploads import upload_ranges
 from bot.graph.wire import Answer, NoAnswer, attempt
 from bot.identity.provider import GRAPH_RESOURCE, TokenProvider
 from bot.metrics import Metrics
@@ -162,6 +173,74 @@ class GraphClient:
         path, key = _mailbox_path(caller, draft.mailbox)
         target = f"{path}/messages/{quote(draft.id, safe='=')}/send"
         return await self._send(caller, target, key, None, timeouts)
+
+    # --- attachments ---------------------------------------------------------------------
+
+    async def list_attachments(
+        self, caller: Caller, draft: DraftRef, *, timeouts: Timeouts | None = None
+    ) -> list[tuple[str, int]]:
+        """The (name, size) of each file already on the draft."""
+        path, key = _mailbox_path(caller, draft.mailbox)
+        url = self._base + f"{path}/messages/{quote(draft.id, safe='=')}/attachments"
+        query = _query({"$select": "id,name,size"})
+        result = await self._perform(
+            caller, "GET", url, mailbox_key=key, query=query, timeouts=timeouts
+        )
+        items = _json_object(_unwrap(result)).get("value")
+        return [
+            (str(item.get("name")), int(item.get("size") or 0))
+            for item in items or []
+            if isinstance(item, dict)
+        ]
+
+    async def attach(
+        self,
+        caller: Caller,
+        draft: DraftRef,
+        attachment: Attachment,
+        *,
+        timeouts: Timeouts | None = None,
+    ) -> AttachOutcome:
+        """Put one file on the draft: ``POST .../attachments`` under 3 MB, an upload session
+        (``createUploadSession``, then ranged PUTs) from 3 MB."""
+        path, key = _mailbox_path(caller, draft.mailbox)
+        base = self._base + f"{path}/messages/{quote(draft.id, safe='=')}/attachments"
+        limits = timeouts or self._timeouts
+        if len(attachment.content) < SESSION_MINIMUM:
+            posted = await self._perform(
+                caller,
+                "POST",
+                base,
+                mailbox_key=key,
+                json=attachment.to_graph(),
+                idempotent=False,
+                timeouts=limits,
+            )
+            if not isinstance(posted, _Done):
+                return _not_done(posted)
+            return Attached(str(_json_object(posted.response).get("id") or "") or None)
+        item = {
+            "attachmentType": "file",
+            "name": attachment.name,
+            "size": len(attachment.content),
+            "contentType": attachment.content_type,
+            "isInline": attachment.inline,
+        }
+        created = await self._perform(
+            caller,
+            "POST",
+            base + "/createUploadSession",
+            mailbox_key=key,
+            json={"AttachmentItem": item},
+            timeouts=limits,  # a session holds nothing until its last range: safe to retry
+        )
+        if not isinstance(created, _Done):
+            return NotSent(created.error, created.attempts)
+        upload_url = _json_object(created.response).get("uploadUrl")
+        if not isinstance(upload_url, str) or not upload_url.startswith("https://"):
+            error = GraphError(201, "InvalidResponse", "the upload session has no uploadUrl")
+            return NotSent(error, created.attempts)
+        return await upload_ranges(self._http, upload_url, attachment.content, limits)
 
     async def find_by_mailroom_id(
         self,

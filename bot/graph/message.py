@@ -25,7 +25,8 @@ MAILROOM_ID_HEADER = "x-mailroom-id"
 MAX_RECIPIENTS = 500
 MAX_INLINE_ATTACHMENT_BYTES = 3 * 1024 * 1024
 """Graph takes attachments inline in one request only below 3 MB (all of them together,
-since the request itself is limited to 4 MB once base64-encoded)."""
+since the request itself is limited to 4 MB once base64-encoded); from 3 MB the draft is
+created without them and each file is added to it (``GraphClient.attach``)."""
 MAX_HEADERS = 5
 """Graph takes at most 5 ``internetMessageHeaders`` per message (400
 InvalidInternetMessageHeaderCollection); ``x-mailroom-id`` is one of them."""
@@ -58,7 +59,8 @@ class EmailAddress:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file attachment sent inline (base64) in the create/send request."""
+    """A file attachment: inline (base64) in the create/send request when the message's
+    files are small enough, otherwise added to the draft afterwards."""
 
     name: str
     content_type: str
@@ -109,8 +111,21 @@ class MailMessage:
                 raise ValueError(f"header {name!r}: Graph accepts only x- headers")
             if name.lower() == MAILROOM_ID_HEADER:
                 raise ValueError(f"{MAILROOM_ID_HEADER} is set from mailroom_id")
+
+    @property
+    def attachments_inline(self) -> bool:
+        """Whether the files ride in the draft-creating request: under 3 MB together, and
+        the request with them (base64 grows them by a third) still within Graph's 4 MB."""
         if sum(len(a.content) for a in self.attachments) >= MAX_INLINE_ATTACHMENT_BYTES:
-            raise ValueError("attachments of 3 MB or more need an upload session")
+            return False
+        encoded = sum(len(json.dumps(a.to_graph())) + 1 for a in self.attachments)
+        return self._request_bytes_without_files() + encoded <= MAX_REQUEST_BYTES
+
+    def _request_bytes_without_files(self) -> int:
+        body = json.dumps(
+            self._graph_without_files(), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
+        return len(body.encode("utf-8"))
 
     @property
     def recipient_count(self) -> int:
@@ -124,7 +139,14 @@ class MailMessage:
         return len(body.encode("utf-8"))
 
     def to_graph(self) -> dict[str, Any]:
-        """The ``message`` resource for ``sendMail`` or ``POST .../messages``."""
+        """The ``message`` resource for ``sendMail`` or ``POST .../messages`` (files that do
+        not fit inline are left out: they are added to the draft one by one)."""
+        data = self._graph_without_files()
+        if self.attachments and self.attachments_inline:
+            data["attachments"] = [a.to_graph() for a in self.attachments]
+        return data
+
+    def _graph_without_files(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "subject": self.subject,
             "body": {"contentType": "HTML", "content": self.html_body},
@@ -144,8 +166,6 @@ class MailMessage:
             data["replyTo"] = [r.to_graph() for r in self.reply_to]
         if self.sender is not None:
             data["from"] = self.sender.to_graph()
-        if self.attachments:
-            data["attachments"] = [a.to_graph() for a in self.attachments]
         return data
 
 

@@ -48,5 +48,13 @@ class Created:
     request_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Attached:
+    """The file is on the draft (201 to the POST, or to an upload session's last PUT)."""
+
+    attachment_id: str | None = None
+
+
 SendOutcome = Sent | NotSent | MaybeSent
+AttachOutcome = Attached | NotSent | MaybeSent
 DraftOutcome = Created | NotSent | MaybeSent

@@ -61,6 +61,7 @@ async def attempt(
     http_timeouts: httpx.Timeout,
     deadline_in: float,
     json: Any = None,
+    content: bytes | None = None,
     query: str | None = None,
 ) -> Answer | NoAnswer:
     """Send one request with a fresh ``client-request-id`` and read the whole answer.
@@ -83,6 +84,7 @@ async def attempt(
                 target,
                 headers=request_headers,
                 json=json,
+                content=content,
                 timeout=http_timeouts,
                 extensions={"trace": progress.trace},
             )

@@ -37,11 +37,12 @@ from bot.errors import (
     TokenAcquisitionError,
     VersionConflict,
 )
-from bot.graph import Created, DraftRef, GraphClient, MaybeSent, NotSent, Sent
+from bot.graph import Attached, Created, DraftRef, GraphClient, MaybeSent, NotSent, Sent
 from bot.metrics import Metrics
 from bot.outbox import decisions as d
 from bot.outbox.audit import already_audited, message_entry
 from bot.outbox.config import WorkerConfig
+from bot.outbox.files import load_files, put_on_draft
 from bot.outbox.reconcile import AdoptDraft, CreateDraft, Delivered, DraftGone, SendDraft, resolve
 from bot.outbox.routing import SendRoute, build_message
 from bot.outbox.senders import SenderDetails
@@ -53,6 +54,7 @@ logger = logging.getLogger(__name__)
 CONSENT_KEY = "consent_required"
 TRANSIENT_KEY = "temporarily_unavailable"
 DELETED_KEY = "draft_deleted"
+_FILE_CODES = {"content_changed": "ContentChanged", "attachment_unavailable": "ContentUnavailable"}
 
 # Exchange refused the right at send time: told so the permission facts are asked afresh.
 RefusedHook = Callable[[SendRequest, str], None]
@@ -98,9 +100,20 @@ class Delivery:
             if not isinstance(step, str | None):
                 return step
             draft_id = step
+        files = await load_files(self._store, job)
+        if isinstance(files, str):
+            logger.warning("job %s not sent: %s", job.id, files)
+            if draft_id is not None:
+                await self._delete(route, (draft_id,))
+            code = _FILE_CODES[files]
+            return self.failed(request, job, code, files, forget_draft=draft_id is not None)
         try:
             message = build_message(
-                job, route, from_name=details.display_name, reply_to=details.reply_to
+                job,
+                route,
+                from_name=details.display_name,
+                reply_to=details.reply_to,
+                attachments=files,
             )
         except ValueError as exc:
             logger.warning("job %s cannot be built: %s", job.id, exc)
@@ -114,6 +127,18 @@ class Delivery:
             draft_id = created.draft.id
             if not await self._remember(lease, draft_id):
                 return d.Lost()
+        if files and not message.attachments_inline:
+            attached = await put_on_draft(
+                self._graph,
+                route.caller,
+                DraftRef(draft_id, route.mailbox),
+                files,
+                self._config.send_timeouts,
+            )
+            if not isinstance(attached, Attached):
+                return await self._not_attached(
+                    request, job, route, attached, draft_id, send_uncertain=send_uncertain
+                )
         sent = await self._graph.send_draft(
             route.caller, DraftRef(draft_id, route.mailbox), timeouts=self._config.send_timeouts
         )
@@ -125,6 +150,28 @@ class Delivery:
         decision = self._not_done(request, job, sent, send_uncertain=send_uncertain, draft=draft_id)
         if isinstance(decision, d.Failed) and decision.forget_draft:
             await self._delete(route, (draft_id,))  # never sent: it should not linger in Drafts
+        return decision
+
+    async def _not_attached(
+        self,
+        request: SendRequest,
+        job: Job,
+        route: SendRoute,
+        outcome: NotSent | MaybeSent,
+        draft_id: str,
+        *,
+        send_uncertain: bool,
+    ) -> d.Decision:
+        """A file did not get onto the draft: nothing was sent. A lost answer is looked at
+        again later (the draft is found by its Mailroom id, its files listed)."""
+        if isinstance(outcome, MaybeSent):
+            logger.warning("job %s: a file may not be on its draft (%s)", job.id, outcome.reason)
+            wait = outcome.retry_after or self._config.reconcile_delay
+            return d.Uncertain(self._later(wait), "MaybeAttached", send_uncertain)
+        decision = self._not_done(request, job, outcome, send_uncertain=send_uncertain,
+                                  draft=draft_id)  # fmt: skip
+        if isinstance(decision, d.Failed) and decision.forget_draft:
+            await self._delete(route, (draft_id,))
         return decision
 
     # --- reconciliation -------------------------------------------------------------------

@@ -41,7 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.send_request import SenderKind, SendMode, SendRequest
-from bot.graph import APP, AsUser, Caller, EmailAddress, MailMessage
+from bot.graph import APP, AsUser, Attachment, Caller, EmailAddress, MailMessage
 from bot.store.records import Job
 
 
@@ -106,6 +106,7 @@ def build_message(
     *,
     from_name: str | None = None,
     reply_to: str | None = None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> MailMessage:
     """The message exactly as stored: the job's rendered subject and HTML body, its
     recipients, its Mailroom id. Raises ``ValueError`` when the body was purged."""
@@ -122,4 +123,5 @@ def build_message(
         bcc=tuple(EmailAddress(a) for a in recipients.bcc),
         reply_to=(EmailAddress(reply_to),) if reply_to else (),
         sender=EmailAddress(route.from_address, from_name) if route.from_address else None,
+        attachments=attachments,
     )

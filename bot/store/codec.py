@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.domain.attachments import AttachmentMeta
 from bot.domain.send_request import (
     JsonValue,
     Recipients,
@@ -67,11 +68,19 @@ def _values(value: object) -> Mapping[str, JsonValue]:
     return dict(decoded) if isinstance(decoded, dict) else {}
 
 
+def _attachments(row: Row) -> tuple[AttachmentMeta, ...]:
+    listed = read_json(row.get("attachments")) if row.get("attachments") is not None else None
+    return tuple(AttachmentMeta.from_json(a) for a in listed or ())
+
+
 def _content(row: Row) -> RenderedContent | None:
     if row["content_purged_at"] is not None or row["body_html"] is None:
         return None
     return RenderedContent(
-        subject=row["subject"], html=row["body_html"], text=row["body_text"] or ""
+        subject=row["subject"],
+        html=row["body_html"],
+        text=row["body_text"] or "",
+        attachments=_attachments(row),
     )
 
 

@@ -78,6 +78,15 @@ class ComposeSql:
             raise NotFound("compose draft", draft_id)
         return _draft(row)
 
+    async def latest_compose(self, user_oid: str) -> ComposeDraft | None:
+        async with self._driver.reading() as tx:
+            row = await tx.fetch_one(
+                "SELECT * FROM compose_drafts WHERE user_oid = ?"
+                " ORDER BY updated_at DESC, id DESC LIMIT 1",
+                (user_oid,),
+            )
+        return None if row is None else _draft(row)
+
     async def update_compose(
         self,
         draft_id: str,

@@ -296,6 +296,24 @@ _APPROVER_REACH = Migration(
     ),
 )
 
+_ATTACHMENTS = Migration(
+    14,
+    "attachments: each request's and message's file descriptions, and the files' bytes",
+    (
+        "ALTER TABLE send_requests ADD COLUMN attachments {JSON}",
+        "ALTER TABLE outbox ADD COLUMN attachments {JSON}",
+        # owner_id: a send request's id, or a compose draft's while the user is composing.
+        # The bytes are base64 text: both dialects store it as they store bodies.
+        """CREATE TABLE attachment_contents (
+            owner_id TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            content TEXT NOT NULL,
+            stored_at {TS} NOT NULL,
+            PRIMARY KEY (owner_id, sha256)
+        )""",
+    ),
+)
+
 _SCHEDULE = Migration(
     13,
     "scheduled sends: a request's send-later time and zone, its messages' not-before time",
@@ -317,6 +335,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _RECIPIENT_QUOTA,
     _OPEN_DRAFTS,
     _SCHEDULE,
+    _ATTACHMENTS,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -103,6 +103,20 @@ class Store(Protocol):
         (outbox jobs in state ``held``, each with a fresh unique ``mailroom_id``)."""
         ...
 
+    # --- attachment bytes ----------------------------------------------------------------
+
+    async def save_attachment_content(self, owner_id: str, content: bytes) -> str:
+        """Keep a file's bytes for ``owner_id`` (a compose draft while composing); returns
+        their sha256. The same bytes twice are kept once."""
+        ...
+
+    async def attachment_content(self, owner_id: str, sha256: str) -> bytes | None:
+        """The bytes kept for ``owner_id`` (a send request or a compose draft), ``None`` when
+        there are none (never stored, removed, or purged by retention)."""
+        ...
+
+    async def drop_attachment_content(self, owner_id: str, sha256: str) -> None: ...
+
     async def get_request(self, request_id: str) -> SendRequest:
         """Raises ``NotFound``."""
         ...
@@ -174,6 +188,10 @@ class Store(Protocol):
 
     async def get_compose(self, draft_id: str) -> ComposeDraft:
         """Raises ``NotFound``."""
+        ...
+
+    async def latest_compose(self, user_oid: str) -> ComposeDraft | None:
+        """The user's most recently changed compose draft (files sent in the chat go there)."""
         ...
 
     async def update_compose(

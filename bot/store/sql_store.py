@@ -7,11 +7,13 @@ also moves the request's jobs, so a request and its messages never disagree.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self, Unpack
 
+from bot.domain.attachments import AttachmentMeta, digest, matches
 from bot.domain.send_request import (
     FINAL_STATES,
     JsonValue,
@@ -34,7 +36,7 @@ from bot.store.codec import (
     utc,
 )
 from bot.store.compose_sql import ComposeSql
-from bot.store.driver import Driver, Param, Tx
+from bot.store.driver import Driver, JsonText, Param, Tx
 from bot.store.outbox_sql import OutboxSql, new_job_ids
 from bot.store.records import (
     Approval,
@@ -143,6 +145,7 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
         content = request.content
         if content is None:
             raise ValueError("a new send request carries its rendered content")
+        files = _checked_files(messages)
         sender = _normalise_address(request.sender_address)
         stamp = utc(request.created_at)
         async with self._driver.transaction() as tx:
@@ -151,8 +154,8 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
                 " sender_address, sender_kind, mode, template, template_values, recipients,"
                 " subject, body_html, body_text, content_hash, is_bulk, message_count, state,"
                 " version, decision_reasons, approval_required, expires_at, created_at,"
-                " updated_at) VALUES"
-                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " updated_at, attachments) VALUES"
+                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " RETURNING *",
                 (
                     request.id,
@@ -178,15 +181,22 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
                     utc(request.expires_at) if request.expires_at else None,
                     stamp,
                     utc(request.updated_at),
+                    _manifest(content.attachments),
                 ),
             )
+            for sha256, data in files.items():
+                await tx.execute(
+                    "INSERT INTO attachment_contents (owner_id, sha256, content, stored_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (request.id, sha256, base64.b64encode(data).decode("ascii"), stamp),
+                )
             for seq, message in enumerate(messages):
                 job_id, mailroom_id = new_job_ids()
                 await tx.execute(
                     "INSERT INTO outbox (id, request_id, seq, mailroom_id, sender_address,"
                     " recipients, template_values, subject, body_html, body_text, content_hash,"
-                    " state, created_at, updated_at) VALUES"
-                    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'held', ?, ?)",
+                    " state, created_at, updated_at, attachments) VALUES"
+                    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'held', ?, ?, ?)",
                     (
                         job_id,
                         request.id,
@@ -201,10 +211,43 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
                         message.content_hash,
                         stamp,
                         stamp,
+                        _manifest(message.content.attachments),
                     ),
                 )
         assert row is not None
         return request_from_row(row)
+
+    # --- attachment bytes ---------------------------------------------------------------
+
+    async def save_attachment_content(self, owner_id: str, content: bytes) -> str:
+        sha256 = digest(content)
+        async with self._driver.transaction() as tx:
+            found = await tx.fetch_one(
+                "SELECT sha256 FROM attachment_contents WHERE owner_id = ? AND sha256 = ?",
+                (owner_id, sha256),
+            )
+            if found is None:
+                await tx.execute(
+                    "INSERT INTO attachment_contents (owner_id, sha256, content, stored_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (owner_id, sha256, base64.b64encode(content).decode("ascii"), self._now()),
+                )
+        return sha256
+
+    async def attachment_content(self, owner_id: str, sha256: str) -> bytes | None:
+        async with self._driver.reading() as tx:
+            row = await tx.fetch_one(
+                "SELECT content FROM attachment_contents WHERE owner_id = ? AND sha256 = ?",
+                (owner_id, sha256),
+            )
+        return None if row is None else base64.b64decode(row["content"])
+
+    async def drop_attachment_content(self, owner_id: str, sha256: str) -> None:
+        async with self._driver.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM attachment_contents WHERE owner_id = ? AND sha256 = ?",
+                (owner_id, sha256),
+            )
 
     async def get_request(self, request_id: str) -> SendRequest:
         async with self._driver.reading() as tx:
@@ -572,7 +615,31 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
                 " (SELECT id FROM send_requests WHERE state IN " + _in(final) + ")",
                 (stamp, body_cutoff, *_FINAL_JOB_STATES, *final),
             )
+            # Files go with bodies: a request's once its bodies are purged, and a compose
+            # draft's once they are as old as purged bodies would be.
+            await tx.execute(
+                "DELETE FROM attachment_contents WHERE owner_id IN"
+                " (SELECT id FROM send_requests WHERE content_purged_at IS NOT NULL)"
+                " OR (stored_at < ? AND owner_id NOT IN (SELECT id FROM send_requests))",
+                (body_cutoff,),
+            )
             activities = await tx.execute(
                 "DELETE FROM processed_activities WHERE seen_at < ?", (activity_cutoff,)
             )
         return PurgeResult(requests=requests, messages=messages, activities=activities)
+
+
+def _manifest(attachments: Sequence[AttachmentMeta]) -> JsonText | None:
+    return to_json([a.to_json() for a in attachments]) if attachments else None
+
+
+def _checked_files(messages: Sequence[OutgoingMessage]) -> dict[str, bytes]:
+    """Every file the messages name, by sha256, each with exactly its bytes."""
+    files: dict[str, bytes] = {}
+    for message in messages:
+        for meta in message.content.attachments:
+            data = message.files.get(meta.sha256)
+            if data is None or not matches(meta, data):
+                raise ValueError(f"the bytes of attachment {meta.name!r} are missing or differ")
+            files[meta.sha256] = data
+    return files

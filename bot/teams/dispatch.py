@@ -27,6 +27,7 @@ from microsoft_agents.activity import InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 
 from bot.teams.command_parser import Command, ParseError, parse
+from bot.teams.files import SharedFile
 from bot.teams.handlers import help
 from bot.teams.handlers.help import help_card_json, likely_card_json
 from bot.teams.invoke import (
@@ -60,6 +61,7 @@ ExtensionHandler = Callable[[Turn, Mapping[str, Any]], Awaitable[Card | LoginRes
 FETCH_TASK = "composeExtension/fetchTask"
 SUBMIT_ACTION = "composeExtension/submitAction"
 EXTENSION_INVOKES = frozenset({FETCH_TASK, SUBMIT_ACTION})
+FilesHandler = Callable[[Turn, Sequence[SharedFile]], Awaitable[Card]]
 # True the first time an activity (by conversation and id) is seen, False for a redelivery.
 FirstDelivery = Callable[[str], Awaitable[bool]]
 
@@ -78,6 +80,8 @@ class Routes:
     verbs: Mapping[str, Route[Any]] = field(default_factory=dict)
     extension: Mapping[str, ExtensionHandler] = field(default_factory=dict)
     """The message extension's invokes by name (``bot/teams/handlers/extension.py``)."""
+    files: FilesHandler | None = None
+    """Files the user sent in personal chat (they go onto the open compose card)."""
     remember: Callable[[Turn], Awaitable[None]] | None = None
     """Keep the person's conversation reference fresh (approvals and updates reach them)."""
     first_delivery: FirstDelivery | None = None
@@ -114,12 +118,21 @@ class Dispatcher:
         turn = Turn(context, info, info.user_oid) if info.user_oid else None
         if turn is not None and self._routes.remember is not None:
             await self._routes.remember(turn)
+        if info.files and turn is not None and not is_shared(info):
+            await send_card(context, await self._files_card(turn, info.files))
+            return
         card = await self._text_card(turn, info.text)
         if is_shared(info):
             delivered = await post_privately(context, info, card)
             await send_text(context, pointer_text(context, delivered=delivered))
             return
         await send_card(context, card)
+
+    async def _files_card(self, turn: Turn, files: Sequence[SharedFile]) -> Card:
+        handler = self._routes.files
+        if handler is None:
+            return self._not_ready("a file")
+        return await respond("a file", lambda: handler(turn, files))
 
     async def _text_card(self, turn: Turn | None, text: str) -> Card:
         parsed = parse(text)

@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 from bot.errors import StoreUnavailable
+from bot.netclient import Timeouts
 from bot.outbox.worker import Worker
 from bot.services import Services
 from bot.settings import Settings
@@ -40,6 +41,7 @@ from cards.verbs import (
     ComposeInputs,
     Decision,
     DraftRef,
+    FileChoice,
     NoData,
     RequestAt,
     RequestRef,
@@ -50,6 +52,9 @@ from cards.verbs import (
 )
 
 logger = logging.getLogger(__name__)
+
+FILE_TIMEOUTS = Timeouts(connect=10, read=60, total=120)
+"""Fetching a file of up to the message size limit from OneDrive."""
 
 
 def build_routes(
@@ -63,6 +68,11 @@ def build_routes(
     wake = _waker(services.worker)
     on_send = send.Deps(flow, steps, wake, followers)
     on_compose = compose.Deps(flow, steps, services.catalog)
+    settings = services.settings
+    on_files = compose.FileDeps(
+        flow, steps, services.http, settings.file_download_hosts,
+        settings.max_message_mb * 1024 * 1024, FILE_TIMEOUTS,
+    )  # fmt: skip
     on_approval = approvals.Deps(
         services.approvals, store, services.facts, services.policy, steps, notifier, wake,
         followers, reach,
@@ -98,6 +108,7 @@ def build_routes(
         verbs.PICK_TEMPLATE: Route(TemplateChoice, partial(compose.template, on_compose)),
         verbs.PREVIEW: Route(ComposeInputs, partial(compose.preview, on_compose)),
         verbs.COMPOSE_CANCEL: Route(DraftRef, partial(compose.cancel, on_compose)),
+        verbs.REMOVE_FILE: Route(FileChoice, partial(compose.remove_file, on_compose)),
         verbs.SEND: Route(RequestAt, partial(preview.send, on_preview)),
         verbs.SEND_LATER: Route(SendLater, partial(preview.send_later, on_preview)),
         verbs.EDIT: Route(RequestAt, partial(preview.edit, on_preview)),
@@ -125,6 +136,7 @@ def build_routes(
             FETCH_TASK: partial(extension.fetch_task, on_extension),
             SUBMIT_ACTION: partial(extension.submit_action, on_extension),
         },
+        files=partial(compose.files_sent, on_files),
         remember=partial(remember, store),
         first_delivery=partial(first_delivery, store),
         waiting_note=partial(approvals.waiting_note, on_approval),

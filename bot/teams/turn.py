@@ -10,6 +10,7 @@ from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import TurnContext
 
 from bot.domain.send_request import JsonValue
+from bot.teams.files import SharedFile, shared_files
 from bot.teams.time_zone import user_zone
 
 _MENTION = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
@@ -26,6 +27,8 @@ class TurnInfo:
     conversation_type: str | None  # personal | groupChat | channel
     activity_id: str | None
     text: str
+    files: tuple[SharedFile, ...] = ()
+    """Files the user sent with the message (personal chat only)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,10 @@ def turn_info(activity: Activity) -> TurnInfo:
         else None,
         activity_id=activity.id,
         text=clean_text(activity.text or ""),
+        # Teams delivers files to a bot in personal chat only.
+        files=shared_files(activity.attachments)
+        if getattr(conversation, "conversation_type", None) in (None, "personal")
+        else (),
     )
 
 

@@ -20,6 +20,7 @@ from bot.flow.send_flow import (
     SenderChoice,
 )
 from bot.rendering import TemplateCatalog, Variable
+from bot.teams.file_views import compose_files, file_views
 from cards.views import (
     ComposeView,
     ExplanationView,
@@ -102,6 +103,7 @@ def compose_view(step: Compose, catalog: TemplateCatalog) -> ComposeView:
         templates=templates,
         template=None,
         errors=_general(step, "template"),
+        files=compose_files(draft.fields),
     )
     if draft.template is None:
         return base
@@ -221,4 +223,8 @@ def preview_view(
         row=step.row,
         schedule_error=step.schedule_error,
         can_send_later=step.sender.can_send_later,
+        files=() if step.row_files else file_views(content.attachments if content else ()),
+        row_files=tuple(
+            f"{who}: {', '.join(names) if names else 'no files'}" for who, names in step.row_files
+        ),
     )

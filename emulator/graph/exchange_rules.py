@@ -240,6 +240,14 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def now_text() -> str:
+    return _now()
+
+
+def time_text(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _address_json(tenant: Tenant, entry: Any) -> Json:
     address = _email_of(entry) or ""
     name = None

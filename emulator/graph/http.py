@@ -8,7 +8,7 @@ from aiohttp import web
 
 from emulator.appkeys import CTX, GRAPH
 from emulator.envelopes import GraphFailure
-from emulator.graph import batch, directory, mail, teamwork
+from emulator.graph import attachments, batch, directory, mail, teamwork
 from emulator.graph.core import GraphCall, GraphReply, GraphService, failure_reply
 from emulator.graph.exchange_rules import MAX_REQUEST_BYTES
 from emulator.state import EmulatorState
@@ -22,6 +22,7 @@ def build_graph(state: EmulatorState) -> GraphService:
     directory.register(svc)
     mail.register(svc)
     teamwork.register(svc)
+    attachments.register(svc)
     return svc
 
 

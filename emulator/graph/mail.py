@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from emulator.envelopes import MSG_ITEM_NOT_FOUND, GraphFailure, new_message_id
+from emulator.graph import attachments, transport
 from emulator.graph import exchange_rules as rules
-from emulator.graph import transport
 from emulator.graph.core import GraphCall, GraphReply, GraphService, Params
 from emulator.graph.odata import int_option, parse_filter, select, select_fields
 from emulator.seed import Account
@@ -101,7 +101,7 @@ async def send_draft(svc: GraphService, call: GraphCall, params: Params) -> Grap
         raise GraphFailure(
             400, "ErrorInvalidOperation", "Only messages in the Drafts folder can be sent."
         )
-    rules.validate_for_send(state.limits, draft, len(str(draft)), posted=False)
+    rules.validate_for_send(state.limits, draft, attachments.message_size(draft), posted=False)
     identity = rules.resolve_from(
         state.tenant, rules.actor_of(call.principal, mailbox), mailbox, draft
     )

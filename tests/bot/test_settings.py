@@ -155,3 +155,20 @@ def test_the_token_service_url_defaults_to_the_bot_framework() -> None:
     assert Settings.from_env({}).token_service_url == "https://api.botframework.com"
     custom = Settings.from_env({"MAILROOM_TOKEN_SERVICE_URL": "https://token.example.us/"})
     assert custom.token_service_url == "https://token.example.us"
+
+
+def test_the_message_size_limit_is_exchanges_default_unless_configured() -> None:
+    assert Settings.from_env({}).max_message_mb == 35
+    assert Settings.from_env({"MAILROOM_MAX_MESSAGE_MB": "50"}).max_message_mb == 50
+
+
+@pytest.mark.parametrize("value", ["0", "151", "big"])
+def test_a_message_size_limit_out_of_range_names_the_variable(value: str) -> None:
+    with pytest.raises(ConfigError, match="MAILROOM_MAX_MESSAGE_MB"):
+        Settings.from_env({"MAILROOM_MAX_MESSAGE_MB": value})
+
+
+def test_file_download_hosts_default_to_sharepoint_and_refuse_urls() -> None:
+    assert Settings.from_env({}).file_download_hosts == (".sharepoint.com",)
+    with pytest.raises(ConfigError, match="MAILROOM_FILE_DOWNLOAD_HOSTS"):
+        Settings.from_env({"MAILROOM_FILE_DOWNLOAD_HOSTS": "https://x.example/"})

@@ -83,10 +83,12 @@ def test_attachments_go_inline_as_base64_file_attachments() -> None:
     ]
 
 
-def test_attachments_of_three_megabytes_are_refused() -> None:
+def test_attachments_of_three_megabytes_together_stay_out_of_the_draft_request() -> None:
     big = Attachment("big.bin", "application/octet-stream", b"\0" * MAX_INLINE_ATTACHMENT_BYTES)
-    with pytest.raises(ValueError, match="upload session"):
-        _message(attachments=(big,))
+    message = _message(attachments=(big,))
+
+    assert not message.attachments_inline
+    assert "attachments" not in message.to_graph()
 
 
 @pytest.mark.parametrize("name", ["X-Priority-Bad!", "Priority", "x-mailroom-id"])

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote
 
+from bot.domain.attachments import describe
 from bot.domain.send_request import (
     OutgoingMessage,
     Recipients,
@@ -80,6 +81,7 @@ async def queue_request(
     bulk: bool | None = None,
     state: SendState = SendState.QUEUED,
     expires_in: float | None = None,
+    files: Sequence[tuple[str, bytes]] = (),
 ) -> SendRequest:
     """A request from ``requester`` via ``sender``: one message per recipient when bulk
     (the default for several recipients), else one message to all of them; moved to
@@ -92,6 +94,16 @@ async def queue_request(
         ]
     else:
         messages = [OutgoingMessage(Recipients(to=tuple(recipients)), content(0), {"n": 0})]
+    if files:
+        described = [describe(name, "application/octet-stream", data) for name, data in files]
+        messages = [
+            replace(
+                m,
+                content=replace(m.content, attachments=tuple(f.meta for f in described)),
+                files={f.meta.sha256: f.content for f in described},
+            )
+            for m in messages
+        ]
     now = utc_now()
     draft = new_draft(
         requester_oid=oid_of(emulator, requester),

@@ -70,6 +70,7 @@ async def fitting_data(bot: BotHarness) -> dict[str, dict[str, Any]]:
         verbs.PICK_TEMPLATE: {**draft, "template": "ticket-reply"},
         verbs.PREVIEW: {**draft, "to": JOHANNA},
         verbs.COMPOSE_CANCEL: draft,
+        verbs.REMOVE_FILE: {**draft, "sha256": "0" * 64},
         verbs.SEND: request,
         verbs.SEND_LATER: {**request, "pick": "tomorrow_0900"},
         verbs.EDIT: request,

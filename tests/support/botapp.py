@@ -136,6 +136,21 @@ class BotHarness:
             await asyncio.sleep(0.05)
         raise AssertionError("the bot did not reply")
 
+    async def send_file(self, who: Person, attachment: Json) -> Json:
+        """The user sends a file in the personal chat: a message whose attachment is the one
+        Teams makes (``emulator.control.share_file``); returns the card the bot posted."""
+        before = len(self.replies(who))
+        activity = self.activity(who, type="message", text="", attachments=[attachment])
+        response = await self._http.post(f"{self.url}/api/messages", json=activity)
+        assert response.status_code == 202, response.text
+        for _ in range(400):
+            replies = self.replies(who)
+            if len(replies) > before:
+                self._last_card[who.oid] = str(replies[-1]["id"])
+                return replies[-1]
+            await asyncio.sleep(0.05)
+        raise AssertionError("the bot did not reply")
+
     async def act(
         self,
         who: Person,
