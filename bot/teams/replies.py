@@ -21,7 +21,9 @@ from bot.netclient import parse_retry_after
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
-REPLY_ATTEMPTS = 4
+# Teams' per-app limit (30 a second) is shared by every conversation: in a burst a reply may
+# wait a few one-second rounds for room, so it gets ten seconds' worth of tries.
+REPLY_ATTEMPTS = 10
 MAX_REPLY_WAIT = 5.0
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
