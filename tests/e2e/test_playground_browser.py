@@ -115,7 +115,7 @@ def test_the_preview_card_in_the_playground_ui_is_screenshotted_and_sent_with_a_
     shown = summary["cardText"]
     assert "Contoso Support <support@contoso.com>" in shown, shown
     assert f"[Ticket #{ticket}]" in shown
-    assert "Send\nEdit\nCancel" in shown  # the preview's buttons, as rendered
+    assert "Send\nSend later\nEdit\nCancel" in shown  # the preview's buttons, as rendered
     found = delivered(mailroom_dev, JOHANNA, ticket)
     assert len(found) == 1, f"one reply in {JOHANNA}'s inbox after the click, got {len(found)}"
     assert found[0]["from"]["emailAddress"]["address"].lower() == "support@contoso.com"
