@@ -50,6 +50,8 @@ MISSING = [
             ("GroupMember.Read.All",)),
     Missing("exchange-app-manage-as-app", case("shared", "application"),
             ("Exchange.ManageAsApp",)),
+    Missing("exchange-app-manage-as-app-v2", case("send_on_behalf", "application"),
+            ("Exchange.ManageAsAppV2",)),
     Missing("exchange-recipient-reader-role", case("shared", "application"),
             ("Exchange Recipient Administrator",)),
     Missing("exchange-rbac-mail-send", case("shared", "application"),
