@@ -18,6 +18,7 @@ handler bound to what it needs). ``Dispatcher`` owns the rest, in one place each
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ ExtensionHandler = Callable[[Turn, Mapping[str, Any]], Awaitable[Card | LoginRes
 FETCH_TASK = "composeExtension/fetchTask"
 SUBMIT_ACTION = "composeExtension/submitAction"
 EXTENSION_INVOKES = frozenset({FETCH_TASK, SUBMIT_ACTION})
+_WELCOMED_IN_MEMORY = 10_000
 # True the first time an activity (by conversation and id) is seen, False for a redelivery.
 FirstDelivery = Callable[[str], Awaitable[bool]]
 
@@ -81,6 +83,8 @@ class Routes:
     remember: Callable[[Turn], Awaitable[None]] | None = None
     """Keep the person's conversation reference fresh (approvals and updates reach them)."""
     first_delivery: FirstDelivery | None = None
+    forget_delivery: Callable[[str], Awaitable[None]] | None = None
+    """Forget a key ``first_delivery`` saw (a conversation's welcome, on removal)."""
     waiting_note: Callable[[str], Awaitable[str | None]] | None = None
     """For an approver: how many requests wait for their decision, said on opening Mailroom."""
 
@@ -94,6 +98,9 @@ class Dispatcher:
         """``waiting_for``: the components not ready yet, named for the log."""
         self._routes = HELP_ONLY
         self._waiting_for = waiting_for
+        # Welcomes sent by this process: the store remembers them for every replica, this
+        # covers the seconds before the services (and the store) are up.
+        self._welcomed: set[str] = set()
 
     def serve(self, routes: Routes | None) -> None:
         """Bind the routes once the services are up (None: they stopped)."""
@@ -139,10 +146,30 @@ class Dispatcher:
         return await respond(f"/{parsed.name}", lambda: handler(turn, parsed))
 
     async def on_welcome(self, context: TurnContext, info: TurnInfo) -> None:
+        """The welcome card, once per installation: Teams announces one install with both
+        an ``installationUpdate`` and a ``conversationUpdate`` (and may redeliver either),
+        and the Store rules allow one welcome (docs/platform.md, "Teams Store rules")."""
+        key = _welcome_key(info)
+        if key in self._welcomed or not await self.first_delivery(key):
+            logger.info("welcome already sent in this conversation")
+            return
+        self._welcomed.add(key)  # before any await: a concurrent twin sees it at once
+        if len(self._welcomed) > _WELCOMED_IN_MEMORY:
+            self._welcomed.clear()  # the store remembers; this only covers startup
         if info.user_oid and self._routes.remember is not None:
             await self._routes.remember(Turn(context, info, info.user_oid))
         turn = Turn(context, info, info.user_oid) if info.user_oid else None
         await send_card(context, welcome_card.build(info.user_name, await self._waiting(turn)))
+
+    async def on_removed(self, info: TurnInfo) -> None:
+        """Mailroom was removed from the conversation: a new installation is welcomed."""
+        key = _welcome_key(info)
+        self._welcomed.discard(key)
+        if self._routes.forget_delivery is not None:
+            try:
+                await self._routes.forget_delivery(key)
+            except TRANSIENT as error:
+                logger.info("welcome not forgotten: %s", type(error).__name__)
 
     async def _waiting(self, turn: Turn | None) -> str | None:
         """The approver's count of waiting requests; nothing when it cannot be told now (a
@@ -220,6 +247,11 @@ class Dispatcher:
         logger.warning("%s answered before Mailroom was ready: waiting for %s", what, waiting)
         problem = "the database" if "database" in waiting else "Mailroom is still starting"
         return unavailable_card(problem)
+
+
+def _welcome_key(info: TurnInfo) -> str:
+    digest = hashlib.sha256(f"welcome\n{info.conversation_id or ''}".encode()).hexdigest()
+    return f"welcome:{digest[:48]}"
 
 
 def _result(reply: Reply) -> InvokeResult:

@@ -125,6 +125,7 @@ def build_routes(
         },
         remember=partial(remember, store),
         first_delivery=partial(first_delivery, store),
+        forget_delivery=store.forget_activity,
         waiting_note=partial(approvals.waiting_note, on_approval),
     )
 
