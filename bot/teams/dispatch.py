@@ -18,7 +18,6 @@ handler bound to what it needs). ``Dispatcher`` owns the rest, in one place each
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from bot.teams.private_chat import is_shared, pointer_text, post_privately
 from bot.teams.replies import send_card, send_text
 from bot.teams.respond import TRANSIENT, respond, unavailable_card
 from bot.teams.turn import Turn, TurnInfo
+from bot.teams.welcomes import WelcomeOnce
 from cards import dialog, verbs
 from cards import notice as notice_card
 from cards import welcome as welcome_card
@@ -61,7 +61,6 @@ ExtensionHandler = Callable[[Turn, Mapping[str, Any]], Awaitable[Card | LoginRes
 FETCH_TASK = "composeExtension/fetchTask"
 SUBMIT_ACTION = "composeExtension/submitAction"
 EXTENSION_INVOKES = frozenset({FETCH_TASK, SUBMIT_ACTION})
-_WELCOMED_IN_MEMORY = 10_000
 # True the first time an activity (by conversation and id) is seen, False for a redelivery.
 FirstDelivery = Callable[[str], Awaitable[bool]]
 
@@ -98,9 +97,7 @@ class Dispatcher:
         """``waiting_for``: the components not ready yet, named for the log."""
         self._routes = HELP_ONLY
         self._waiting_for = waiting_for
-        # Welcomes sent by this process: the store remembers them for every replica, this
-        # covers the seconds before the services (and the store) are up.
-        self._welcomed: set[str] = set()
+        self._welcomes = WelcomeOnce()
 
     def serve(self, routes: Routes | None) -> None:
         """Bind the routes once the services are up (None: they stopped)."""
@@ -146,16 +143,9 @@ class Dispatcher:
         return await respond(f"/{parsed.name}", lambda: handler(turn, parsed))
 
     async def on_welcome(self, context: TurnContext, info: TurnInfo) -> None:
-        """The welcome card, once per installation: Teams announces one install with both
-        an ``installationUpdate`` and a ``conversationUpdate`` (and may redeliver either),
-        and the Store rules allow one welcome (docs/platform.md, "Teams Store rules")."""
-        key = _welcome_key(info)
-        if key in self._welcomed or not await self.first_delivery(key):
-            logger.info("welcome already sent in this conversation")
+        """The welcome card, once per installation (``bot/teams/welcomes.py``)."""
+        if not await self._welcomes.first(info, self.first_delivery):
             return
-        self._welcomed.add(key)  # before any await: a concurrent twin sees it at once
-        if len(self._welcomed) > _WELCOMED_IN_MEMORY:
-            self._welcomed.clear()  # the store remembers; this only covers startup
         if info.user_oid and self._routes.remember is not None:
             await self._routes.remember(Turn(context, info, info.user_oid))
         turn = Turn(context, info, info.user_oid) if info.user_oid else None
@@ -163,13 +153,10 @@ class Dispatcher:
 
     async def on_removed(self, info: TurnInfo) -> None:
         """Mailroom was removed from the conversation: a new installation is welcomed."""
-        key = _welcome_key(info)
-        self._welcomed.discard(key)
-        if self._routes.forget_delivery is not None:
-            try:
-                await self._routes.forget_delivery(key)
-            except TRANSIENT as error:
-                logger.info("welcome not forgotten: %s", type(error).__name__)
+        try:
+            await self._welcomes.forget(info, self._routes.forget_delivery)
+        except TRANSIENT as error:
+            logger.info("welcome not forgotten: %s", type(error).__name__)
 
     async def _waiting(self, turn: Turn | None) -> str | None:
         """The approver's count of waiting requests; nothing when it cannot be told now (a
@@ -247,11 +234,6 @@ class Dispatcher:
         logger.warning("%s answered before Mailroom was ready: waiting for %s", what, waiting)
         problem = "the database" if "database" in waiting else "Mailroom is still starting"
         return unavailable_card(problem)
-
-
-def _welcome_key(info: TurnInfo) -> str:
-    digest = hashlib.sha256(f"welcome\n{info.conversation_id or ''}".encode()).hexdigest()
-    return f"welcome:{digest[:48]}"
 
 
 def _result(reply: Reply) -> InvokeResult:
