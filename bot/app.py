@@ -144,7 +144,8 @@ def create_app(
     adapter.on_turn_error = _on_turn_error
     readiness: list[str] = []
     agent = MailroomAgent(
-        Dispatcher(lambda: tuple(readiness)), allowed_tenants=settings.effective_allowed_tenants
+        Dispatcher(lambda: tuple(readiness), typing_after=settings.typing_after_seconds),
+        allowed_tenants=settings.effective_allowed_tenants,
     )
 
     app[SETTINGS] = settings

@@ -40,7 +40,7 @@ from bot.teams.invoke import (
     to_invoke_response,
 )
 from bot.teams.private_chat import is_shared, pointer_text, post_privately
-from bot.teams.replies import send_card, send_text
+from bot.teams.replies import send_card, send_text, typing_while
 from bot.teams.respond import TRANSIENT, respond, unavailable_card
 from bot.teams.turn import Turn, TurnInfo
 from bot.teams.welcomes import WelcomeOnce
@@ -82,8 +82,7 @@ class Routes:
     remember: Callable[[Turn], Awaitable[None]] | None = None
     """Keep the person's conversation reference fresh (approvals and updates reach them)."""
     first_delivery: FirstDelivery | None = None
-    forget_delivery: Callable[[str], Awaitable[None]] | None = None
-    """Forget a key ``first_delivery`` saw (a conversation's welcome, on removal)."""
+    forget_delivery: Callable[[str], Awaitable[None]] | None = None  # undoes first_delivery
     waiting_note: Callable[[str], Awaitable[str | None]] | None = None
     """For an approver: how many requests wait for their decision, said on opening Mailroom."""
 
@@ -93,10 +92,13 @@ HELP_ONLY = Routes(verbs={verbs.HELP: Route(NoData, help.show)})
 
 
 class Dispatcher:
-    def __init__(self, waiting_for: Callable[[], Sequence[str]] = tuple) -> None:
-        """``waiting_for``: the components not ready yet, named for the log."""
+    def __init__(
+        self, waiting_for: Callable[[], Sequence[str]] = tuple, *, typing_after: float = 1.5
+    ) -> None:
+        """``waiting_for`` names what is not ready yet; ``typing_after``: see typing_while."""
         self._routes = HELP_ONLY
         self._waiting_for = waiting_for
+        self._typing_after = typing_after
         self._welcomes = WelcomeOnce()
 
     def serve(self, routes: Routes | None) -> None:
@@ -118,7 +120,7 @@ class Dispatcher:
         turn = Turn(context, info, info.user_oid) if info.user_oid else None
         if turn is not None and self._routes.remember is not None:
             await self._routes.remember(turn)
-        card = await self._text_card(turn, info.text)
+        card = await typing_while(context, self._text_card(turn, info.text), self._typing_after)
         if is_shared(info):
             delivered = await post_privately(context, info, card)
             await send_text(context, pointer_text(context, delivered=delivered))
@@ -134,9 +136,8 @@ class Dispatcher:
         if parsed.name == "help":
             return help_card_json(await self._waiting(turn))
         if turn is None:
-            return notice_card.build(
-                "Who are you?", "Teams did not say who sent this message, so Mailroom can't act."
-            )
+            why = "Teams did not say who sent this message, so Mailroom can't act."
+            return notice_card.build("Who are you?", why)
         handler = self._routes.commands.get(parsed.name)
         if handler is None:
             return self._not_ready(f"/{parsed.name}")
@@ -146,9 +147,9 @@ class Dispatcher:
         """The welcome card, once per installation (``bot/teams/welcomes.py``)."""
         if not await self._welcomes.first(info, self.first_delivery):
             return
-        if info.user_oid and self._routes.remember is not None:
-            await self._routes.remember(Turn(context, info, info.user_oid))
         turn = Turn(context, info, info.user_oid) if info.user_oid else None
+        if turn is not None and self._routes.remember is not None:
+            await self._routes.remember(turn)
         await send_card(context, welcome_card.build(info.user_name, await self._waiting(turn)))
 
     async def on_removed(self, info: TurnInfo) -> None:

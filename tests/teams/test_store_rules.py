@@ -160,3 +160,25 @@ def test_without_a_contact_the_pages_name_the_administrator_and_escape_what_they
     assert "Mailroom administrator" in privacy_html(None, None)
     assert "the number of days your administrator set" in privacy_html(None, None)
     assert "<b>x</b>" not in terms_html("<b>x</b>")
+
+
+async def test_a_slow_answer_is_preceded_by_a_typing_indicator_and_a_quick_one_is_not(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """ "Bots must respond to user commands within two seconds or display a typing
+    indicator"; "Bots mustn't display a typing indicator after responding to the user
+    command" [Mandatory Fix]. Graph is made slow by the emulator; the threshold is shortened
+    from 1.5 s so the test waits on the slow Graph, not on a clock."""
+    settings = settings_for(emulator, tmp_path, typing_after_seconds=0.05)
+    async with running_bot(settings, emulator) as bot:
+        adele = bot.person("adele.vance@contoso.com")
+        await bot.say(adele, "hello")  # answered at once: no indicator
+        assert [r["activity"]["type"] for r in bot.connector_log(adele)] == ["message"]
+        emulator.control.add_fault("*", "/v1.0/*", "delay", count=20, delay=0.4)
+        try:
+            await bot.say(adele, "/senders")
+        finally:
+            emulator.control.clear_faults()
+        kinds = [r["activity"]["type"] for r in bot.connector_log(adele)]
+        assert kinds == ["message", "typing", "message"]
+        assert "Who do you want to send as?" in text_of(card_in(bot.replies(adele)[-1]))
