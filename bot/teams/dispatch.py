@@ -144,12 +144,13 @@ class Dispatcher:
         return await respond(f"/{parsed.name}", lambda: handler(turn, parsed))
 
     async def on_welcome(self, context: TurnContext, info: TurnInfo) -> None:
-        """The welcome card, once per installation (``bot/teams/welcomes.py``)."""
-        if not await self._welcomes.first(info, self.first_delivery):
-            return
+        """The welcome card, once per installation (``bot/teams/welcomes.py``); every
+        announcement that names the person keeps their conversation reference."""
         turn = Turn(context, info, info.user_oid) if info.user_oid else None
         if turn is not None and self._routes.remember is not None:
             await self._routes.remember(turn)
+        if not await self._welcomes.first(info, self.first_delivery):
+            return
         await send_card(context, welcome_card.build(info.user_name, await self._waiting(turn)))
 
     async def on_removed(self, info: TurnInfo) -> None:
