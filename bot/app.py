@@ -29,6 +29,7 @@ from bot.flow.preview_links import PreviewLinks
 from bot.identity import MsalTokenProvider
 from bot.inbound_auth import InboundAuth, SigningKeySource
 from bot.inbound_body import BodyLimits, Refusal, read_activity
+from bot.legal_pages import PRIVACY_PATH, TERMS_PATH, legal_handlers
 from bot.metrics import Metrics, metrics_handler
 from bot.netclient import tls_context
 from bot.outbox.wiring import msal_tokens, running
@@ -143,7 +144,8 @@ def create_app(
     adapter.on_turn_error = _on_turn_error
     readiness: list[str] = []
     agent = MailroomAgent(
-        Dispatcher(lambda: tuple(readiness)), allowed_tenants=settings.effective_allowed_tenants
+        Dispatcher(lambda: tuple(readiness), typing_after=settings.typing_after_seconds),
+        allowed_tenants=settings.effective_allowed_tenants,
     )
 
     app[SETTINGS] = settings
@@ -165,11 +167,19 @@ def create_app(
         "/results/{request_id}.csv", results_handler(partial(_preview_sources, holder))
     )
     app.router.add_get("/readyz", readyz)
+    privacy, terms = legal_handlers(settings.admin_contact, partial(_retention_days, holder))
+    app.router.add_get(PRIVACY_PATH, privacy)
+    app.router.add_get(TERMS_PATH, terms)
     app.router.add_get(
         "/metrics",
         metrics_handler(metrics, settings.metrics_token, partial(_refresh_metrics, holder)),
     )
     return app
+
+
+def _retention_days(holder: ServicesHolder) -> int | None:
+    services = holder.services
+    return None if services is None else services.policy.retention_days
 
 
 async def _refresh_metrics(holder: ServicesHolder, metrics: Metrics) -> None:

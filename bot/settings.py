@@ -79,6 +79,9 @@ class Settings:
     log_format: LogFormat = "text"
     log_level: str = "INFO"
     public_url: str | None = None
+    # Who users contact about Mailroom and their data (an address or a team's name), shown on
+    # the /privacy and /terms pages the Teams app package links to.
+    admin_contact: str | None = None
     # Mailroom's id in the organisation's Teams app catalog: lets it install itself for an
     # approver who has no chat with it yet (None: such approvers are emailed).
     teams_app_id: str | None = None
@@ -114,6 +117,9 @@ class Settings:
     # Only `mailroom dev` sets this (never from the environment): user tokens minted by the
     # local tenant emulator stand in for Teams SSO, which the Agents Playground lacks.
     dev_token_source: bool = False
+    # A message whose answer is not ready after this long gets a typing indicator first
+    # (Teams Store rule: answer within two seconds or show one). Fixed; tests shorten it.
+    typing_after_seconds: float = 1.5
 
     @property
     def graph_credentials(self) -> tuple[str, Secret, str] | None:
@@ -191,6 +197,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         log_format=_choice(get("MAILROOM_LOG_FORMAT"), ("text", "json"), "text"),
         log_level=_choice(get("MAILROOM_LOG_LEVEL"), _LOG_LEVELS, "INFO", upper=True),
         public_url=_optional_url(get("MAILROOM_PUBLIC_URL")),
+        admin_contact=_value(get("MAILROOM_ADMIN_CONTACT"), "").strip()[:200] or None,
         teams_app_id=_optional_guid(get("MAILROOM_TEAMS_APP_ID")),
         tenant_domain=_domain(get("MAILROOM_TENANT_DOMAIN")),
         oauth_connection=_value(get("MAILROOM_OAUTH_CONNECTION"), "") or None,

@@ -11,7 +11,9 @@ from cards import verbs
 from cards._parts import execute, finish, heading, hint, labelled, one_line, run, runs, text
 from cards.views import DraftSummary
 
-MAX_LISTED = 10
+# Resume and Discard for each: three drafts are the six actions a card may have (Teams Store
+# rule, docs/platform.md); the newest come first, the next ones once these are done.
+MAX_LISTED = 3
 
 
 def build_list(drafts: Sequence[DraftSummary]) -> dict[str, Any]:
@@ -19,6 +21,14 @@ def build_list(drafts: Sequence[DraftSummary]) -> dict[str, Any]:
     if not drafts:
         body.append(text("Nothing unfinished. Type /send to start an email.", spacing="Small"))
     body += [row(draft, discard=True) for draft in drafts[:MAX_LISTED]]
+    if len(drafts) > MAX_LISTED:
+        more = len(drafts) - MAX_LISTED
+        body.append(
+            hint(
+                f"{more} older {'one waits' if more == 1 else 'ones wait'}: they are listed "
+                "here as you resume or discard these."
+            )
+        )
     if drafts:
         body.append(hint("Drafts are kept until you send, cancel or discard them."))
     return finish(AdaptiveCard(body=body))

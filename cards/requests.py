@@ -11,6 +11,8 @@ from microsoft_teams.cards import (
     ActionSet,
     AdaptiveCard,
     CardElement,
+    Choice,
+    ChoiceSetInput,
     Container,
     OpenUrlAction,
 )
@@ -58,7 +60,10 @@ def state_label(state: str) -> str:
 
 
 def build_list(title: str, rows: Sequence[RequestSummary], empty_text: str) -> dict[str, Any]:
-    """One row per request, newest first as given, each with a "Details" button."""
+    """One row per request, newest first as given; below them one choice of request with
+    "Details" and "Send again" (a button per row would pass the Teams Store's six actions
+    per card). The choice's id is ``request``, so it reaches the bot exactly as a button's
+    ``{"request": id}`` would; "View" and the rest are on the request's own card."""
     return fit(*(partial(_list, title, rows, empty_text, limit) for limit in _ROW_LIMITS))
 
 
@@ -68,9 +73,12 @@ def _list(
     body: list[CardElement] = [heading(one_line(title, 200))]
     if not rows:
         body.append(text(one_line(empty_text, 500), spacing="Small"))
-    body += [_row(row) for row in rows[:limit]]
+    shown = rows[:limit]
+    body += [_row(row) for row in shown]
     if len(rows) > limit:
         body.append(hint(f"Showing the first {limit} of {len(rows)}."))
+    if shown:
+        body += _pick(shown)
     return finish(AdaptiveCard(body=body))
 
 
@@ -92,20 +100,37 @@ def _row(row: RequestSummary) -> Container:
             ),
             labelled("From", one_line(row.from_line, 200), subtle=True, spacing="None"),
             labelled("To", one_line(row.recipients, 200), subtle=True, spacing="None"),
-            ActionSet(actions=_row_actions(row), spacing="Small"),
         ],
     )
 
 
-def _row_actions(row: RequestSummary) -> list[Action]:
-    """Details; the message as it was sent ("View", its signed preview); and "Send again",
-    which starts a new request from this one's sender, template, recipients and values."""
-    ref = verbs.RequestRef(row.request_id).data()
-    actions: list[Action] = [execute("Details", verbs.STATUS, ref)]
-    if row.preview_url and is_web_url(row.preview_url):
-        actions.append(OpenUrlAction(title="View", url=row.preview_url))
-    actions.append(execute("Send again", verbs.SEND_AGAIN, ref))
-    return actions
+def _pick(rows: Sequence[RequestSummary]) -> list[CardElement]:
+    choices = [
+        Choice(
+            title=one_line(f"{row.short_id} · {row.subject or '(no subject)'}", 120),
+            value=row.request_id,
+        )
+        for row in rows
+    ]
+    return [
+        ChoiceSetInput(
+            id="request",
+            label="Request",
+            choices=choices,
+            value=rows[0].request_id,
+            is_required=True,
+            error_message="Pick a request.",
+            separator=True,
+            spacing="Medium",
+        ),
+        ActionSet(
+            actions=[
+                execute("Details", verbs.STATUS),
+                execute("Send again", verbs.SEND_AGAIN),
+            ],
+            spacing="Small",
+        ),
+    ]
 
 
 def build_status(row: RequestSummary, progress: ProgressView | None) -> dict[str, Any]:
@@ -126,10 +151,13 @@ def build_status(row: RequestSummary, progress: ProgressView | None) -> dict[str
         body += bullets(
             [f"{who} — {why}" for who, why in progress.failures], limit=10, color="Attention"
         )
-    actions: list[Action] = [
-        execute("Refresh", verbs.REFRESH, verbs.RequestRef(row.request_id).data())
-    ]
+    ref = verbs.RequestRef(row.request_id).data()
+    actions: list[Action] = [execute("Refresh", verbs.REFRESH, ref)]
     version = progress.version if progress is not None else row.version
     if state in CANCELLABLE_STATES and version is not None:
         actions.append(execute("Cancel", verbs.CANCEL, request_data(row.request_id, version)))
+    if row.preview_url and is_web_url(row.preview_url):  # the message as it was sent
+        actions.append(OpenUrlAction(title="View", url=row.preview_url))
+    if state not in CANCELLABLE_STATES:  # a new request from this one's sender, template …
+        actions.append(execute("Send again", verbs.SEND_AGAIN, ref))
     return finish(AdaptiveCard(body=body, actions=actions))

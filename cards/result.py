@@ -1,14 +1,25 @@
 """The result card: the email went out — when, from whom, to whom, what, and the ids an
-admin needs to trace it; for the requester, "Send again" (a new request from this one)."""
+admin needs to trace it; for the requester, "Send again" (a new request from this one) and
+"View" (the message as it was sent)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from microsoft_teams.cards import Action, AdaptiveCard, CardElement
+from microsoft_teams.cards import Action, AdaptiveCard, CardElement, OpenUrlAction
 
 from cards import verbs
-from cards._parts import count, execute, finish, heading, labelled, one_line, people, text
+from cards._parts import (
+    count,
+    execute,
+    finish,
+    heading,
+    is_web_url,
+    labelled,
+    one_line,
+    people,
+    text,
+)
 from cards.views import ResultView
 
 _SHOWN_RECIPIENTS = 10
@@ -35,4 +46,6 @@ def build(view: ResultView) -> dict[str, Any]:
     if view.can_send_again:
         ref = verbs.RequestRef(view.request_id).data()
         actions.append(execute("Send again", verbs.SEND_AGAIN, ref))
+    if view.preview_url and is_web_url(view.preview_url):
+        actions.append(OpenUrlAction(title="View", url=view.preview_url))
     return finish(AdaptiveCard(body=body, actions=actions))

@@ -2,7 +2,8 @@
 
 Few available senders get a button each; many get one searchable choice list (its input id
 ``sender`` reaches the bot exactly like a button's ``{"sender": address}``). Unavailable
-senders are listed with their one-line reason and a "Why?" button.
+senders are listed with their one-line reason, the first ones with a "Why?" button while the
+card stays within six actions; /why explains any of them.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ GROUPS: tuple[tuple[str, tuple[SenderKindName, ...]], ...] = (
     ("No-reply", ("noreply",)),
 )
 
-MAX_BUTTONS = 10  # more available senders than this: one searchable choice list instead
+MAX_ACTIONS = 6  # the Teams Store's limit per card (docs/platform.md, "Teams Store rules")
+MAX_BUTTONS = 5  # more available senders than this: one searchable choice list instead
 
 _NAME_CHARS = 80
 _FROM_CHARS = 160
@@ -96,11 +98,28 @@ def _build(
         body += _choice_list(available, limits)
     if unavailable:
         body.append(section("Not available to you"))
-        body += [_unavailable(option) for option in unavailable[: limits.unavailable]]
+        why_buttons = max(0, MAX_ACTIONS - _buttons_in(body))
+        listed = unavailable[: limits.unavailable]
+        body += [_unavailable(o, why=i < why_buttons) for i, o in enumerate(listed)]
         if len(unavailable) > limits.unavailable:
             more = len(unavailable) - limits.unavailable
             body += bullets([f"{more} more. Type /why followed by an address to ask."], limit=1)
+        elif len(listed) > why_buttons:
+            body.append(hint("Type /why followed by an address for the full reason."))
     return finish(AdaptiveCard(body=body))
+
+
+def _buttons_in(body: list[CardElement]) -> int:
+    """The actions already on the card (ActionSets anywhere in ``body``)."""
+    count = 0
+    pending: list[object] = list(body)
+    while pending:
+        element = pending.pop()
+        if isinstance(element, ActionSet):
+            count += len(element.actions or [])
+        elif isinstance(element, Container):
+            pending += element.items or []
+    return count
 
 
 def _grouped(options: Sequence[SenderOption]) -> list[tuple[str, list[SenderOption]]]:
@@ -166,7 +185,7 @@ def _choice_title(group: str, option: SenderOption, limit: int) -> str:
     return one_line(f"{group} · {name} — {option.from_line}", limit)
 
 
-def _unavailable(option: SenderOption) -> Container:
+def _unavailable(option: SenderOption, *, why: bool) -> Container:
     items: list[CardElement] = [
         text(one_line(option.display_name, _NAME_CHARS), weight="Bolder"),
         labelled("From", one_line(option.from_line, _FROM_CHARS), subtle=True, spacing="None"),
@@ -177,9 +196,12 @@ def _unavailable(option: SenderOption) -> Container:
             color="Attention",
             spacing="None",
         ),
-        ActionSet(
-            actions=[execute("Why?", verbs.WHY, verbs.SenderChoice(option.address).data())],
-            spacing="Small",
-        ),
     ]
+    if why:
+        items.append(
+            ActionSet(
+                actions=[execute("Why?", verbs.WHY, verbs.SenderChoice(option.address).data())],
+                spacing="Small",
+            )
+        )
     return Container(items=items, spacing="Medium")

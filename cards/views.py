@@ -132,6 +132,7 @@ class ResultView:
     reference: str = ""
     can_send_again: bool = False  # the requester's view: "Send again" starts a new request
     approval: str | None = None  # "Approved by Megan Bowen at 10:32: “OK”"
+    preview_url: str | None = None  # signed link to the message as sent ("View")
 
 
 @dataclass(frozen=True)

@@ -178,17 +178,18 @@ def _check_developer(manifest: Json) -> Iterator[Finding]:
         )
     urls = (
         ("/developer/websiteUrl", "website_url", "a page where users find help with Mailroom"),
-        ("/developer/privacyUrl", "privacy_url", "your organisation's privacy statement"),
-        ("/developer/termsOfUseUrl", "terms_url", "your organisation's terms of use"),
+        ("/developer/privacyUrl", "privacy_url", "a privacy statement"),
+        ("/developer/termsOfUseUrl", "terms_url", "terms of use"),
     )
     for pointer, option, what in urls:
         value = _text(manifest, pointer)
         if not value:
-            extra = " (it defaults to MAILROOM_PUBLIC_URL, which is not set either)"
+            page = {"privacy_url": "/privacy", "terms_url": "/terms"}.get(option, "")
             yield Finding.at(
                 pointer,
-                f"{_setting(option)} is not set{extra if option == 'website_url' else ''}. "
-                f"Teams links to {what}; set it to an https:// address.",
+                f"{_setting(option)} is not set (it defaults to MAILROOM_PUBLIC_URL{page}, "
+                f"Mailroom's own page, and MAILROOM_PUBLIC_URL is not set either). Teams "
+                f"links to {what}; set it to an https:// address.",
             )
         elif not _is_https(value):
             yield Finding.at(

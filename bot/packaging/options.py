@@ -82,12 +82,14 @@ OPTION_SOURCES: dict[str, OptionSource] = {
     "privacy_url": OptionSource(
         "--privacy-url",
         ("MAILROOM_PACKAGE_PRIVACY_URL",),
-        "your organisation's privacy statement",
+        "your organisation's privacy statement (defaults to the bot's own page, "
+        "MAILROOM_PUBLIC_URL/privacy)",
     ),
     "terms_url": OptionSource(
         "--terms-url",
         ("MAILROOM_PACKAGE_TERMS_URL",),
-        "your organisation's terms of use",
+        "your organisation's terms of use (defaults to the bot's own page, "
+        "MAILROOM_PUBLIC_URL/terms)",
     ),
     "accent_color": OptionSource(
         "--accent-color",

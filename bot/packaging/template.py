@@ -10,7 +10,8 @@ text. The values come from ``template_values``:
 ``teamsAppId``     the Teams app id (defaults to ``botId``)
 ``version``        the Teams app version
 ``domain``         the host name of the public URL (for ``validDomains``)
-``developerName``  / ``websiteUrl`` / ``privacyUrl`` / ``termsOfUseUrl``
+``developerName``  / ``websiteUrl`` / ``privacyUrl`` / ``termsOfUseUrl`` (the last two
+                   default to the bot's own ``/privacy`` and ``/terms`` pages)
 ``accentColor``    ``#RRGGBB``
 ``commands``       the bot's command list, from ``bot.teams.commands.COMMANDS``
 =================  ==========================================================
@@ -24,6 +25,7 @@ from typing import TypeAlias
 from urllib.parse import urlsplit
 
 from bot.errors import PackageError, PackageProblem
+from bot.legal_pages import PRIVACY_PATH, TERMS_PATH, page_url
 from bot.packaging.options import PackageOptions
 from bot.teams.commands import CommandSpec
 
@@ -50,8 +52,9 @@ def template_values(options: PackageOptions, commands: Sequence[CommandSpec]) ->
         "domain": host_of(options.public_url),
         "developerName": options.developer_name or "",
         "websiteUrl": options.website_url or options.public_url or "",
-        "privacyUrl": options.privacy_url or "",
-        "termsOfUseUrl": options.terms_url or "",
+        # Mailroom's own pages (bot/legal_pages.py) unless the organisation names its own.
+        "privacyUrl": options.privacy_url or page_url(options.public_url, PRIVACY_PATH),
+        "termsOfUseUrl": options.terms_url or page_url(options.public_url, TERMS_PATH),
         "accentColor": options.accent_color or "",
         "commands": [manifest_command(spec) for spec in commands],
     }

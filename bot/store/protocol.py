@@ -430,6 +430,11 @@ class Store(Protocol):
         """True the first time an activity id is seen, False for a redelivery."""
         ...
 
+    async def forget_activity(self, activity_id: str) -> None:
+        """Forget an id ``remember_activity`` saw, so the next one counts as the first
+        (the welcome of a conversation, after Mailroom was removed from it)."""
+        ...
+
     # --- retention -----------------------------------------------------------------------
 
     async def purge(self, policy: RetentionPolicy, now: datetime) -> PurgeResult:

@@ -594,6 +594,12 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
             )
         return inserted == 1
 
+    async def forget_activity(self, activity_id: str) -> None:
+        async with self._driver.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM processed_activities WHERE activity_id = ?", (activity_id,)
+            )
+
     # --- retention --------------------------------------------------------------------
 
     async def purge(self, policy: RetentionPolicy, now: datetime) -> PurgeResult:

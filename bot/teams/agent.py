@@ -11,7 +11,13 @@ import hashlib
 import logging
 from typing import Any
 
-from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse, TurnContextProtocol
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    ChannelAccount,
+    InvokeResponse,
+    TurnContextProtocol,
+)
 from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
 from bot.teams.dispatch import EXTENSION_INVOKES, Dispatcher
@@ -53,6 +59,24 @@ class MailroomAgent(ActivityHandler):
         await self.dispatcher.on_text(context, info)
 
     async def on_installation_update_add(self, turn_context: TurnContextProtocol[Any]) -> None:
+        if turn_context.activity.action == "add-upgrade":
+            return  # a new version of an installed app: no second welcome
+        await self._welcome(turn_context)
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContextProtocol[Any]
+    ) -> None:
+        """``conversationUpdate`` naming Mailroom among the members added: an installation
+        (Teams sends it beside ``installationUpdate``; the dispatcher welcomes once)."""
+        recipient = turn_context.activity.recipient
+        if recipient is not None and any(m.id == recipient.id for m in members_added):
+            await self._welcome(turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContextProtocol[Any]) -> None:
+        if turn_context.activity.action == "remove":  # not "remove-upgrade"
+            await self.dispatcher.on_removed(current_turn(_context(turn_context)))
+
+    async def _welcome(self, turn_context: TurnContextProtocol[Any]) -> None:
         context = _context(turn_context)
         info = current_turn(context)
         if not await self._redelivered(info):

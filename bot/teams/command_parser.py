@@ -51,6 +51,16 @@ class ParseError:
     likely: tuple[str, ...] = ()
     """For text not understood: the three commands it is closest to, best first."""
 
+    @property
+    def note(self) -> str:
+        """The line shown above the help: what was wrong, a suggestion, the usage."""
+        note = self.message
+        if self.suggestion:
+            note += f" Did you mean {self.suggestion}?"
+        if self.usage and not self.likely:  # the likely commands come with their usage
+            note += f" Usage: {self.usage}"
+        return note
+
 
 def usage_of(name: str) -> str:
     return next((c.usage for c in COMMANDS if c.name == name), "/help")

@@ -29,11 +29,10 @@ from microsoft_agents.hosting.core import TurnContext
 from bot.teams.command_parser import Command, ParseError, parse
 from bot.teams.files import SharedFile
 from bot.teams.handlers import help
-from bot.teams.handlers.help import help_card_json, likely_card_json
+from bot.teams.handlers.help import help_card_json, not_understood_card_json
 from bot.teams.invoke import (
     CardResult,
     ErrorResult,
-    InvokeResult,
     LoginResult,
     MessageResult,
     error_response,
@@ -41,9 +40,10 @@ from bot.teams.invoke import (
     to_invoke_response,
 )
 from bot.teams.private_chat import is_shared, pointer_text, post_privately
-from bot.teams.replies import send_card, send_text
+from bot.teams.replies import send_card, send_text, typing_while
 from bot.teams.respond import TRANSIENT, respond, unavailable_card
 from bot.teams.turn import Turn, TurnInfo
+from bot.teams.welcomes import WelcomeOnce
 from cards import dialog, verbs
 from cards import notice as notice_card
 from cards import welcome as welcome_card
@@ -85,6 +85,7 @@ class Routes:
     remember: Callable[[Turn], Awaitable[None]] | None = None
     """Keep the person's conversation reference fresh (approvals and updates reach them)."""
     first_delivery: FirstDelivery | None = None
+    forget_delivery: Callable[[str], Awaitable[None]] | None = None  # undoes first_delivery
     waiting_note: Callable[[str], Awaitable[str | None]] | None = None
     """For an approver: how many requests wait for their decision, said on opening Mailroom."""
 
@@ -94,10 +95,14 @@ HELP_ONLY = Routes(verbs={verbs.HELP: Route(NoData, help.show)})
 
 
 class Dispatcher:
-    def __init__(self, waiting_for: Callable[[], Sequence[str]] = tuple) -> None:
-        """``waiting_for``: the components not ready yet, named for the log."""
+    def __init__(
+        self, waiting_for: Callable[[], Sequence[str]] = tuple, *, typing_after: float = 1.5
+    ) -> None:
+        """``waiting_for`` names what is not ready yet; ``typing_after``: see typing_while."""
         self._routes = HELP_ONLY
         self._waiting_for = waiting_for
+        self._typing_after = typing_after
+        self._welcomes = WelcomeOnce()
 
     def serve(self, routes: Routes | None) -> None:
         """Bind the routes once the services are up (None: they stopped)."""
@@ -121,7 +126,7 @@ class Dispatcher:
         if info.files and turn is not None and not is_shared(info):
             await send_card(context, await self._files_card(turn, info.files))
             return
-        card = await self._text_card(turn, info.text)
+        card = await typing_while(context, self._text_card(turn, info.text), self._typing_after)
         if is_shared(info):
             delivered = await post_privately(context, info, card)
             await send_text(context, pointer_text(context, delivered=delivered))
@@ -137,25 +142,33 @@ class Dispatcher:
     async def _text_card(self, turn: Turn | None, text: str) -> Card:
         parsed = parse(text)
         if isinstance(parsed, ParseError):
-            if parsed.likely:
-                return likely_card_json(_parse_note(parsed), parsed.likely)
-            return help_card_json(_parse_note(parsed))
+            return not_understood_card_json(parsed)
         if parsed.name == "help":
             return help_card_json(await self._waiting(turn))
         if turn is None:
-            return notice_card.build(
-                "Who are you?", "Teams did not say who sent this message, so Mailroom can't act."
-            )
+            why = "Teams did not say who sent this message, so Mailroom can't act."
+            return notice_card.build("Who are you?", why)
         handler = self._routes.commands.get(parsed.name)
         if handler is None:
             return self._not_ready(f"/{parsed.name}")
         return await respond(f"/{parsed.name}", lambda: handler(turn, parsed))
 
     async def on_welcome(self, context: TurnContext, info: TurnInfo) -> None:
-        if info.user_oid and self._routes.remember is not None:
-            await self._routes.remember(Turn(context, info, info.user_oid))
+        """The welcome card, once per installation (``bot/teams/welcomes.py``); every
+        announcement that names the person keeps their conversation reference."""
         turn = Turn(context, info, info.user_oid) if info.user_oid else None
+        if turn is not None and self._routes.remember is not None:
+            await self._routes.remember(turn)
+        if not await self._welcomes.first(info, self.first_delivery):
+            return
         await send_card(context, welcome_card.build(info.user_name, await self._waiting(turn)))
+
+    async def on_removed(self, info: TurnInfo) -> None:
+        """Mailroom was removed from the conversation: a new installation is welcomed."""
+        try:
+            await self._welcomes.forget(info, self._routes.forget_delivery)
+        except TRANSIENT as error:
+            logger.info("welcome not forgotten: %s", type(error).__name__)
 
     async def _waiting(self, turn: Turn | None) -> str | None:
         """The approver's count of waiting requests; nothing when it cannot be told now (a
@@ -204,7 +217,9 @@ class Dispatcher:
         turn = Turn(context, info, info.user_oid or "", sso_token=action.sso_token,
                     magic_code=action.magic_code)  # fmt: skip
         reply = await respond(action.verb, lambda: route.handler(turn, payload))
-        return to_invoke_response(_result(reply))
+        if isinstance(reply, LoginResult | ErrorResult):
+            return to_invoke_response(reply)
+        return to_invoke_response(CardResult(reply))
 
     # --- the message extension -----------------------------------------------------------
 
@@ -233,16 +248,3 @@ class Dispatcher:
         logger.warning("%s answered before Mailroom was ready: waiting for %s", what, waiting)
         problem = "the database" if "database" in waiting else "Mailroom is still starting"
         return unavailable_card(problem)
-
-
-def _result(reply: Reply) -> InvokeResult:
-    return reply if isinstance(reply, LoginResult | ErrorResult) else CardResult(reply)
-
-
-def _parse_note(error: ParseError) -> str:
-    note = error.message
-    if error.suggestion:
-        note += f" Did you mean {error.suggestion}?"
-    if error.usage and not error.likely:  # the likely commands come with their usage
-        note += f" Usage: {error.usage}"
-    return note

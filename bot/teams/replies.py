@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Mapping
+from typing import Any, TypeVar
 
 import aiohttp
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment
@@ -19,6 +19,8 @@ from microsoft_agents.hosting.core import TurnContext
 from bot.netclient import parse_retry_after
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
 # Teams' per-app limit (30 a second) is shared by every conversation: in a burst a reply may
@@ -66,3 +68,21 @@ async def send_reply(turn_context: TurnContext, activity: Activity) -> object:
 def _retry_after(exc: aiohttp.ClientResponseError) -> float | None:
     header = exc.headers.get("Retry-After") if exc.headers is not None else None
     return parse_retry_after(header) if header else None
+
+
+async def typing_while(turn_context: TurnContext, answer: Awaitable[T], after: float) -> T:
+    """``answer``'s result; if it is not ready after ``after`` seconds, a typing indicator
+    goes first (Teams Store rule: a bot answers within two seconds or shows one; never one
+    after the answer). The indicator is best effort: Teams refusing it stops nothing."""
+    task = asyncio.ensure_future(answer)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=after)
+        if not done:
+            try:
+                await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                logger.info("typing indicator not shown: %s", type(exc).__name__)
+        return await task
+    finally:
+        if not task.done():
+            task.cancel()

@@ -63,6 +63,8 @@ class Shown:
     """The approval card's facts, for a request that needed approval."""
     results_url: str | None = None
     """The signed link to a finished bulk request's results CSV."""
+    preview_url: str | None = None
+    """The signed link to the message as it was sent (the result card's "View")."""
 
 
 def request_card(shown: Shown, viewer: Viewer) -> Card:
@@ -92,6 +94,7 @@ def request_card(shown: Shown, viewer: Viewer) -> Card:
                 reference=reference_of(request.id),
                 can_send_again=viewer == "requester",
                 approval=shown.approval.outcome if shown.approval else None,
+                preview_url=shown.preview_url if viewer == "requester" else None,
             )
         )
     if single and request.state is _S.FAILED:

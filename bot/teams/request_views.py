@@ -61,7 +61,9 @@ class RequestViews:
             approval = await self._approval_view(request, viewer, requested)
         progress = None if request.state in _NOT_COUNTED else await self._progress(request)
         results_url = self._links.results_url(request.id) if progress and progress.results else None
-        return Shown(request, progress, approval, results_url)
+        sent = request.state is SendState.SENT and request.message_count == 1
+        preview_url = self._links.url(request.id) if sent else None
+        return Shown(request, progress, approval, results_url, preview_url)
 
     async def who_approves(self, request: SendRequest) -> str | None:
         sender = self._policy.sender(request.sender_address)

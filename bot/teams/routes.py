@@ -139,6 +139,7 @@ def build_routes(
         files=partial(compose.files_sent, on_files),
         remember=partial(remember, store),
         first_delivery=partial(first_delivery, store),
+        forget_delivery=store.forget_activity,
         waiting_note=partial(approvals.waiting_note, on_approval),
     )
 

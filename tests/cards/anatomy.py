@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from cards import verbs
 
 MAX_BYTES = 28 * 1024
+# Teams Store rule "Bots and Adaptive Cards": "only include up to six actions".
+MAX_ACTIONS = 6
 KNOWN_VERBS = frozenset(
     value for name, value in vars(verbs).items() if name.isupper() and isinstance(value, str)
 )
@@ -61,6 +63,17 @@ def by_verb(card: dict[str, Any], verb: str) -> dict[str, Any]:
     return found[0]
 
 
+def buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every action the user can press: the card's ``actions``, each ActionSet's, and those of
+    a card an Action.ShowCard opens (the refresh action and a selectAction are not buttons)."""
+    return [
+        action
+        for node in nodes(card)
+        if node is card or node.get("type") in ("ActionSet", "AdaptiveCard")
+        for action in node.get("actions", [])
+    ]
+
+
 def verbs_of(card: dict[str, Any]) -> list[str]:
     return [a["verb"] for a in executes(card)]
 
@@ -102,6 +115,8 @@ def assert_valid(card: dict[str, Any]) -> None:
     assert card["version"] == "1.5"
     assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
     assert size(card) < MAX_BYTES, f"card is {size(card)} bytes"
+    pressed = [b.get("title") for b in buttons(card)]
+    assert len(pressed) <= MAX_ACTIONS, f"{len(pressed)} actions: {pressed}"
     for action in of_type(card, "Action.Execute"):
         assert action["verb"] in KNOWN_VERBS, action["verb"]
         assert isinstance(action.get("data", {}), dict)

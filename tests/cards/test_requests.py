@@ -16,6 +16,7 @@ from tests.cards.anatomy import (
     assert_valid,
     by_verb,
     executes,
+    inputs,
     markdown_texts,
     run_text,
     runs,
@@ -34,27 +35,33 @@ ROW = RequestSummary(
 )
 
 
-def test_each_row_has_details_and_send_again() -> None:
-    rows = [replace(ROW, request_id=f"id-{i}", short_id=f"s{i}") for i in range(3)]
+def test_the_rows_share_one_choice_with_details_and_send_again() -> None:
+    """Six actions at most per card (Teams Store rule): one choice of request and two
+    buttons, however many rows; the choice's id is what a button's data would carry."""
+    rows = [replace(ROW, request_id=f"id-{i}", short_id=f"s{i}") for i in range(20)]
     card = requests.build_list("History", rows, "Nothing sent yet.")
     assert_valid(card)
     assert [(a["verb"], a["data"]) for a in executes(card)] == [
-        (verb, {"request": f"id-{i}"})
-        for i in range(3)
-        for verb in (verbs.STATUS, verbs.SEND_AGAIN)
+        (verbs.STATUS, {}),
+        (verbs.SEND_AGAIN, {}),
     ]
+    choice = inputs(card)["request"]
+    assert [c["value"] for c in choice["choices"]] == [f"id-{i}" for i in range(20)]
+    assert choice["value"] == "id-0"
+    assert verbs.RequestRef.parse({"request": choice["value"]}) == verbs.RequestRef("id-0")
     assert "s1 · Sent · Today 10:32" in runs(card)
 
 
-def test_a_row_with_a_preview_link_offers_to_view_the_message() -> None:
-    card = requests.build_list(
-        "History", [replace(ROW, preview_url="https://m.example/preview/x?sig=1")], "None."
-    )
+def test_a_request_with_a_preview_link_offers_to_view_the_message_on_its_card() -> None:
+    row = replace(ROW, preview_url="https://m.example/preview/x?sig=1")
+    card = requests.build_status(row, None)
     assert_valid(card)
-    urls = [a for a in card["body"][1]["items"][-1]["actions"] if a["type"] == "Action.OpenUrl"]
+    urls = [a for a in card["actions"] if a["type"] == "Action.OpenUrl"]
     assert [(a["title"], a["url"]) for a in urls] == [("View", "https://m.example/preview/x?sig=1")]
-    no_link = requests.build_list("History", [replace(ROW, preview_url="javascript:x")], "None.")
+    assert verbs.SEND_AGAIN in [a.get("verb") for a in card["actions"]]
+    no_link = requests.build_status(replace(ROW, preview_url="javascript:x"), None)
     assert "Action.OpenUrl" not in str(no_link)
+    assert "Action.OpenUrl" not in str(requests.build_list("History", [row], "None."))
 
 
 def test_an_empty_list_says_so() -> None:

@@ -45,12 +45,15 @@ SHOTS = {
 }
 
 
-def walk(dev: DevRun, chromium: Path, steps: list[dict[str, Any]]) -> dict[str, Any]:
+def walk(
+    dev: DevRun, chromium: Path, steps: list[dict[str, Any]], *, viewport: str = "1280x1000"
+) -> dict[str, Any]:
     setup = nodejs.find_node()
     assert setup.node is not None
-    failed = SCREENSHOTS / "guided-walk-failed.png"
+    failed = SCREENSHOTS / f"guided-walk-failed-{viewport}.png"
     command = [setup.node, str(SCRIPT), "--url", dev.playground_url, "--chromium", str(chromium),
-               "--failed", str(failed), "--steps", json.dumps(steps)]  # fmt: skip
+               "--failed", str(failed), "--viewport", viewport,
+               "--steps", json.dumps(steps)]  # fmt: skip
     result = subprocess.run(
         command, cwd=TOOLS, capture_output=True, text=True, timeout=200,
         stdin=subprocess.DEVNULL, check=False,

@@ -190,15 +190,33 @@ def test_an_http_privacy_url_exits_1_naming_the_json_path(tmp_path: Path, node_t
     assert "https://" in output
 
 
-def test_a_missing_privacy_url_is_reported_in_an_admins_words(
+def test_without_privacy_and_terms_urls_the_bots_own_pages_are_linked(
     tmp_path: Path, node_tools: Path
 ) -> None:
-    env = {k: v for k, v in GOOD_ENV.items() if k != "MAILROOM_PACKAGE_PRIVACY_URL"}
-    result = mailroom_package("--out", str(tmp_path / "p.zip"), env=env, cwd=tmp_path)
+    env = {k: v for k, v in GOOD_ENV.items() if not k.endswith(("PRIVACY_URL", "TERMS_URL"))}
+    out = tmp_path / "p.zip"
+    result = mailroom_package("--out", str(out), env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    developer = manifest_of(zipfile.ZipFile(io.BytesIO(out.read_bytes())))["developer"]
+    assert developer["privacyUrl"] == "https://mailroom.contoso.com/privacy"  # type: ignore[index]
+    assert developer["termsOfUseUrl"] == "https://mailroom.contoso.com/terms"  # type: ignore[index]
+
+
+def test_a_missing_privacy_url_without_a_public_url_is_reported_in_an_admins_words(
+    tmp_path: Path, node_tools: Path
+) -> None:
+    env = {
+        k: v
+        for k, v in GOOD_ENV.items()
+        if k not in ("MAILROOM_PACKAGE_PRIVACY_URL", "MAILROOM_PUBLIC_URL")
+    }
+    result = mailroom_package("--out", str(out := tmp_path / "p.zip"), env=env, cwd=tmp_path)
     assert result.returncode == 1
+    assert not out.exists()
     assert "/developer/privacyUrl: MAILROOM_PACKAGE_PRIVACY_URL (or --privacy-url) is not set" in (
         result.stderr
     )
+    assert "MAILROOM_PUBLIC_URL/privacy" in result.stderr
     assert "privacy statement" in result.stderr
 
 

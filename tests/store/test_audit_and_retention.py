@@ -145,6 +145,14 @@ async def test_a_redelivered_activity_is_recognised_across_replicas(
     assert await replica_b.remember_activity("activity-2") is True
 
 
+async def test_a_forgotten_activity_id_counts_as_first_again(store: Store) -> None:
+    assert await store.remember_activity("welcome-1") is True
+    await store.forget_activity("welcome-1")
+    await store.forget_activity("never-seen")  # nothing to forget is no error
+    assert await store.remember_activity("welcome-1") is True
+    assert await store.remember_activity("welcome-1") is False
+
+
 async def test_purge_forgets_old_activity_ids(store: Store, clock: Clock) -> None:
     await store.remember_activity("activity-old")
     clock.advance(8 * 86400)

@@ -191,7 +191,17 @@ class BotHarness:
         body: Json = response.json()
         return body
 
+    async def post(self, activity: Json) -> httpx.Response:
+        """Post any activity to /api/messages, as Teams does."""
+        return await self._http.post(f"{self.url}/api/messages", json=activity)
+
     def replies(self, who: Person) -> list[Json]:
+        """The messages the bot posted in the person's chat (typing indicators left out:
+        ``connector_log`` has everything)."""
+        return [r for r in self.connector_log(who) if r["activity"].get("type") != "typing"]
+
+    def connector_log(self, who: Person) -> list[Json]:
+        """Every activity the bot posted in the person's chat, in order."""
         return self.emulator.control.connector_activities(f"a:personal-{who.oid}")
 
     def current_card(self, who: Person) -> Json:

@@ -15,7 +15,7 @@ from bot.domain.references import reference_of
 from bot.domain.send_request import SendState
 from bot.rendering import TemplateCatalog
 from cards import verbs
-from tests.cards.anatomy import of_type
+from tests.cards.anatomy import inputs, of_type
 from tests.store.helpers import draft
 from tests.support.botapp import BotHarness, Person, action, card_in, text_of
 
@@ -81,9 +81,15 @@ async def test_cards_show_a_short_reference_that_status_and_cancel_accept_in_any
     status = text_of(card_in(await bot.say(adele, f"/status {reference.lower()}")))
     assert reference in status
     assert "Not found" not in status
-    listed = text_of(card_in(await bot.say(adele, "/history")))
+    history = card_in(await bot.say(adele, "/history"))
+    listed = text_of(history)
     assert reference in listed
-    assert request_id[:8] not in listed  # people see the reference, not the id
+    # People see the reference, not the id: the id is only the choice's hidden value.
+    choice = inputs(history)["request"]
+    shown = listed.replace(choice["value"], "")
+    for item in choice["choices"]:
+        shown = shown.replace(item["value"], "")
+    assert request_id[:8] not in shown
 
     cancelled = text_of(card_in(await bot.say(adele, f"cancel {reference} please")))
     assert "cancelled" in cancelled.lower()
@@ -117,8 +123,9 @@ async def test_a_reference_two_requests_share_lists_both_to_pick_from(bot: BotHa
         twins.append(request.id)
     card = card_in(await bot.say(adele, "/status MR-FWX9"))
     assert "2 of your requests have the reference MR-FWX9" in text_of(card)
-    for request_id in twins:
-        action(card, verbs.STATUS, request=request_id)  # each has its Details button
+    choices = [c["value"] for c in inputs(card)["request"]["choices"]]
+    assert sorted(choices) == sorted(twins)  # each can be chosen for Details
+    action(card, verbs.STATUS)
 
 
 # --- the template guide ---------------------------------------------------------------------

@@ -4,13 +4,18 @@
 // against a running `mailroom dev`.
 //
 //   node playground-walk.mjs --url http://127.0.0.1:N --steps '[{"say": "/send"}, ...]' \
-//       --failed build/e2e-screenshots/walk-failed.png [--chromium /usr/bin/chromium]
+//       --failed build/e2e-screenshots/walk-failed.png [--chromium /usr/bin/chromium] \
+//       [--viewport 360x740]   (the window's size in CSS pixels; default 1280x1000)
 //
 // Steps, in order (every "in" names a text of the card to act on: its newest card with it):
 //   {"say": "text"}                                type into the message box and press Enter
 //   {"wait": "text"}                               wait for a card showing that text
 //   {"shot": "file.png", "in": "text"}             screenshot that card
 //   {"read": "name", "in": "text"}                 keep the card's visible text under "name"
+//   {"fits": "name", "in": "text"}                 keep the card's widths under "name":
+//                                                  {scrollWidth, clientWidth, viewport, cardWidth,
+//                                                  wider: the elements reaching past the
+//                                                  card's right edge (tag, class, text)}
 //   {"fill": {"Label": "value"}, "in": "text"}     type into the inputs with those labels
 //                                                  (a drop-down list: pick the option)
 //   {"selected": "name", "label": "Label", "in": "text"}  keep what the input shows now
@@ -27,7 +32,8 @@
 //                                                  failed request failed
 //
 // Only loopback is reached: every request to another host is aborted. Prints one JSON object:
-//   {"screenshots": [...], "texts": {...}, "selected": {...}, "pages": {...}, "blocked": [...]}
+//   {"screenshots": [...], "texts": {...}, "selected": {...}, "pages": {...}, "fits": {...},
+//    "blocked": [...]}
 // Exit status: 0 done; 1 the UI did not show what was expected (the reason on stderr and a
 // screenshot of the window at --failed); 2 bad arguments or no browser.
 
@@ -53,6 +59,7 @@ try {
       failed: { type: "string" },
       chromium: { type: "string", default: "/usr/bin/chromium" },
       timeout: { type: "string", default: "30000" },
+      viewport: { type: "string", default: "1280x1000" },
     },
   }));
 } catch (error) {
@@ -71,6 +78,9 @@ try {
 }
 if (!Array.isArray(steps)) usage("--steps must be a JSON list");
 const timeout = Number(options.timeout);
+const size = /^(\d{3,4})x(\d{3,4})$/.exec(options.viewport);
+if (!size) usage(`--viewport must be WIDTHxHEIGHT, like 360x740, got ${options.viewport}`);
+const viewport = { width: Number(size[1]), height: Number(size[2]) };
 
 let chromium;
 try {
@@ -97,9 +107,9 @@ try {
   usage(`cannot start ${options.chromium}: ${error.message.split("\n")[0]}`);
 }
 
-const result = { screenshots: [], texts: {}, selected: {}, pages: {}, blocked: [] };
+const result = { screenshots: [], texts: {}, selected: {}, pages: {}, fits: {}, blocked: [] };
 const context = await browser.newContext({
-  viewport: { width: 1280, height: 1000 },
+  viewport,
   deviceScaleFactor: 1,
   locale: "en-GB",
   timezoneId: "UTC",
@@ -130,6 +140,33 @@ async function visibleCard(text) {
   await card.waitFor({ state: "visible" });
   await card.scrollIntoViewIfNeeded();
   return card;
+}
+
+// How the card fits its width: what scrolls sideways, and which elements reach past its right
+// edge (a word or a table too wide for a phone).
+async function fits(card) {
+  return card.evaluate((element) => {
+    const edge = element.getBoundingClientRect().right + 1;
+    const wider = [];
+    for (const child of element.querySelectorAll("*")) {
+      const box = child.getBoundingClientRect();
+      if (box.width > 0 && box.right > edge) {
+        wider.push({
+          tag: child.tagName.toLowerCase(),
+          class: String(child.className).slice(0, 80),
+          text: (child.textContent ?? "").trim().slice(0, 80),
+          right: Math.round(box.right),
+        });
+      }
+    }
+    return {
+      scrollWidth: element.scrollWidth,
+      clientWidth: element.clientWidth,
+      viewport: window.innerWidth,
+      cardWidth: Math.round(element.getBoundingClientRect().width),
+      wider: wider.slice(0, 10),
+    };
+  });
 }
 
 async function fill(card, label, value) {
@@ -234,9 +271,20 @@ try {
   doing = "waiting for the message box";
   const box = page.locator('[contenteditable="true"][role="textbox"]').first();
   await box.waitFor({ state: "visible" });
-  // The UI opens the personal chat and installs the bot: the welcome card comes first.
-  doing = "waiting for the welcome card";
-  await page.locator(".ac-adaptiveCard").first().waitFor({ state: "visible" });
+  // A narrow window: the Playground's log panel would cover the chat, as no phone's would.
+  // Its own layout does not shrink below about 790 px, so at a phone's width each card is
+  // held to that width less 16 px margins either side, as Teams mobile shows a card.
+  const hide = page.getByTitle("Hide log panel");
+  if (viewport.width < 800) {
+    if (await hide.isVisible()) await hide.click();
+    const width = viewport.width - 32;
+    await page.addStyleTag({
+      content: `.ac-adaptiveCard { width: ${width}px !important; max-width: ${width}px !important; }`,
+    });
+  }
+  // The UI opens the personal chat and announces an installation; Mailroom welcomes once per
+  // installation, so only the first walk against a running bot sees a welcome card: steps
+  // that need one wait for it ({"wait": "Welcome to Mailroom"}).
   for (const step of steps) {
     doing = JSON.stringify(step).slice(0, 160);
     if (step.say !== undefined) {
@@ -256,6 +304,7 @@ try {
     const card = await visibleCard(step.in);
     if (step.shot !== undefined && step.open === undefined) await shoot(card, step.shot);
     else if (step.read !== undefined) result.texts[step.read] = await card.innerText();
+    else if (step.fits !== undefined) result.fits[step.fits] = await fits(card);
     else if (step.fill !== undefined) {
       for (const [label, value] of Object.entries(step.fill)) await fill(card, label, value);
     } else if (step.selected !== undefined) {

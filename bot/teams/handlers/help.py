@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.teams.command_parser import ParseError
 from bot.teams.commands import COMMANDS
 from bot.teams.turn import Turn
 from cards import help as help_card
@@ -27,3 +28,10 @@ def likely_card_json(note: str, names: tuple[str, ...]) -> dict[str, Any]:
 
 async def show(turn: Turn, payload: NoData) -> dict[str, Any]:
     return help_card_json()
+
+
+def not_understood_card_json(error: ParseError) -> dict[str, Any]:
+    """Text that is no command: the three likely commands, or the help with what was wrong."""
+    if error.likely:
+        return likely_card_json(error.note, error.likely)
+    return help_card_json(error.note)
