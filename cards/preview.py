@@ -15,6 +15,8 @@ from microsoft_teams.cards import (
     ActionSet,
     AdaptiveCard,
     CardElement,
+    Choice,
+    ChoiceSetInput,
     Container,
     DateInput,
     OpenUrlAction,
@@ -196,7 +198,14 @@ def _actions(view: PreviewView) -> list[Action]:
         if view.needs_approval
         else execute("Send", verbs.SEND, data, style="positive"),
     ]
-    if not view.needs_approval and view.can_send_later:
+    # A bulk send's timing is its sender's send window, and the privacy prompt comes first:
+    # their buttons need the room (six actions at most).
+    if (
+        not view.needs_approval
+        and view.can_send_later
+        and view.message_count == 1
+        and not view.exposed
+    ):
         actions.append(_send_later(view))
     actions += [execute("Edit", verbs.EDIT, data), execute("Cancel", verbs.CANCEL, data)]
     if view.preview_url and is_web_url(view.preview_url):
@@ -205,17 +214,16 @@ def _actions(view: PreviewView) -> list[Action]:
 
 
 def _send_later(view: PreviewView) -> ShowCardAction:
-    """ "Send later": quick picks, or a date and a time — both read in the user's time zone
-    (the one their Teams client reports) when clicked."""
-    picks: list[Action] = [
-        execute(label, verbs.SEND_LATER, verbs.SendLater(view.request_id, view.version, key).data())
-        for key, label in verbs.QUICK_PICKS.items()
-    ]
+    """ "Send later": a quick pick, or a date and a time — both read in the user's time zone
+    (the one their Teams client reports) when sent. One button, so the preview stays within
+    the Teams Store's six actions."""
+    choices = [Choice(title="At the date and time below", value="")]
+    choices += [Choice(title=label, value=key) for key, label in verbs.QUICK_PICKS.items()]
     chosen = verbs.SendLater(view.request_id, view.version).data()
     later = AdaptiveCard(
         body=[
             text("Send it at a time of your choosing, in your own time zone."),
-            ActionSet(actions=picks, spacing="Small"),
+            ChoiceSetInput(id="pick", label="When", style="compact", choices=choices, value=""),
             DateInput(id="send_date", label="Date", spacing="Medium"),
             TimeInput(id="send_time", label="Time", value="09:00"),
         ],

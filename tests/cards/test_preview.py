@@ -278,8 +278,10 @@ def later_card(card: dict[str, object]) -> dict[str, object]:
 
 def test_send_later_offers_quick_picks_and_a_date_and_time() -> None:
     inner = later_card(preview.build(VIEW))
-    picks = [a for a in of_type(inner, "Action.Execute") if "pick" in a["data"]]
-    assert [a["title"] for a in picks] == list(verbs.QUICK_PICKS.values())
+    (when,) = of_type(inner, "Input.ChoiceSet")
+    assert when["id"] == "pick"
+    assert [c["value"] for c in when["choices"]] == ["", *verbs.QUICK_PICKS]
+    assert [c["title"] for c in when["choices"]][1:] == list(verbs.QUICK_PICKS.values())
     assert {a["verb"] for a in of_type(inner, "Action.Execute")} == {verbs.SEND_LATER}
     assert [i["id"] for i in of_type(inner, "Input.Date")] == ["send_date"]
     assert [i["id"] for i in of_type(inner, "Input.Time")] == ["send_time"]
