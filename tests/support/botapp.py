@@ -32,6 +32,10 @@ Json = dict[str, Any]
 H = TypeVar("H", bound="BotHarness")
 
 
+PREVIEW_KEY = "preview-signing-key-for-tests-0123456789"
+"""The signing key of the preview and results links, in tests that follow them."""
+
+
 def settings_for(
     emulator: RunningEmulator, tmp_path: Path, *, policy: Path | None = None, **overrides: Any
 ) -> Settings:

@@ -7,35 +7,31 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
 from bot.flow.preview_links import PreviewLinks
 from bot.outbox.progress import RequestProgress, results_of
 from bot.rendering import TemplateCatalog
-from bot.settings import Secret
 from bot.teams.progress_cards import card_renderer
 from cards import verbs
-from emulator.testing import RunningEmulator
 from tests.support.botapp import (
+    PREVIEW_KEY,
     BotHarness,
     Person,
     action,
     actions_of,
     card_in,
-    running_bot,
-    settings_for,
     text_of,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = TemplateCatalog.load(ROOT / "templates")
-KEY = "preview-signing-key-for-tests-0123456789"
+SIGNED_LINKS = True  # the bot fixture (conftest.py) signs links with PREVIEW_KEY
+KEY = PREVIEW_KEY
 SUPPORT = "support@contoso.com"
 ROWS = [
     ("johanna.lorenz@contoso.com", "Johanna"),
@@ -44,13 +40,6 @@ ROWS = [
     ("lynne.robbins@contoso.com", "Lynne"),
 ]
 Json = dict[str, Any]
-
-
-@pytest.fixture
-async def bot(emulator: RunningEmulator, tmp_path: Path) -> AsyncIterator[BotHarness]:
-    settings = settings_for(emulator, tmp_path, signing_key=Secret(KEY))
-    async with running_bot(settings, emulator) as harness:
-        yield harness
 
 
 async def bulk_preview(bot: BotHarness, who: Person, rows: list[tuple[str, str]] = ROWS) -> Json:

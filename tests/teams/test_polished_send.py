@@ -5,46 +5,35 @@ recipient lists, /cancel too late, /why as a question, and the full preview page
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
 from bot.domain.send_request import SendState
 from bot.flow.preview_links import PreviewLinks
 from bot.rendering import TemplateCatalog
-from bot.settings import Secret
 from cards import verbs
-from emulator.testing import RunningEmulator
 from tests.cards.anatomy import inputs
 from tests.support.botapp import (
+    PREVIEW_KEY,
     BotHarness,
     Person,
     action,
     actions_of,
     card_in,
-    running_bot,
-    settings_for,
     text_of,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = TemplateCatalog.load(ROOT / "templates")
-KEY = "preview-signing-key-for-tests-0123456789"
+SIGNED_LINKS = True  # the bot fixture (conftest.py) signs links with PREVIEW_KEY
+KEY = PREVIEW_KEY
 SUPPORT = "support@contoso.com"
 JOHANNA = "johanna.lorenz@contoso.com"
 PATTI = "patti.fernandez@contoso.com"
 Json = dict[str, Any]
-
-
-@pytest.fixture
-async def bot(emulator: RunningEmulator, tmp_path: Path) -> AsyncIterator[BotHarness]:
-    settings = settings_for(emulator, tmp_path, signing_key=Secret(KEY))
-    async with running_bot(settings, emulator) as harness:
-        yield harness
 
 
 def samples(template: str, **fields: str) -> dict[str, str]:
