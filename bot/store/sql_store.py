@@ -629,10 +629,21 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
                 " OR (stored_at < ? AND owner_id NOT IN (SELECT id FROM send_requests))",
                 (body_cutoff,),
             )
+            # A compose draft holds the values typed into it: once untouched for as long as
+            # bodies are kept, it goes, unless a request still in progress came from it.
+            drafts = await tx.execute(
+                "DELETE FROM compose_drafts WHERE updated_at < ? AND (request_id IS NULL"  # noqa: S608 - placeholders only
+                " OR request_id IN (SELECT id FROM send_requests WHERE state IN "
+                + _in(final)
+                + "))",
+                (body_cutoff, *final),
+            )
             activities = await tx.execute(
                 "DELETE FROM processed_activities WHERE seen_at < ?", (activity_cutoff,)
             )
-        return PurgeResult(requests=requests, messages=messages, activities=activities)
+        return PurgeResult(
+            requests=requests, messages=messages, activities=activities, drafts=drafts
+        )
 
 
 def _manifest(attachments: Sequence[AttachmentMeta]) -> JsonText | None:
