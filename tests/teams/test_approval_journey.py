@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from bot.domain.references import reference_of
 from bot.domain.send_request import SendState
 from bot.outbox.housekeeping import expire_due
 from cards import verbs
@@ -148,6 +149,9 @@ async def test_rejected_then_edited_resubmitted_approved_again_and_sent_once(
     ))  # fmt: skip
     second_id = action(second, verbs.CANCEL)["data"]["request"]
     assert second_id != first
+    # The message Adele resubmitted in shows the new request now: the old one's "replaced"
+    # view must not be written over it.
+    assert "Replaced by" not in text_of(bot.current_card(adele))
     fresh = approval_card_of(bot, diego)
     assert action(fresh, verbs.APPROVE)["data"]["request"] == second_id
     await bot.act(diego, verbs.APPROVE, {**action(fresh, verbs.APPROVE)["data"], "comment": "OK"})
@@ -163,6 +167,60 @@ async def test_rejected_then_edited_resubmitted_approved_again_and_sent_once(
     assert "“OK”" in final
     stayed = await bot.services.store.get_request(first)
     assert stayed.state is SendState.REJECTED
+
+
+def filled(compose: dict[str, Any]) -> dict[str, Any]:
+    """The compose card's Preview data with every value its inputs hold."""
+    fields = {i["id"]: i.get("value") for i in inputs_of(compose)}
+    return {**action(compose, verbs.PREVIEW)["data"],
+            **{k: v for k, v in fields.items() if v is not None}}  # fmt: skip
+
+
+async def test_an_edited_resubmission_shows_as_replaced_on_every_card_of_the_old_request(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    megan = bot.person("megan.bowen@contoso.com")
+    diego = bot.person("diego.siciliani@contoso.com")
+    mine = await request_approval(bot, adele)
+    first = action(mine, verbs.CANCEL)["data"]["request"]
+    opened = {p.oid: approval_activity(bot, p) for p in (megan, diego)}
+    card = approval_card_of(bot, megan)
+    await bot.act(megan, verbs.REJECT, {**action(card, verbs.REJECT)["data"], "comment": "No"})
+    (tracked,) = [str(r["id"]) for r in bot.replies(adele)
+                  if "Rejected by Megan Bowen" in text_of(card_in(r))]  # fmt: skip
+    # Adele resubmits from the card /status gives her, and edits the preview once more.
+    status = card_in(await bot.say(adele, f"/status {reference_of(first)}"))
+    again = card_in(await bot.act(adele, verbs.RESUBMIT, action(status, verbs.RESUBMIT)["data"]))
+    preview = card_in(await bot.act(adele, verbs.PREVIEW, filled(again)))
+    again = card_in(await bot.act(adele, verbs.EDIT, action(preview, verbs.EDIT)["data"]))
+    preview = card_in(await bot.act(adele, verbs.PREVIEW, filled(again)))
+    assert "Replaced" not in text_of(card_now(bot, megan, opened[megan.oid]))  # not sent yet
+
+    asked = card_in(await bot.act(
+        adele, verbs.REQUEST_APPROVAL, action(preview, verbs.REQUEST_APPROVAL)["data"]
+    ))  # fmt: skip
+
+    second = action(asked, verbs.CANCEL)["data"]["request"]
+    replaced = f"Replaced by {reference_of(second)}"
+    for who, activity in ((megan, opened[megan.oid]), (diego, opened[diego.oid]),
+                          (adele, tracked)):  # fmt: skip
+        old = card_now(bot, who, activity)
+        assert replaced in text_of(old), (who.upn, text_of(old))
+        assert "Rejected by Megan Bowen" in text_of(old)
+        assert not {verbs.APPROVE, verbs.REJECT, verbs.RESUBMIT, verbs.CANCEL} & {
+            a["verb"] for a in actions_of(old)
+        }
+    assert replaced in text_of(card_in(await bot.say(adele, f"/status {reference_of(first)}")))
+    refreshed = card_in(await bot.act(megan, verbs.REFRESH, {"request": first}))
+    assert replaced in text_of(refreshed)
+    for approver in (megan, diego):  # the new request needs its own approval
+        fresh = approval_card_of(bot, approver)
+        assert action(fresh, verbs.APPROVE)["data"]["request"] == second
+    stale = {"request": first, "version": str(action(card, verbs.REJECT)["data"]["version"])}
+    await bot.act(diego, verbs.APPROVE, {**stale, "comment": ""})
+    assert (await bot.services.store.get_request(first)).state is SendState.REJECTED
+    assert await external_count(bot, 0) == 0
 
 
 async def test_an_approver_who_never_opened_mailroom_decides_from_slash_approvals(
