@@ -120,17 +120,29 @@ async def test_expiry_tells_the_requester_and_every_approver(bot: BotHarness) ->
     assert "Request expired: nothing was sent" in text_of(bot.current_card(adele))
 
 
+def filled(compose: dict[str, Any]) -> dict[str, Any]:
+    """The compose card's Preview data with every value its inputs hold."""
+    fields = {i["id"]: i.get("value") for i in inputs_of(compose)}
+    return {**action(compose, verbs.PREVIEW)["data"],
+            **{k: v for k, v in fields.items() if v is not None}}  # fmt: skip
+
+
+async def rejected_by_megan(bot: BotHarness, comment: str) -> dict[str, Any]:
+    """Megan rejects the request waiting for her; returns the approval card she decided on."""
+    card = approval_card_of(bot, bot.person("megan.bowen@contoso.com"))
+    data = {**action(card, verbs.REJECT)["data"], "comment": comment}
+    await bot.act(bot.person("megan.bowen@contoso.com"), verbs.REJECT, data)
+    return card
+
+
 async def test_rejected_then_edited_resubmitted_approved_again_and_sent_once(
     bot: BotHarness,
 ) -> None:
     adele = bot.person("adele.vance@contoso.com")
-    megan = bot.person("megan.bowen@contoso.com")
     diego = bot.person("diego.siciliani@contoso.com")
     mine = await request_approval(bot, adele)
     first = action(mine, verbs.CANCEL)["data"]["request"]
-    card = approval_card_of(bot, megan)
-    data = {**action(card, verbs.REJECT)["data"], "comment": "Wrong incident number"}
-    await bot.act(megan, verbs.REJECT, data)
+    await rejected_by_megan(bot, "Wrong incident number")
     told = bot.current_card(adele)  # the requester's card, updated in place
     assert "Rejected by Megan Bowen at " in text_of(told)
     assert "Wrong incident number" in text_of(told)
@@ -140,9 +152,7 @@ async def test_rejected_then_edited_resubmitted_approved_again_and_sent_once(
     assert "customer20@fabrikam.com" in fields["to"]  # every value kept
     assert fields["var_started_at"] == "2026-11-26"
     assert fields["var_started_at__time"] == "08:40"
-    preview_data = {**action(again, verbs.PREVIEW)["data"],
-                    **{k: v for k, v in fields.items() if v is not None}}  # fmt: skip
-    preview = card_in(await bot.act(adele, verbs.PREVIEW, preview_data))
+    preview = card_in(await bot.act(adele, verbs.PREVIEW, filled(again)))
     assert "Request approval" in str(preview), text_of(preview)  # a new approval
     second = card_in(await bot.act(
         adele, verbs.REQUEST_APPROVAL, action(preview, verbs.REQUEST_APPROVAL)["data"]
@@ -169,13 +179,6 @@ async def test_rejected_then_edited_resubmitted_approved_again_and_sent_once(
     assert stayed.state is SendState.REJECTED
 
 
-def filled(compose: dict[str, Any]) -> dict[str, Any]:
-    """The compose card's Preview data with every value its inputs hold."""
-    fields = {i["id"]: i.get("value") for i in inputs_of(compose)}
-    return {**action(compose, verbs.PREVIEW)["data"],
-            **{k: v for k, v in fields.items() if v is not None}}  # fmt: skip
-
-
 async def test_an_edited_resubmission_shows_as_replaced_on_every_card_of_the_old_request(
     bot: BotHarness,
 ) -> None:
@@ -185,8 +188,7 @@ async def test_an_edited_resubmission_shows_as_replaced_on_every_card_of_the_old
     mine = await request_approval(bot, adele)
     first = action(mine, verbs.CANCEL)["data"]["request"]
     opened = {p.oid: approval_activity(bot, p) for p in (megan, diego)}
-    card = approval_card_of(bot, megan)
-    await bot.act(megan, verbs.REJECT, {**action(card, verbs.REJECT)["data"], "comment": "No"})
+    card = await rejected_by_megan(bot, "No")
     (tracked,) = [str(r["id"]) for r in bot.replies(adele)
                   if "Rejected by Megan Bowen" in text_of(card_in(r))]  # fmt: skip
     # Adele resubmits from the card /status gives her, and edits the preview once more.
