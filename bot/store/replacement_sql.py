@@ -4,7 +4,8 @@ The link is made in two steps, because the new request does not exist yet when t
 asks to edit: ``note_replacement`` ties the compose draft the edit opened to the old request
 (``carry_replacement`` moves it on when that preview is edited again), and ``replaced``
 names the new request once it goes out of the draft state (approval asked, or queued). Only
-then do the old request's cards say it was replaced.
+then do the old request's cards say it was replaced
+(docs/decisions/0016-edited-requests-replace-the-old.md).
 """
 
 from __future__ import annotations
