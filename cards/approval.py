@@ -76,6 +76,8 @@ def build(view: ApprovalView) -> dict[str, Any]:
 
 
 def _build(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
+    if view.replaced_by:
+        return _replaced(view, limits)
     pending = view.state == "pending_approval"
     title, colour = _TITLES.get(view.state, (view.state.replace("_", " ").capitalize(), None))
     body: list[CardElement] = [heading(title, color=colour)]
@@ -123,6 +125,25 @@ def _build(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
         actions.append(OpenUrlAction(title="View full preview", url=view.preview_url))
     card = AdaptiveCard(body=body, actions=actions or None, refresh=_refresh(view))
     return finish(card)
+
+
+def _replaced(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
+    """An old request an edited one replaced: what it was and became, and nothing to click
+    but its preview; the new request is decided on its own card."""
+    body: list[CardElement] = [heading(f"Replaced by {view.replaced_by}")]
+    body += _summary(view, limits)
+    body.append(_outcome(view, None))
+    body.append(
+        text(
+            f"The requester edited this request and sent it again as {view.replaced_by}. "
+            "That request needs its own approval; this one can no longer be decided.",
+            spacing="Medium",
+        )
+    )
+    actions: list[Action] = []
+    if view.preview_url and is_web_url(view.preview_url):
+        actions.append(OpenUrlAction(title="View full preview", url=view.preview_url))
+    return finish(AdaptiveCard(body=body, actions=actions or None, refresh=_refresh(view)))
 
 
 def _summary(view: ApprovalView, limits: _Limits) -> list[CardElement]:

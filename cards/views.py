@@ -198,3 +198,4 @@ class ApprovalView:
     approvers: str | None = None  # who can approve (the requester's view)
     refresh_user_ids: tuple[str, ...] = ()  # Teams user ids (29:…), at most 60
     reference: str = ""
+    replaced_by: str = ""  # the reference of the edited request that replaced this one

@@ -67,6 +67,7 @@ PROCESS_MODULES = frozenset(
         "outbox/test_crash_recovery.py",
         "outbox/test_pacing.py",
         "reliability/test_load.py",
+        "teams/test_delegated_processes.py",
     }
 )
 PROCESS_TIMEOUT_SECONDS = 300

@@ -107,6 +107,7 @@ class Running:
             "emulator_url": self.emulator.base_url,
             "ca_path": str(self.emulator.ca_path),
             "tenant_id": self.emulator.tenant_id,
+            "teams_app_id": self.emulator.teams_app_id,
             "user": {
                 "name": self.user.display_name,
                 "upn": self.user.upn,

@@ -51,6 +51,7 @@ from bot.store.records import (
     RetentionPolicy,
     utc_now,
 )
+from bot.store.replacement_sql import ReplacementSql
 from bot.store.request_sql import RequestQueries
 from bot.store.token_cache_sql import TokenCacheSql
 
@@ -92,7 +93,7 @@ def _change_param(key: str, value: object) -> Param:
     raise TypeError(f"{key} cannot be set to {value!r}")
 
 
-class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
+class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, ReplacementSql):
     def __init__(self, driver: Driver, *, clock: Clock = utc_now) -> None:
         self._driver = driver
         self._clock = clock

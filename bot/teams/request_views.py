@@ -118,7 +118,15 @@ class RequestViews:
             else (),
             refresh_user_ids=refresh_ids(cards),
             reference=reference_of(request.id),
+            replaced_by=await self._replaced_by(request),
         )
+
+    async def _replaced_by(self, request: SendRequest) -> str:
+        """The reference of the edited request that replaced this one ("" if none)."""
+        if not request.is_final:  # only a decided request can be edited and resubmitted
+            return ""
+        successor = await self._store.replacement_of(request.id)
+        return reference_of(successor) if successor else ""
 
     async def _outcome(self, request: SendRequest, approval: Approval | None) -> str | None:
         if approval is None:

@@ -65,6 +65,7 @@ async def ask(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
         told[channel] = told.get(channel, 0) + 1
     logger.info("approvers told: %s", ", ".join(f"{k} {v}" for k, v in sorted(told.items())))
     await track_card(deps.store, turn, request)
+    await deps.followers.replaced(request.id)
     return await views.card(request, "requester", requested=result)
 
 

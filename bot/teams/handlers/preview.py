@@ -134,6 +134,7 @@ async def _queue(
     if not isinstance(result, SendRequest):
         return await deps.steps.of(result)
     await track_card(deps.store, turn, result)
+    await deps.approvals.followers.replaced(result.id)
     card = await deps.steps.of(result)  # "Sending…" (or "Scheduled"), before the worker starts
     if later is None:
         deps.wake()
