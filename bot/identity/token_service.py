@@ -8,9 +8,10 @@ hands over is the connection's token: with scope ``api://botid-{app id}/access_a
 ``TokenProvider.user_token`` exchanges on-behalf-of for Graph.
 
 Transport failures and 5xx are ``TokenServiceUnavailable`` (an ``IdentityError``: the card
-says "temporarily unavailable"); any failed exchange is ``ExchangeRefused`` (Teams is answered
-412 and falls back to sign-in). Nothing here logs a
-token, a magic code or the SSO token.
+says "temporarily unavailable"); any failed exchange is ``ExchangeRefused`` with the AADSTS
+number its message carries, if any (Teams is answered 412 and falls back to sign-in, unless
+that number means the tenant's setup is wrong: ``bot.identity.sign_in_setup``). Nothing here
+logs a token, a magic code or the SSO token.
 """
 
 from __future__ import annotations
