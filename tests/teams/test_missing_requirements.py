@@ -11,8 +11,9 @@ request to an approver who never opened Mailroom (``APPROVAL``)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ from bot.domain.explanations import explain
 from bot.teams.invoke import LOGIN_TYPE
 from bot.tenant_requirements import load_requirements
 from cards import verbs
-from emulator.requirements import load_statement
+from emulator.requirements import app_grants, load_statement
+from emulator.seed import DEMO_SEED
 from emulator.state import TeamsApps
 from emulator.testing import RunningEmulator, start_emulator_thread
 from tests.bot.doctor_support import seed_without
@@ -45,6 +47,7 @@ from tests.teams.test_sender_kinds_end_to_end import CASES, Case, inputs, policy
 STATEMENT = {r.id: r for r in load_statement()}
 ADELE = "adele.vance@contoso.com"
 SUPPORT = "support@contoso.com"
+MAILROOM_APP = "2a1c1012-414a-4b28-bc36-e8290eddbaf4"  # the demo seed's bot app
 
 
 def case(kind: str, mode: str) -> Case:
@@ -102,6 +105,15 @@ def without(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningE
         running.stop()
 
 
+def without_each(entries: Sequence[Any]) -> pytest.MarkDecorator:
+    """One test per entry, each against a tenant without the entry's requirement."""
+    return pytest.mark.parametrize(
+        ("without", "missing"),
+        [pytest.param(m, m, id=m.requirement) for m in entries],
+        indirect=["without"],
+    )
+
+
 async def answer_to_send(bot: BotHarness, flow: Case) -> str:
     """Go as far as the flow gets: the text of the card that stopped it (or the request's
     final card after Send)."""
@@ -139,11 +151,7 @@ async def finished(bot: BotHarness, who: Person, request_id: str) -> str:
     raise AssertionError(f"the request did not finish: {text}")
 
 
-@pytest.mark.parametrize(
-    ("without", "missing"),
-    [pytest.param(m, m, id=m.requirement) for m in MISSING],
-    indirect=["without"],
-)
+@without_each(MISSING)
 async def test_a_missing_requirement_is_explained_where_the_flow_stops(
     without: RunningEmulator, missing: Missing, tmp_path: Path
 ) -> None:
@@ -246,11 +254,7 @@ async def answer_to_sign_in(bot: BotHarness, client: str) -> tuple[tuple[str, ..
     return tuple(steps), text
 
 
-@pytest.mark.parametrize(
-    ("without", "missing"),
-    [pytest.param(m, m, id=m.requirement) for m in SIGN_IN],
-    indirect=["without"],
-)
+@without_each(SIGN_IN)
 async def test_a_missing_sign_in_requirement_is_explained_instead_of_asking_to_sign_in_again(
     without: RunningEmulator,
     missing: SignInMissing,
@@ -285,11 +289,7 @@ class ApprovalMissing:
 APPROVAL = [ApprovalMissing("graph-app-teams-app-installation-self")]
 
 
-@pytest.mark.parametrize(
-    ("without", "missing"),
-    [pytest.param(m, m, id=m.requirement) for m in APPROVAL],
-    indirect=["without"],
-)
+@without_each(APPROVAL)
 async def test_without_installing_itself_mailroom_emails_the_approver_and_says_why(
     without: RunningEmulator,
     missing: ApprovalMissing,
@@ -338,3 +338,38 @@ def test_the_consent_explanation_names_every_delegated_permission() -> None:
     assert delegated
     for permission in delegated:
         assert permission in text
+
+
+@pytest.fixture
+def graph_scoped_connection(tmp_path: Path) -> Iterator[RunningEmulator]:
+    """The demo tenant with every grant, but the OAuth connection's Scopes set to Graph
+    permissions (what generic Bot Framework guides show) instead of access_as_user."""
+    text = DEMO_SEED.read_text(encoding="utf-8")
+    grants = app_grants(load_statement(), MAILROOM_APP)
+    grants["oauth_connection_scopes"] = ["User.Read", "Mail.Send", "Mail.Send.Shared"]
+    del grants["exchange_role_assignments"]  # they name the statement's scope; not needed here
+    listed = "".join(f"{key} = {json.dumps(value)}\n" for key, value in grants.items())
+    seed = tmp_path / "seed.toml"
+    seed.write_text(text.replace('requirements = "mailroom"\n', listed), encoding="utf-8")
+    running = start_emulator_thread(seed=seed, state_dir=tmp_path)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+async def test_a_connection_token_for_graph_is_explained_as_the_connections_scopes(
+    graph_scoped_connection: RunningEmulator, tmp_path: Path
+) -> None:
+    """The token service hands over a Graph token, which Entra refuses as an on-behalf-of
+    assertion (AADSTS50013): the card names the connection's Scopes and their fix."""
+    emulator = graph_scoped_connection
+    settings = settings_for(emulator, tmp_path, dev_token_source=False, oauth_connection="sso")
+    async with running_bot(settings, emulator) as bot:
+        steps, text = await answer_to_sign_in(bot, DESKTOP)
+
+    assert steps == ("login request", "silent token")
+    for words in ("Signing in to Mailroom is not set up", "AADSTS50013",
+                  "OAuth Connection Settings", "access_as_user"):  # fmt: skip
+        assert words in text, text
+    assert emulator.control.mailbox("alex.wilber@contoso.com", "inbox") == []
