@@ -373,3 +373,18 @@ async def test_a_connection_token_for_graph_is_explained_as_the_connections_scop
                   "OAuth Connection Settings", "access_as_user"):  # fmt: skip
         assert words in text, text
     assert emulator.control.mailbox("alex.wilber@contoso.com", "inbox") == []
+
+
+@without_each([SignInMissing("teams-sso-access-as-user", (), ())])
+async def test_the_development_token_source_says_a_missing_sign_in_step_too(
+    without: RunningEmulator, missing: SignInMissing, tmp_path: Path
+) -> None:
+    """`mailroom dev` gets the user's token from the emulator's Teams stand-in, which
+    refuses as Entra would (AADSTS65005): the card says so instead of asking to sign in."""
+    async with running_bot(settings_for(without, tmp_path), without) as bot:
+        johanna = bot.person(JOHANNA)
+        send = await previewed(bot, johanna)
+        text = text_of(card_in(await bot.act(johanna, verbs.SEND, send)))
+
+    for words in ("Signing in to Mailroom is not set up", "AADSTS65005", "access_as_user"):
+        assert words in text, text

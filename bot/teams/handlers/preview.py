@@ -64,10 +64,6 @@ class SignIn:
     connection: str
     resource_uri: str  # api://botid-{appId}
 
-    @property
-    def app_id(self) -> str:
-        return self.resource_uri.removeprefix("api://botid-")
-
 
 @dataclass(frozen=True)
 class Deps:
@@ -82,6 +78,7 @@ class Deps:
     schedule_max_days: int = 30
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     logins: sign_in_setup.LoginRequests = field(default_factory=sign_in_setup.LoginRequests)
+    app_id: str = ""  # the bot's app id, which the requirements' fixes name
 
 
 async def send(deps: Deps, turn: Turn, payload: RequestAt) -> Card | LoginResult | ErrorResult:
@@ -148,14 +145,13 @@ async def _queue(
         return await _login(deps, deps.sign_in, attempt, request_id)
     except ExchangeRefused as refused:
         setup = sign_in_setup.not_set_up([refused.aadsts])
-        if setup is not None and deps.sign_in is not None:
-            return await _not_set_up(deps, deps.sign_in, setup, request_id)
+        if setup is not None:
+            return await _not_set_up(deps, setup, request_id)
         return ErrorResult(412, "412", "authentication token could not be exchanged")
     except MagicCodeRefused:
         return ErrorResult(401, "InvalidAuthCode", "The sign-in code is not valid.")
     except SignInNotSetUp as setup:
-        assert deps.sign_in is not None
-        return await _not_set_up(deps, deps.sign_in, setup, request_id)
+        return await _not_set_up(deps, setup, request_id)
     deps.logins.signed_in(turn.user_oid, request_id)
     if not isinstance(result, SendRequest):
         return await deps.steps.of(result)
@@ -177,10 +173,10 @@ async def _login(
     except TokenAcquisitionError as error:
         setup = sign_in_setup.from_refusal(error)
         if setup is not None:
-            return await _not_set_up(deps, sign_in, setup, request_id)
+            return await _not_set_up(deps, setup, request_id)
     fresh = attempt.sso_token is None and attempt.magic_code is None
     if fresh and deps.logins.asked_before(attempt.user_oid, request_id):
-        unfinished = sign_in_setup.unfinished(sign_in.app_id)
+        unfinished = sign_in_setup.unfinished(deps.app_id)
         return await deps.steps.of(Refused(unfinished, request_id=request_id))
     return LoginResult(
         connection_name=sign_in.connection,
@@ -189,8 +185,8 @@ async def _login(
     )
 
 
-async def _not_set_up(deps: Deps, sign_in: SignIn, setup: SignInNotSetUp, request_id: str) -> Card:
-    explanation = sign_in_setup.explanation(setup, sign_in.app_id)
+async def _not_set_up(deps: Deps, setup: SignInNotSetUp, request_id: str) -> Card:
+    explanation = sign_in_setup.explanation(setup, deps.app_id)
     return await deps.steps.of(Refused(explanation, request_id=request_id))
 
 
