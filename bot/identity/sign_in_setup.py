@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 APP_ID_URI = "teams-sso-application-id-uri"
 ACCESS_AS_USER = "teams-sso-access-as-user"
 CONNECTION_SCOPE = "oauth-connection-scope"
-TEAMS_CLIENTS = ("teams-sso-client-desktop", "teams-sso-client-web")
 
 SETUP_ERRORS: dict[int, tuple[str, ...]] = {
     500011: (APP_ID_URI,),
@@ -56,8 +55,9 @@ DELEGATED = (
     "Mail.Send", "Mail.ReadWrite", "Mail.Send.Shared", "Mail.ReadWrite.Shared",
 )  # fmt: skip
 
-# What a sign-in that failed unseen (in the sign-in window) can be short of.
-UNSEEN = (ACCESS_AS_USER, CONNECTION_SCOPE, *TEAMS_CLIENTS)
+# What a sign-in that failed unseen (in the sign-in window) can be short of. A Teams client
+# that is not pre-authorised is not among them: the sign-in button works there.
+UNSEEN = (ACCESS_AS_USER, CONNECTION_SCOPE)
 
 
 def not_set_up(codes: Sequence[int | None]) -> SignInNotSetUp | None:
@@ -89,11 +89,15 @@ def _fixes(app_id: str) -> dict[str, tuple[str, str]]:
 
 def _listing(app_id: str, requirements: Sequence[str]) -> tuple[str, str]:
     """(what is missing, how to fix it): the statement's texts, one per line when several."""
-    found = [_fixes(app_id)[r] for r in requirements]
+    found = [(_lower_article(what), fix) for what, fix in (_fixes(app_id)[r] for r in requirements)]
     if len(found) == 1:
         return found[0]
     whats = "; ".join(what for what, _ in found)
     return whats, "\n".join(f"{n}. {fix}" for n, (_, fix) in enumerate(found, 1))
+
+
+def _lower_article(what: str) -> str:
+    return "the " + what[4:] if what.startswith("The ") else what
 
 
 def explanation(error: SignInNotSetUp, app_id: str) -> Explanation:
