@@ -119,8 +119,20 @@ class ApproverReach:
         try:
             await self._graph.install_app_for_user(APP, oid, catalog)
         except GraphError as error:
-            logger.info("Mailroom not installed for an approver: %s %s", error.status, error.code)
-            return "refused" if error.status == 403 else "failed"
+            if error.status != 403:
+                logger.info(
+                    "Mailroom not installed for an approver: %s %s", error.status, error.code
+                )
+                return "failed"
+            logger.warning(
+                "Mailroom could not install itself for an approver (Graph 403 %s), so they are "
+                "emailed a link instead: the app needs the Microsoft Graph application permission "
+                "TeamsAppInstallation.ReadWriteSelfForUser.All with admin consent, or the "
+                "tenant's Teams app policy blocks Mailroom (`mailroom doctor` checks the "
+                "permission)",
+                error.code,
+            )
+            return "refused"
         except (GraphTransportError, IdentityError) as error:
             logger.warning("Mailroom not installed for an approver: %s", type(error).__name__)
             return "failed"

@@ -80,6 +80,7 @@ def build_routes(
     on_preview = preview.Deps(
         flow, steps, store, services.sso, services.tokens, sign_in(services.settings), wake,
         on_approval, services.policy.schedule_max_days,
+        app_id=services.settings.app_id or services.settings.graph_client_id or "",
     )  # fmt: skip
     on_request = requests.Deps(
         flow, services.approvals, store, steps, on_send, partial(approvals.waiting_for, on_approval)
