@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,8 +69,9 @@ def run_scale(config: ScaleConfig, workdir: Path, postgres_url: str | None) -> d
     emulator, info = start_emulator(workdir / "scale-emulator", seed)
     # As the turn benchmarks: the load is far past Teams' per-conversation reply limits,
     # which are not what these scenarios measure.
-    EmulatorControl(info.base_url, info.ca_path).set_connector_limits(enabled=False)
     try:
+        with closing(EmulatorControl(info.base_url, info.ca_path)) as control:
+            control.set_connector_limits(enabled=False)
         print(f"scale: {boxes.mailboxes} mailboxes bulk-sending at once …", flush=True)
         database = workdir / "scale-mailboxes.db"
         bot = start_mailroom(info, policy, database, workdir / "scale-mailboxes.log")
@@ -91,20 +93,21 @@ def run_scale(config: ScaleConfig, workdir: Path, postgres_url: str | None) -> d
                 results["machine"]["cores"],
             )
         else:
-            results["replicas"] = {"skipped": "no PostgreSQL URL (--postgres-url)"}
-            rows += [
-                not_run(
-                    "two replicas (throughput, shared bulk send, recipients per day)",
-                    "–",
-                    "no PostgreSQL: --postgres-url",
-                )
-            ]
+            results["replicas"], skipped = replicas_not_run()
+            rows.append(skipped)
     finally:
         emulator.stop()
     results["rows"] = as_json(rows)
     results["machine"]["load_end"] = round(os.getloadavg()[0], 2)
     results["duration_s"] = round(time.perf_counter() - started, 1)
     return results
+
+
+def replicas_not_run() -> tuple[dict[str, Any], Target]:
+    """The replica scenarios' place in the results, and their row, without PostgreSQL."""
+    row = not_run("two replicas (throughput, shared bulk send, recipients per day)", "–",
+                  "no PostgreSQL: --postgres-url")  # fmt: skip
+    return {"skipped": "no PostgreSQL URL (--postgres-url)"}, row
 
 
 def rows_of(scale: dict[str, Any]) -> list[Target]:
