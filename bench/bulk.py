@@ -26,6 +26,8 @@ import asyncio
 import itertools
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -183,6 +185,31 @@ def _clicks(bot: BotProcess, emulator: EmulatorInfo, users: list[BenchUser], cfg
     if not run.wait_ready():
         run.result().check("responsiveness warm-up")
     return run
+
+
+@contextmanager
+def sending_conditions(
+    emulator: EmulatorInfo, per_minute: float, latency_ms: tuple[float, float]
+) -> Iterator[EmulatorControl]:
+    """The emulator at message rate ``per_minute`` with ``latency_ms`` on every Graph answer
+    and an empty request log; the latency is taken off again afterwards."""
+    control = EmulatorControl(emulator.base_url, emulator.ca_path, timeout=60)
+    try:
+        control.set_message_rate(per_minute)
+        control.set_latency(*latency_ms, path_pattern="/v1.0/*")
+        control.clear_log()
+        yield control
+    finally:
+        control.set_latency(0, 0, path_pattern="/v1.0/*")
+        control.close()
+
+
+def outcome(control: EmulatorControl) -> tuple[list[Json], list[Json], list[Json]]:
+    """After the sends: the transport record, the request log and the external deliveries,
+    once transport is done (and a moment for a late duplicate to show)."""
+    time.sleep(1.0)  # a duplicate would be a late extra send: give it a moment
+    record: list[Json] = control.transport(wait=30)["record"]
+    return record, control.request_log(), control.external_deliveries()
 
 
 def measure_bulk(

@@ -36,9 +36,11 @@ import httpx
 from bench.bulk import (
     SEND,
     Clicker,
+    outcome,
     plan_base,
     prepare_bulk,
     recipients,
+    sending_conditions,
     template_values,
     wait_final,
 )
@@ -154,22 +156,12 @@ def measure_mailboxes(
     users: list[BenchUser],
     cfg: MailboxConfig,
 ) -> dict[str, Any]:
-    control = EmulatorControl(emulator.base_url, emulator.ca_path, timeout=60)
-    try:
-        control.set_message_rate(cfg.per_minute)
-        control.set_latency(*cfg.latency_ms, path_pattern="/v1.0/*")
-        control.clear_log()
+    with sending_conditions(emulator, cfg.per_minute, cfg.latency_ms) as control:
         started = time.perf_counter()
         request_ids = asyncio.run(_queue_all(bot, emulator, control, users, cfg))
         expected_s = cfg.messages / cfg.per_minute * 60
         finals = asyncio.run(wait_final(database_url, request_ids, expected_s * 3 + 60))
-        time.sleep(1.0)  # a duplicate would be a late extra send: give it a moment
-        record = control.transport(wait=30)["record"]
-        log = control.request_log()
-        delivered = control.external_deliveries()
-    finally:
-        control.set_latency(0, 0, path_pattern="/v1.0/*")
-        control.close()
+        record, log, delivered = outcome(control)
     figures = mailbox_figures(cfg, record, log, delivered)
     figures["final_states"] = dict(Counter(state for state, _ in finals.values()))
     figures["queued_to_done_s"] = round(max(at for _, at in finals.values()) - started, 1)

@@ -38,7 +38,14 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from bench.bulk import queue_bulk, recipients, template_values, wait_final
+from bench.bulk import (
+    outcome,
+    queue_bulk,
+    recipients,
+    sending_conditions,
+    template_values,
+    wait_final,
+)
 from bench.drive import LoadRun
 from bench.procs import BotProcess, EmulatorInfo, start_mailroom
 from bench.scale_proxy import start_proxy
@@ -230,21 +237,11 @@ async def _counted(database_url: str) -> int:
 def measure_shared_bulk(
     two: BotProcess, emulator: EmulatorInfo, database_url: str, cfg: ReplicaConfig
 ) -> dict[str, Any]:
-    control = EmulatorControl(emulator.base_url, emulator.ca_path, timeout=60)
-    try:
-        control.set_message_rate(cfg.per_minute)
-        control.set_latency(*cfg.latency_ms, path_pattern="/v1.0/*")
-        control.clear_log()
+    with sending_conditions(emulator, cfg.per_minute, cfg.latency_ms) as control:
         _, finals, owners, queued = asyncio.run(
             _send_and_watch(two, emulator, control, database_url, cfg)
         )
-        time.sleep(1.0)  # a duplicate would be a late extra send: give it a moment
-        record = control.transport(wait=30)["record"]
-        log = control.request_log()
-        delivered = control.external_deliveries()
-    finally:
-        control.set_latency(0, 0, path_pattern="/v1.0/*")
-        control.close()
+        record, log, delivered = outcome(control)
     [(state, done_at)] = finals.values()
     figures = shared_bulk_figures(cfg, record, log, delivered)
     figures |= {
