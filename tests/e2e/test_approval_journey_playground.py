@@ -4,8 +4,8 @@ in their own Agents Playground, against one ``mailroom dev`` (emulator + bot + P
 
 Megan never opens Mailroom herself: her approval cards reach her because the bot installs the
 app for her through Graph and opens the 1:1 chat with the connector's ``createConversation``.
-Both Playgrounds share one Teams service URL (``teams_service.py``), as one tenant's users do
-in Teams, so that chat is the one Megan's Playground shows.
+``mailroom dev`` gives its Playgrounds one Teams service URL (``bot/devmode/service_url.py``), as
+one tenant's users have in Teams, so that chat is the one Megan's Playground shows.
 
 The tests run in file order and share the run: the refused installation comes first, while
 no approver has a chat with the bot yet.
@@ -25,7 +25,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from bot.devmode import playground_config, service_url
 from cards import verbs
+from emulator.seed import DEMO_SEED, load_seed
 from emulator.state import TeamsApps
 from emulator.testing import EmulatorControl
 from tests.e2e.devrun import DevRun, PlaygroundRun, running_dev, running_playground
@@ -36,7 +38,6 @@ from tests.e2e.playground import (
     card_input_defaults,
     with_verb,
 )
-from tests.e2e.teams_service import Client, TeamsService, running_teams_service
 from tests.e2e.test_playground_flows import (
     BOT_REPLY_WAIT,
     DELIVERY_WAIT,
@@ -56,46 +57,35 @@ TEMPLATE = "outage-notice"
 
 
 @pytest.fixture(scope="module")
-def teams() -> Iterator[TeamsService]:
-    with running_teams_service() as service:
-        yield service
-
-
-def journey_env(teams: TeamsService) -> dict[str, str]:
-    return {
-        **os.environ,
-        "MAILROOM_TEAMS_APP_ID": TeamsApps.catalog_id,
-        "M365_AGENTS_PLAYGROUND_SERVICE_URL": teams.url,
-    }
-
-
-@pytest.fixture(scope="module")
 def journey(
-    playground_installed: None, tmp_path_factory: pytest.TempPathFactory, teams: TeamsService
+    playground_installed: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DevRun]:
     """``mailroom dev --as adele --second megan`` with Mailroom in the tenant's app catalog
-    (``MAILROOM_TEAMS_APP_ID`` = the emulator's catalog id) and both Playgrounds on the shared
-    service URL; neither has opened its chat."""
+    (``MAILROOM_TEAMS_APP_ID`` = the emulator's catalog id); neither Playground has opened its
+    chat."""
     workdir = tmp_path_factory.mktemp("approval-journey")
     # --startup-timeout again (the last one counts): three processes and two Playgrounds on a
     # busy machine may take longer than the 30 s bar test_dev_smoke.py holds mailroom dev to.
     args = ["--as", "adele", "--second", "megan", "--startup-timeout", "60"]
-    with running_dev(workdir, args, journey_env(teams)) as run:
+    env = {**os.environ, "MAILROOM_TEAMS_APP_ID": TeamsApps.catalog_id}
+    with running_dev(workdir, args, env) as run:
         yield run
 
 
 @pytest.fixture(scope="module")
-def diego(
-    journey: DevRun, teams: TeamsService, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[PlaygroundRun]:
-    """Diego Siciliani, the other Notice Approver, in a third Playground on the same service
-    URL: his Teams client stays open for the module, as a colleague's would."""
+def diego(journey: DevRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlaygroundRun]:
+    """Diego Siciliani, the other Notice Approver, in a third Playground on the run's service
+    URL, listed beside the other two: his Teams client stays open for the module."""
+    env = {**os.environ, service_url.ENV: service_url.service_url(journey.info["bot_url"])}
     with running_playground(
         tmp_path_factory.mktemp("diego"),
         user="diego",
         messaging_endpoint=journey.info["messaging_endpoint"],
-        env=journey_env(teams),
+        env=env,
     ) as run:
+        account = playground_config.pick_user(load_seed(DEMO_SEED), "diego")
+        clients = journey.workdir / ".mailroom" / service_url.CLIENTS_FILE
+        service_url.register(clients, service_url.Client.of(run.url, account))
         yield run
 
 
@@ -107,29 +97,19 @@ def emulator(journey: DevRun) -> Iterator[EmulatorControl]:
 
 
 @asynccontextmanager
-async def requester_and_approver(
-    run: DevRun, teams: TeamsService
-) -> AsyncIterator[tuple[Playground, Playground]]:
-    """Adele's and Megan's Playgrounds (``mailroom dev``'s two), connected and known to the
-    shared service URL."""
+async def requester_and_approver(run: DevRun) -> AsyncIterator[tuple[Playground, Playground]]:
+    """Adele's and Megan's Playgrounds (``mailroom dev``'s two), connected."""
     second = run.info.get("second_playground_url")
     assert isinstance(second, str), "mailroom dev started without the second Playground"
     async with (
         Playground.connect(run.playground_url) as adele,
         Playground.connect(second) as megan,
     ):
-        yield await joined(teams, adele), await joined(teams, megan)
+        yield adele, megan
 
 
 def customers(tag: str) -> list[str]:
     return [f"customer{i}.{tag.lower()}@fabrikam.com" for i in range(21)]  # > 20: approval
-
-
-async def joined(teams: TeamsService, pg: Playground) -> Playground:
-    """Tell the service URL stand-in whose client ``pg`` is (idempotent)."""
-    if pg.base_url not in {c.url for c in teams.clients}:
-        teams.add(Client.of(pg.base_url, pg.config.raw))
-    return pg
 
 
 async def request_notice(adele: Playground, incident: str) -> tuple[BotMessage, dict[str, str]]:
@@ -176,13 +156,12 @@ def updated(card: BotMessage, text: str) -> Callable[[BotMessage], bool]:
 
 
 async def test_when_installing_is_refused_the_approver_is_emailed_a_link_that_leads_to_the_request(
-    journey: DevRun, teams: TeamsService, emulator: EmulatorControl, diego: PlaygroundRun
+    journey: DevRun, emulator: EmulatorControl, diego: PlaygroundRun
 ) -> None:
     incident = f"INC{uuid.uuid4().hex[:8].upper()}"
     emulator.teams_apps(install_blocked=True)  # the tenant's app permission policy
     try:
         async with Playground.connect(journey.playground_url) as adele:
-            await joined(teams, adele)
             waiting, _ = await request_notice(adele, incident)
             # Adele's card says who was not reached in Teams and got an email instead.
             shown = waiting.all_text()
@@ -202,7 +181,6 @@ async def test_when_installing_is_refused_the_approver_is_emailed_a_link_that_le
 
             # Diego follows it: in his own Teams client, the chat with Mailroom, the command.
             async with Playground.connect(diego.url) as approver:
-                await joined(teams, approver)
                 await approver.send_text(status)
                 card = await approver.expect(with_verb(verbs.APPROVE), timeout=BOT_REPLY_WAIT)
                 assert incident in card.all_text(), card.all_text()
@@ -248,11 +226,11 @@ async def eventually_seen(pg: Playground, predicate: Callable[[BotMessage], bool
 
 
 async def test_an_approver_who_never_opened_mailroom_gets_the_card_and_approves_with_a_comment(
-    journey: DevRun, teams: TeamsService, emulator: EmulatorControl
+    journey: DevRun, emulator: EmulatorControl
 ) -> None:
     incident = f"INC{uuid.uuid4().hex[:8].upper()}"
     before = last_seq(emulator)
-    async with requester_and_approver(journey, teams) as (adele, megan):
+    async with requester_and_approver(journey) as (adele, megan):
         megan_oid = megan.config.current_user_aad_object_id
         assert not [m for m in megan.messages() if m.has_card()], "Megan has seen nothing yet"
         waiting, _ = await request_notice(adele, incident)
@@ -262,7 +240,6 @@ async def test_an_approver_who_never_opened_mailroom_gets_the_card_and_approves_
         assert incident in card.all_text()
         assert "21 recipients" in card.all_text()
         assert megan_oid in emulator.teams_apps()["installed"], "installed through Graph"
-        assert any(asked == megan_oid for asked, _ in teams.created), teams.created
         minutes = {time.strftime("%H:%M", time.gmtime())}  # shown in Adele's zone, UTC
         decided = await megan.click(card, verbs.APPROVE, inputs={"comment": "Checked, go."})
         minutes.add(time.strftime("%H:%M", time.gmtime()))
@@ -287,11 +264,9 @@ async def test_an_approver_who_never_opened_mailroom_gets_the_card_and_approves_
     assert len(sends) == 1, f"one send for the notice, got {sends}"
 
 
-async def test_a_cancelled_request_leaves_the_approver_nothing_to_decide(
-    journey: DevRun, teams: TeamsService
-) -> None:
+async def test_a_cancelled_request_leaves_the_approver_nothing_to_decide(journey: DevRun) -> None:
     incident = f"INC{uuid.uuid4().hex[:8].upper()}"
-    async with requester_and_approver(journey, teams) as (adele, megan):
+    async with requester_and_approver(journey) as (adele, megan):
         waiting, _ = await request_notice(adele, incident)
         card = await approval_card(megan, incident)
         cancelled = await adele.click(waiting, verbs.CANCEL)
@@ -303,10 +278,10 @@ async def test_a_cancelled_request_leaves_the_approver_nothing_to_decide(
 
 
 async def test_a_rejected_request_is_edited_with_every_value_kept_and_needs_a_new_approval(
-    journey: DevRun, teams: TeamsService
+    journey: DevRun,
 ) -> None:
     incident = f"INC{uuid.uuid4().hex[:8].upper()}"
-    async with requester_and_approver(journey, teams) as (adele, megan):
+    async with requester_and_approver(journey) as (adele, megan):
         waiting, entered = await request_notice(adele, incident)
         card = await approval_card(megan, incident)
         rejected = await megan.click(card, verbs.REJECT, inputs={"comment": "Wrong window."})
