@@ -84,7 +84,10 @@ def load(path: Path) -> list[Client]:
         entries = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    return [Client(**entry) for entry in entries if isinstance(entry, dict)]
+    try:
+        return [Client(**entry) for entry in entries]
+    except TypeError:  # not a list of clients: nobody to pass calls to
+        return []
 
 
 class Router:
@@ -106,6 +109,15 @@ class Router:
                 return self._opened[conversation]
         return clients[0] if clients else None
 
+    def _remember(self, answer: bytes, client: Client) -> None:
+        """The chat a createConversation opened is answered by the Playground that opened it."""
+        try:
+            opened = json.loads(answer).get("id")
+        except (ValueError, AttributeError):
+            return
+        if isinstance(opened, str):
+            self._opened[opened] = client
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
         tail = request.match_info["tail"]
         clients = load(self._file)
@@ -118,11 +130,12 @@ class Router:
             except ValueError:
                 payload = None
             members = payload.get("members") if isinstance(payload, dict) else None
-            if isinstance(payload, dict) and not payload.get("isGroup") and members:
-                person = self._for_member(clients, members[0]) if len(members) == 1 else None
+            one = members[0] if isinstance(members, list) and len(members) == 1 else None
+            if isinstance(payload, dict) and not payload.get("isGroup") and isinstance(one, dict):
+                person = self._for_member(clients, one)
                 if person is not None:
                     client = person
-                    payload["members"] = [{**members[0], "id": person.user_id}]
+                    payload["members"] = [{**one, "id": person.user_id}]
                     body = json.dumps(payload).encode()
         if client is None:
             return web.json_response(
@@ -137,9 +150,7 @@ class Router:
         ) as answer:
             data = await answer.read()
             if opening and answer.status in (200, 201):
-                opened = json.loads(data or b"{}").get("id")
-                if isinstance(opened, str):
-                    self._opened[opened] = client
+                self._remember(data, client)
             return web.Response(status=answer.status, body=data, content_type=answer.content_type)
 
 

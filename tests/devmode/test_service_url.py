@@ -118,6 +118,22 @@ async def test_someone_without_a_playground_gets_their_chat_in_the_first_one(
     assert megan.seen == []
 
 
+async def test_a_malformed_create_conversation_is_passed_on_as_it_came(
+    world: tuple[httpx.AsyncClient, Connector, Connector],
+) -> None:
+    http, adele, megan = world
+    bodies: list[dict[str, Any]] = [
+        {"members": "megan-oid"},
+        {"members": ["megan-oid"]},
+        {"members": [{}, {}]},
+    ]
+    for body in bodies:
+        answer = await http.post("/v3/conversations/", json=body)
+        assert answer.status_code < 500
+    assert [s[2] for s in adele.seen][:2] == [{"members": "megan-oid"}, {"members": ["megan-oid"]}]
+    assert megan.seen == []
+
+
 async def test_without_any_playground_the_service_is_unavailable(tmp_path: Path) -> None:
     main = web.Application()
     main.add_subapp(service_url.PREFIX, service_url.create(tmp_path / "none.json"))
