@@ -60,15 +60,16 @@ TEMPLATE = "outage-notice"
 def journey(
     playground_installed: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DevRun]:
-    """``mailroom dev --as adele --second megan`` with Mailroom in the tenant's app catalog
-    (``MAILROOM_TEAMS_APP_ID`` = the emulator's catalog id); neither Playground has opened its
-    chat."""
+    """``mailroom dev --as adele --second megan``, which gives the bot Mailroom's id in the
+    emulated tenant's app catalog (``MAILROOM_TEAMS_APP_ID``); neither Playground has opened
+    its chat."""
     workdir = tmp_path_factory.mktemp("approval-journey")
     # --startup-timeout again (the last one counts): three processes and two Playgrounds on a
     # busy machine may take longer than the 30 s bar test_dev_smoke.py holds mailroom dev to.
     args = ["--as", "adele", "--second", "megan", "--startup-timeout", "60"]
-    env = {**os.environ, "MAILROOM_TEAMS_APP_ID": TeamsApps.catalog_id}
+    env = {k: v for k, v in os.environ.items() if k != "MAILROOM_TEAMS_APP_ID"}
     with running_dev(workdir, args, env) as run:
+        assert run.info["teams_app_id"] == TeamsApps.catalog_id
         yield run
 
 
