@@ -24,21 +24,20 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from bot.domain.send_request import JsonValue, SendRequest, SendState
+from bot.domain.send_request import JsonValue, SendRequest
 from bot.domain.senders import Policy
 from bot.errors import GraphError, GraphTransportError, IdentityError, NotFound, StoreError
 from bot.flow.approvals import ApprovalFlow, Approver, Requested
-from bot.store import RequestCursor, Store
+from bot.store import Store
 from bot.teams.followers import Followers
 from bot.teams.reach import PENDING, ApproverReach
+from bot.teams.reminders import waiting_requests
 
 logger = logging.getLogger(__name__)
 
 CONCURRENCY = 8
 ANSWER_WITHIN = 2.0  # seconds of Teams' five for an invoke answer spent reaching approvers
 STALE_AFTER = timedelta(minutes=5)
-PAGE = 100
-MAX_PAGES = 20
 
 
 class ApproverAsking:
@@ -88,16 +87,8 @@ class ApproverAsking:
         """Reach the approvers left ``pending`` by a process that stopped before telling
         them; returns how many were taken over."""
         taken = 0
-        after: RequestCursor | None = None
-        for _ in range(MAX_PAGES):
-            page = await self._store.page_requests(
-                states=[SendState.PENDING_APPROVAL], after=after, limit=PAGE
-            )
-            for request in page.requests:
-                taken += await self._resume(request, now - STALE_AFTER)
-            after = page.next
-            if after is None:
-                break
+        async for request in waiting_requests(self._store):
+            taken += await self._resume(request, now - STALE_AFTER)
         return taken
 
     async def _resume(self, request: SendRequest, stale_before: datetime) -> int:
