@@ -1,9 +1,9 @@
 """``approval.*`` verbs and the ``/approvals`` command; ``ask`` posts a request to its
 approvers (the preview's "Request approval").
 
-The approval card goes to every approver's personal chat (reached after the click is
-answered, ``bot.teams.asking``); when one decides, every copy
-and the requester's card are updated. Who may decide is ``bot.domain.approvals``, asked
+The approval card goes to every approver's personal chat (side by side, the slow ones
+after the click is answered: ``bot.teams.asking``); when one decides, every copy and the
+requester's card are updated. Who may decide is ``bot.domain.approvals``, asked
 fresh by the flow at each decision; the first decision wins.
 """
 
