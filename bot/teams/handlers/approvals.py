@@ -9,7 +9,6 @@ fresh by the flow at each decision; the first decision wins.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,8 +30,6 @@ from bot.teams.summaries import summary
 from bot.teams.turn import Turn
 from cards import requests as requests_card
 from cards.verbs import Decision, RequestAt
-
-logger = logging.getLogger(__name__)
 
 Card = dict[str, Any]
 LISTED = 20
