@@ -112,6 +112,11 @@ def _build(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
         actions.append(execute("Cancel request", verbs.CANCEL, data))
     else:
         body.append(text("Waiting for approval.", spacing="Medium"))
+    if view.viewer_role == "requester" and view.asking_approvers:
+        many = "approver" if view.asking_approvers == 1 else "approvers"
+        body.append(text(f"Asking {view.asking_approvers} {many}…"))
+    if view.viewer_role == "requester" and view.approvers_in_teams:
+        body.append(text("Got this card in Teams: " + ", ".join(view.approvers_in_teams)))
     if view.viewer_role == "requester" and view.unreachable_approvers:
         body += [
             section("Approvers who did not get this card in Teams"),

@@ -409,6 +409,12 @@ class Store(Protocol):
         """Approver object id → how they were told, for the request."""
         ...
 
+    async def claim_reach(self, request_id: str, user_oid: str, *, stale_before: datetime) -> bool:
+        """Take over telling an approver still ``pending`` since before ``stale_before``
+        (whoever was telling them is gone): True for the first caller only, and the
+        claim itself is fresh again until it goes stale in turn."""
+        ...
+
     async def claim_reminder(self, request_id: str) -> bool:
         """Take the one reminder of a pending request: True for the first caller only."""
         ...

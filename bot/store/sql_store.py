@@ -484,6 +484,15 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
             )
         return {str(row["user_oid"]): str(row["channel"]) for row in rows}
 
+    async def claim_reach(self, request_id: str, user_oid: str, *, stale_before: datetime) -> bool:
+        async with self._driver.transaction() as tx:
+            claimed = await tx.execute(
+                "UPDATE approver_reach SET reached_at = ? WHERE request_id = ? AND user_oid = ?"
+                " AND channel = 'pending' AND reached_at <= ?",
+                (self._now(), request_id, user_oid.lower(), utc(stale_before)),
+            )
+        return claimed == 1
+
     async def claim_reminder(self, request_id: str) -> bool:
         async with self._driver.transaction() as tx:
             inserted = await tx.execute(

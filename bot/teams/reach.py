@@ -15,7 +15,8 @@ In order, stopping at the first that works (docs/decisions/0007-reaching-approve
 4. **unreachable** — none of these worked (they blocked the bot, Graph or Teams failed).
 
 How each approver was told is recorded (``Store.record_reach``), so the requester's card
-can say who was emailed and who could not be reached.
+can say who was emailed and who could not be reached; ``pending`` until then
+(``bot.teams.asking`` reaches them after the click is answered).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 Channel = Literal["chat", "installed", "email", "unreachable"]
 NO_CHAT = "no conversation reference for the user"
+PENDING = "pending"  # stored before the approver is told; replaced by their Channel
 
 
 @dataclass(frozen=True)
@@ -145,13 +147,14 @@ class ApproverReach:
             parsed = ConversationReference.model_validate(dict(origin))
         except ValidationError:
             return False
-        opened = await proactive.open_personal(
-            self._adapter,
-            self._config.bot_app_id,
-            parsed,
-            tenant_id=request.tenant_id,
-            user_oid=oid,
-        )
+        async with self._notifier.paced(f"create:{oid}"):
+            opened = await proactive.open_personal(
+                self._adapter,
+                self._config.bot_app_id,
+                parsed,
+                tenant_id=request.tenant_id,
+                user_oid=oid,
+            )
         if isinstance(opened, proactive.Answer):
             logger.info("chat with an approver not opened: %s %s", opened.status, opened.code)
             return False
