@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 
@@ -156,6 +157,13 @@ def test_values_are_prefilled() -> None:
     assert found["var_window__time"]["value"] == "09:30"
     assert found["var_count"]["value"] == 12
     assert found["var_tier"]["value"] == "silver"
+
+
+def test_whole_numbers_are_written_as_json_integers() -> None:
+    found = inputs(compose.build(FILLING))
+    assert type(found["var_ticket"]["maxLength"]) is int
+    assert type(found["var_count"]["value"]) is int
+    assert '"maxLength":20,' in json.dumps(compose.build(FILLING), separators=(",", ":"))
 
 
 @pytest.mark.parametrize(
