@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import replace
@@ -396,3 +397,9 @@ def test_a_realistic_maximum_keeps_every_value_prefilled() -> None:
     assert compose.KEPT_KEY not in by_verb(card, verbs.PREVIEW)["data"]
     assert inputs(card)["to"]["value"] == addresses
     assert inputs(card)["var_body"]["value"] == "b" * 5000
+
+
+def test_a_built_card_is_its_own_deep_copy_and_still_plain_json() -> None:
+    card = compose.build(FILLING)
+    assert copy.deepcopy(card) is card
+    assert json.loads(json.dumps(card)) == card
