@@ -10,12 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-METHOD = Path(__file__).with_name("method.md")
+from bench import targets
 
-TURN_P50_TARGET = 1.5
-TURN_P99_TARGET = 2.0
-PACING_TARGET = 0.95
-RESPONSIVE_P99_MS = 300.0
+METHOD = Path(__file__).with_name("method.md")
 
 
 def _ms(value: float | None) -> str:
@@ -24,43 +21,6 @@ def _ms(value: float | None) -> str:
 
 def _x(value: float | None) -> str:
     return "–" if value is None else f"×{value:.2f}"
-
-
-def _yes(met: bool) -> str:
-    return "yes" if met else "**no**"
-
-
-def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
-    """(target, figure, met) for each target the issue sets."""
-    rows: list[tuple[str, str, bool]] = []
-    for run in results["turn_latency"]["runs"]:
-        r = run["ratio"]
-        name = f"{run['scenario']}, N={run['conversations']}"
-        rows.append(
-            (f"turn p50 Mailroom/echo ≤ {TURN_P50_TARGET} ({name})", _x(r["p50"]),
-             r["p50"] is not None and r["p50"] <= TURN_P50_TARGET)
-        )  # fmt: skip
-        rows.append(
-            (f"turn p99 Mailroom/echo ≤ {TURN_P99_TARGET} ({name})", _x(r["p99"]),
-             r["p99"] is not None and r["p99"] <= TURN_P99_TARGET)
-        )  # fmt: skip
-    pacing = results["bulk_pacing"]
-    achieved = pacing["achieved_over_limit"]
-    rows += [
-        (f"bulk achieved rate / R ≥ {PACING_TARGET}", _x(achieved),
-         achieved is not None and achieved >= PACING_TARGET),
-        ("self-inflicted 429s = 0", str(pacing["throttled_429"]), pacing["throttled_429"] == 0),
-        ("messages Exchange delayed for the rate = 0", str(pacing.get("delayed_by_rate")),
-         pacing.get("delayed_by_rate") == 0),
-        ("duplicates = 0", str(pacing["duplicates"]), pacing["duplicates"] == 0),
-        ("lost = 0", str(pacing["lost"]), pacing["lost"] == 0),
-    ]  # fmt: skip
-    p99 = results["responsiveness"]["during_bulk"]["p99"]
-    rows.append(
-        (f"Action.Execute p99 during the bulk send < {RESPONSIVE_P99_MS:.0f} ms", f"{_ms(p99)} ms",
-         p99 is not None and p99 < RESPONSIVE_P99_MS)
-    )  # fmt: skip
-    return rows
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -72,10 +32,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "### Targets",
         "",
-        "| target | figure | met |",
-        "|---|---:|:---:|",
     ]
-    out += [f"| {name} | {figure} | {_yes(met)} |" for name, figure, met in targets(results)]
+    out += targets.markdown(targets.table(results))
     out += _turns(results["turn_latency"])
     out += _bulk(results["bulk_pacing"], results["responsiveness"])
     out += _footprint(results["startup_memory"])

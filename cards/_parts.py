@@ -38,21 +38,9 @@ _SPACES = re.compile(r"\s+")
 
 
 def finish(card: AdaptiveCard) -> dict[str, Any]:
-    """The card as JSON for Teams (``to_json``), with whole-number floats written as ints
-    (the models type ``maxLength`` and friends as floats: ``500`` rather than ``500.0``)."""
-    tidy = _tidy_numbers(to_json(card))
-    assert isinstance(tidy, dict)
-    return tidy
-
-
-def _tidy_numbers(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _tidy_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_tidy_numbers(v) for v in value]
-    return value
+    """The card as JSON for Teams (``to_json``). Whole numbers are already ints: the few
+    float-typed fields the cards set go through ``whole_numbers``."""
+    return to_json(card)
 
 
 def card_bytes(card: Mapping[str, Any]) -> int:

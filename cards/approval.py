@@ -24,7 +24,7 @@ from microsoft_teams.cards import (
 )
 
 from cards import verbs
-from cards._common import MAX_COMMENT
+from cards._common import MAX_COMMENT, whole_numbers
 from cards._parts import (
     bullets,
     count,
@@ -94,15 +94,10 @@ def _build(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
             body.append(hint("Edit it and ask again: the new request needs a new approval."))
             actions.append(execute("Edit and resubmit", verbs.RESUBMIT, data, style="positive"))
     elif view.viewer_role == "approver":
-        body.append(
-            TextInput(
-                id="comment",
-                label="Comment (optional)",
-                is_multiline=True,
-                max_length=COMMENT_MAX_LENGTH,
-                spacing="Medium",
-            )
+        comment = TextInput(
+            id="comment", label="Comment (optional)", is_multiline=True, spacing="Medium"
         )
+        body.append(whole_numbers(comment, max_length=COMMENT_MAX_LENGTH))
         actions += [
             execute("Approve", verbs.APPROVE, data, style="positive"),
             execute("Reject", verbs.REJECT, data, style="destructive"),

@@ -37,6 +37,7 @@ from microsoft_teams.cards import (
 )
 
 from cards import verbs
+from cards._common import whole_numbers
 from cards._parts import (
     MAX_CARD_BYTES,
     card_bytes,
@@ -307,7 +308,8 @@ def _typed_inputs(field: FieldView, style: _Style) -> list[CardElement]:
         )
         return [DateInput(value=date, **common), time_input]
     if field.type == "number":
-        return [NumberInput(value=_number(field.value), placeholder=placeholder, **common)]
+        number = NumberInput(placeholder=placeholder, **common)
+        return [whole_numbers(number, value=_number(field.value))]
     if field.type == "choice":
         value = field.value if field.value in field.options else None
         choices = [Choice(title=one_line(o, 120), value=o) for o in field.options]
@@ -321,17 +323,15 @@ def _typed_inputs(field: FieldView, style: _Style) -> list[CardElement]:
                 **common,
             )
         ]
-    return [
-        TextInput(
-            value=field.value or None,
-            max_length=field.max_length,
-            regex=_regex(field) if style.checks else None,
-            is_multiline=field.type == "text" or None,
-            style=_TEXT_STYLES.get(field.type),
-            placeholder=placeholder,
-            **common,
-        )
-    ]
+    box = TextInput(
+        value=field.value or None,
+        regex=_regex(field) if style.checks else None,
+        is_multiline=field.type == "text" or None,
+        style=_TEXT_STYLES.get(field.type),
+        placeholder=placeholder,
+        **common,
+    )
+    return [whole_numbers(box, max_length=field.max_length)]
 
 
 _TEXT_STYLES: dict[str, Any] = {"email": "Email", "url": "Url"}

@@ -343,7 +343,8 @@ class SendFlow:
         for kept in (files.ATTACH_FIELD, files.BUNDLE_FIELD):  # set by attach(), never a card
             if draft.fields.get(kept):
                 fields[kept] = draft.fields[kept]
-        draft = await self._store.update_compose(draft.id, draft.version, fields=fields)
+        # The fields are stored whatever comes next: with the new request when the preview
+        # succeeds (one transaction for both), alone when a card shows why it cannot.
         messages, errors = self._build_messages(draft, sender, fields, zone)
         if not errors:
             messages, errors = await self._with_files(
@@ -352,6 +353,7 @@ class SendFlow:
             )  # fmt: skip
         errors = errors or _too_large(messages, sender.address)
         if errors:
+            draft = await self._store.update_compose(draft.id, draft.version, fields=fields)
             return Compose(
                 draft, sender, from_line(sender, user), templates,
                 errors=_by_field(errors), general=_general(errors),
@@ -359,6 +361,7 @@ class SendFlow:
         everyone = tuple(a for m in messages for a in m.recipients.all())
         _, decision = await self._facts.decide(user_oid, sender, RequestFacts(everyone, template))
         if decision.outcome is Outcome.DENIED:
+            await self._store.update_compose(draft.id, draft.version, fields=fields)
             return self._denied(decision)
         request = new_draft(
             requester_oid=user_oid,
@@ -374,8 +377,9 @@ class SendFlow:
             decision_reasons=[f"{r.effect}:{r.key}" for r in decision.reasons],
             approval_required=decision.outcome is Outcome.NEEDS_APPROVAL,
         )
-        request = await self._store.create_request(request, messages)
-        await self._store.update_compose(draft.id, draft.version, request_id=request.id)
+        request = await self._store.create_preview(
+            draft.id, draft.version, fields, request, messages
+        )
         shown = messages[0] if len(messages) > 1 else None  # a bulk preview opens at row 1
         row_files: tuple[tuple[str, tuple[str, ...]], ...] = ()
         if request.is_bulk and any(m.content.attachments for m in messages):

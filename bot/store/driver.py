@@ -1,5 +1,11 @@
 """The small seam between the store's logic and a database: a transaction that runs SQL.
 
+A transaction is a *body*: an ``async`` function of one ``Tx`` that awaits nothing but that
+``Tx``'s statements, handed whole to ``Driver.write`` (or ``Driver.read``). Handing over the
+whole body, rather than holding a connection across the caller's awaits, is what lets the
+SQLite driver run a transaction as one job on its database thread instead of one thread
+hop per statement; PostgreSQL awaits the body on a pooled connection.
+
 Store logic is written once against ``Driver``/``Tx``; ``sqlite_driver`` and
 ``postgres_driver`` implement it, and ``Dialect`` carries the few SQL differences. SQL is
 written with ``?`` placeholders and parameters of these Python types only: ``str``, ``int``,
@@ -10,19 +16,19 @@ Rows come back as ``dict``; JSON columns come back as text in both dialects.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NewType, Protocol
+from typing import Any, NewType, Protocol, TypeVar
 
 JsonText = NewType("JsonText", str)
 Param = str | int | float | bool | None | datetime
 Row = dict[str, Any]
+T = TypeVar("T")
 
 
 class Tx(Protocol):
-    """One database transaction (or, from ``Driver.reading``, autocommit statements)."""
+    """One database transaction (or, given to a ``Driver.read`` body, autocommit statements)."""
 
     async def fetch_all(self, sql: str, params: Sequence[Param] = ()) -> list[Row]: ...
 
@@ -55,12 +61,13 @@ class Driver(Protocol):
 
     async def close(self) -> None: ...
 
-    def transaction(self) -> AbstractAsyncContextManager[Tx]:
-        """A write transaction: committed on success, rolled back on error. SQLite takes the
-        write lock at once (BEGIN IMMEDIATE); PostgreSQL uses READ COMMITTED plus explicit
-        row locks and compare-and-set."""
+    async def write(self, body: Callable[[Tx], Coroutine[Any, Any, T]]) -> T:
+        """Run ``body`` as one write transaction and return what it returns: committed when
+        it returns, rolled back when it raises. SQLite takes the write lock at once (BEGIN
+        IMMEDIATE); PostgreSQL uses READ COMMITTED plus explicit row locks and
+        compare-and-set. ``body`` must await nothing but its ``Tx``."""
         ...
 
-    def reading(self) -> AbstractAsyncContextManager[Tx]:
-        """Autocommit reads."""
+    async def read(self, body: Callable[[Tx], Coroutine[Any, Any, T]]) -> T:
+        """Run ``body``'s reads (autocommit) and return what it returns."""
         ...

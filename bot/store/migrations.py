@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from bot.errors import StoreError
-from bot.store.driver import Dialect, Driver
+from bot.store.driver import Dialect, Driver, Row, Tx
 
 
 @dataclass(frozen=True)
@@ -364,12 +365,14 @@ _BOOTSTRAP = """CREATE TABLE IF NOT EXISTS schema_version (
 
 async def applied_versions(driver: Driver) -> set[int]:
     """The migrations recorded in the database (empty for an empty database)."""
-    async with driver.transaction() as tx:
+
+    async def body(tx: Tx) -> list[Row]:
         if driver.dialect.migration_lock:
             await tx.execute(driver.dialect.migration_lock)
         await tx.execute(_BOOTSTRAP.format(**driver.dialect.types))
-        rows = await tx.fetch_all("SELECT version FROM schema_version")
-    return {int(row["version"]) for row in rows}
+        return await tx.fetch_all("SELECT version FROM schema_version")
+
+    return {int(row["version"]) for row in await driver.write(body)}
 
 
 # Whether the bookkeeping table exists, asked of each database's own catalogue (read only).
@@ -382,10 +385,13 @@ _HAS_VERSION_TABLE = {
 async def existing_version(driver: Driver) -> int:
     """The highest applied migration, 0 for a database without Mailroom's schema; unlike
     ``current_version`` it creates nothing."""
-    async with driver.reading() as tx:
+
+    async def body(tx: Tx) -> Row | None:
         if await tx.fetch_one(_HAS_VERSION_TABLE[driver.dialect.name]) is None:
-            return 0
-        row = await tx.fetch_one("SELECT MAX(version) AS version FROM schema_version")
+            return None
+        return await tx.fetch_one("SELECT MAX(version) AS version FROM schema_version")
+
+    row = await driver.read(body)
     return int(row["version"]) if row is not None and row["version"] is not None else 0
 
 
@@ -411,19 +417,26 @@ async def migrate(
     for migration in migrations:
         if migration.version in applied_before:
             continue
-        async with driver.transaction() as tx:
-            if driver.dialect.migration_lock:
-                await tx.execute(driver.dialect.migration_lock)
-            done = await tx.fetch_one(
-                "SELECT version FROM schema_version WHERE version = ?", (migration.version,)
-            )
-            if done is not None:  # another replica got there first
-                continue
-            for sql in migration.sql(driver.dialect):
-                await tx.execute(sql)
-            await tx.execute(
-                "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
-                (migration.version, migration.name, now),
-            )
-        applied.append(migration.version)
+        if await driver.write(
+            partial(_apply, dialect=driver.dialect, migration=migration, now=now)
+        ):
+            applied.append(migration.version)
     return applied
+
+
+async def _apply(tx: Tx, dialect: Dialect, migration: Migration, now: datetime) -> bool:
+    """Apply one migration unless another replica got there first; whether it was applied."""
+    if dialect.migration_lock:
+        await tx.execute(dialect.migration_lock)
+    done = await tx.fetch_one(
+        "SELECT version FROM schema_version WHERE version = ?", (migration.version,)
+    )
+    if done is not None:
+        return False
+    for sql in migration.sql(dialect):
+        await tx.execute(sql)
+    await tx.execute(
+        "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+        (migration.version, migration.name, now),
+    )
+    return True

@@ -105,8 +105,7 @@ class OutboxSql:
         else:
             sql = _CLAIM_SQLITE
             params = (worker_id, expires, self._now(), now, now, now, limit)
-        async with self._driver.transaction() as tx:
-            rows = await tx.fetch_all(sql, params)
+        rows = await self._driver.write(lambda tx: tx.fetch_all(sql, params))
         claimed = []
         for row in rows:
             job = job_from_row(row)
@@ -138,16 +137,20 @@ class OutboxSql:
         params: Sequence[Param],
     ) -> Job:
         """Apply ``sets`` to the job if the lease still holds and its state allows it."""
-        async with self._driver.transaction() as tx:
+        stamp = self._now()
+
+        async def body(tx: Tx) -> Row | None:
             row = await self._leased_row(tx, lease)
             state = JobState(row["state"])
             if state not in allowed_from:
                 raise IllegalTransition("outbox job", lease.job_id, str(state), target)
-            updated = await tx.fetch_one(
+            return await tx.fetch_one(
                 f"UPDATE outbox SET {', '.join(sets)}, updated_at = ? "  # noqa: S608 - fixed columns
                 "WHERE id = ? AND claims = ? AND lease_owner = ? RETURNING *",
-                (*params, self._now(), lease.job_id, lease.token, lease.owner),
+                (*params, stamp, lease.job_id, lease.token, lease.owner),
             )
+
+        updated = await self._driver.write(body)
         if updated is None:
             raise VersionConflict("outbox job", lease.job_id, lease.token)
         return job_from_row(updated)
@@ -173,55 +176,70 @@ class OutboxSql:
         self, lease: Lease, policy: PacingPolicy, lease_seconds: float, now: datetime
     ) -> SlotDecision:
         now = utc(now)
+        stamp = self._now()
+        return await self._driver.write(
+            lambda tx: self._take_slot(tx, lease, policy, lease_seconds, now=now, stamp=stamp)
+        )
+
+    async def _take_slot(
+        self,
+        tx: Tx,
+        lease: Lease,
+        policy: PacingPolicy,
+        lease_seconds: float,
+        *,
+        now: datetime,
+        stamp: datetime,
+    ) -> SlotDecision:
+        """``acquire_send_slot``'s transaction."""
         allowed = {_J.QUEUED, _J.MAYBE_SENT, _J.SENDING}
-        async with self._driver.transaction() as tx:
-            row = await self._leased_row(tx, lease)
-            job = job_from_row(row)
-            if job.state not in allowed:
-                raise IllegalTransition("outbox job", job.id, str(job.state), str(_J.SENDING))
-            mailbox = job.sender_address
-            await tx.execute(
-                "INSERT INTO mailbox_pacing (mailbox, next_allowed_at, blocked_until, updated_at)"
-                " VALUES (?, ?, NULL, ?) ON CONFLICT (mailbox) DO NOTHING",
-                (mailbox, now, now),
-            )
-            pace = await tx.fetch_one(
-                "SELECT * FROM mailbox_pacing WHERE mailbox = ?"  # noqa: S608 - constant SQL
-                + self._driver.dialect.for_update,
-                (mailbox,),
-            )
-            assert pace is not None
-            blocked_until = read_optional_time(pace["blocked_until"])
-            if blocked_until is not None and blocked_until > now:
-                return SlotDecision(False, job, SlotRefusal.RETRY_AFTER, blocked_until)
-            interval = timedelta(seconds=policy.interval_seconds)
-            if await self._in_flight(tx, mailbox, now, exclude=job.id) >= policy.max_concurrent:
-                return SlotDecision(False, job, SlotRefusal.CONCURRENCY, now + interval)
-            next_allowed = read_time(pace["next_allowed_at"])
-            earliest = next_allowed - interval * (policy.burst - 1)
-            if now < earliest:
-                return SlotDecision(False, job, SlotRefusal.RATE, earliest)
-            # The pacing row is locked: no other replica counts this mailbox meanwhile.
-            counted = await self._counted(tx, mailbox, now, exclude=job.id)
-            recipients = len(job.recipients.all())
-            fits = quota.fits_at(counted, recipients, policy.recipients_per_day, now)
-            if fits is None or fits > now:
-                return SlotDecision(False, job, SlotRefusal.RECIPIENT_QUOTA, fits)
-            await tx.execute(
-                "INSERT INTO mailbox_recipients (job_id, mailbox, recipients, counted_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING",
-                (job.id, mailbox.strip().lower(), recipients, now),
-            )
-            await tx.execute(
-                "UPDATE mailbox_pacing SET next_allowed_at = ?, updated_at = ? WHERE mailbox = ?",
-                (max(next_allowed, now) + interval, now, mailbox),
-            )
-            updated = await tx.fetch_one(
-                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, "
-                "lease_expires_at = ?, updated_at = ? WHERE id = ? AND claims = ? RETURNING *",
-                (now + timedelta(seconds=lease_seconds), self._now(), job.id, lease.token),
-            )
-            assert updated is not None
+        row = await self._leased_row(tx, lease)
+        job = job_from_row(row)
+        if job.state not in allowed:
+            raise IllegalTransition("outbox job", job.id, str(job.state), str(_J.SENDING))
+        mailbox = job.sender_address
+        await tx.execute(
+            "INSERT INTO mailbox_pacing (mailbox, next_allowed_at, blocked_until, updated_at)"
+            " VALUES (?, ?, NULL, ?) ON CONFLICT (mailbox) DO NOTHING",
+            (mailbox, now, now),
+        )
+        pace = await tx.fetch_one(
+            "SELECT * FROM mailbox_pacing WHERE mailbox = ?"  # noqa: S608 - constant SQL
+            + self._driver.dialect.for_update,
+            (mailbox,),
+        )
+        assert pace is not None
+        blocked_until = read_optional_time(pace["blocked_until"])
+        if blocked_until is not None and blocked_until > now:
+            return SlotDecision(False, job, SlotRefusal.RETRY_AFTER, blocked_until)
+        interval = timedelta(seconds=policy.interval_seconds)
+        if await self._in_flight(tx, mailbox, now, exclude=job.id) >= policy.max_concurrent:
+            return SlotDecision(False, job, SlotRefusal.CONCURRENCY, now + interval)
+        next_allowed = read_time(pace["next_allowed_at"])
+        earliest = next_allowed - interval * (policy.burst - 1)
+        if now < earliest:
+            return SlotDecision(False, job, SlotRefusal.RATE, earliest)
+        # The pacing row is locked: no other replica counts this mailbox meanwhile.
+        counted = await self._counted(tx, mailbox, now, exclude=job.id)
+        recipients = len(job.recipients.all())
+        fits = quota.fits_at(counted, recipients, policy.recipients_per_day, now)
+        if fits is None or fits > now:
+            return SlotDecision(False, job, SlotRefusal.RECIPIENT_QUOTA, fits)
+        await tx.execute(
+            "INSERT INTO mailbox_recipients (job_id, mailbox, recipients, counted_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING",
+            (job.id, mailbox.strip().lower(), recipients, now),
+        )
+        await tx.execute(
+            "UPDATE mailbox_pacing SET next_allowed_at = ?, updated_at = ? WHERE mailbox = ?",
+            (max(next_allowed, now) + interval, now, mailbox),
+        )
+        updated = await tx.fetch_one(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, "
+            "lease_expires_at = ?, updated_at = ? WHERE id = ? AND claims = ? RETURNING *",
+            (now + timedelta(seconds=lease_seconds), stamp, job.id, lease.token),
+        )
+        assert updated is not None
         return SlotDecision(True, job_from_row(updated))
 
     async def _counted(
@@ -244,18 +262,19 @@ class OutboxSql:
 
     async def recipients_counted(self, mailbox: str, now: datetime) -> list[tuple[datetime, int]]:
         now = utc(now)
-        async with self._driver.reading() as tx:
-            rows = await tx.fetch_all(
+        rows = await self._driver.read(
+            lambda tx: tx.fetch_all(
                 "SELECT counted_at, recipients FROM mailbox_recipients"
                 " WHERE mailbox = ? AND counted_at > ? ORDER BY counted_at",
                 (mailbox.strip().lower(), now - quota.WINDOW),
             )
+        )
         return [(read_time(r["counted_at"]), int(r["recipients"])) for r in rows]
 
     async def block_mailbox(self, mailbox: str, until: datetime) -> None:
         stamp = self._now()
-        async with self._driver.transaction() as tx:
-            await tx.execute(
+        await self._driver.write(
+            lambda tx: tx.execute(
                 "INSERT INTO mailbox_pacing (mailbox, next_allowed_at, blocked_until, updated_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (mailbox) DO UPDATE SET"
                 " blocked_until = CASE WHEN mailbox_pacing.blocked_until IS NULL"
@@ -264,13 +283,17 @@ class OutboxSql:
                 " updated_at = excluded.updated_at",
                 (mailbox.strip().lower(), stamp, utc(until), stamp),
             )
+        )
 
     async def pacing_state(self, mailbox: str, now: datetime) -> PacingState:
         mailbox = mailbox.strip().lower()
         now = utc(now)
-        async with self._driver.reading() as tx:
+
+        async def body(tx: Tx) -> tuple[Row | None, int]:
             row = await tx.fetch_one("SELECT * FROM mailbox_pacing WHERE mailbox = ?", (mailbox,))
-            in_flight = await self._in_flight(tx, mailbox, now)
+            return row, await self._in_flight(tx, mailbox, now)
+
+        row, in_flight = await self._driver.read(body)
         if row is None:
             return PacingState(mailbox, now, None, in_flight)
         return PacingState(
@@ -406,15 +429,17 @@ class OutboxSql:
     # --- reading ----------------------------------------------------------------------
 
     async def get_job(self, job_id: str) -> Job:
-        async with self._driver.reading() as tx:
-            row = await tx.fetch_one("SELECT * FROM outbox WHERE id = ?", (job_id,))
+        row = await self._driver.read(
+            lambda tx: tx.fetch_one("SELECT * FROM outbox WHERE id = ?", (job_id,))
+        )
         if row is None:
             raise NotFound("outbox job", job_id)
         return job_from_row(row)
 
     async def find_job(self, mailroom_id: str) -> Job:
-        async with self._driver.reading() as tx:
-            row = await tx.fetch_one("SELECT * FROM outbox WHERE mailroom_id = ?", (mailroom_id,))
+        row = await self._driver.read(
+            lambda tx: tx.fetch_one("SELECT * FROM outbox WHERE mailroom_id = ?", (mailroom_id,))
+        )
         if row is None:
             raise NotFound("outbox job", mailroom_id)
         return job_from_row(row)
@@ -429,29 +454,30 @@ class OutboxSql:
                 return []
             sql += " AND state IN " + _in(states)
             params += [str(s) for s in states]
-        async with self._driver.reading() as tx:
-            rows = await tx.fetch_all(sql + " ORDER BY seq", params)
+        rows = await self._driver.read(lambda tx: tx.fetch_all(sql + " ORDER BY seq", params))
         return [job_from_row(row) for row in rows]
 
     async def outbox_queues(self) -> list[MailboxQueue]:
-        async with self._driver.reading() as tx:
-            rows = await tx.fetch_all(
+        rows = await self._driver.read(
+            lambda tx: tx.fetch_all(
                 "SELECT sender_address, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox"
                 " WHERE state IN ('queued', 'sending', 'maybe_sent')"
                 " GROUP BY sender_address ORDER BY sender_address",
                 (),
             )
+        )
         return [
             MailboxQueue(row["sender_address"], int(row["n"]), read_time(row["oldest"]))
             for row in rows
         ]
 
     async def job_counts(self, request_id: str) -> JobCounts:
-        async with self._driver.reading() as tx:
-            rows = await tx.fetch_all(
+        rows = await self._driver.read(
+            lambda tx: tx.fetch_all(
                 "SELECT state, COUNT(*) AS n FROM outbox WHERE request_id = ? GROUP BY state",
                 (request_id,),
             )
+        )
         by_state = {JobState(row["state"]): int(row["n"]) for row in rows}
         total = sum(by_state.values())
         if total == 0:

@@ -1,18 +1,18 @@
 """PostgreSQL driver: psycopg 3 async with a psycopg_pool pool, for several replicas.
 
-Connections run in autocommit; ``transaction()`` opens an explicit READ COMMITTED
-transaction. Concurrency control is row locks (``FOR UPDATE``, ``FOR UPDATE SKIP LOCKED``) and
-compare-and-set in the store's SQL. JSON columns are ``jsonb`` but are read back as text
-(like SQLite) so one decoder serves both. Every statement has a server-side timeout, every
-connection attempt a client-side one; failures to reach the server, lock and statement
-timeouts, deadlocks and serialization failures become ``StoreUnavailable``.
+Connections run in autocommit; ``write(body)`` awaits the body inside an explicit READ
+COMMITTED transaction on one pooled connection. Concurrency control is row locks
+(``FOR UPDATE``, ``FOR UPDATE SKIP LOCKED``) and compare-and-set in the store's SQL. JSON
+columns are ``jsonb`` but are read back as text (like SQLite) so one decoder serves both.
+Every statement has a server-side timeout, every connection attempt a client-side one;
+failures to reach the server, lock and statement timeouts, deadlocks and serialization
+failures become ``StoreUnavailable``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row
@@ -20,7 +20,9 @@ from psycopg.types.string import TextLoader
 from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
 from bot.errors import StoreError, StoreUnavailable
-from bot.store.driver import Dialect, Param, Row
+from bot.store.driver import Dialect, Param, Row, Tx
+
+T = TypeVar("T")
 
 POSTGRES = Dialect(
     name="postgresql",
@@ -139,20 +141,18 @@ class PostgresDriver:
             raise StoreUnavailable("the PostgreSQL store is not connected")
         return self._pool
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[_PgTx]:
+    async def write(self, body: Callable[[Tx], Coroutine[Any, Any, T]]) -> T:
         pool = self._require_pool()
         try:
             async with pool.connection() as conn, conn.transaction():
-                yield _PgTx(conn)
+                return await body(_PgTx(conn))
         except (PoolTimeout, PoolClosed, psycopg.Error) as exc:
             raise translate_postgres_error(exc) from exc
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[_PgTx]:
+    async def read(self, body: Callable[[Tx], Coroutine[Any, Any, T]]) -> T:
         pool = self._require_pool()
         try:
             async with pool.connection() as conn:
-                yield _PgTx(conn)
+                return await body(_PgTx(conn))
         except (PoolTimeout, PoolClosed, psycopg.Error) as exc:
             raise translate_postgres_error(exc) from exc

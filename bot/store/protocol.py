@@ -103,6 +103,19 @@ class Store(Protocol):
         (outbox jobs in state ``held``, each with a fresh unique ``mailroom_id``)."""
         ...
 
+    async def create_preview(
+        self,
+        draft_id: str,
+        expected_version: int,
+        fields: Mapping[str, str],
+        request: SendRequest,
+        messages: Sequence[OutgoingMessage],
+    ) -> SendRequest:
+        """``create_request`` and ``update_compose`` (the draft's ``fields``, and the new
+        request as its ``request_id``) in one transaction: both happen or neither does;
+        ``VersionConflict`` when the draft moved on."""
+        ...
+
     # --- attachment bytes ----------------------------------------------------------------
 
     async def save_attachment_content(self, owner_id: str, content: bytes) -> str:

@@ -80,8 +80,7 @@ class RequestQueries:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
         params.append(limit + 1)  # one more tells whether a next page exists
-        async with self._driver.reading() as tx:
-            rows = await tx.fetch_all(sql, params)
+        rows = await self._driver.read(lambda tx: tx.fetch_all(sql, params))
         found = tuple(request_from_row(row) for row in rows[:limit])
         if len(rows) <= limit:
             return RequestPage(found, None)
@@ -104,10 +103,11 @@ class RequestQueries:
         wanted = id_prefix(prefix)
         if wanted is None:
             return []
-        async with self._driver.reading() as tx:
-            rows = await tx.fetch_all(
+        rows = await self._driver.read(
+            lambda tx: tx.fetch_all(
                 "SELECT * FROM send_requests WHERE requester_oid = ? AND id LIKE ?"
                 " ORDER BY created_at DESC, id DESC LIMIT ?",
                 (requester_oid, wanted + "%", max(1, min(limit, MAX_PAGE))),
             )
+        )
         return [request_from_row(row) for row in rows]

@@ -36,7 +36,7 @@ from bot.store.codec import (
     utc,
 )
 from bot.store.compose_sql import ComposeSql
-from bot.store.driver import Driver, JsonText, Param, Tx
+from bot.store.driver import Driver, JsonText, Param, Row, Tx
 from bot.store.outbox_sql import OutboxSql, new_job_ids
 from bot.store.records import (
     Approval,
@@ -132,89 +132,106 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
     async def create_request(
         self, request: SendRequest, messages: Sequence[OutgoingMessage]
     ) -> SendRequest:
-        if request.state is not _S.DRAFT or request.version != 1:
-            raise ValueError("a new send request is a draft at version 1")
-        if not messages or len(messages) != request.message_count:
-            raise ValueError("message_count must match the messages given")
-        expected_hash = (
-            combined_hash([m.content_hash for m in messages])
-            if request.is_bulk
-            else messages[0].content_hash
+        files = _checked_new_request(request, messages)
+        return await self._driver.write(
+            lambda tx: self._insert_request(tx, request, messages, files)
         )
-        if request.content_hash != expected_hash:
-            raise ValueError("the request's content hash does not match its messages")
+
+    async def create_preview(
+        self,
+        draft_id: str,
+        expected_version: int,
+        fields: Mapping[str, str],
+        request: SendRequest,
+        messages: Sequence[OutgoingMessage],
+    ) -> SendRequest:
+        files = _checked_new_request(request, messages)
+
+        async def body(tx: Tx) -> SendRequest:
+            created = await self._insert_request(tx, request, messages, files)
+            await self._update_compose(
+                tx, draft_id, expected_version, fields=fields, request_id=created.id
+            )
+            return created
+
+        return await self._driver.write(body)
+
+    async def _insert_request(
+        self,
+        tx: Tx,
+        request: SendRequest,
+        messages: Sequence[OutgoingMessage],
+        files: Mapping[str, bytes],
+    ) -> SendRequest:
         content = request.content
-        if content is None:
-            raise ValueError("a new send request carries its rendered content")
-        files = _checked_files(messages)
+        assert content is not None  # _checked_new_request
         sender = _normalise_address(request.sender_address)
         stamp = utc(request.created_at)
-        async with self._driver.transaction() as tx:
-            row = await tx.fetch_one(
-                "INSERT INTO send_requests (id, requester_oid, requester_upn, tenant_id,"
-                " sender_address, sender_kind, mode, template, template_values, recipients,"
-                " subject, body_html, body_text, content_hash, is_bulk, message_count, state,"
-                " version, decision_reasons, approval_required, expires_at, created_at,"
-                " updated_at, attachments) VALUES"
-                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " RETURNING *",
+        row = await tx.fetch_one(
+            "INSERT INTO send_requests (id, requester_oid, requester_upn, tenant_id,"
+            " sender_address, sender_kind, mode, template, template_values, recipients,"
+            " subject, body_html, body_text, content_hash, is_bulk, message_count, state,"
+            " version, decision_reasons, approval_required, expires_at, created_at,"
+            " updated_at, attachments) VALUES"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING *",
+            (
+                request.id,
+                request.requester_oid,
+                request.requester_upn,
+                request.tenant_id,
+                sender,
+                str(request.sender_kind),
+                str(request.mode),
+                request.template,
+                to_json(request.values),
+                to_json(request.recipients.to_json()),
+                content.subject,
+                content.html,
+                content.text,
+                request.content_hash,
+                request.is_bulk,
+                request.message_count,
+                str(_S.DRAFT),
+                1,
+                to_json(list(request.decision_reasons)),
+                request.approval_required,
+                utc(request.expires_at) if request.expires_at else None,
+                stamp,
+                utc(request.updated_at),
+                _manifest(content.attachments),
+            ),
+        )
+        for sha256, data in files.items():
+            await tx.execute(
+                "INSERT INTO attachment_contents (owner_id, sha256, content, stored_at)"
+                " VALUES (?, ?, ?, ?)",
+                (request.id, sha256, base64.b64encode(data).decode("ascii"), stamp),
+            )
+        for seq, message in enumerate(messages):
+            job_id, mailroom_id = new_job_ids()
+            await tx.execute(
+                "INSERT INTO outbox (id, request_id, seq, mailroom_id, sender_address,"
+                " recipients, template_values, subject, body_html, body_text, content_hash,"
+                " state, created_at, updated_at, attachments) VALUES"
+                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'held', ?, ?, ?)",
                 (
+                    job_id,
                     request.id,
-                    request.requester_oid,
-                    request.requester_upn,
-                    request.tenant_id,
+                    seq,
+                    mailroom_id,
                     sender,
-                    str(request.sender_kind),
-                    str(request.mode),
-                    request.template,
-                    to_json(request.values),
-                    to_json(request.recipients.to_json()),
-                    content.subject,
-                    content.html,
-                    content.text,
-                    request.content_hash,
-                    request.is_bulk,
-                    request.message_count,
-                    str(_S.DRAFT),
-                    1,
-                    to_json(list(request.decision_reasons)),
-                    request.approval_required,
-                    utc(request.expires_at) if request.expires_at else None,
+                    to_json(message.recipients.to_json()),
+                    to_json(message.values),
+                    message.content.subject,
+                    message.content.html,
+                    message.content.text,
+                    message.content_hash,
                     stamp,
-                    utc(request.updated_at),
-                    _manifest(content.attachments),
+                    stamp,
+                    _manifest(message.content.attachments),
                 ),
             )
-            for sha256, data in files.items():
-                await tx.execute(
-                    "INSERT INTO attachment_contents (owner_id, sha256, content, stored_at)"
-                    " VALUES (?, ?, ?, ?)",
-                    (request.id, sha256, base64.b64encode(data).decode("ascii"), stamp),
-                )
-            for seq, message in enumerate(messages):
-                job_id, mailroom_id = new_job_ids()
-                await tx.execute(
-                    "INSERT INTO outbox (id, request_id, seq, mailroom_id, sender_address,"
-                    " recipients, template_values, subject, body_html, body_text, content_hash,"
-                    " state, created_at, updated_at, attachments) VALUES"
-                    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'held', ?, ?, ?)",
-                    (
-                        job_id,
-                        request.id,
-                        seq,
-                        mailroom_id,
-                        sender,
-                        to_json(message.recipients.to_json()),
-                        to_json(message.values),
-                        message.content.subject,
-                        message.content.html,
-                        message.content.text,
-                        message.content_hash,
-                        stamp,
-                        stamp,
-                        _manifest(message.content.attachments),
-                    ),
-                )
         assert row is not None
         return request_from_row(row)
 
@@ -222,7 +239,9 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
 
     async def save_attachment_content(self, owner_id: str, content: bytes) -> str:
         sha256 = digest(content)
-        async with self._driver.transaction() as tx:
+        stamp = self._now()
+
+        async def body(tx: Tx) -> None:
             found = await tx.fetch_one(
                 "SELECT sha256 FROM attachment_contents WHERE owner_id = ? AND sha256 = ?",
                 (owner_id, sha256),
@@ -231,28 +250,33 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
                 await tx.execute(
                     "INSERT INTO attachment_contents (owner_id, sha256, content, stored_at)"
                     " VALUES (?, ?, ?, ?)",
-                    (owner_id, sha256, base64.b64encode(content).decode("ascii"), self._now()),
+                    (owner_id, sha256, base64.b64encode(content).decode("ascii"), stamp),
                 )
+
+        await self._driver.write(body)
         return sha256
 
     async def attachment_content(self, owner_id: str, sha256: str) -> bytes | None:
-        async with self._driver.reading() as tx:
-            row = await tx.fetch_one(
+        row = await self._driver.read(
+            lambda tx: tx.fetch_one(
                 "SELECT content FROM attachment_contents WHERE owner_id = ? AND sha256 = ?",
                 (owner_id, sha256),
             )
+        )
         return None if row is None else base64.b64decode(row["content"])
 
     async def drop_attachment_content(self, owner_id: str, sha256: str) -> None:
-        async with self._driver.transaction() as tx:
-            await tx.execute(
+        await self._driver.write(
+            lambda tx: tx.execute(
                 "DELETE FROM attachment_contents WHERE owner_id = ? AND sha256 = ?",
                 (owner_id, sha256),
             )
+        )
 
     async def get_request(self, request_id: str) -> SendRequest:
-        async with self._driver.reading() as tx:
-            row = await tx.fetch_one("SELECT * FROM send_requests WHERE id = ?", (request_id,))
+        row = await self._driver.read(
+            lambda tx: tx.fetch_one("SELECT * FROM send_requests WHERE id = ?", (request_id,))
+        )
         if row is None:
             raise NotFound("send request", request_id)
         return request_from_row(row)
@@ -274,7 +298,8 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
         for key, value in changes.items():
             sets.append(f"{_CHANGE_COLUMNS[key]} = ?")
             params.append(_change_param(key, value))
-        async with self._driver.transaction() as tx:
+
+        async def body(tx: Tx) -> Row:
             current = await self._check_move(tx, request_id, expected_version, new_state)
             row = await tx.fetch_one(
                 f"UPDATE send_requests SET {', '.join(sets)} "  # noqa: S608 - fixed columns
@@ -283,8 +308,10 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
             )
             if row is None:  # lost a race after our read
                 raise VersionConflict("send request", request_id, expected_version)
-            await self._move_jobs(tx, request_id, current, new_state, changes)
-        return request_from_row(row)
+            await self._move_jobs(tx, request_id, current, new_state, now=now, changes=changes)
+            return row
+
+        return request_from_row(await self._driver.write(body))
 
     async def _check_move(
         self, tx: Tx, request_id: str, expected_version: int, new_state: SendState
@@ -311,9 +338,10 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
         request_id: str,
         current: SendState,
         new_state: SendState,
+        *,
+        now: datetime,
         changes: RequestChanges | None = None,
     ) -> None:
-        now = self._now()
         if new_state is _S.QUEUED and current is _S.FAILED:
             await tx.execute(
                 "UPDATE outbox SET state = 'queued', due_at = ?, attempts = 0, error_code = NULL,"
@@ -346,11 +374,12 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
             )
 
     async def count_waiting_approvals(self) -> int:
-        async with self._driver.reading() as tx:
-            row = await tx.fetch_one(
+        row = await self._driver.read(
+            lambda tx: tx.fetch_one(
                 "SELECT COUNT(*) AS n FROM send_requests WHERE state = ?",
                 (_S.PENDING_APPROVAL.value,),
             )
+        )
         return 0 if row is None else int(row["n"])
 
     async def _send_at(self, tx: Tx, request_id: str) -> datetime | None:
@@ -359,14 +388,15 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
 
     async def due_expirations(self, now: datetime, limit: int = 100) -> list[SendRequest]:
         waiting = (_S.DRAFT, _S.PENDING_APPROVAL, _S.APPROVED)
-        async with self._driver.reading() as tx:
-            rows = await tx.fetch_all(
+        rows = await self._driver.read(
+            lambda tx: tx.fetch_all(
                 "SELECT * FROM send_requests WHERE state IN "  # noqa: S608 - placeholders only
                 + _in(waiting)
                 + " AND expires_at IS NOT NULL AND expires_at <= ?"
                 " ORDER BY expires_at LIMIT ?",
                 (*[str(s) for s in waiting], utc(now), limit),
             )
+        )
         return [request_from_row(row) for row in rows]
 
     # --- approvals --------------------------------------------------------------------
@@ -381,7 +411,8 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
         decision = ApprovalDecision(decision)
         new_state = _S.APPROVED if decision is ApprovalDecision.APPROVED else _S.REJECTED
         now = self._now()
-        async with self._driver.transaction() as tx:
+
+        async def body(tx: Tx) -> ApprovalOutcome:
             row = await tx.fetch_one(
                 "SELECT * FROM send_requests WHERE id = ?"  # noqa: S608 - constant SQL
                 + self._driver.dialect.for_update,
@@ -408,12 +439,15 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
             )
             if approval is None or updated is None:
                 raise VersionConflict("send request", request_id, int(row["version"]))
-            await self._move_jobs(tx, request_id, current, new_state)
-        return ApprovalOutcome(approval_from_row(approval), request_from_row(updated), won=True)
+            await self._move_jobs(tx, request_id, current, new_state, now=now)
+            return ApprovalOutcome(approval_from_row(approval), request_from_row(updated), won=True)
+
+        return await self._driver.write(body)
 
     async def get_approval(self, request_id: str) -> Approval | None:
-        async with self._driver.reading() as tx:
-            row = await tx.fetch_one("SELECT * FROM approvals WHERE request_id = ?", (request_id,))
+        row = await self._driver.read(
+            lambda tx: tx.fetch_one("SELECT * FROM approvals WHERE request_id = ?", (request_id,))
+        )
         return approval_from_row(row) if row else None
 
     # --- conversation references and cards --------------------------------------------
@@ -421,38 +455,41 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
     async def save_conversation_ref(
         self, user_oid: str, reference: Mapping[str, JsonValue]
     ) -> ConversationRef:
-        async with self._driver.transaction() as tx:
-            row = await tx.fetch_one(
+        row = await self._driver.write(
+            lambda tx: tx.fetch_one(
                 "INSERT INTO conversation_refs (user_oid, reference, updated_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (user_oid) DO UPDATE SET reference = excluded.reference,"
                 " updated_at = excluded.updated_at, blocked_code = NULL, blocked_at = NULL"
                 " RETURNING *",
                 (user_oid, to_json(reference), self._now()),
             )
+        )
         assert row is not None
         return conversation_ref_from_row(row)
 
     async def get_conversation_ref(self, user_oid: str) -> ConversationRef:
-        async with self._driver.reading() as tx:
-            row = await tx.fetch_one(
+        row = await self._driver.read(
+            lambda tx: tx.fetch_one(
                 "SELECT * FROM conversation_refs WHERE user_oid = ?", (user_oid,)
             )
+        )
         if row is None:
             raise NotFound("conversation reference", user_oid)
         return conversation_ref_from_row(row)
 
     async def mark_user_unreachable(self, user_oid: str, code: str) -> None:
-        async with self._driver.transaction() as tx:
-            changed = await tx.execute(
+        changed = await self._driver.write(
+            lambda tx: tx.execute(
                 "UPDATE conversation_refs SET blocked_code = ?, blocked_at = ? WHERE user_oid = ?",
                 (code, self._now(), user_oid),
             )
+        )
         if not changed:
             raise NotFound("conversation reference", user_oid)
 
     async def save_card(self, card: CardRef) -> None:
-        async with self._driver.transaction() as tx:
-            await tx.execute(
+        await self._driver.write(
+            lambda tx: tx.execute(
                 "INSERT INTO cards (request_id, activity_id, role, user_oid, reference,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (request_id, activity_id) DO UPDATE SET role = excluded.role,"
@@ -466,48 +503,54 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
                     utc(card.created_at),
                 ),
             )
+        )
 
     async def record_reach(self, request_id: str, user_oid: str, channel: str) -> None:
-        async with self._driver.transaction() as tx:
-            await tx.execute(
+        await self._driver.write(
+            lambda tx: tx.execute(
                 "INSERT INTO approver_reach (request_id, user_oid, channel, reached_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (request_id, user_oid)"
                 " DO UPDATE SET channel = excluded.channel, reached_at = excluded.reached_at",
                 (request_id, user_oid.lower(), channel, self._now()),
             )
+        )
 
     async def list_reach(self, request_id: str) -> dict[str, str]:
-        async with self._driver.reading() as tx:
-            rows = await tx.fetch_all(
+        rows = await self._driver.read(
+            lambda tx: tx.fetch_all(
                 "SELECT user_oid, channel FROM approver_reach WHERE request_id = ?",
                 (request_id,),
             )
+        )
         return {str(row["user_oid"]): str(row["channel"]) for row in rows}
 
     async def claim_reach(self, request_id: str, user_oid: str, *, stale_before: datetime) -> bool:
-        async with self._driver.transaction() as tx:
-            claimed = await tx.execute(
+        claimed = await self._driver.write(
+            lambda tx: tx.execute(
                 "UPDATE approver_reach SET reached_at = ? WHERE request_id = ? AND user_oid = ?"
                 " AND channel = 'pending' AND reached_at <= ?",
                 (self._now(), request_id, user_oid.lower(), utc(stale_before)),
             )
+        )
         return claimed == 1
 
     async def claim_reminder(self, request_id: str) -> bool:
-        async with self._driver.transaction() as tx:
-            inserted = await tx.execute(
+        inserted = await self._driver.write(
+            lambda tx: tx.execute(
                 "INSERT INTO approval_reminders (request_id, reminded_at) VALUES (?, ?)"
                 " ON CONFLICT (request_id) DO NOTHING",
                 (request_id, self._now()),
             )
+        )
         return inserted == 1
 
     async def list_cards(self, request_id: str) -> list[CardRef]:
-        async with self._driver.reading() as tx:
-            rows = await tx.fetch_all(
+        rows = await self._driver.read(
+            lambda tx: tx.fetch_all(
                 "SELECT * FROM cards WHERE request_id = ? ORDER BY created_at, activity_id",
                 (request_id,),
             )
+        )
         return [card_from_row(row) for row in rows]
 
     async def mark_card_updated(self, request_id: str, activity_id: str) -> None:
@@ -521,19 +564,20 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
     async def _update_card(
         self, request_id: str, activity_id: str, sets: str, params: list[Param]
     ) -> None:
-        async with self._driver.transaction() as tx:
-            changed = await tx.execute(
+        changed = await self._driver.write(
+            lambda tx: tx.execute(
                 f"UPDATE cards SET {sets} WHERE request_id = ? AND activity_id = ?",  # noqa: S608 - fixed columns
                 (*params, request_id, activity_id),
             )
+        )
         if not changed:
             raise NotFound("card", f"{request_id}/{activity_id}")
 
     # --- audit ------------------------------------------------------------------------
 
     async def append_audit(self, entry: AuditEntry) -> AuditEntry:
-        async with self._driver.transaction() as tx:
-            row = await tx.fetch_one(
+        row = await self._driver.write(
+            lambda tx: tx.fetch_one(
                 "INSERT INTO audit_log (at, outcome, request_id, mailroom_id, requester_oid,"
                 " requester_upn, sender_address, sender_kind, mode, recipients, template,"
                 " content_hash, decision_reasons, graph_request_ids, error_code)"
@@ -556,6 +600,7 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
                     entry.error_code,
                 ),
             )
+        )
         assert row is not None
         return audit_from_row(row)
 
@@ -589,26 +634,27 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        async with self._driver.reading() as tx:
-            rows = await tx.fetch_all(sql, params)
+        rows = await self._driver.read(lambda tx: tx.fetch_all(sql, params))
         return [audit_from_row(row) for row in rows]
 
     # --- idempotency ------------------------------------------------------------------
 
     async def remember_activity(self, activity_id: str) -> bool:
-        async with self._driver.transaction() as tx:
-            inserted = await tx.execute(
+        inserted = await self._driver.write(
+            lambda tx: tx.execute(
                 "INSERT INTO processed_activities (activity_id, seen_at) VALUES (?, ?)"
                 " ON CONFLICT (activity_id) DO NOTHING",
                 (activity_id, self._now()),
             )
+        )
         return inserted == 1
 
     async def forget_activity(self, activity_id: str) -> None:
-        async with self._driver.transaction() as tx:
-            await tx.execute(
+        await self._driver.write(
+            lambda tx: tx.execute(
                 "DELETE FROM processed_activities WHERE activity_id = ?", (activity_id,)
             )
+        )
 
     # --- retention --------------------------------------------------------------------
 
@@ -619,7 +665,8 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
         final = [str(s) for s in FINAL_STATES]
         blank = "body_html = NULL, body_text = NULL, template_values = NULL, content_purged_at = ?"
         stamp = self._now()
-        async with self._driver.transaction() as tx:
+
+        async def body(tx: Tx) -> PurgeResult:
             requests = await tx.execute(
                 f"UPDATE send_requests SET {blank} WHERE content_purged_at IS NULL"  # noqa: S608 - fixed columns
                 " AND created_at < ? AND state IN " + _in(final),
@@ -651,9 +698,11 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, Replacement
             activities = await tx.execute(
                 "DELETE FROM processed_activities WHERE seen_at < ?", (activity_cutoff,)
             )
-        return PurgeResult(
-            requests=requests, messages=messages, activities=activities, drafts=drafts
-        )
+            return PurgeResult(
+                requests=requests, messages=messages, activities=activities, drafts=drafts
+            )
+
+        return await self._driver.write(body)
 
 
 def _manifest(attachments: Sequence[AttachmentMeta]) -> JsonText | None:
@@ -670,3 +719,24 @@ def _checked_files(messages: Sequence[OutgoingMessage]) -> dict[str, bytes]:
                 raise ValueError(f"the bytes of attachment {meta.name!r} are missing or differ")
             files[meta.sha256] = data
     return files
+
+
+def _checked_new_request(
+    request: SendRequest, messages: Sequence[OutgoingMessage]
+) -> dict[str, bytes]:
+    """What ``create_request`` refuses before touching the database; the files' bytes."""
+    if request.state is not _S.DRAFT or request.version != 1:
+        raise ValueError("a new send request is a draft at version 1")
+    if not messages or len(messages) != request.message_count:
+        raise ValueError("message_count must match the messages given")
+    expected_hash = (
+        combined_hash([m.content_hash for m in messages])
+        if request.is_bulk
+        else messages[0].content_hash
+    )
+    if request.content_hash != expected_hash:
+        raise ValueError("the request's content hash does not match its messages")
+    content = request.content
+    if content is None:
+        raise ValueError("a new send request carries its rendered content")
+    return _checked_files(messages)

@@ -1,29 +1,33 @@
 """SQLite driver: the embedded default. WAL journal, one writer.
 
-Why the stdlib ``sqlite3`` and not ``aiosqlite``: aiosqlite is well kept, but it is only a
-thread that runs one statement at a time — which is what this module is, in fifty lines,
-without a dependency. What the store needs on top (a transaction spanning several awaited
-statements, never interleaved with another task's) takes a lock either way. So: one
-connection, created and used only in one dedicated thread (a single-worker executor); an
-``asyncio.Lock`` held for a whole transaction; write transactions start with
-``BEGIN IMMEDIATE`` so the write lock is taken up front and concurrent writers (other
-processes, other ``Store`` instances on the same file) wait ``busy_timeout`` instead of
-failing halfway. A busy or unreachable database becomes ``StoreUnavailable``.
+Why the stdlib ``sqlite3`` and not ``aiosqlite``: aiosqlite is a thread that runs one
+statement at a time, and a thread hop per statement is what a turn can least afford (each
+one hands the GIL to the database thread and back and wakes the event loop; a compose
+preview made thirteen). So: one connection, created and used only in one dedicated thread
+(a single-worker executor), and each transaction is ONE job on it: the store's body (see
+``bot.store.driver``) is a coroutine whose statements never suspend here, so the job drives
+it to completion in the thread — BEGIN, every statement and COMMIT in a single hop. The
+executor's queue runs one job at a time, which also keeps transactions from interleaving
+without an ``asyncio.Lock``. Write transactions start with ``BEGIN IMMEDIATE`` so the write
+lock is taken up front and concurrent writers (other processes, other ``Store`` instances
+on the same file) wait ``busy_timeout`` instead of failing halfway. A busy or unreachable
+database becomes ``StoreUnavailable``. A caller cancelled while its job runs does not stop
+the job: the transaction ends (commits or rolls back) as if the caller were still there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.errors import StoreError, StoreUnavailable
-from bot.store.driver import Dialect, Param, Row
+from bot.store.driver import Dialect, Param, Row, Tx
 
 T = TypeVar("T")
 
@@ -82,20 +86,41 @@ def translate_sqlite_error(exc: sqlite3.Error) -> StoreError:
 
 
 class _SqliteTx:
-    def __init__(self, driver: SqliteDriver) -> None:
-        self._driver = driver
+    """Statements run at once on the connection: only ever used in the database thread,
+    inside the job that drives a transaction body."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def _run(self, sql: str, params: Sequence[Param]) -> tuple[list[Row], int]:
+        cursor = self._conn.execute(sql, _adapt(params))
+        try:
+            return [dict(row) for row in cursor.fetchall()], cursor.rowcount
+        finally:
+            cursor.close()
 
     async def fetch_all(self, sql: str, params: Sequence[Param] = ()) -> list[Row]:
-        rows, _ = await self._driver.run_statement(sql, params)
-        return rows
+        return self._run(sql, params)[0]
 
     async def fetch_one(self, sql: str, params: Sequence[Param] = ()) -> Row | None:
-        rows, _ = await self._driver.run_statement(sql, params)
+        rows = self._run(sql, params)[0]
         return rows[0] if rows else None
 
     async def execute(self, sql: str, params: Sequence[Param] = ()) -> int:
-        _, count = await self._driver.run_statement(sql, params)
-        return count
+        return self._run(sql, params)[1]
+
+
+def _drive(body: Callable[[Tx], Coroutine[Any, Any, T]], tx: Tx) -> T:
+    """Run ``body(tx)`` to its end without an event loop. Its awaits are ``_SqliteTx``
+    statements, which return without suspending, so one ``send`` finishes it."""
+    coroutine = body(tx)
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        result: T = done.value
+        return result
+    coroutine.close()
+    raise StoreError("a store transaction awaited something other than its own statements")
 
 
 class SqliteDriver:
@@ -108,7 +133,6 @@ class SqliteDriver:
         self._busy_timeout_ms = busy_timeout_ms
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
-        self._lock = asyncio.Lock()
 
     async def _call(self, fn: Callable[[], T]) -> T:
         if self._executor is None:
@@ -151,64 +175,44 @@ class SqliteDriver:
         return conn
 
     async def close(self) -> None:
-        executor = self._executor
+        executor, conn = self._executor, self._conn
         if executor is None:
             return
-        async with self._lock:
-            conn = self._conn
-            if conn is not None:
-                await self._call(conn.close)
-            self._conn = None
-            self._executor = None
+        # The close job queues behind every job already submitted, so they finish first.
+        if conn is not None:
+            await self._call(conn.close)
+        self._conn = None
+        self._executor = None
         executor.shutdown(wait=True)
 
-    async def run_statement(self, sql: str, params: Sequence[Param]) -> tuple[list[Row], int]:
+    async def _job(self, body: Callable[[Tx], Coroutine[Any, Any, T]], *, write: bool) -> T:
         conn = self._conn
         if conn is None:
             raise StoreUnavailable("the SQLite store is not connected")
-        args = _adapt(params)
+        # The body runs in the database thread; it sees the caller's context variables.
+        context = contextvars.copy_context()
 
-        def run() -> tuple[list[Row], int]:
-            cursor = conn.execute(sql, args)
+        def job() -> T:
+            if write:
+                conn.execute("BEGIN IMMEDIATE")
             try:
-                rows = [dict(row) for row in cursor.fetchall()]
-                return rows, cursor.rowcount
-            finally:
-                cursor.close()
-
-        return await self._call(run)
-
-    async def _finish(self, *, commit: bool) -> None:
-        conn = self._conn
-        if conn is None:
-            return
-
-        def finish() -> None:
-            try:
-                if commit:
+                result = context.run(_drive, body, _SqliteTx(conn))
+                if write:
                     conn.execute("COMMIT")
+                return result
             finally:
-                # A failed COMMIT (or an error SQLite already rolled back) leaves this tidy.
+                # An error (or a failed COMMIT, or one SQLite already rolled back) leaves
+                # the connection tidy for the next job.
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
 
-        await self._call(finish)
+        return await self._call(job)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[_SqliteTx]:
-        async with self._lock:
-            await self.run_statement("BEGIN IMMEDIATE", ())
-            try:
-                yield _SqliteTx(self)
-            except BaseException:
-                await self._finish(commit=False)
-                raise
-            await self._finish(commit=True)
+    async def write(self, body: Callable[[Tx], Coroutine[Any, Any, T]]) -> T:
+        return await self._job(body, write=True)
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[_SqliteTx]:
-        async with self._lock:
-            yield _SqliteTx(self)
+    async def read(self, body: Callable[[Tx], Coroutine[Any, Any, T]]) -> T:
+        return await self._job(body, write=False)
 
 
 def holds_schema(path: str) -> bool | None:

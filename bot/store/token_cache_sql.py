@@ -16,21 +16,25 @@ class TokenCacheSql:
     _clock: Clock
 
     async def load_token_cache(self, user_oid: str) -> str | None:
-        async with self._driver.reading() as tx:
-            row = await tx.fetch_one(
+        row = await self._driver.read(
+            lambda tx: tx.fetch_one(
                 "SELECT sealed FROM user_token_caches WHERE user_oid = ?", (user_oid,)
             )
+        )
         return None if row is None else str(row["sealed"])
 
     async def save_token_cache(self, user_oid: str, sealed: str) -> None:
-        async with self._driver.transaction() as tx:
-            await tx.execute(
+        stamp = utc(self._clock())
+        await self._driver.write(
+            lambda tx: tx.execute(
                 "INSERT INTO user_token_caches (user_oid, sealed, updated_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (user_oid) DO UPDATE SET sealed = excluded.sealed,"
                 " updated_at = excluded.updated_at",
-                (user_oid, sealed, utc(self._clock())),
+                (user_oid, sealed, stamp),
             )
+        )
 
     async def drop_token_cache(self, user_oid: str) -> None:
-        async with self._driver.transaction() as tx:
-            await tx.execute("DELETE FROM user_token_caches WHERE user_oid = ?", (user_oid,))
+        await self._driver.write(
+            lambda tx: tx.execute("DELETE FROM user_token_caches WHERE user_oid = ?", (user_oid,))
+        )

@@ -100,6 +100,13 @@ class MailroomAgent(ActivityHandler):
     async def on_invoke_activity(
         self, turn_context: TurnContextProtocol[Any]
     ) -> InvokeResponse | None:
+        """Answer an invoke and send the answer here, returning None so that
+        ``ActivityHandler.on_turn`` sends nothing more: it would dump the response through
+        pydantic first (see ``_send_invoke_response``)."""
+        await _send_invoke_response(turn_context, await self._answer_invoke(turn_context))
+        return None
+
+    async def _answer_invoke(self, turn_context: TurnContextProtocol[Any]) -> InvokeResponse:
         name = turn_context.activity.name
         if name in EXTENSION_INVOKES:
             context = _context(turn_context)
@@ -129,5 +136,10 @@ def current_turn(turn_context: TurnContext) -> TurnInfo:
 async def _send_invoke_response(
     turn_context: TurnContextProtocol[Any], response: InvokeResponse
 ) -> None:
-    body: dict[str, Any] = response.model_dump(by_alias=True, exclude_none=True)
-    await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response, value=body))
+    """The response as ``InvokeResponse.model_dump`` gives it, without passing the body
+    through pydantic: every body is JSON already (a card is dumped once, when it is built),
+    and dumping it again walked every node of a preview card for the same dict."""
+    value: dict[str, Any] = {"status": response.status}
+    if response.body is not None:
+        value["body"] = response.body
+    await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response, value=value))

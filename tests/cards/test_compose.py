@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from dataclasses import replace
 
@@ -156,6 +158,13 @@ def test_values_are_prefilled() -> None:
     assert found["var_window__time"]["value"] == "09:30"
     assert found["var_count"]["value"] == 12
     assert found["var_tier"]["value"] == "silver"
+
+
+def test_whole_numbers_are_written_as_json_integers() -> None:
+    found = inputs(compose.build(FILLING))
+    assert type(found["var_ticket"]["maxLength"]) is int
+    assert type(found["var_count"]["value"]) is int
+    assert '"maxLength":20,' in json.dumps(compose.build(FILLING), separators=(",", ":"))
 
 
 @pytest.mark.parametrize(
@@ -388,3 +397,9 @@ def test_a_realistic_maximum_keeps_every_value_prefilled() -> None:
     assert compose.KEPT_KEY not in by_verb(card, verbs.PREVIEW)["data"]
     assert inputs(card)["to"]["value"] == addresses
     assert inputs(card)["var_body"]["value"] == "b" * 5000
+
+
+def test_a_built_card_is_its_own_deep_copy_and_still_plain_json() -> None:
+    card = compose.build(FILLING)
+    assert copy.deepcopy(card) is card
+    assert json.loads(json.dumps(card)) == card

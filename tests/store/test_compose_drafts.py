@@ -6,7 +6,7 @@ import pytest
 
 from bot.errors import NotFound, VersionConflict
 from bot.store import Store
-from tests.store.helpers import Clock
+from tests.store.helpers import Clock, draft
 
 
 async def test_a_draft_keeps_the_users_choices(store: Store) -> None:
@@ -34,6 +34,36 @@ async def test_a_stale_version_loses(store: Store) -> None:
     with pytest.raises(VersionConflict):
         await store.update_compose(draft.id, 1, fields={"to": "b@contoso.com"})
     assert (await store.get_compose(draft.id)).fields == {"to": "a@contoso.com"}
+
+
+async def test_a_preview_stores_the_fields_and_its_request_together(
+    store: Store, clock: Clock
+) -> None:
+    made = await store.create_compose(
+        user_oid="oid-alice", tenant_id="t", sender_address="s@contoso.com", template="x"
+    )
+    request, messages = draft(clock.now)
+    fields = {"to": "customer0@example.com"}
+    created = await store.create_preview(made.id, 1, fields, request, messages)
+    after = await store.get_compose(made.id)
+    assert (after.fields, after.request_id, after.version) == (fields, created.id, 2)
+    assert len(await store.list_jobs(created.id)) == 1
+
+
+async def test_a_stale_preview_stores_neither_the_fields_nor_a_request(
+    store: Store, clock: Clock
+) -> None:
+    made = await store.create_compose(
+        user_oid="oid-alice", tenant_id="t", sender_address="s@contoso.com", template="x"
+    )
+    await store.update_compose(made.id, 1, fields={"to": "a@contoso.com"})
+    request, messages = draft(clock.now)
+    with pytest.raises(VersionConflict):
+        await store.create_preview(made.id, 1, {"to": "b@contoso.com"}, request, messages)
+    after = await store.get_compose(made.id)
+    assert (after.fields, after.request_id) == ({"to": "a@contoso.com"}, None)
+    with pytest.raises(NotFound):
+        await store.get_request(request.id)
 
 
 async def test_an_unknown_draft_is_not_found(store: Store) -> None:
