@@ -159,8 +159,9 @@ def deliveries(expected: Iterable[str], delivered: Iterable[dict[str, Any]]) -> 
 
 def rows_markdown(rows: Sequence[Target]) -> list[str]:
     """The rows as the Markdown targets table (target, figure, threshold, met)."""
-    out = ["| target | figure | threshold | met |", "|---|---:|---:|:---:|"]
-    out += [f"| {r.name} | {r.figure} | {r.threshold} | {r.verdict} |" for r in rows]
+    # The same columns, in the same order, as the turn targets table (bench/targets.py).
+    out = ["| target | threshold | figure | met |", "|---|---:|---:|:---:|"]
+    out += [f"| {r.name} | {r.threshold} | {r.figure} | {r.verdict} |" for r in rows]
     return out
 
 

@@ -103,9 +103,9 @@ def test_a_throughput_target_is_not_judged_on_too_few_cores() -> None:
 def test_rows_print_as_a_targets_table_and_survive_json() -> None:
     rows = [exactly("lost", 0, 0), exactly("429s", 2, 0), cpu_permitting(at_least("x", 1, 2), 1)]
     table = rows_markdown(rows)
-    assert table[0] == "| target | figure | threshold | met |"
-    assert table[2] == "| lost | 0 | = 0 | met |"
-    assert table[3] == "| 429s | 2 | = 0 | **not met** |"
+    assert table[0] == "| target | threshold | figure | met |"
+    assert table[2] == "| lost | = 0 | 0 | met |"
+    assert table[3] == "| 429s | = 0 | 2 | **not met** |"
     assert "not measurable" in table[4]
     assert from_json(as_json(rows)) == rows
 
