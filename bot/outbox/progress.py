@@ -24,6 +24,7 @@ from bot.domain.references import reference_of
 from bot.domain.schedule import SendWindow, describe, zone_named
 from bot.domain.send_request import SendRequest, SendState
 from bot.errors import StoreError
+from bot.i18n import N_, _
 from bot.outbox.routing import where_to_check
 from bot.outbox.windows import held_until
 from bot.store.protocol import Store
@@ -100,14 +101,16 @@ def failure_reason(job: Job) -> str:
 def job_result(job: Job) -> tuple[str, str]:
     """One message's result and its reason, as the final card and the results CSV say it."""
     if job.state is JobState.SENT:
-        return "sent", ""
+        return N_("sent"), ""
     if job.state is JobState.FAILED:
-        return "not sent", failure_reason(job)
+        return N_("not sent"), failure_reason(job)
     if job.state is JobState.CANCELLED:
-        return "cancelled", ""
+        return N_("cancelled"), ""
     if job.state is JobState.UNKNOWN:
-        return "unknown", f"check the Sent Items of {job.sender_address} before sending again"
-    return "not sent yet", ""
+        return N_("unknown"), _(
+            "check the Sent Items of {mailbox} before sending again", mailbox=job.sender_address
+        )
+    return N_("not sent yet"), ""
 
 
 async def results_of(store: Store, request: SendRequest) -> tuple[Job, ...]:

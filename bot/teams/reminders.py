@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy
 from bot.errors import StoreError
+from bot.i18n import _
 from bot.store import CardRole, RequestCursor, Store
 from bot.teams.notifier import Delivered, Notifier
 from bot.teams.times import format_time
@@ -42,7 +43,7 @@ class Reminders:
         due = now - timedelta(hours=hours)
         reminded = 0
         after: RequestCursor | None = None
-        for _ in range(MAX_PAGES):
+        for _page in range(MAX_PAGES):
             page = await self._store.page_requests(
                 states=[SendState.PENDING_APPROVAL], after=after, limit=PAGE
             )
@@ -75,12 +76,19 @@ class Reminders:
 
 def reminder_card(request: SendRequest) -> dict[str, object]:
     subject = request.subject if len(request.subject) <= 120 else request.subject[:117] + "..."
-    who = request.requester_upn or "A colleague"
+    who = request.requester_upn or _("A colleague")
     return notice_card.build(
-        "Reminder: a request waits for your approval",
-        f"{who} asked on {format_time(request.updated_at)} to send “{subject}” from "
-        f"{request.sender_address} (request {request.id[:8]}). Nobody has decided yet.",
+        _("Reminder: a request waits for your approval"),
+        _(
+            "{who} asked on {when} to send “{subject}” from {sender} (request {id}). Nobody "
+            "has decided yet.",
+            who=who,
+            when=format_time(request.updated_at),
+            subject=subject,
+            sender=request.sender_address,
+            id=request.id[:8],
+        ),
         retry_verb=verbs.STATUS,
         data={"request": request.id},
-        action_title="Open it",
+        action_title=_("Open it"),
     )

@@ -28,6 +28,7 @@ from bot.domain.schedule import ScheduleProblem, scheduled_time
 from bot.domain.send_request import SendRequest
 from bot.errors import ConsentRequired, ExchangeRefused, MagicCodeRefused, SignInRequired
 from bot.flow.send_flow import Later, Preview, SendFlow
+from bot.i18n import _
 from bot.identity.provider import GRAPH_RESOURCE, TokenProvider
 from bot.identity.sso import SignInAttempt, SsoSource
 from bot.store import Store
@@ -130,7 +131,7 @@ async def _queue(
     except ExchangeRefused:
         return ErrorResult(412, "412", "authentication token could not be exchanged")
     except MagicCodeRefused:
-        return ErrorResult(401, "InvalidAuthCode", "The sign-in code is not valid.")
+        return ErrorResult(401, "InvalidAuthCode", _("The sign-in code is not valid."))
     if not isinstance(result, SendRequest):
         return await deps.steps.of(result)
     await track_card(deps.store, turn, result)
