@@ -8,7 +8,7 @@ notices) sets the language of the conversation it writes to (``use_locale_of``).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from babel.numbers import format_decimal
@@ -25,7 +25,10 @@ def current() -> Language:
 @contextmanager
 def use_language(tag: str | None) -> Iterator[Language]:
     """Translate in the language for ``tag`` (``activity.locale``) until the block ends."""
-    chosen = language_for(tag)
+    yield from _using(language_for(tag))
+
+
+def _using(chosen: Language) -> Iterator[Language]:
     token = _CURRENT.set(chosen)
     try:
         yield chosen
@@ -33,11 +36,13 @@ def use_language(tag: str | None) -> Iterator[Language]:
         _CURRENT.reset(token)
 
 
-def use_locale_of(reference: Mapping[str, object] | None) -> AbstractContextManager[Language]:
+@contextmanager
+def use_locale_of(reference: Mapping[str, object] | None) -> Iterator[Language]:
     """The language of a stored conversation reference (its ``locale``, as the activity that
-    saved it carried it)."""
+    saved it carried it); without one, the language already in use (the current turn's, or
+    English outside any turn)."""
     tag = reference.get("locale") if reference else None
-    return use_language(tag if isinstance(tag, str) else None)
+    yield from _using(language_for(tag) if isinstance(tag, str) and tag else current())
 
 
 def _(message: str, /, **values: object) -> str:

@@ -23,8 +23,8 @@ from bot.domain.explanations import explain
 from bot.domain.references import reference_of
 from bot.domain.schedule import SendWindow, describe, zone_named
 from bot.domain.send_request import SendRequest, SendState
-from bot.errors import StoreError
-from bot.i18n import N_, _
+from bot.errors import NotFound, StoreError
+from bot.i18n import N_, _, use_locale_of
 from bot.outbox.routing import where_to_check
 from bot.outbox.windows import held_until
 from bot.store.protocol import Store
@@ -263,7 +263,8 @@ class ProgressPublisher:
             return
         progress = await self.snapshot(request_id)
         for card in due:
-            content = self.render(progress, card)
+            with use_locale_of(card.reference):  # in the language its reader last spoke
+                content = self.render(progress, card)
             if content is None:
                 continue
             self._last[(card.request_id, card.activity_id)] = now
@@ -274,6 +275,13 @@ class ProgressPublisher:
         if len(self._last) > 1000:  # forget cards finished by other replicas
             horizon = now - timedelta(seconds=self.interval * 10)
             self._last = {k: t for k, t in self._last.items() if t >= horizon}
+
+    async def _reference_of(self, user_oid: str) -> Mapping[str, Any] | None:
+        """The user's stored conversation reference (its ``locale`` names their language)."""
+        try:
+            return (await self.store.get_conversation_ref(user_oid)).reference
+        except NotFound:
+            return None
 
     def _due(self, card: CardRef, now: datetime) -> bool:
         gap = timedelta(seconds=self.interval)
@@ -292,12 +300,15 @@ class ProgressPublisher:
             cards = [c for c in await self.store.list_cards(request_id) if c.blocked_code is None]
             progress = await self.snapshot(request_id)
             for card in cards:
-                content = self.render(progress, card)
+                with use_locale_of(card.reference):
+                    content = self.render(progress, card)
                 if content is not None:
                     await self.notifier.update_card(card, content)
             waited = progress.request.approval_required
             if waited and not any(c.role is CardRole.REQUESTER for c in cards):
-                content = self.render(progress, None)
+                requester = await self._reference_of(progress.request.requester_oid)
+                with use_locale_of(requester):
+                    content = self.render(progress, None)
                 if content is not None:
                     await self.notifier.notify_user(
                         progress.request.requester_oid, content, request_id=request_id

@@ -15,6 +15,7 @@ import logging
 from bot.domain.approvals import Viewer
 from bot.domain.send_request import SendRequest
 from bot.errors import StoreError
+from bot.i18n import use_locale_of
 from bot.store import CardRole, Store
 from bot.teams.notifier import Delivered, Notifier, NotifyOutcome
 from bot.teams.request_views import RequestViews
@@ -44,7 +45,8 @@ class Followers:
             viewer: Viewer = "approver" if card.role is CardRole.APPROVER else "requester"
             try:
                 current = await self._store.get_request(request_id)
-                shown = await self.views.card(current, viewer)
+                with use_locale_of(card.reference):  # its reader's language
+                    shown = await self.views.card(current, viewer)
                 outcome: NotifyOutcome = await self._notifier.update_card(card, shown)
             except (StoreError, *TRANSIENT) as error:
                 logger.warning("request card not updated: %s", type(error).__name__)
@@ -63,7 +65,8 @@ class Followers:
             cards = await self._store.list_cards(request.id)
             if any(c.role is CardRole.REQUESTER for c in cards):
                 return
-            shown = await self.views.card(request, "requester")
+            with use_locale_of(await self._notifier.reference_of(request.requester_oid)):
+                shown = await self.views.card(request, "requester")
             await self._notifier.notify_user(request.requester_oid, shown, request_id=request.id)
         except (StoreError, *TRANSIENT) as error:
             logger.warning("requester not told of the expiry: %s", type(error).__name__)

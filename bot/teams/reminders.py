@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy
 from bot.errors import StoreError
-from bot.i18n import _
+from bot.i18n import _, use_locale_of
 from bot.store import CardRole, RequestCursor, Store
 from bot.teams.notifier import Delivered, Notifier
 from bot.teams.times import format_time
@@ -66,8 +66,9 @@ class Reminders:
         approvers = {
             c.user_oid for c in cards if c.role is CardRole.APPROVER and c.user_oid is not None
         }
-        card = reminder_card(request)
         for oid in sorted(approvers):
+            with use_locale_of(await self._notifier.reference_of(oid)):  # the approver's language
+                card = reminder_card(request)
             outcome = await self._notifier.notify_user(oid, card)
             if not isinstance(outcome, Delivered):
                 logger.info("reminder not delivered: %s", outcome)

@@ -19,7 +19,7 @@ from bot.domain.senders import Policy
 from bot.flow.approvals import ApprovalFlow, Requested
 from bot.flow.facts import FactsService
 from bot.flow.send_flow import Refused, Stale
-from bot.i18n import _, n_
+from bot.i18n import _, n_, use_locale_of
 from bot.store import RequestCursor, Store
 from bot.teams.command_parser import Command
 from bot.teams.followers import Followers
@@ -61,7 +61,9 @@ async def ask(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
     request = result.request
     told: dict[str, int] = {}
     for approver in result.approvers:
-        card = await views.card(request, "approver", requested=result)
+        # In the approver's language (their last activity's), else the requester's.
+        with use_locale_of(await deps.notifier.reference_of(approver.oid)):
+            card = await views.card(request, "approver", requested=result)
         channel = await deps.reach.tell(approver, card, request, turn.reference())
         told[channel] = told.get(channel, 0) + 1
     logger.info("approvers told: %s", ", ".join(f"{k} {v}" for k, v in sorted(told.items())))
