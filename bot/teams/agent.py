@@ -23,7 +23,7 @@ from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 from bot.i18n import _, use_language
 from bot.teams.dispatch import EXTENSION_INVOKES, Dispatcher
 from bot.teams.invoke import error_response
-from bot.teams.turn import TurnInfo, turn_info
+from bot.teams.turn import TurnInfo, turn_info, user_locale
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class MailroomAgent(ActivityHandler):
 
     async def on_turn(self, turn_context: TurnContextProtocol[Any]) -> None:
         # Everything this turn says is in the user's language (bot/i18n).
-        with use_language(turn_context.activity.locale):
+        with use_language(user_locale(turn_context.activity)):
             await self._turn(turn_context)
 
     async def _turn(self, turn_context: TurnContextProtocol[Any]) -> None:

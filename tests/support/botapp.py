@@ -69,8 +69,8 @@ class Person:
     upn: str
     name: str
     teams_id: str = field(default="")
-    locale: str = "en-GB"
-    """The Teams client's language (``activity.locale``): which language Mailroom answers in."""
+    locale: str | None = "en-GB"
+    """The Teams client's language (``activity.locale``; None: the activity has none)."""
 
     def __post_init__(self) -> None:
         self.teams_id = self.teams_id or f"29:{self.oid}"
@@ -120,7 +120,7 @@ class BotHarness:
             },
             "recipient": {"id": "28:mailroom", "name": "Mailroom"},
             "channelData": {"tenant": {"id": self.emulator.tenant_id}},
-            "locale": who.locale,
+            **({"locale": who.locale} if who.locale else {}),
         }
         activity.update(fields)
         return activity

@@ -110,3 +110,12 @@ async def test_a_german_approver_gets_the_approval_card_in_german(bot: BotHarnes
     assert "Genehmigung erforderlich" in shown
     assert action(card, verbs.APPROVE)["title"] == "Genehmigen"
     assert "Approval needed" not in shown
+
+
+async def test_without_a_locale_the_client_info_entity_names_the_language(
+    bot: BotHarness,
+) -> None:
+    adele = replace(bot.person("adele.vance@contoso.com"), locale=None)
+    client = {"entities": [{"type": "clientInfo", "locale": "de-DE"}]}
+    assert "Befehle" in text_of(card_in(await bot.say(adele, "/help", extra=client)))
+    assert "Commands" in text_of(card_in(await bot.say(adele, "/help")))
