@@ -119,3 +119,12 @@ async def test_without_a_locale_the_client_info_entity_names_the_language(
     client = {"entities": [{"type": "clientInfo", "locale": "de-DE"}]}
     assert "Befehle" in text_of(card_in(await bot.say(adele, "/help", extra=client)))
     assert "Commands" in text_of(card_in(await bot.say(adele, "/help")))
+
+
+async def test_a_german_user_sees_the_forms_problems_in_german(bot: BotHarness) -> None:
+    adele = german(bot, "adele.vance@contoso.com")
+    compose = card_in(await bot.act(adele, verbs.PICK_SENDER, {"sender": SUPPORT}))
+    data = {**action(compose, verbs.PREVIEW)["data"], **samples("ticket-reply", to="")}
+    again = text_of(card_in(await bot.act(adele, verbs.PREVIEW, data)))
+    assert "fügen Sie mindestens einen Empfänger hinzu" in again
+    assert "add at least one recipient" not in again
