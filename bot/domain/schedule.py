@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.i18n import _
+from bot.i18n import _, format_weekday_datetime
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -115,10 +115,11 @@ def scheduled_time(
 
 
 def describe(moment: datetime, zone: ZoneInfo | None) -> str:
-    """``"Thu 3 Dec 2026, 09:00 (Europe/Berlin)"``; in UTC without a zone."""
+    """``"Thu 3 Dec 2026, 09:00 (Europe/Berlin)"``; in UTC without a zone; in the reader's
+    language (bot/i18n)."""
     local = moment.astimezone(zone or UTC)
     name = zone.key if zone is not None else "UTC"
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} ({name})"
+    return f"{format_weekday_datetime(local)} ({name})"
 
 
 # --- send windows ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ every task a turn starts, so concurrent turns never see each other's language.
 
 from bot.i18n.catalog import DEFAULT, LANGUAGES, Language, language_for
 from bot.i18n.context import N_, _, current, n_, use_language, use_locale_of
-from bot.i18n.formats import format_datetime, format_number
+from bot.i18n.formats import format_datetime, format_number, format_weekday_datetime
 
 __all__ = [
     "DEFAULT",
@@ -21,6 +21,7 @@ __all__ = [
     "current",
     "format_datetime",
     "format_number",
+    "format_weekday_datetime",
     "language_for",
     "n_",
     "use_language",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_date, format_time, get_datetime_format
+from babel.dates import format_datetime as format_babel_datetime
 from babel.numbers import format_decimal
 
 from bot.i18n.context import current
@@ -13,6 +14,21 @@ from bot.i18n.context import current
 def format_number(value: float) -> str:
     """1,234 in English, 1.234 in German."""
     return format_decimal(value, locale=current().locale)
+
+
+# A weekday with the date, as each language writes it; other languages take CLDR's own.
+_WITH_WEEKDAY = {"en": "EEE d MMM y, HH:mm", "de": "EEE, d. MMM y, HH:mm"}
+
+
+def format_weekday_datetime(moment: datetime) -> str:
+    """``Thu 3 Dec 2026, 09:00``, ``Do., 3. Dez. 2026, 09:00``."""
+    language = current()
+    pattern = _WITH_WEEKDAY.get(language.code)
+    if pattern is None:
+        return f"{format_date(moment, 'full', locale=language.locale)}, " + format_time(
+            moment, "short", locale=language.locale
+        )
+    return format_babel_datetime(moment, pattern, locale=language.locale)
 
 
 def format_datetime(moment: datetime) -> str:

@@ -167,9 +167,10 @@ def _window_note(progress: RequestProgress) -> str | None:
     window, opens = progress.window, progress.window_opens
     if window is None or opens is None:
         return None
-    return (
-        f"Held outside the sender's send window ({window.summary()}); "
-        f"the next window opens {describe(opens, window.zone)}."
+    return _(
+        "Held outside the sender's send window ({window}); the next window opens {when}.",
+        window=window.summary(),
+        when=describe(opens, window.zone),
     )
 
 
