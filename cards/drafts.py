@@ -41,7 +41,7 @@ def build_list(drafts: Sequence[DraftSummary]) -> dict[str, Any]:
 def row(draft: DraftSummary, *, discard: bool) -> Container:
     """One draft with Resume (and Discard in the list)."""
     data = verbs.DraftRef(draft.draft_id, draft.version).data()
-    stage = "previewed, not sent" if draft.previewed else "not previewed yet"
+    stage = _("previewed, not sent") if draft.previewed else _("not previewed yet")
     actions = [execute(_("Resume"), verbs.RESUME_DRAFT, data, style="positive")]
     if discard:
         actions.append(execute(_("Discard"), verbs.DISCARD_DRAFT, data))

@@ -26,8 +26,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "templates",
         "/templates [name]",
-        "Templates",
-        "The email templates; one by name shows its fields and a ready /send",
+        N_("Templates"),
+        N_("The email templates; one by name shows its fields and a ready /send"),
     ),
     CommandSpec(
         "why", "/why <sender>", N_("Why (not)?"), N_("Why you may or may not send as a mailbox")
