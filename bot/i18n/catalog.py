@@ -67,3 +67,8 @@ def language_for(tag: str | None) -> Language:
 
 
 LANGUAGES = SUPPORTED
+
+# Read when Mailroom starts (importing bot.i18n), not on a user's first turn in a language.
+for _code in SUPPORTED:
+    if po_path(_code).exists():  # a language just added has none until it is extracted
+        language(_code)

@@ -193,9 +193,8 @@ class Dispatcher:
             return action
         payload_type = verbs.payload_type(action.verb)
         if payload_type is None:
-            return error_response(
-                400, "UnknownVerb", _("Unknown action {verb!r}.", verb=action.verb[:64])
-            )
+            unknown = _("Unknown action {verb!r}.", verb=action.verb[:64])
+            return error_response(400, "UnknownVerb", unknown)
         payload = payload_type.parse(action.data)
         if isinstance(payload, Invalid):
             logger.warning("card action %s refused: %s %s", action.verb, payload.field,
@@ -206,9 +205,8 @@ class Dispatcher:
             )  # fmt: skip
         if not info.user_oid and action.verb != verbs.HELP:
             logger.warning("card action %s refused: no user id", action.verb)
-            return error_response(
-                400, "NoUser", _("Teams did not say who clicked, so Mailroom can't act.")
-            )
+            who = _("Teams did not say who clicked, so Mailroom can't act.")
+            return error_response(400, "NoUser", who)
         if is_shared(info) and action.verb != verbs.HELP:
             logger.info("card action %s in a shared conversation: pointed to the 1:1 chat",
                         action.verb)  # fmt: skip
@@ -229,8 +227,7 @@ class Dispatcher:
     async def on_extension(
         self, context: TurnContext, info: TurnInfo, name: str, value: object
     ) -> InvokeResponse:
-        """``composeExtension/fetchTask`` and ``/submitAction``: the answer is a dialog (a
-        ``task``), a sign-in request or a closing message, always with HTTP 200."""
+        """``composeExtension/fetchTask``, ``/submitAction``: a dialog, sign-in or message; 200."""
         handler = self._routes.extension.get(name)
         if not isinstance(value, dict) or not info.user_oid:
             logger.warning("%s refused: no value or no user id", name)
