@@ -26,6 +26,8 @@ import asyncio
 import itertools
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,13 +60,19 @@ class BulkConfig:
     think_time: float = 0.25
 
 
-def bulk_csv(count: int) -> str:
+def recipients(count: int, prefix: str = "c") -> list[str]:
+    """The bulk send's recipients: ``{prefix}N@fabrikam.com`` (external, one per row)."""
+    return [f"{prefix}{n}@fabrikam.com" for n in range(count)]
+
+
+def bulk_csv(count: int, prefix: str = "c") -> str:
     rows = ["email,affected"]
-    rows += [f"c{n}@fabrikam.com,Customer {n} and their team" for n in range(count)]
+    rows += [f"{address},Customer {n} and their team"
+             for n, address in enumerate(recipients(count, prefix))]  # fmt: skip
     return "\n".join(rows)
 
 
-def _plan_base(bot: BotProcess, emulator: EmulatorInfo) -> Plan:
+def plan_base(bot: BotProcess, emulator: EmulatorInfo) -> Plan:
     return Plan(
         url=f"{bot.url}/api/messages",
         service_url=emulator.base_url,
@@ -114,43 +122,62 @@ def template_values() -> Json:
     return {f"var_{k}": str(v) for k, v in catalog.get(TEMPLATE).sample_values().items()}
 
 
+async def prepare_bulk(
+    clicker: Clicker, control: EmulatorControl, sender: str, csv: str, values: Json
+) -> tuple[Json, float]:
+    """``/send``, the sender, the template and a preview of ``csv`` in the clicker's chat:
+    (the Send button's data, preview seconds). Nothing is sent yet."""
+    await clicker.say("/send", control)
+    compose = await clicker.act(PICK_SENDER, {"sender": sender})
+    compose = await clicker.act(
+        PICK_TEMPLATE, _data(compose, PICK_TEMPLATE) | {"template": TEMPLATE}
+    )
+    inputs = values | {"bulk_csv": csv, "importance": "normal"}
+    started = time.perf_counter()
+    preview = await clicker.act(PREVIEW, _data(compose, PREVIEW) | inputs)
+    return _data(preview, SEND), time.perf_counter() - started
+
+
 async def queue_bulk(
     bot: BotProcess, emulator: EmulatorInfo, control: EmulatorControl, count: int, values: Json
 ) -> tuple[str, float]:
     """Make and send the bulk request through the cards; (request id, preview seconds)."""
     async with httpx.AsyncClient(timeout=120) as http:
-        adele = Clicker(http, _plan_base(bot, emulator), demo_user(BULK_REQUESTER))
-        await adele.say("/send", control)
-        compose = await adele.act(PICK_SENDER, {"sender": NOREPLY})
-        compose = await adele.act(
-            PICK_TEMPLATE, _data(compose, PICK_TEMPLATE) | {"template": TEMPLATE}
-        )
-        inputs = values | {"bulk_csv": bulk_csv(count), "importance": "normal"}
-        started = time.perf_counter()
-        preview = await adele.act(PREVIEW, _data(compose, PREVIEW) | inputs)
-        preview_s = time.perf_counter() - started
-        send = _data(preview, SEND)
+        adele = Clicker(http, plan_base(bot, emulator), demo_user(BULK_REQUESTER))
+        send, preview_s = await prepare_bulk(adele, control, NOREPLY, bulk_csv(count), values)
         await adele.act(SEND, send)
     return str(send["request"]), preview_s
 
 
-async def _wait_final(database: Path, request_id: str, within: float) -> tuple[str, float]:
-    store = open_store(f"sqlite:///{database}")
+async def wait_final(database_url: str, request_ids: list[str], within: float
+                     ) -> dict[str, tuple[str, float]]:  # fmt: skip
+    """Each request's state once it is final (or ``within`` seconds passed), with the
+    ``perf_counter`` time it was seen final."""
+    store = open_store(database_url)
     await store.connect()
+    seen: dict[str, tuple[str, float]] = {}
     try:
         deadline = time.perf_counter() + within
         while True:
-            request = await store.get_request(request_id)
-            if request.is_final or time.perf_counter() > deadline:
-                return request.state.value, time.perf_counter()
+            for request_id in request_ids:
+                if request_id not in seen:
+                    request = await store.get_request(request_id)
+                    if request.is_final or time.perf_counter() > deadline:
+                        seen[request_id] = (request.state.value, time.perf_counter())
+            if len(seen) == len(request_ids):
+                return seen
             await asyncio.sleep(0.25)
     finally:
         await store.close()
 
 
+async def _wait_final(database: Path, request_id: str, within: float) -> tuple[str, float]:
+    return (await wait_final(f"sqlite:///{database}", [request_id], within))[request_id]
+
+
 def _clicks(bot: BotProcess, emulator: EmulatorInfo, users: list[BenchUser], cfg: BulkConfig,
             inputs: Json, workdir: Path) -> LoadRun:  # fmt: skip
-    plan = _plan_base(bot, emulator)
+    plan = plan_base(bot, emulator)
     plan.users = [u.as_json() for u in users[: cfg.clickers]]
     plan.think_time = cfg.think_time
     plan.preview_inputs = inputs
@@ -158,6 +185,31 @@ def _clicks(bot: BotProcess, emulator: EmulatorInfo, users: list[BenchUser], cfg
     if not run.wait_ready():
         run.result().check("responsiveness warm-up")
     return run
+
+
+@contextmanager
+def sending_conditions(
+    emulator: EmulatorInfo, per_minute: float, latency_ms: tuple[float, float]
+) -> Iterator[EmulatorControl]:
+    """The emulator at message rate ``per_minute`` with ``latency_ms`` on every Graph answer
+    and an empty request log; the latency is taken off again afterwards."""
+    control = EmulatorControl(emulator.base_url, emulator.ca_path, timeout=60)
+    try:
+        control.set_message_rate(per_minute)
+        control.set_latency(*latency_ms, path_pattern="/v1.0/*")
+        control.clear_log()
+        yield control
+    finally:
+        control.set_latency(0, 0, path_pattern="/v1.0/*")
+        control.close()
+
+
+def outcome(control: EmulatorControl) -> tuple[list[Json], list[Json], list[Json]]:
+    """After the sends: the transport record, the request log and the external deliveries,
+    once transport is done (and a moment for a late duplicate to show)."""
+    time.sleep(1.0)  # a duplicate would be a late extra send: give it a moment
+    record: list[Json] = control.transport(wait=30)["record"]
+    return record, control.request_log(), control.external_deliveries()
 
 
 def measure_bulk(
@@ -230,7 +282,7 @@ def _pacing(
     if gaps and sum(gaps) > 0:
         steady = len(gaps) / sum(gaps) * 60_000
     own_target = cfg.per_minute * WorkerConfig().rate_safety
-    expected = Counter(f"c{n}@fabrikam.com" for n in range(cfg.messages))
+    expected = Counter(recipients(cfg.messages))
     got = Counter(d["recipient"] for d in deliveries)
     return {
         "messages": cfg.messages,

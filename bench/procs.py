@@ -143,21 +143,29 @@ class BotProcess:
     ready_s: float  # process start → /readyz 200
 
 
-def start_mailroom(emulator: EmulatorInfo, policy: Path, database: Path, log: Path) -> BotProcess:
+def start_mailroom(
+    emulator: EmulatorInfo,
+    policy: Path,
+    database: Path,
+    log: Path,
+    extra_env: dict[str, str] | None = None,
+) -> BotProcess:
+    """``mailroom serve`` on a free port; ``extra_env`` overrides settings (e.g. a
+    PostgreSQL ``MAILROOM_DATABASE_URL`` shared by replicas)."""
     port = free_port()
     argv = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    process = Process("mailroom serve", argv, log, env=mailroom_env(emulator, policy, database))
-    return _ready(process, port)
+    env = mailroom_env(emulator, policy, database) | (extra_env or {})
+    return ready_on(Process("mailroom serve", argv, log, env=env), port)
 
 
 def start_echo(emulator: EmulatorInfo, log: Path) -> BotProcess:
     port = free_port()
     argv = [sys.executable, "-m", "bench.echo_bot", "--port", str(port)]
     argv += ["--ca-bundle", str(emulator.ca_path)]
-    return _ready(Process("echo bot", argv, log), port)
+    return ready_on(Process("echo bot", argv, log), port)
 
 
-def _ready(process: Process, port: int, within: float = 60.0) -> BotProcess:
+def ready_on(process: Process, port: int, within: float = 60.0) -> BotProcess:
     """Poll ``/readyz`` every 5 ms from the moment the process was started."""
     url = f"http://127.0.0.1:{port}"
     deadline = process.started + within

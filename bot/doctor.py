@@ -46,6 +46,8 @@ async def run_checks(
         )
     )
     record(Check("policy", True, f"{len(policy.senders)} sender(s) in {settings.config_path}"))
+    if settings.oauth_connection:
+        record(_token_caches(settings))
     credentials = settings.graph_credentials
     if credentials is None:
         fix = "set MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId"
@@ -65,6 +67,21 @@ async def run_checks(
     except MailroomError as error:
         record(Check("database", False, str(error), "check MAILROOM_DATABASE_URL"))
     return all(check.ok for check in results)
+
+
+def _token_caches(settings: Settings) -> Check:
+    """Delegated senders need their users' token caches in the database: kept in the process,
+    every restart or other replica asks everyone to sign in again."""
+    keys = len(settings.token_cache_keys)
+    if keys:
+        return Check("token caches", True, f"sealed in the database ({keys} key(s))")
+    return Check(
+        "token caches", False,
+        "MAILROOM_TOKEN_CACHE_KEY is not set: delegated users sign in again after a restart "
+        "or on another replica",
+        "set MAILROOM_TOKEN_CACHE_KEY to a Fernet key, the same on every replica: "
+        "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'",
+    )  # fmt: skip
 
 
 async def _token(services: Services, record: Report) -> bool:

@@ -19,6 +19,7 @@ boundary with ``raise ... from exc``.
     │   │   └── ConsentRequired        invalid_grant / interaction_required
     │   ├── SignInRequired             no token for the user yet: Teams must sign them in
     │   ├── ExchangeRefused            the token service refused the Teams SSO token (status, code)
+    │   ├── SignInNotSetUp             the tenant's sign-in setup is wrong (code, requirements)
     │   ├── MagicCodeRefused           the sign-in code Teams passed on redeems nothing
     │   └── TokenServiceUnavailable    the Bot Framework token service failed (status)
     ├── GraphError                     Graph answered with its error envelope
@@ -159,10 +160,22 @@ class SignInRequired(IdentityError):
 class ExchangeRefused(IdentityError):
     """The token service would not exchange the Teams SSO token; Teams falls back to sign-in."""
 
-    def __init__(self, status: int, code: str) -> None:
+    def __init__(self, status: int, code: str, aadsts: int | None = None) -> None:
         self.status = status
         self.code = code
+        self.aadsts = aadsts  # the AADSTS number the token service passed on, if any
         super().__init__(f"token exchange refused: {status} {code}")
+
+
+class SignInNotSetUp(IdentityError):
+    """Entra refused a user's sign-in because the tenant is set up wrong (AADSTS ``code``):
+    ``requirements`` are the ids (bot/tenant-requirements.toml) an admin must fix. Signing
+    in again cannot help."""
+
+    def __init__(self, code: int, requirements: tuple[str, ...]) -> None:
+        self.code = code
+        self.requirements = requirements
+        super().__init__(f"sign-in not set up: AADSTS{code} ({', '.join(requirements)})")
 
 
 class MagicCodeRefused(IdentityError):

@@ -80,6 +80,8 @@ so a message Teams delivers twice is answered once.</li>
 <li>The email body and the filled-in values of a finished request are deleted after {kept};
 the subject, recipients and audit record stay, as your organisation's record of what was
 sent.</li>
+<li>A draft you started and left (the values you typed in before a preview) is deleted after
+{kept} without a change.</li>
 <li>Teams message ids are deleted after {ACTIVITY_DAYS} days.</li>
 <li>Your sign-in tokens are deleted when you type <code>/signout</code> in the chat with
 Mailroom, or when they can no longer be decrypted.</li>

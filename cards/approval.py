@@ -76,6 +76,8 @@ def build(view: ApprovalView) -> dict[str, Any]:
 
 
 def _build(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
+    if view.replaced_by:
+        return _replaced(view, limits)
     pending = view.state == "pending_approval"
     title, colour = _TITLES.get(view.state, (view.state.replace("_", " ").capitalize(), None))
     body: list[CardElement] = [heading(_(title), color=colour)]
@@ -112,6 +114,13 @@ def _build(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
         actions.append(execute(_("Cancel request"), verbs.CANCEL, data))
     else:
         body.append(text(_("Waiting for approval."), spacing="Medium"))
+    if view.viewer_role == "requester" and view.asking_approvers:
+        body.append(
+            text(n_("Asking {count} approver…", "Asking {count} approvers…", view.asking_approvers))
+        )
+    if view.viewer_role == "requester" and view.approvers_in_teams:
+        got = ", ".join(view.approvers_in_teams)
+        body.append(text(_("Got this card in Teams: {approvers}", approvers=got)))
     if view.viewer_role == "requester" and view.unreachable_approvers:
         body += [
             section(_("Approvers who did not get this card in Teams")),
@@ -127,6 +136,28 @@ def _build(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
         actions.append(OpenUrlAction(title=_("View full preview"), url=view.preview_url))
     card = AdaptiveCard(body=body, actions=actions or None, refresh=_refresh(view))
     return finish(card)
+
+
+def _replaced(view: ApprovalView, limits: _Limits) -> dict[str, Any]:
+    """An old request an edited one replaced: what it was and became, and nothing to click
+    but its preview; the new request is decided on its own card."""
+    body: list[CardElement] = [heading(_("Replaced by {reference}", reference=view.replaced_by))]
+    body += _summary(view, limits)
+    body.append(_outcome(view, None))
+    body.append(
+        text(
+            _(
+                "The requester edited this request and sent it again as {reference}. That "
+                "request needs its own approval; this one can no longer be decided.",
+                reference=view.replaced_by,
+            ),
+            spacing="Medium",
+        )
+    )
+    actions: list[Action] = []
+    if view.preview_url and is_web_url(view.preview_url):
+        actions.append(OpenUrlAction(title=_("View full preview"), url=view.preview_url))
+    return finish(AdaptiveCard(body=body, actions=actions or None, refresh=_refresh(view)))
 
 
 def _summary(view: ApprovalView, limits: _Limits) -> list[CardElement]:

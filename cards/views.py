@@ -194,7 +194,10 @@ class ApprovalView:
     state: str  # pending_approval | approved | rejected | cancelled | expired | sent | failed
     viewer_role: Literal["approver", "requester", "other"]
     outcome: str | None = None  # "Approved by Megan Bowen at 10:32" / "Rejected by …: comment"
-    unreachable_approvers: tuple[str, ...] = ()
+    unreachable_approvers: tuple[str, ...] = ()  # told, but not in Teams (emailed or not)
+    approvers_in_teams: tuple[str, ...] = ()  # names of those who got the card in Teams
+    asking_approvers: int = 0  # approvers still being reached
     approvers: str | None = None  # who can approve (the requester's view)
     refresh_user_ids: tuple[str, ...] = ()  # Teams user ids (29:…), at most 60
     reference: str = ""
+    replaced_by: str = ""  # the reference of the edited request that replaced this one

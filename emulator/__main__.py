@@ -1,7 +1,8 @@
 """``python -m emulator --seed FILE --port N --state-dir DIR [--host H] [--allow-remote]``.
 
 Prints the base URL and the CA path, and writes ``DIR/emulator.json`` with ``base_url``,
-``ca_path``, ``tenant_id`` and ``pid`` so other processes can find it. Stops on Ctrl-C / SIGTERM.
+``ca_path``, ``tenant_id``, ``teams_app_id`` (Mailroom's id in its Teams app catalog) and
+``pid`` so other processes can find it. Stops on Ctrl-C / SIGTERM.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ async def serve(args: argparse.Namespace) -> int:
         "base_url": server.base_url,
         "ca_path": str(server.tls.ca_path.resolve()),
         "tenant_id": server.state.tenant.id,
+        # Mailroom's id in the emulated organisation's Teams app catalog (what an admin reads
+        # after publishing the app), for MAILROOM_TEAMS_APP_ID.
+        "teams_app_id": server.state.teams_apps.catalog_id,
         "pid": os.getpid(),
     }
     info_path = args.state_dir / "emulator.json"

@@ -29,6 +29,7 @@ from emulator.tokens import (
 )
 
 OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
+SIGN_IN_PERMISSION = "User.Read"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 _RESOURCE_ALIASES = {
@@ -294,6 +295,12 @@ def _delegated_grant(
     # openid, profile, offline_access are Graph delegated permissions too: msal asks for them
     # every time, and a tenant that has not consented them refuses the request.
     unconsented = sorted(s for s in oidc if s not in app.delegated_permissions)
+    # A delegated Graph token is a sign-in to the app, which User.Read ("allows users to sign
+    # in to the app", learn.microsoft.com/graph/permissions-reference#userread) grants; Teams
+    # SSO's registration asks for it (bot-sso-register-aad). Not confirmed that Entra refuses a
+    # `.default` exchange without it: the stricter reading (docs/platform.md).
+    if resource == GRAPH_RESOURCE and SIGN_IN_PERMISSION not in app.delegated_permissions:
+        unconsented.append(SIGN_IN_PERMISSION)
     if unconsented:
         raise _consent_required(app, unconsented)
     if not permissions or ".default" in permissions:

@@ -63,10 +63,13 @@ SLOW_MODULES = frozenset(
 # Whole-process and real-time tests: one after another on one worker, with room to finish.
 PROCESS_MODULES = frozenset(
     {
+        "bench/test_bench_smoke.py",
+        "bench/test_scale_smoke.py",
         "outbox/test_bot_processes.py",
         "outbox/test_crash_recovery.py",
         "outbox/test_pacing.py",
         "reliability/test_load.py",
+        "teams/test_delegated_processes.py",
     }
 )
 PROCESS_TIMEOUT_SECONDS = 300

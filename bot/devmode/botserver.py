@@ -5,7 +5,8 @@ in development the user's token comes from the tenant emulator (``bot.identity.s
 EmulatorSso``). That switch exists only here, never in ``mailroom serve``, and this entry
 point refuses to start unless the bot and every Microsoft endpoint it is given are on
 loopback: it can never point a development token source at a real tenant. It also serves
-the development inbox (``bot/devmode/inbox.py``) under ``/_dev/inbox/``.
+the development inbox (``bot/devmode/inbox.py``) under ``/_dev/inbox/`` and the Playgrounds'
+shared Teams service URL (``bot/devmode/service_url.py``) under ``/_dev/connector/``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import argparse
 import dataclasses
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from bot.cli_commands.serve import check_ready, load_settings
-from bot.devmode import inbox
+from bot.devmode import inbox, service_url
 from bot.errors import ConfigError, TemplateLoadError
 from bot.settings import Settings, is_loopback
 
@@ -66,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.ca_bundle is not None:  # always, when started by mailroom dev
         reader = inbox.EmulatorReader.connect(settings.authority_host, settings.ca_bundle)
         app.add_subapp(inbox.PREFIX.rstrip("/"), inbox.create(reader))
+    # mailroom dev starts the bot in its working directory, as it does for dev.db.
+    clients = Path.cwd() / ".mailroom" / service_url.CLIENTS_FILE
+    app.add_subapp(service_url.PREFIX, service_url.create(clients))
     web.run_app(
         app,
         host=settings.host,

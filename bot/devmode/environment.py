@@ -1,5 +1,6 @@
 """The bot's environment under ``mailroom dev``: pointed at the emulator, anonymous on
-loopback, SQLite under ``./.mailroom/``, the demo policy when there is one."""
+loopback, SQLite under ``./.mailroom/``, the demo policy when there is one, and Mailroom's id
+in the emulated Teams app catalog."""
 
 from __future__ import annotations
 
@@ -48,6 +49,10 @@ def bot_env(
             "NO_PROXY": "127.0.0.1,localhost,::1",
         }
     )
+    # Mailroom as published in the emulated tenant's Teams app catalog: lets it install
+    # itself for an approver who never opened it, as MAILROOM_TEAMS_APP_ID does in a tenant.
+    if emulator.teams_app_id:
+        env["MAILROOM_TEAMS_APP_ID"] = emulator.teams_app_id
     if not base.get("MAILROOM_CONFIG") and (workdir / EXAMPLE_CONFIG).is_file():
         env["MAILROOM_CONFIG"] = EXAMPLE_CONFIG
     return env

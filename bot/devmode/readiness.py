@@ -56,6 +56,7 @@ class EmulatorInfo:
     base_url: str
     ca_path: Path
     tenant_id: str
+    teams_app_id: str | None = None  # Mailroom in its Teams app catalog
 
 
 def emulator_probe(info_path: Path, pid: int) -> Callable[[], EmulatorInfo | None]:
@@ -68,7 +69,9 @@ def emulator_probe(info_path: Path, pid: int) -> Callable[[], EmulatorInfo | Non
             return None
         if raw.get("pid") != pid:
             return None  # a stale file from an earlier run
-        info = EmulatorInfo(raw["base_url"], Path(raw["ca_path"]), raw["tenant_id"])
+        info = EmulatorInfo(
+            raw["base_url"], Path(raw["ca_path"]), raw["tenant_id"], raw.get("teams_app_id")
+        )
         url = f"{info.base_url}/{info.tenant_id}/v2.0/.well-known/openid-configuration"
         context = ssl.create_default_context(cafile=str(info.ca_path))
         return info if _status(url, verify=context) == 200 else None

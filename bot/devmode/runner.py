@@ -9,6 +9,8 @@ Two Playgrounds run side by side, one per demo user (``--as`` and ``--second``):
 Playground has one ``currentUser`` per configuration file and no user switch (its server
 answers every chat as that user), so a second instance on the next port, with its own file
 ``.mailroom/playground-second.yml``, is how the second person approves what the first asks.
+Both share one Teams service URL, served by the bot at ``/_dev/connector`` (``bot/devmode/
+service_url.py``), so a chat the bot opens for someone reaches that person's Playground.
 The bot also serves the development inbox (``bot/devmode/inbox.py``) at ``/_dev/inbox/``.
 """
 
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.devmode import node as nodejs
-from bot.devmode import playground_config
+from bot.devmode import playground_config, service_url
 from bot.devmode.environment import bot_env
 from bot.devmode.processes import Child, StopSignals, free_port, port_in_use
 from bot.devmode.readiness import (
@@ -82,6 +84,11 @@ class DevPaths:
     def second_playground_config(self) -> Path:
         return self.state / "playground-second.yml"
 
+    @property
+    def playgrounds(self) -> Path:
+        """The Playgrounds behind the shared service URL (``bot/devmode/service_url.py``)."""
+        return self.state / service_url.CLIENTS_FILE
+
 
 @dataclass(frozen=True)
 class Running:
@@ -107,6 +114,7 @@ class Running:
             "emulator_url": self.emulator.base_url,
             "ca_path": str(self.emulator.ca_path),
             "tenant_id": self.emulator.tenant_id,
+            "teams_app_id": self.emulator.teams_app_id,
             "user": {
                 "name": self.user.display_name,
                 "upn": self.user.upn,
@@ -231,6 +239,8 @@ class DevSession:
             return 0
         for folder in (self.paths.state, self.paths.emulator_state, self.paths.logs):
             folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            self.paths.playgrounds.unlink()  # the last run's Playgrounds are gone
         deadline = time.monotonic() + self.options.startup_timeout
 
         emulator = self._start_emulator(deadline)
@@ -368,7 +378,10 @@ class DevSession:
                 f"http://127.0.0.1:{bot_port}/api/messages",
                 port,
             ),
-            env=nodejs.playground_env(os.environ, config, log),
+            env={
+                **nodejs.playground_env(os.environ, config, log),
+                service_url.ENV: service_url.service_url(f"http://127.0.0.1:{bot_port}"),
+            },
             log_path=stdout,
         )
         try:
@@ -383,7 +396,11 @@ class DevSession:
             raise DevStartupFailed(
                 error.process, error.reason, log=_tail(log) or error.log
             ) from None
-        return f"http://127.0.0.1:{listening}" if listening is not None else None
+        if listening is None:
+            return None
+        url = f"http://127.0.0.1:{listening}"
+        service_url.register(self.paths.playgrounds, service_url.Client.of(url, user))
+        return url
 
     def _spawn(
         self, name: str, argv: list[str], *, env: Mapping[str, str], log_path: Path | None
@@ -414,8 +431,9 @@ class DevSession:
             except subprocess.TimeoutExpired:
                 self.complain(f"mailroom dev: the {child.name} (pid {child.pid}) would not stop")
         self.children.clear()
-        with contextlib.suppress(FileNotFoundError):
-            self.paths.run_file.unlink()
+        for written in (self.paths.run_file, self.paths.playgrounds):
+            with contextlib.suppress(FileNotFoundError):
+                written.unlink()
 
 
 def _tail(path: Path, lines: int = 30) -> str:

@@ -542,14 +542,49 @@ CATALOGUE: dict[str, _Entry] = {
         N_("Mailroom did not send anything."),
         N_(
             "Microsoft Entra ID says nobody has consented to the permissions Mailroom needs to "
-            "send as you (User.Read, Mail.Send, Mail.ReadWrite and the sign-in permissions), so "
-            "signing in again would not help."
+            "send as you, so signing in again would not help. Mailroom needs these Microsoft Graph "
+            "delegated permissions, each with admin consent: User.Read, openid, profile, "
+            "offline_access, Mail.Send, Mail.ReadWrite, Mail.Send.Shared and "
+            "Mail.ReadWrite.Shared; one of them is missing or not consented."
         ),
         N_(
-            "An Entra administrator opens App registrations → Mailroom → API permissions and "
-            "selects Grant admin consent (docs/deploy.md step 2); then select Send again."
+            "An Entra administrator opens Entra admin center → App registrations → Mailroom → API "
+            "permissions, adds any of them that is not listed (Add a permission → Microsoft Graph "
+            "→ Delegated permissions; openid, profile and offline_access are under OpenId "
+            "permissions), then selects Grant admin consent for the organisation (docs/deploy.md "
+            "step 2; `mailroom doctor` names the missing one). Then select Send again."
         ),
         N_("An Entra ID administrator."),
+        retry=True,
+    ),
+    "sign_in_not_set_up": _Entry(
+        N_("Signing in to Mailroom is not set up"),
+        N_("Mailroom did not send anything."),
+        N_(
+            "This sender sends with your own sign-in, and Microsoft Entra ID refused it because "
+            "Mailroom's sign-in is not set up in your organisation ({problem}). Missing: "
+            "{missing}. Signing in again would not help."
+        ),
+        N_(
+            "An administrator fixes it: {fix}. Then select Send again. `mailroom doctor` checks "
+            "every step."
+        ),
+        N_("An Entra ID administrator (the OAuth connection: whoever manages the Azure Bot)."),
+        retry=True,
+    ),
+    "sign_in_did_not_finish": _Entry(
+        N_("Signing in to Mailroom did not finish"),
+        N_("Mailroom did not send anything: it still has no sign-in from you."),
+        N_(
+            "Teams asked you to sign in and no sign-in reached Mailroom. If the sign-in window "
+            "showed an error (AADSTS…), Mailroom's sign-in is not set up in your organisation; "
+            "one of these is usually missing: {missing}."
+        ),
+        N_(
+            "Select Send again and finish signing in. If the sign-in window shows an error, an "
+            "administrator checks these steps (`mailroom doctor` names the missing one):\n{fix}"
+        ),
+        N_("You; if signing in fails, an Entra ID administrator."),
         retry=True,
     ),
     "maybe_sent": _Entry(

@@ -706,18 +706,22 @@ class SendFlow:
         cancelled = await self.move(request, SendState.CANCELLED)
         if isinstance(cancelled, Stale):
             return cancelled
-        return await self._copy(user_oid, request)
+        copied = await self._copy(user_oid, request)
+        if isinstance(copied, tuple):  # an edited resubmission still replaces what it did
+            await self._store.carry_replacement(request.id, copied[0].id)
+        return copied
 
     async def resubmit(self, user_oid: str, request_id: str, version: int) -> Step:
         """ "Edit and resubmit" a rejected request: the compose card with every value it had.
         What comes of it is a new request, previewed and approved afresh; the rejected one
-        stays rejected."""
+        stays rejected, and once the new one goes its cards say which replaced it."""
         loaded = await self._load_request(user_oid, request_id, version, SendState.REJECTED)
         if not isinstance(loaded, SendRequest):
             return loaded
         copied = await self._copy(user_oid, loaded)
         if not isinstance(copied, tuple):
             return copied
+        await self._store.note_replacement(copied[0].id, loaded.id)
         return await self._filled_in(*copied)
 
     # --- unfinished drafts, and sending again ----------------------------------------------

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.errors import ConfigError, MagicCodeRefused
+from bot.identity.sign_in_setup import not_set_up
 from bot.identity.token_service import TokenServiceClient
 
 
@@ -97,6 +98,12 @@ class EmulatorSso:
     async def connection_token(self, attempt: SignInAttempt) -> str | None:
         response = await self._http.post(self._url, json={"user": attempt.user_oid}, timeout=10)
         if response.status_code != 200:
+            # The stand-in refuses as Entra would; a setup error is said, not signed in to.
+            body = response.json() if response.status_code == 400 else {}
+            codes = body.get("error_codes") if isinstance(body, dict) else None
+            setup = not_set_up([c for c in codes or () if isinstance(c, int)])
+            if setup is not None:
+                raise setup
             return None
         token = response.json().get("token")
         return token if isinstance(token, str) else None

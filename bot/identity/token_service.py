@@ -8,9 +8,10 @@ hands over is the connection's token: with scope ``api://botid-{app id}/access_a
 ``TokenProvider.user_token`` exchanges on-behalf-of for Graph.
 
 Transport failures and 5xx are ``TokenServiceUnavailable`` (an ``IdentityError``: the card
-says "temporarily unavailable"); any failed exchange is ``ExchangeRefused`` (Teams is answered
-412 and falls back to sign-in). Nothing here logs a
-token, a magic code or the SSO token.
+says "temporarily unavailable"); any failed exchange is ``ExchangeRefused`` with the AADSTS
+number its message carries, if any (Teams is answered 412 and falls back to sign-in, unless
+that number means the tenant's setup is wrong: ``bot.identity.sign_in_setup``). Nothing here
+logs a token, a magic code or the SSO token.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -29,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 BOT_FRAMEWORK_RESOURCE = "https://api.botframework.com"
 TIMEOUT = httpx.Timeout(8.0, connect=3.0)
+_AADSTS = re.compile(r"AADSTS(\d{4,7})")
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,12 @@ class TokenServiceClient:
             raise ExchangeRefused(exc.status or 0, "unavailable") from exc
         token = _token_of(response) if response.status_code == 200 else None
         if token is None:
-            code = _error_code(response)
-            logger.info("token service refused the SSO exchange: %s %s", response.status_code, code)
-            raise ExchangeRefused(response.status_code, code)
+            code, aadsts = _error_code(response), _aadsts(response)
+            logger.info(
+                "token service refused the SSO exchange: %s %s (AADSTS%s)",
+                response.status_code, code, aadsts,
+            )  # fmt: skip
+            raise ExchangeRefused(response.status_code, code, aadsts)
         return token
 
     async def sign_out(self, user_id: str, channel_id: str) -> None:
@@ -148,6 +154,13 @@ def _token_of(response: httpx.Response) -> str | None:
         return None
     token = body.get("token") if isinstance(body, dict) else None
     return token if isinstance(token, str) and token else None
+
+
+def _aadsts(response: httpx.Response) -> int | None:
+    """The AADSTS number in the error's message: the token service passes Entra's refusal on
+    when it could not get the connection's token."""
+    found = _AADSTS.search(response.text)
+    return int(found.group(1)) if found else None
 
 
 def _error_code(response: httpx.Response) -> str:

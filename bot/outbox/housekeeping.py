@@ -65,11 +65,13 @@ async def close_finished(
 
 async def purge(store: Store, policy: RetentionPolicy, now: datetime) -> PurgeResult:
     result = await store.purge(policy, now)
-    if result.requests or result.messages or result.activities:
+    if result.requests or result.messages or result.activities or result.drafts:
         logger.info(
-            "retention purged %d request bodies, %d message bodies, %d activity ids",
+            "retention purged %d request bodies, %d message bodies, %d compose drafts,"
+            " %d activity ids",
             result.requests,
             result.messages,
+            result.drafts,
             result.activities,
         )
     return result

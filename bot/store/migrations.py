@@ -324,6 +324,20 @@ _SCHEDULE = Migration(
     ),
 )
 
+_REPLACEMENTS = Migration(
+    15,
+    "edited requests: the compose draft an edit opened, the request it replaces, its successor",
+    (
+        """CREATE TABLE request_replacements (
+            draft_id TEXT PRIMARY KEY,
+            old_request_id TEXT NOT NULL REFERENCES send_requests (id),
+            new_request_id TEXT,
+            replaced_at {TS}
+        )""",
+        "CREATE INDEX request_replacements_old ON request_replacements (old_request_id)",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     _CORE,
     _AUDIT,
@@ -336,6 +350,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _OPEN_DRAFTS,
     _SCHEDULE,
     _ATTACHMENTS,
+    _REPLACEMENTS,
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

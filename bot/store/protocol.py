@@ -380,6 +380,26 @@ class Store(Protocol):
         """Forget the user's token cache (sign-out, refused refresh); no error if none."""
         ...
 
+    # --- edited requests (bot.store.replacement_sql) -----------------------------------
+
+    async def note_replacement(self, draft_id: str, old_request_id: str) -> None:
+        """The compose draft ``draft_id`` edits ``old_request_id`` ("Edit and resubmit")."""
+        ...
+
+    async def carry_replacement(self, previewed_request_id: str, draft_id: str) -> None:
+        """The preview ``previewed_request_id`` was edited into ``draft_id``: what its draft
+        replaces, the new draft replaces."""
+        ...
+
+    async def replaced(self, new_request_id: str) -> str | None:
+        """``new_request_id`` left the draft state: record it as the successor of the request
+        its draft replaces; that request's id, or None (once only)."""
+        ...
+
+    async def replacement_of(self, old_request_id: str) -> str | None:
+        """The request that replaced ``old_request_id`` (the latest), or None."""
+        ...
+
     async def record_reach(self, request_id: str, user_oid: str, channel: str) -> None:
         """How an approver was told of the request (``bot.teams.reach``: ``chat``,
         ``installed``, ``email``, ``unreachable``); the latest word per approver counts."""
@@ -387,6 +407,12 @@ class Store(Protocol):
 
     async def list_reach(self, request_id: str) -> dict[str, str]:
         """Approver object id → how they were told, for the request."""
+        ...
+
+    async def claim_reach(self, request_id: str, user_oid: str, *, stale_before: datetime) -> bool:
+        """Take over telling an approver still ``pending`` since before ``stale_before``
+        (whoever was telling them is gone): True for the first caller only, and the
+        claim itself is fresh again until it goes stale in turn."""
         ...
 
     async def claim_reminder(self, request_id: str) -> bool:

@@ -329,8 +329,9 @@ class AuditEntry:
 
 @dataclass(frozen=True)
 class RetentionPolicy:
-    """Rendered bodies and values of finished requests are blanked after ``body_days``;
-    remembered activity ids are forgotten after ``activity_days``. Audit rows stay."""
+    """Rendered bodies and values of finished requests are blanked, and compose drafts left
+    untouched are deleted, after ``body_days``; remembered activity ids are forgotten after
+    ``activity_days``. Audit rows stay."""
 
     body_days: int = 30
     activity_days: int = 7
@@ -341,3 +342,4 @@ class PurgeResult:
     requests: int
     messages: int
     activities: int
+    drafts: int = 0

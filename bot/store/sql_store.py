@@ -51,6 +51,7 @@ from bot.store.records import (
     RetentionPolicy,
     utc_now,
 )
+from bot.store.replacement_sql import ReplacementSql
 from bot.store.request_sql import RequestQueries
 from bot.store.token_cache_sql import TokenCacheSql
 
@@ -92,7 +93,7 @@ def _change_param(key: str, value: object) -> Param:
     raise TypeError(f"{key} cannot be set to {value!r}")
 
 
-class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
+class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql, ReplacementSql):
     def __init__(self, driver: Driver, *, clock: Clock = utc_now) -> None:
         self._driver = driver
         self._clock = clock
@@ -483,6 +484,15 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
             )
         return {str(row["user_oid"]): str(row["channel"]) for row in rows}
 
+    async def claim_reach(self, request_id: str, user_oid: str, *, stale_before: datetime) -> bool:
+        async with self._driver.transaction() as tx:
+            claimed = await tx.execute(
+                "UPDATE approver_reach SET reached_at = ? WHERE request_id = ? AND user_oid = ?"
+                " AND channel = 'pending' AND reached_at <= ?",
+                (self._now(), request_id, user_oid.lower(), utc(stale_before)),
+            )
+        return claimed == 1
+
     async def claim_reminder(self, request_id: str) -> bool:
         async with self._driver.transaction() as tx:
             inserted = await tx.execute(
@@ -629,10 +639,21 @@ class SqlStore(RequestQueries, OutboxSql, ComposeSql, TokenCacheSql):
                 " OR (stored_at < ? AND owner_id NOT IN (SELECT id FROM send_requests))",
                 (body_cutoff,),
             )
+            # A compose draft holds the values typed into it: once untouched for as long as
+            # bodies are kept, it goes, unless a request still in progress came from it.
+            drafts = await tx.execute(
+                "DELETE FROM compose_drafts WHERE updated_at < ? AND (request_id IS NULL"  # noqa: S608 - placeholders only
+                " OR request_id IN (SELECT id FROM send_requests WHERE state IN "
+                + _in(final)
+                + "))",
+                (body_cutoff, *final),
+            )
             activities = await tx.execute(
                 "DELETE FROM processed_activities WHERE seen_at < ?", (activity_cutoff,)
             )
-        return PurgeResult(requests=requests, messages=messages, activities=activities)
+        return PurgeResult(
+            requests=requests, messages=messages, activities=activities, drafts=drafts
+        )
 
 
 def _manifest(attachments: Sequence[AttachmentMeta]) -> JsonText | None:

@@ -25,6 +25,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,6 +185,11 @@ class Notifier:
         except StoreError as exc:
             logger.warning("notification to %s: outcome not stored: %s", user_oid, exc)
         return outcome
+
+    def paced(self, key: str) -> AbstractAsyncContextManager[None]:
+        """A turn within Teams' limits for a connector call other than a message (opening
+        a chat counts per new chat and towards the app's rate like a send)."""
+        return self._pacer.slot(key)
 
     # --- delivery -----------------------------------------------------------------------
 

@@ -9,22 +9,22 @@ In order, stopping at the first that works (docs/decisions/0007-reaching-approve
    (tenant + member), store its reference, post the card.
 3. **email** — installation refused (403: the permission is missing or the tenant's app
    policy blocks it) or not configured: an email from the configured no-reply sender, with
-   the Teams link that opens Mailroom and the ``/status <id>`` that shows the approver their
-   own card of the request (approvers may view what they can decide).
+   a Teams link that opens the approver's chat with Mailroom with ``/status MR-XXXX`` typed
+   in, which shows them their own card of the request (approvers may view what they can
+   decide), and the link that opens Mailroom's install dialog in case Teams needs it first.
 4. **unreachable** — none of these worked (they blocked the bot, Graph or Teams failed).
 
 How each approver was told is recorded (``Store.record_reach``), so the requester's card
-can say who was emailed and who could not be reached.
+can say who was emailed and who could not be reached; ``pending`` until then
+(``bot.teams.asking`` reaches them after the click is answered).
 """
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import quote
 
 from microsoft_agents.activity import ConversationReference
 from microsoft_agents.hosting.core import ChannelServiceAdapter
@@ -34,15 +34,17 @@ from bot.domain.send_request import JsonValue, SendRequest
 from bot.domain.senders import Policy, SenderKind
 from bot.errors import GraphError, GraphTransportError, IdentityError, StoreError
 from bot.flow.approvals import Approver
-from bot.graph import APP, EmailAddress, GraphClient, MailMessage, Sent
+from bot.graph import APP, GraphClient, Sent
 from bot.store import CardRole, Store
 from bot.teams import proactive
+from bot.teams.approval_email import EmailLinks, app_link, approval_email, bot_id, chat_link
 from bot.teams.notifier import Delivered, NotDelivered, Notifier
 
 logger = logging.getLogger(__name__)
 
 Channel = Literal["chat", "installed", "email", "unreachable"]
 NO_CHAT = "no conversation reference for the user"
+PENDING = "pending"  # stored before the approver is told; replaced by their Channel
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ class ApproverReach:
             return "unreachable"  # blocked, or Teams failed: not a case for installing
         installed = await self._install(approver.oid)
         if installed == "refused":
-            return await self._email(approver, request)
+            return await self._email(approver, request, origin)
         if installed == "failed":
             return "unreachable"
         if not await self._open_chat(approver.oid, request, origin):
@@ -119,8 +121,20 @@ class ApproverReach:
         try:
             await self._graph.install_app_for_user(APP, oid, catalog)
         except GraphError as error:
-            logger.info("Mailroom not installed for an approver: %s %s", error.status, error.code)
-            return "refused" if error.status == 403 else "failed"
+            if error.status != 403:
+                logger.info(
+                    "Mailroom not installed for an approver: %s %s", error.status, error.code
+                )
+                return "failed"
+            logger.warning(
+                "Mailroom could not install itself for an approver (Graph 403 %s), so they are "
+                "emailed a link instead: the app needs the Microsoft Graph application permission "
+                "TeamsAppInstallation.ReadWriteSelfForUser.All with admin consent, or the "
+                "tenant's Teams app policy blocks Mailroom (`mailroom doctor` checks the "
+                "permission)",
+                error.code,
+            )
+            return "refused"
         except (GraphTransportError, IdentityError) as error:
             logger.warning("Mailroom not installed for an approver: %s", type(error).__name__)
             return "failed"
@@ -133,13 +147,14 @@ class ApproverReach:
             parsed = ConversationReference.model_validate(dict(origin))
         except ValidationError:
             return False
-        opened = await proactive.open_personal(
-            self._adapter,
-            self._config.bot_app_id,
-            parsed,
-            tenant_id=request.tenant_id,
-            user_oid=oid,
-        )
+        async with self._notifier.paced(f"create:{oid}"):
+            opened = await proactive.open_personal(
+                self._adapter,
+                self._config.bot_app_id,
+                parsed,
+                tenant_id=request.tenant_id,
+                user_oid=oid,
+            )
         if isinstance(opened, proactive.Answer):
             logger.info("chat with an approver not opened: %s %s", opened.status, opened.code)
             return False
@@ -151,61 +166,21 @@ class ApproverReach:
             return False
         return True
 
-    async def _email(self, approver: Approver, request: SendRequest) -> Channel:
+    async def _email(
+        self, approver: Approver, request: SendRequest, origin: Mapping[str, JsonValue]
+    ) -> Channel:
         sender = next((s for s in self._policy.senders if s.kind is SenderKind.NOREPLY), None)
         if sender is None:
             logger.info("no no-reply sender configured: an approver is not emailed")
             return "unreachable"
-        message = approval_email(
-            request, approver, sender.address, sender.display_name, self._config.catalog_app_id
+        links = EmailLinks(
+            chat=chat_link(bot_id(self._config.bot_app_id, origin), request),
+            app=app_link(self._config.catalog_app_id, request.tenant_id),
         )
+        message = approval_email(request, approver, sender.address, sender.display_name, links)
         try:
             outcome = await self._graph.send_mail(APP, message, mailbox=sender.address)
         except (GraphError, GraphTransportError, IdentityError) as error:
             logger.warning("approver email not sent: %s", type(error).__name__)
             return "unreachable"
         return "email" if isinstance(outcome, Sent) else "unreachable"
-
-
-def app_link(catalog_app_id: str | None, tenant_id: str) -> str | None:
-    """The Teams link that opens Mailroom (its install-or-open dialog): ``/l/app/<org
-    catalog id>?tenantId=<tenant>`` (learn.microsoft.com/microsoftteams/platform/concepts/
-    build-and-test/deep-link-application, "Deep link to open an app install dialog"; an
-    app of the organisation's catalog is named by its catalog id)."""
-    if not catalog_app_id:
-        return None
-    return f"https://teams.microsoft.com/l/app/{quote(catalog_app_id)}?tenantId={quote(tenant_id)}"
-
-
-def approval_email(
-    request: SendRequest,
-    approver: Approver,
-    sender_address: str,
-    sender_name: str,
-    catalog_app_id: str | None,
-) -> MailMessage:
-    link = app_link(catalog_app_id, request.tenant_id)
-    short = request.id[:8]
-    subject = request.subject if len(request.subject) <= 120 else request.subject[:117] + "..."
-    opener = (
-        f'<p><a href="{html.escape(link)}">Open Mailroom in Teams</a>, then type '
-        f"<b>/status {short}</b>: it shows the request with Approve and Reject.</p>"
-        if link
-        else f"<p>Open Mailroom in Teams and type <b>/status {short}</b> to see it and "
-        "approve or reject it.</p>"
-    )
-    body = (
-        f"<p>Hello {html.escape(approver.name)},</p>"
-        f"<p>{html.escape(request.requester_upn or 'A colleague')} asks you to approve a send "
-        f"from {html.escape(request.sender_address)}: “{html.escape(subject)}”, to "
-        f"{len(request.recipients.all())} recipient(s).</p>"
-        f"{opener}"
-        "<p>Mailroom could not post the approval card to you in Teams.</p>"
-    )
-    return MailMessage(
-        mailroom_id=f"approval-{request.id}-{approver.oid}"[:128],
-        subject=f"Approval needed: {subject}",
-        html_body=body,
-        to=(EmailAddress(approver.upn, approver.name),),
-        sender=EmailAddress(sender_address, sender_name),
-    )

@@ -10,6 +10,7 @@ and is left alone. Expiry itself tells both sides (``Followers.expired``).
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 from bot.domain.send_request import SendRequest, SendState
@@ -42,17 +43,9 @@ class Reminders:
             return 0
         due = now - timedelta(hours=hours)
         reminded = 0
-        after: RequestCursor | None = None
-        for _page in range(MAX_PAGES):
-            page = await self._store.page_requests(
-                states=[SendState.PENDING_APPROVAL], after=after, limit=PAGE
-            )
-            for request in page.requests:
-                if request.updated_at <= due and await self._remind(request):
-                    reminded += 1
-            after = page.next
-            if after is None:
-                break
+        async for request in waiting_requests(self._store):
+            if request.updated_at <= due and await self._remind(request):
+                reminded += 1
         return reminded
 
     async def _remind(self, request: SendRequest) -> bool:
@@ -73,6 +66,20 @@ class Reminders:
             if not isinstance(outcome, Delivered):
                 logger.info("reminder not delivered: %s", outcome)
         return True
+
+
+async def waiting_requests(store: Store) -> AsyncIterator[SendRequest]:
+    """Every request waiting for approval, page by page (the chores' sweep)."""
+    after: RequestCursor | None = None
+    for _page in range(MAX_PAGES):
+        page = await store.page_requests(
+            states=[SendState.PENDING_APPROVAL], after=after, limit=PAGE
+        )
+        for request in page.requests:
+            yield request
+        after = page.next
+        if after is None:
+            return
 
 
 def reminder_card(request: SendRequest) -> dict[str, object]:

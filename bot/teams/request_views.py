@@ -7,6 +7,7 @@ later decisions update it in place.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.approvals import Viewer, reason_in_words
@@ -21,6 +22,7 @@ from bot.i18n import _
 from bot.outbox.progress import MAX_FAILURES_LISTED, RequestProgress, results_of
 from bot.outbox.windows import held_until
 from bot.store import Approval, ApprovalDecision, CardRef, CardRole, JobState, Store, utc_now
+from bot.teams.reach import PENDING
 from bot.teams.request_card import Shown, request_card
 from bot.teams.times import format_time
 from bot.teams.turn import Turn
@@ -98,6 +100,8 @@ class RequestViews:
         elif sender is not None:
             shown_from = from_line(sender, requester)
         cards = await self._store.list_cards(request.id)
+        waiting = viewer == "requester" and request.state is SendState.PENDING_APPROVAL
+        reach = await self._reach(request, cards) if waiting else _Reach()
         return ApprovalView(
             request_id=request.id,
             version=request.version,
@@ -114,12 +118,20 @@ class RequestViews:
             state=request.state.value,
             viewer_role=viewer,
             outcome=await self._outcome(request, await self._store.get_approval(request.id)),
-            unreachable_approvers=await self._unreachable(request, cards)
-            if viewer == "requester" and request.state is SendState.PENDING_APPROVAL
-            else (),
+            unreachable_approvers=reach.missed,
+            approvers_in_teams=reach.in_teams,
+            asking_approvers=reach.asking,
             refresh_user_ids=refresh_ids(cards),
             reference=reference_of(request.id),
+            replaced_by=await self._replaced_by(request),
         )
+
+    async def _replaced_by(self, request: SendRequest) -> str:
+        """The reference of the edited request that replaced this one ("" if none)."""
+        if not request.is_final:  # only a decided request can be edited and resubmitted
+            return ""
+        successor = await self._store.replacement_of(request.id)
+        return reference_of(successor) if successor else ""
 
     async def _outcome(self, request: SendRequest, approval: Approval | None) -> str | None:
         if approval is None:
@@ -148,26 +160,38 @@ class RequestViews:
     def _reasons(self, request: SendRequest) -> tuple[str, ...]:
         return approval_reasons(request, self._policy)
 
-    async def _unreachable(self, request: SendRequest, cards: list[CardRef]) -> tuple[str, ...]:
-        """Approvers with no approval card of this request: the bot could not reach them
-        (not installed for them, or they blocked it). Derived, so nothing extra is stored."""
+    async def _reach(self, request: SendRequest, cards: list[CardRef]) -> _Reach:
+        """How the approvers were told: still being asked, got the card in Teams (an
+        approval card of theirs that is not blocked), or not (emailed, or not reached)."""
         sender = self._policy.sender(request.sender_address)
         if sender is None:
-            return ()
+            return _Reach()
         approvers = await self._approvals.approvers(sender, requester_oid=request.requester_oid)
-        reached = {
+        carded = {
             (c.user_oid or "").lower()
             for c in cards
             if c.role is CardRole.APPROVER and c.blocked_code is None
         }
-        emailed = {oid for oid, how in (await self._store.list_reach(request.id)).items()
-                   if how == "email"}  # fmt: skip
-        return tuple(
-            f"{a.name} <{a.upn}>"
-            + (" — emailed a link instead" if a.oid.lower() in emailed else "")
-            for a in approvers
-            if a.oid.lower() not in reached
+        told = await self._store.list_reach(request.id)
+        asking = [a for a in approvers if a.oid.lower() not in carded
+                  and told.get(a.oid.lower()) == PENDING]  # fmt: skip
+        missed = [a for a in approvers if a.oid.lower() not in carded and a not in asking]
+        return _Reach(
+            asking=len(asking),
+            in_teams=tuple(a.name for a in approvers if a.oid.lower() in carded),
+            missed=tuple(f"{a.name} <{a.upn}> — {_how(told.get(a.oid.lower()))}" for a in missed),
         )
+
+
+def _how(channel: str | None) -> str:
+    return "emailed a link instead" if channel == "email" else "could not be reached"
+
+
+@dataclass(frozen=True)
+class _Reach:
+    asking: int = 0
+    in_teams: tuple[str, ...] = ()
+    missed: tuple[str, ...] = ()
 
 
 def _comment(approval: Approval) -> str:

@@ -19,6 +19,7 @@ from bot.outbox.worker import Worker
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
+from bot.teams.asking import ApproverAsking
 from bot.teams.dispatch import FETCH_TASK, SUBMIT_ACTION, Route, Routes
 from bot.teams.followers import Followers
 from bot.teams.handlers import (
@@ -33,7 +34,6 @@ from bot.teams.handlers import (
     signout,
 )
 from bot.teams.notifier import Notifier
-from bot.teams.reach import ApproverReach
 from bot.teams.steps import StepCards
 from bot.teams.turn import Turn
 from cards import verbs
@@ -58,7 +58,7 @@ FILE_TIMEOUTS = Timeouts(connect=10, read=60, total=120)
 
 
 def build_routes(
-    services: Services, notifier: Notifier, followers: Followers, reach: ApproverReach
+    services: Services, notifier: Notifier, followers: Followers, asking: ApproverAsking
 ) -> Routes:
     store, flow = services.store, services.flow
     steps = StepCards(
@@ -75,11 +75,12 @@ def build_routes(
     )  # fmt: skip
     on_approval = approvals.Deps(
         services.approvals, store, services.facts, services.policy, steps, notifier, wake,
-        followers, reach,
+        followers, asking,
     )  # fmt: skip
     on_preview = preview.Deps(
         flow, steps, store, services.sso, services.tokens, sign_in(services.settings), wake,
         on_approval, services.policy.schedule_max_days,
+        app_id=services.settings.app_id or services.settings.graph_client_id or "",
     )  # fmt: skip
     on_request = requests.Deps(
         flow, services.approvals, store, steps, on_send, partial(approvals.waiting_for, on_approval)

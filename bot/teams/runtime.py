@@ -5,6 +5,7 @@ routes bound to both. Called once per start of the services (``bot/app.py``)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from microsoft_agents.hosting.core import ChannelServiceAdapter
 
@@ -15,6 +16,7 @@ from bot.outbox.config import WorkerConfig
 from bot.outbox.wiring import build_worker_graph
 from bot.outbox.worker import Worker
 from bot.services import Services
+from bot.teams.asking import ApproverAsking
 from bot.teams.dispatch import Routes
 from bot.teams.followers import Followers
 from bot.teams.notifier import Notifier
@@ -30,6 +32,22 @@ def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Ser
     notifier = Notifier(adapter, services.store, app_id=services.settings.app_id)
     views = RequestViews(services.store, services.facts, services.links, services.approvals)
     followers = Followers(services.store, views, notifier)
+    reach = ApproverReach(
+        services.store,
+        services.graph,
+        notifier,
+        adapter,
+        policy=services.policy,
+        config=ReachConfig(services.settings.teams_app_id, services.settings.app_id),
+    )
+    asking = ApproverAsking(services.store, reach, services.approvals, followers, services.policy)
+    reminders = Reminders(services.store, notifier, services.policy)
+
+    async def remind(now: datetime) -> int:
+        # Approvers a stopped process left untold first: their card comes before a reminder.
+        await asking.resume(now)
+        return await reminders.run(now)
+
     worker = Worker(
         services.store,
         build_worker_graph(
@@ -48,18 +66,10 @@ def start_teams(services: Services, adapter: ChannelServiceAdapter) -> tuple[Ser
         metrics=services.metrics,
         on_expired=followers.expired,
         on_approved_closed=followers.closed,
-        on_remind=Reminders(services.store, notifier, services.policy).run,
+        on_remind=remind,
     )
     running = replace(services, worker=worker)
-    reach = ApproverReach(
-        services.store,
-        services.graph,
-        notifier,
-        adapter,
-        policy=services.policy,
-        config=ReachConfig(services.settings.teams_app_id, services.settings.app_id),
-    )
-    return running, build_routes(running, notifier, followers, reach)
+    return running, build_routes(running, notifier, followers, asking)
 
 
 def worker_config(lease_seconds: int, recipients_per_day: int = 10_000) -> WorkerConfig:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from emulator.testing import RunningEmulator
 from tests.bot.doctor_support import PERSON
 from tests.support.botapp import ROOT, env_for
@@ -18,12 +20,22 @@ def mailroom(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
     )  # fmt: skip
 
 
+def delegated_env(emulator: RunningEmulator, tmp_path: Path) -> dict[str, str]:
+    """Set up for delegated senders as docs/deploy.md says: the OAuth connection and a key
+    for the users' token caches."""
+    return {
+        **env_for(emulator, tmp_path),
+        "MAILROOM_OAUTH_CONNECTION": "sso",
+        "MAILROOM_TOKEN_CACHE_KEY": Fernet.generate_key().decode(),
+    }
+
+
 def test_doctor_passes_every_check_against_the_demo_tenant(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
     token = tmp_path / "sso-token.txt"
     token.write_text(emulator.control.mint_user_token(PERSON, connection=True))
-    env = {**env_for(emulator, tmp_path), "MAILROOM_OAUTH_CONNECTION": "sso"}
+    env = delegated_env(emulator, tmp_path)
 
     result = mailroom(env, "doctor", "--sso-token-file", str(token))
 
@@ -42,7 +54,7 @@ def test_doctor_passes_every_check_against_the_demo_tenant(
 def test_doctor_without_a_user_token_says_what_it_did_not_check_and_how_to(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
-    env = {**env_for(emulator, tmp_path), "MAILROOM_OAUTH_CONNECTION": "sso"}
+    env = delegated_env(emulator, tmp_path)
 
     result = mailroom(env, "doctor")
 

@@ -9,8 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.doctor import run_checks
+from bot.settings import Secret
 from bot.tenant_checks import Check
 from emulator.requirements import load_statement
 from emulator.testing import RunningEmulator, start_emulator_thread
@@ -20,8 +22,15 @@ from tests.support.botapp import settings_for
 STATEMENT = load_statement()
 
 
-async def doctor(emulator: RunningEmulator, tmp_path: Path) -> dict[str, Check]:
-    settings = replace(settings_for(emulator, tmp_path), oauth_connection="sso")
+KEY = Secret(Fernet.generate_key().decode())
+
+
+async def doctor(
+    emulator: RunningEmulator, tmp_path: Path, keys: tuple[Secret, ...] = (KEY,)
+) -> dict[str, Check]:
+    settings = replace(
+        settings_for(emulator, tmp_path), oauth_connection="sso", token_cache_keys=keys
+    )
     found: dict[str, Check] = {}
 
     def report(check: Check) -> None:
@@ -79,3 +88,14 @@ async def test_leaving_out_a_requirement_fails_it_with_its_fix(
     app_id = skipping.bot_app.client_id
     assert check.fix == expected.text(app_id).fix
     assert "{app_id}" not in check.fix
+
+
+async def test_delegated_sign_in_without_a_token_cache_key_fails_with_how_to_make_one(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    checks = await doctor(emulator, tmp_path, keys=())
+
+    check = checks["token caches"]
+    assert not check.ok
+    assert "MAILROOM_TOKEN_CACHE_KEY" in check.detail
+    assert "Fernet.generate_key()" in check.fix

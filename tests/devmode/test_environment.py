@@ -12,9 +12,12 @@ from bot.devmode.readiness import EmulatorInfo
 from bot.errors import ConfigError
 from bot.settings import Settings
 from emulator.seed import DEMO_SEED, load_seed
+from emulator.state import TeamsApps
 
 DEMO = load_seed(DEMO_SEED)
-EMULATOR = EmulatorInfo("https://127.0.0.1:4443", Path("/tmp/ca.pem"), DEMO.id)
+EMULATOR = EmulatorInfo(
+    "https://127.0.0.1:4443", Path("/tmp/ca.pem"), DEMO.id, TeamsApps.catalog_id
+)
 
 
 def test_bot_is_pointed_at_the_emulator_with_the_demo_app(tmp_path: Path) -> None:
@@ -26,6 +29,15 @@ def test_bot_is_pointed_at_the_emulator_with_the_demo_app(tmp_path: Path) -> Non
     assert env["MAILROOM_ALLOWED_TENANTS"] == DEMO.id
     assert env["MAILROOM_GRAPH_CLIENT_ID"] == DEMO.bot_app.client_id
     assert env["MAILROOM_DATABASE_URL"] == "sqlite:///./.mailroom/dev.db"
+
+
+def test_bot_can_install_itself_for_approvers_from_the_emulated_catalog(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("", encoding="utf-8")
+    emulator = EmulatorInfo(EMULATOR.base_url, ca, DEMO.id, TeamsApps.catalog_id)
+    env = bot_env({"MAILROOM_TEAMS_APP_ID": "1b2c3d4e-0000-4000-8000-000000000000"}, emulator,
+                  DEMO, tmp_path)  # fmt: skip
+    assert Settings.from_env(env).teams_app_id == TeamsApps.catalog_id  # never a real catalog's
 
 
 def test_bot_credentials_from_the_environment_or_dotenv_are_blanked(tmp_path: Path) -> None:

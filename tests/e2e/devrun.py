@@ -167,7 +167,12 @@ class PlaygroundRun:
 
 @contextmanager
 def running_playground(
-    workdir: Path, *, user: str, messaging_endpoint: str, seed: Path = DEMO_SEED
+    workdir: Path,
+    *,
+    user: str,
+    messaging_endpoint: str,
+    seed: Path = DEMO_SEED,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[PlaygroundRun]:
     """Another Agents Playground in which ``user`` (a demo user, named as for ``--as``) is the
     current user, talking to the same bot as a running ``mailroom dev``.
@@ -176,7 +181,8 @@ def running_playground(
     Playground shows only its current user's chats on its WebSocket (a proactive card to
     another user's personal chat is stored but never sent), just as each Teams user has their
     own client. Started exactly as ``mailroom dev`` starts its own (loopback only, no
-    telemetry), on a free port; stopped with SIGTERM (SIGKILL after ``STOP_WAIT`` s)."""
+    telemetry), on a free port; stopped with SIGTERM (SIGKILL after ``STOP_WAIT`` s).
+    ``env``: its environment instead of this process's (e.g. a shared service URL)."""
     setup = nodejs.find_node()
     if setup.problem is not None:
         raise DevRunFailed(f"a second Playground needs Node.js: {setup.problem}")
@@ -187,7 +193,9 @@ def running_playground(
     )
     stdout = workdir / "playground.out"
     command = nodejs.playground_command(setup, TOOLS, messaging_endpoint, 0)
-    environment = nodejs.playground_env(os.environ, config, workdir / "playground.log")
+    environment = nodejs.playground_env(
+        os.environ if env is None else env, config, workdir / "playground.log"
+    )
     with stdout.open("wb") as sink:
         process = subprocess.Popen(
             command,

@@ -80,6 +80,16 @@ def send_requests(control: EmulatorControl, after_seq: int = 0) -> list[dict[str
     ]
 
 
+def notice_sends(control: EmulatorControl, after_seq: int) -> list[dict[str, Any]]:
+    """The sends of a no-reply notice: a draft of noreply@ sent by id (an approval email to
+    an approver Mailroom could not reach in Teams is a sendMail of its own)."""
+    return [
+        r
+        for r in send_requests(control, after_seq)
+        if NOREPLY in r["path"].lower() and "/messages/" in r["path"]
+    ]
+
+
 def last_seq(control: EmulatorControl) -> int:
     return max((entry["seq"] for entry in control.request_log()), default=0)
 
@@ -209,13 +219,7 @@ async def test_a_noreply_notice_approved_by_a_second_user_is_delivered_once(
     found = await eventually(deliveries, "the notice delivered to all 21 customers", 10)
     assert Counter(d["recipient"].lower() for d in found) == Counter(customers)  # each once
     assert {address(d["message"]["from"]) for d in found} == {NOREPLY}
-    # The notice goes out as a draft sent by id; an approval email (to an approver Mailroom
-    # could not reach in Teams) would be a sendMail of its own, to that approver only.
-    sends = [
-        r
-        for r in send_requests(mail, before)
-        if NOREPLY in r["path"].lower() and "/messages/" in r["path"]
-    ]
+    sends = notice_sends(mail, before)
     assert len(sends) == 1, f"one send for the notice, got {sends}"
 
 

@@ -16,6 +16,7 @@ import pytest
 from emu_helpers import Tokens, bearer, mail
 
 from emulator.seed import DEMO_SEED
+from emulator.state import TeamsApps
 from emulator.testing import RunningEmulator, start_emulator_thread
 
 
@@ -115,6 +116,7 @@ def test_standalone_process_serves_and_writes_emulator_json(tmp_path: Path) -> N
         info = json.loads(info_path.read_text())
         assert info["pid"] == process.pid
         assert info["tenant_id"] == "07e2b795-ff98-4e03-90a4-fcf918d3baac"
+        assert info["teams_app_id"] == TeamsApps.catalog_id  # Mailroom in its app catalog
         context = ssl.create_default_context(cafile=info["ca_path"])
         answer = httpx.get(f"{info['base_url']}/_emulator/health", verify=context)
         assert answer.json()["status"] == "ok"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.send_request import Recipients, SenderKind, SendMode, SendState
-from bot.errors import IllegalTransition
+from bot.errors import IllegalTransition, NotFound
 from bot.store import AuditEntry, JobState, PacingPolicy, RetentionPolicy, Store
 from tests.store.conftest import OpenStore
 from tests.store.helpers import Clock, draft, run_raw_sql
@@ -163,3 +163,34 @@ async def test_purge_forgets_old_activity_ids(store: Store, clock: Clock) -> Non
     assert result.activities == 1
     assert await store.remember_activity("activity-old") is True
     assert await store.remember_activity("activity-new") is False
+
+
+async def test_purge_deletes_compose_drafts_left_untouched_past_retention(
+    store: Store, clock: Clock
+) -> None:
+    async def compose(request_id: str | None = None) -> str:
+        made = await store.create_compose(
+            user_oid="oid-alice", tenant_id="t", sender_address="s@contoso.com", template="x"
+        )
+        await store.update_compose(
+            made.id, 1, fields={"var_body": "private words"}, request_id=request_id
+        )
+        return made.id
+
+    abandoned = await compose()
+    sent = await compose(await finished_request(store, clock, SendState.SENT))
+    waiting, waiting_messages = draft(clock.now)
+    await store.create_request(waiting, waiting_messages)
+    await store.transition(waiting.id, 1, SendState.PENDING_APPROVAL)
+    in_progress = await compose(waiting.id)
+    clock.advance(31 * 86400)
+    recent = await compose()
+
+    result = await store.purge(RetentionPolicy(body_days=30), clock.now)
+
+    assert result.drafts == 2
+    for gone in (abandoned, sent):
+        with pytest.raises(NotFound):
+            await store.get_compose(gone)
+    assert (await store.get_compose(in_progress)).fields == {"var_body": "private words"}
+    assert (await store.get_compose(recent)).fields == {"var_body": "private words"}

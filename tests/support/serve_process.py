@@ -39,8 +39,10 @@ class ServeProcess:
             )  # fmt: skip
 
     async def ready(self) -> None:
+        # Up to a minute: two processes importing at once on a busy two-CPU machine take
+        # well over the usual second or two.
         async with httpx.AsyncClient() as client:
-            for _ in range(400):
+            for _ in range(1200):
                 try:
                     if (await client.get(f"{self.url}/readyz")).status_code == 200:
                         return

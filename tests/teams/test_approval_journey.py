@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from bot.domain.references import reference_of
 from bot.domain.send_request import SendState
 from bot.outbox.housekeeping import expire_due
 from cards import verbs
@@ -119,17 +120,29 @@ async def test_expiry_tells_the_requester_and_every_approver(bot: BotHarness) ->
     assert "Request expired: nothing was sent" in text_of(bot.current_card(adele))
 
 
+def filled(compose: dict[str, Any]) -> dict[str, Any]:
+    """The compose card's Preview data with every value its inputs hold."""
+    fields = {i["id"]: i.get("value") for i in inputs_of(compose)}
+    return {**action(compose, verbs.PREVIEW)["data"],
+            **{k: v for k, v in fields.items() if v is not None}}  # fmt: skip
+
+
+async def rejected_by_megan(bot: BotHarness, comment: str) -> dict[str, Any]:
+    """Megan rejects the request waiting for her; returns the approval card she decided on."""
+    card = approval_card_of(bot, bot.person("megan.bowen@contoso.com"))
+    data = {**action(card, verbs.REJECT)["data"], "comment": comment}
+    await bot.act(bot.person("megan.bowen@contoso.com"), verbs.REJECT, data)
+    return card
+
+
 async def test_rejected_then_edited_resubmitted_approved_again_and_sent_once(
     bot: BotHarness,
 ) -> None:
     adele = bot.person("adele.vance@contoso.com")
-    megan = bot.person("megan.bowen@contoso.com")
     diego = bot.person("diego.siciliani@contoso.com")
     mine = await request_approval(bot, adele)
     first = action(mine, verbs.CANCEL)["data"]["request"]
-    card = approval_card_of(bot, megan)
-    data = {**action(card, verbs.REJECT)["data"], "comment": "Wrong incident number"}
-    await bot.act(megan, verbs.REJECT, data)
+    await rejected_by_megan(bot, "Wrong incident number")
     told = bot.current_card(adele)  # the requester's card, updated in place
     assert "Rejected by Megan Bowen at " in text_of(told)
     assert "Wrong incident number" in text_of(told)
@@ -139,15 +152,16 @@ async def test_rejected_then_edited_resubmitted_approved_again_and_sent_once(
     assert "customer20@fabrikam.com" in fields["to"]  # every value kept
     assert fields["var_started_at"] == "2026-11-26"
     assert fields["var_started_at__time"] == "08:40"
-    preview_data = {**action(again, verbs.PREVIEW)["data"],
-                    **{k: v for k, v in fields.items() if v is not None}}  # fmt: skip
-    preview = card_in(await bot.act(adele, verbs.PREVIEW, preview_data))
+    preview = card_in(await bot.act(adele, verbs.PREVIEW, filled(again)))
     assert "Request approval" in str(preview), text_of(preview)  # a new approval
     second = card_in(await bot.act(
         adele, verbs.REQUEST_APPROVAL, action(preview, verbs.REQUEST_APPROVAL)["data"]
     ))  # fmt: skip
     second_id = action(second, verbs.CANCEL)["data"]["request"]
     assert second_id != first
+    # The message Adele resubmitted in shows the new request now: the old one's "replaced"
+    # view must not be written over it.
+    assert "Replaced by" not in text_of(bot.current_card(adele))
     fresh = approval_card_of(bot, diego)
     assert action(fresh, verbs.APPROVE)["data"]["request"] == second_id
     await bot.act(diego, verbs.APPROVE, {**action(fresh, verbs.APPROVE)["data"], "comment": "OK"})
@@ -163,6 +177,52 @@ async def test_rejected_then_edited_resubmitted_approved_again_and_sent_once(
     assert "“OK”" in final
     stayed = await bot.services.store.get_request(first)
     assert stayed.state is SendState.REJECTED
+
+
+async def test_an_edited_resubmission_shows_as_replaced_on_every_card_of_the_old_request(
+    bot: BotHarness,
+) -> None:
+    adele = bot.person("adele.vance@contoso.com")
+    megan = bot.person("megan.bowen@contoso.com")
+    diego = bot.person("diego.siciliani@contoso.com")
+    mine = await request_approval(bot, adele)
+    first = action(mine, verbs.CANCEL)["data"]["request"]
+    opened = {p.oid: approval_activity(bot, p) for p in (megan, diego)}
+    card = await rejected_by_megan(bot, "No")
+    (tracked,) = [str(r["id"]) for r in bot.replies(adele)
+                  if "Rejected by Megan Bowen" in text_of(card_in(r))]  # fmt: skip
+    # Adele resubmits from the card /status gives her, and edits the preview once more.
+    status = card_in(await bot.say(adele, f"/status {reference_of(first)}"))
+    again = card_in(await bot.act(adele, verbs.RESUBMIT, action(status, verbs.RESUBMIT)["data"]))
+    preview = card_in(await bot.act(adele, verbs.PREVIEW, filled(again)))
+    again = card_in(await bot.act(adele, verbs.EDIT, action(preview, verbs.EDIT)["data"]))
+    preview = card_in(await bot.act(adele, verbs.PREVIEW, filled(again)))
+    assert "Replaced" not in text_of(card_now(bot, megan, opened[megan.oid]))  # not sent yet
+
+    asked = card_in(await bot.act(
+        adele, verbs.REQUEST_APPROVAL, action(preview, verbs.REQUEST_APPROVAL)["data"]
+    ))  # fmt: skip
+
+    second = action(asked, verbs.CANCEL)["data"]["request"]
+    replaced = f"Replaced by {reference_of(second)}"
+    for who, activity in ((megan, opened[megan.oid]), (diego, opened[diego.oid]),
+                          (adele, tracked)):  # fmt: skip
+        old = card_now(bot, who, activity)
+        assert replaced in text_of(old), (who.upn, text_of(old))
+        assert "Rejected by Megan Bowen" in text_of(old)
+        assert not {verbs.APPROVE, verbs.REJECT, verbs.RESUBMIT, verbs.CANCEL} & {
+            a["verb"] for a in actions_of(old)
+        }
+    assert replaced in text_of(card_in(await bot.say(adele, f"/status {reference_of(first)}")))
+    refreshed = card_in(await bot.act(megan, verbs.REFRESH, {"request": first}))
+    assert replaced in text_of(refreshed)
+    for approver in (megan, diego):  # the new request needs its own approval
+        fresh = approval_card_of(bot, approver)
+        assert action(fresh, verbs.APPROVE)["data"]["request"] == second
+    stale = {"request": first, "version": str(action(card, verbs.REJECT)["data"]["version"])}
+    await bot.act(diego, verbs.APPROVE, {**stale, "comment": ""})
+    assert (await bot.services.store.get_request(first)).state is SendState.REJECTED
+    assert await external_count(bot, 0) == 0
 
 
 async def test_an_approver_who_never_opened_mailroom_decides_from_slash_approvals(

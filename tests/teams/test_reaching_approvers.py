@@ -4,11 +4,16 @@ the installation, an email from the no-reply sender with a link that opens the r
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from bot.domain.references import reference_of
+from bot.teams.approval_email import bot_id
 from cards import verbs
 from emulator.state import TeamsApps
 from emulator.testing import RunningEmulator
@@ -73,8 +78,27 @@ async def test_a_refused_installation_emails_the_approver_a_link_and_the_request
     body = str(mails[0]["body"]["content"])
     assert f"https://teams.microsoft.com/l/app/{CATALOG_ID}?tenantId=" in body
     request_id = action(card, verbs.CANCEL)["data"]["request"]
-    assert f"/status {request_id[:8]}" in body
-    # The link works: typed in Mailroom, /status opens her approver card.
+    # The request's link: her 1:1 chat with the bot (Teams named it 28:… in Adele's chat),
+    # /status of the request typed in.
+    link = urlsplit(html.unescape(links_in(body)[0]))
+    assert (link.scheme, link.netloc, link.path) == ("https", "teams.microsoft.com", "/l/chat/0/0")
+    query = parse_qs(link.query)
+    assert query["users"] == ["28:mailroom"]
+    assert query["tenantId"] == [bot.emulator.tenant_id]
+    assert query["message"] == [f"/status {reference_of(request_id)}"]
+    # Sent as typed, it opens her approver card.
     megan = bot.person("megan.bowen@contoso.com")
-    opened = card_in(await bot.say(megan, f"/status {request_id[:8]}"))
+    opened = card_in(await bot.say(megan, query["message"][0]))
     assert {verbs.APPROVE, verbs.REJECT} <= {a["verb"] for a in actions_of(opened)}
+    assert action(opened, verbs.APPROVE)["data"]["request"] == request_id
+
+
+def links_in(body: str) -> list[str]:
+    return re.findall(r'href="([^"]+)"', body)
+
+
+def test_the_link_names_the_bot_by_its_app_id_when_one_is_configured() -> None:
+    app_id = "0f9c4e7a-2b1d-4c3e-8f5a-6d7e8f9a0b1c"
+    assert bot_id(app_id, {"bot": {"id": "28:other"}}) == f"28:{app_id}"
+    assert bot_id(None, {"bot": {"id": "28:mailroom"}}) == "28:mailroom"
+    assert bot_id(None, {"bot": {"id": "mailroom"}}) is None  # not a Teams bot id: no link

@@ -1,14 +1,14 @@
 """``approval.*`` verbs and the ``/approvals`` command; ``ask`` posts a request to its
 approvers (the preview's "Request approval").
 
-The approval card goes to every approver's personal chat; when one decides, every copy
-and the requester's card are updated. Who may decide is ``bot.domain.approvals``, asked
+The approval card goes to every approver's personal chat (side by side, the slow ones
+after the click is answered: ``bot.teams.asking``); when one decides, every copy and the
+requester's card are updated. Who may decide is ``bot.domain.approvals``, asked
 fresh by the flow at each decision; the first decision wins.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,20 +19,18 @@ from bot.domain.senders import Policy
 from bot.flow.approvals import ApprovalFlow, Requested
 from bot.flow.facts import FactsService
 from bot.flow.send_flow import Refused, Stale
-from bot.i18n import _, n_, use_locale_of
+from bot.i18n import _, n_
 from bot.store import RequestCursor, Store
+from bot.teams.asking import ApproverAsking
 from bot.teams.command_parser import Command
 from bot.teams.followers import Followers
 from bot.teams.notifier import Notifier
-from bot.teams.reach import ApproverReach
 from bot.teams.request_views import track_card
 from bot.teams.steps import StepCards
 from bot.teams.summaries import summary
 from bot.teams.turn import Turn
 from cards import requests as requests_card
 from cards.verbs import Decision, RequestAt
-
-logger = logging.getLogger(__name__)
 
 Card = dict[str, Any]
 LISTED = 20
@@ -49,26 +47,21 @@ class Deps:
     notifier: Notifier
     wake: Callable[[], None]
     followers: Followers
-    reach: ApproverReach
+    asking: ApproverAsking
 
 
 async def ask(deps: Deps, turn: Turn, payload: RequestAt) -> Card:
-    """Move a previewed request to "waiting for approval" and post it to the approvers."""
+    """Move a previewed request to "waiting for approval" and reach its approvers; the
+    answer comes within ``bot.teams.asking.ANSWER_WITHIN`` however slow Teams is."""
     result = await deps.approvals.request(turn.user_oid, payload.request, payload.version)
     if not isinstance(result, Requested):
         return await deps.steps.of(result)
-    views = deps.steps.requests
     request = result.request
-    told: dict[str, int] = {}
-    for approver in result.approvers:
-        # In the approver's language (their last activity's), else the requester's.
-        with use_locale_of(await deps.notifier.reference_of(approver.oid)):
-            card = await views.card(request, "approver", requested=result)
-        channel = await deps.reach.tell(approver, card, request, turn.reference())
-        told[channel] = told.get(channel, 0) + 1
-    logger.info("approvers told: %s", ", ".join(f"{k} {v}" for k, v in sorted(told.items())))
+    await deps.asking.record(result)  # before telling: a lost process leaves them pending
     await track_card(deps.store, turn, request)
-    return await views.card(request, "requester", requested=result)
+    await deps.followers.replaced(request.id)
+    await deps.asking.ask(result, turn.reference())
+    return await deps.steps.requests.card(request, "requester", requested=result)
 
 
 async def approve(deps: Deps, turn: Turn, payload: Decision) -> Card:

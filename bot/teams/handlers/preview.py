@@ -13,7 +13,11 @@ docs/decisions/0006-delegated-token-model.md):
   action with ``authentication.token`` or ``state``;
 * the token service refused the SSO token → 412, and Teams falls back to the sign-in button;
   a magic code that redeems nothing → 401 ``invalidAuthCode``;
-* Entra refuses the exchange (consent) → the flow's card says what to do.
+* Entra refuses the exchange (consent) → the flow's card says what to do;
+* the tenant's sign-in setup is wrong (``bot.identity.sign_in_setup``: no Application ID URI,
+  no ``access_as_user``, the OAuth connection's scopes) → a card that names the missing step
+  and its fix, never another login request; so does a second Send on the same request after
+  a login request that no sign-in followed.
 """
 
 from __future__ import annotations
@@ -26,9 +30,17 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.schedule import ScheduleProblem, scheduled_time
 from bot.domain.send_request import SendRequest
-from bot.errors import ConsentRequired, ExchangeRefused, MagicCodeRefused, SignInRequired
-from bot.flow.send_flow import Later, Preview, SendFlow
+from bot.errors import (
+    ConsentRequired,
+    ExchangeRefused,
+    MagicCodeRefused,
+    SignInNotSetUp,
+    SignInRequired,
+    TokenAcquisitionError,
+)
+from bot.flow.send_flow import Later, Preview, Refused, SendFlow
 from bot.i18n import _
+from bot.identity import sign_in_setup
 from bot.identity.provider import GRAPH_RESOURCE, TokenProvider
 from bot.identity.sso import SignInAttempt, SsoSource
 from bot.store import Store
@@ -66,6 +78,8 @@ class Deps:
     approvals: approvals.Deps
     schedule_max_days: int = 30
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    logins: sign_in_setup.LoginRequests = field(default_factory=sign_in_setup.LoginRequests)
+    app_id: str = ""  # the bot's app id, which the requirements' fixes name
 
 
 async def send(deps: Deps, turn: Turn, payload: RequestAt) -> Card | LoginResult | ErrorResult:
@@ -115,7 +129,13 @@ async def _queue(
             if deps.sign_in is None:  # no OAuth connection: nothing Teams could sign in to
                 raise ConsentRequired("interaction_required", "no OAuth connection configured")
             raise SignInRequired
-        await deps.tokens.user_token(turn.user_oid, assertion, GRAPH_RESOURCE)
+        try:
+            await deps.tokens.user_token(turn.user_oid, assertion, GRAPH_RESOURCE)
+        except TokenAcquisitionError as error:
+            setup = sign_in_setup.from_refusal(error)
+            if setup is None:
+                raise
+            raise setup from error
 
     try:
         result = await deps.flow.send(
@@ -123,22 +143,53 @@ async def _queue(
         )
     except SignInRequired:
         assert deps.sign_in is not None
-        return LoginResult(
-            connection_name=deps.sign_in.connection,
-            resource_uri=deps.sign_in.resource_uri,
-            sign_in_url=await deps.sso.sign_in_link(attempt),
-        )
-    except ExchangeRefused:
+        return await _login(deps, deps.sign_in, attempt, request_id)
+    except ExchangeRefused as refused:
+        setup = sign_in_setup.not_set_up([refused.aadsts])
+        if setup is not None:
+            return await _not_set_up(deps, setup, request_id)
         return ErrorResult(412, "412", "authentication token could not be exchanged")
     except MagicCodeRefused:
         return ErrorResult(401, "InvalidAuthCode", _("The sign-in code is not valid."))
+    except SignInNotSetUp as setup:
+        return await _not_set_up(deps, setup, request_id)
+    deps.logins.signed_in(turn.user_oid, request_id)
     if not isinstance(result, SendRequest):
         return await deps.steps.of(result)
     await track_card(deps.store, turn, result)
+    await deps.approvals.followers.replaced(result.id)
     card = await deps.steps.of(result)  # "Sending…" (or "Scheduled"), before the worker starts
     if later is None:
         deps.wake()
     return card
+
+
+async def _login(
+    deps: Deps, sign_in: SignIn, attempt: SignInAttempt, request_id: str
+) -> Card | LoginResult:
+    """The login request, unless signing in cannot work: Mailroom's own app token for its
+    Application ID URI tells whether Teams could get a token for it at all, and a login
+    request already sent for this request with no sign-in since means it failed unseen."""
+    try:
+        await deps.tokens.app_token(sign_in.resource_uri)
+    except TokenAcquisitionError as error:
+        setup = sign_in_setup.from_refusal(error)
+        if setup is not None:
+            return await _not_set_up(deps, setup, request_id)
+    fresh = attempt.sso_token is None and attempt.magic_code is None
+    if fresh and deps.logins.asked_before(attempt.user_oid, request_id):
+        unfinished = sign_in_setup.unfinished(deps.app_id)
+        return await deps.steps.of(Refused(unfinished, request_id=request_id))
+    return LoginResult(
+        connection_name=sign_in.connection,
+        resource_uri=sign_in.resource_uri,
+        sign_in_url=await deps.sso.sign_in_link(attempt),
+    )
+
+
+async def _not_set_up(deps: Deps, setup: SignInNotSetUp, request_id: str) -> Card:
+    explanation = sign_in_setup.explanation(setup, deps.app_id)
+    return await deps.steps.of(Refused(explanation, request_id=request_id))
 
 
 def sign_in_attempt(turn: Turn) -> SignInAttempt:

@@ -109,11 +109,17 @@ async def status_command(deps: Deps, turn: Turn, command: Command) -> Card:
 
 
 async def _waiting_with_prefix(deps: Deps, user_oid: str, prefix: str) -> SendRequest | None:
-    """The one request waiting for this user's decision whose id starts with ``prefix``."""
-    wanted = prefix.strip().lower()
-    if len(wanted) < MIN_PREFIX:
-        return None
-    matches = [r for r in await deps.decidable(user_oid) if r.id.lower().startswith(wanted)]
+    """The one request waiting for this user's decision whose id starts with ``prefix``,
+    or whose reference it is (``MR-7F3K``, as the approval email links to)."""
+    typed = prefix.strip()
+    wanted = typed.lower()
+    by_reference = id_prefix_of(typed)
+    waiting = await deps.decidable(user_oid)
+    matches: list[SendRequest] = []
+    if len(wanted) >= MIN_PREFIX and not typed.upper().startswith("MR"):
+        matches = [r for r in waiting if r.id.lower().startswith(wanted)]
+    if not matches and by_reference is not None:
+        matches = [r for r in waiting if r.id.lower().startswith(by_reference)]
     return matches[0] if len(matches) == 1 else None
 
 
