@@ -27,6 +27,7 @@ from microsoft_teams.cards import (
 )
 from microsoft_teams.cards.core import ActionStyle
 
+from bot.i18n import _
 from cards import verbs
 from cards._common import to_json
 
@@ -97,7 +98,7 @@ def labelled(
     """A "Label: value" line that wraps; the label bold, the value plain text."""
     return RichTextBlock(
         inlines=[
-            run(f"{label}: ", weight="Bolder", subtle=subtle),
+            run(_("{label}: ", label=label), weight="Bolder", subtle=subtle),
             run(value, color=color, subtle=subtle),
         ],
         spacing=spacing,
@@ -115,7 +116,7 @@ def outside_warning(addresses: str, *, spacing: Spacing | None = "Small") -> Con
         items=[
             RichTextBlock(
                 inlines=[
-                    run("Outside your organisation: ", weight="Bolder", color="Attention"),
+                    run(_("Outside your organisation: "), weight="Bolder", color="Attention"),
                     run(addresses, weight="Bolder"),
                 ]
             )
@@ -164,7 +165,11 @@ def bullets(
     ]
     if len(items) > limit:
         more = len(items) - limit
-        shown.append(RichTextBlock(inlines=[run(f"and {more} more", subtle=True)], spacing="None"))
+        shown.append(
+            RichTextBlock(
+                inlines=[run(_("and {more} more", more=more), subtle=True)], spacing="None"
+            )
+        )
     return shown
 
 
@@ -195,7 +200,7 @@ def people(addresses: Sequence[str], *, shown: int, item_chars: int = 120) -> st
     listed = ", ".join(names)
     more = len(addresses) - len(names)
     if more > 0:
-        return f"{listed} and {more} more"
+        return _("{listed} and {more} more", listed=listed, more=more)
     return listed
 
 

@@ -36,12 +36,12 @@ from microsoft_teams.cards import (
     ToggleVisibilityAction,
 )
 
+from bot.i18n import N_, _, n_
 from cards import verbs
 from cards._common import whole_numbers
 from cards._parts import (
     MAX_CARD_BYTES,
     card_bytes,
-    count,
     draft_data,
     execute,
     finish,
@@ -65,9 +65,13 @@ TIME_SUFFIX = "__time"  # a datetime field's time part: input id "<name>__time"
 BULK_CONTAINER_ID = "bulk"
 KEPT_KEY = "kept"  # Preview data: inputs whose long values were withheld from the card
 
-IMPORTANCE = (("Low", "low"), ("Normal", "normal"), ("High", "high"))
+IMPORTANCE = ((N_("Low"), "low"), (N_("Normal"), "normal"), (N_("High"), "high"))
 
-_RECIPIENT_LABELS = {"to": "To", "cc": "Cc", "bcc": "Bcc (hidden from other recipients)"}
+_RECIPIENT_LABELS = {
+    "to": N_("To"),
+    "cc": N_("Cc"),
+    "bcc": N_("Bcc (hidden from other recipients)"),
+}
 _HELP_CHARS = 300
 _DATETIME = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}))?")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -113,7 +117,7 @@ def _withholding(view: ComposeView, style: _Style) -> dict[str, Any]:
     )
     withheld: set[str] = set()
     card = _form(view, style)
-    for _, name in values:
+    for _length, name in values:
         withheld.add(name)
         card = _form(view, replace(style, withheld=frozenset(withheld)))
         if card_bytes(card) < MAX_CARD_BYTES:
@@ -134,8 +138,8 @@ def _named_fields(view: ComposeView) -> list[tuple[str, FieldView]]:
 
 def _picker(view: ComposeView, style: _Style) -> dict[str, Any]:
     body: list[CardElement] = [
-        heading("New email"),
-        labelled("From", one_line(view.from_line, 300)),
+        heading(_("New email")),
+        labelled(_("From"), one_line(view.from_line, 300)),
     ]
     body += _general_errors(view.errors, style)
     actions = []
@@ -143,18 +147,18 @@ def _picker(view: ComposeView, style: _Style) -> dict[str, Any]:
         body.append(
             ChoiceSetInput(
                 id="template",
-                label="Template",
+                label=_("Template"),
                 style="filtered" if len(view.templates) > 8 else "compact",
                 choices=[_template_choice(t, style.choice_chars) for t in view.templates],
                 is_required=True,
-                error_message="Pick a template.",
-                placeholder="Choose a template" if style.helps else None,
+                error_message=_("Pick a template."),
+                placeholder=_("Choose a template") if style.helps else None,
                 spacing="Medium",
             )
         )
         actions.append(
             execute(
-                "Next",
+                _("Next"),
                 verbs.PICK_TEMPLATE,
                 draft_data(view.draft_id, view.version),
                 style="positive",
@@ -162,9 +166,11 @@ def _picker(view: ComposeView, style: _Style) -> dict[str, Any]:
         )
     else:
         body.append(
-            text("No templates are available for this sender. Ask your Mailroom administrator.")
+            text(_("No templates are available for this sender. Ask your Mailroom administrator."))
         )
-    actions.append(execute("Cancel", verbs.COMPOSE_CANCEL, draft_data(view.draft_id, view.version)))
+    actions.append(
+        execute(_("Cancel"), verbs.COMPOSE_CANCEL, draft_data(view.draft_id, view.version))
+    )
     return finish(AdaptiveCard(body=body, actions=actions, msteams=_WIDE))
 
 
@@ -180,21 +186,21 @@ def _template_choice(template: TemplateOption, limit: int) -> Choice:
 
 def _form(view: ComposeView, style: _Style) -> dict[str, Any]:
     body: list[CardElement] = [
-        heading("New email"),
-        labelled("From", one_line(view.from_line, 300)),
+        heading(_("New email")),
+        labelled(_("From"), one_line(view.from_line, 300)),
     ]
     chosen = next((t for t in view.templates if t.name == view.template), None)
     template_title = chosen.title if chosen and chosen.title else (view.template or "")
-    body.append(labelled("Template", one_line(template_title, 160), spacing="None"))
+    body.append(labelled(_("Template"), one_line(template_title, 160), spacing="None"))
     body += _general_errors(view.errors, style)
     for name in _RECIPIENT_LABELS:
         body += _input(_recipient_field(view, name), style)
     body.append(
         ChoiceSetInput(
             id="importance",
-            label="Importance",
+            label=_("Importance"),
             style="compact",
-            choices=[Choice(title=title, value=value) for title, value in IMPORTANCE],
+            choices=[Choice(title=_(title), value=value) for title, value in IMPORTANCE],
             value=view.importance if view.importance in dict(IMPORTANCE).values() else "normal",
         )
     )
@@ -207,8 +213,8 @@ def _form(view: ComposeView, style: _Style) -> dict[str, Any]:
     if style.withheld:
         data[KEPT_KEY] = ",".join(sorted(style.withheld))
     actions = [
-        execute("Preview", verbs.PREVIEW, data, style="positive"),
-        execute("Cancel", verbs.COMPOSE_CANCEL, draft_data(view.draft_id, view.version)),
+        execute(_("Preview"), verbs.PREVIEW, data, style="positive"),
+        execute(_("Cancel"), verbs.COMPOSE_CANCEL, draft_data(view.draft_id, view.version)),
     ]
     return finish(AdaptiveCard(body=body, actions=actions, msteams=_WIDE))
 
@@ -220,7 +226,7 @@ def _files(view: ComposeView, style: _Style) -> list[CardElement]:
     """The files on the email, each with its size and a Remove button; how to add one."""
     shown: list[CardElement] = []
     if view.files:
-        shown.append(text("Files", weight="Bolder", spacing="Medium"))
+        shown.append(text(_("Files"), weight="Bolder", spacing="Medium"))
     for file in view.files:
         remove = verbs.FileChoice(view.draft_id, view.version, file.sha256).data()
         shown.append(
@@ -231,20 +237,22 @@ def _files(view: ComposeView, style: _Style) -> list[CardElement]:
                     ),
                     Column(
                         width="auto",
-                        items=[ActionSet(actions=[execute("Remove", verbs.REMOVE_FILE, remove)])],
+                        items=[
+                            ActionSet(actions=[execute(_("Remove"), verbs.REMOVE_FILE, remove)])
+                        ],
                     ),
                 ],
                 spacing="Small",
             )
         )
     if style.helps:
-        shown.append(hint("To attach a file, send it here in the chat while this card is open."))
+        shown.append(hint(_("To attach a file, send it here in the chat while this card is open.")))
     return shown
 
 
 def _recipient_field(view: ComposeView, name: str) -> FieldView:
     given: FieldView | None = getattr(view, name)
-    label = _RECIPIENT_LABELS[name]
+    label = _(_RECIPIENT_LABELS[name])
     if given is None:
         return FieldView(name=name, label=label, type="email_list", required=name == "to")
     return replace(given, name=name, type="email_list", label=given.label or label)
@@ -256,7 +264,7 @@ def _general_errors(errors: tuple[str, ...], style: _Style) -> list[CardElement]
         for error in errors[: style.max_errors]
     ]
     if len(errors) > style.max_errors:
-        shown.append(hint(f"and {len(errors) - style.max_errors} more problems"))
+        shown.append(hint(_("and {count} more problems", count=len(errors) - style.max_errors)))
     return shown
 
 
@@ -268,10 +276,15 @@ def _input(field: FieldView, style: _Style) -> list[CardElement]:
     if withheld_chars:
         elements.append(
             text(
-                f"Your earlier entry ({count(withheld_chars, 'character')}) is too long to show "
-                "here and is kept. Leave this empty to keep it, or type a new value."
+                n_(
+                    "Your earlier entry ({count} character) is too long to show here and is "
+                    "kept. Leave this empty to keep it, or type a new value.",
+                    "Your earlier entry ({count} characters) is too long to show here and is "
+                    "kept. Leave this empty to keep it, or type a new value.",
+                    withheld_chars,
+                )
                 if style.helps or style.checks
-                else "Kept from before (too long to show). Leave empty to keep it.",
+                else _("Kept from before (too long to show). Leave empty to keep it."),
                 color="Warning",
                 spacing="None",
             )
@@ -300,9 +313,9 @@ def _typed_inputs(field: FieldView, style: _Style) -> list[CardElement]:
         date, time = _split_datetime(field.value)
         time_input = TimeInput(
             id=f"{field.name}{TIME_SUFFIX}",
-            label=f"{field.label} (time)",
+            label=_("{label} (time)", label=field.label),
             is_required=field.required or None,
-            error_message="Pick a time.",
+            error_message=_("Pick a time."),
             value=time,
             spacing="Small",
         )
@@ -319,7 +332,7 @@ def _typed_inputs(field: FieldView, style: _Style) -> list[CardElement]:
                 value=value,
                 style="filtered" if len(choices) > 8 else "compact",
                 # Never a sample here: grey option text looks selected when it is not.
-                placeholder="Choose one" if style.helps and value is None else None,
+                placeholder=_("Choose one") if style.helps and value is None else None,
                 **common,
             )
         ]
@@ -337,13 +350,13 @@ def _typed_inputs(field: FieldView, style: _Style) -> list[CardElement]:
 _TEXT_STYLES: dict[str, Any] = {"email": "Email", "url": "Url"}
 
 _FORMAT_MESSAGES = {
-    "email": "Enter an email address.",
-    "email_list": "Enter email addresses, separated by commas or semicolons.",
-    "url": "Enter a web address starting with https://.",
-    "number": "Enter a number.",
-    "date": "Pick a date.",
-    "datetime": "Pick a date.",
-    "choice": "Pick one of the options.",
+    "email": N_("Enter an email address."),
+    "email_list": N_("Enter email addresses, separated by commas or semicolons."),
+    "url": N_("Enter a web address starting with https://."),
+    "number": N_("Enter a number."),
+    "date": N_("Pick a date."),
+    "datetime": N_("Pick a date."),
+    "choice": N_("Pick one of the options."),
 }
 
 
@@ -351,13 +364,13 @@ def _error_message(field: FieldView) -> str | None:
     """The client-side message, when the client checks anything: the card's own words only
     (renderers may parse it as markdown, so no label or value goes in)."""
     if field.type in _FORMAT_MESSAGES:
-        return _FORMAT_MESSAGES[field.type]
+        return _(_FORMAT_MESSAGES[field.type])
     if field.regex:
-        return "Check the format of this value."
+        return _("Check the format of this value.")
     if field.required:
-        return "This value is required."
+        return _("This value is required.")
     if field.max_length:
-        return "This value is too long."
+        return _("This value is too long.")
     return None
 
 
@@ -389,8 +402,10 @@ def _bulk(field: FieldView, style: _Style) -> list[CardElement]:
     opened = bool(field.value or field.error or field.name in style.withheld)
     items: list[CardElement] = [
         hint(
-            "Paste CSV text: the first row names the variables, each further row is one "
-            "personalised message."
+            _(
+                "Paste CSV text: the first row names the variables, each further row is one "
+                "personalised message."
+            )
         )
     ]
     items += _input(replace(field, type="text", error=None), style)
@@ -398,7 +413,9 @@ def _bulk(field: FieldView, style: _Style) -> list[CardElement]:
     if len(problems) > 1:
         items.append(
             text(
-                f"{count(len(problems), 'problem')} in the CSV:", color="Attention", spacing="Small"
+                n_("{count} problem in the CSV:", "{count} problems in the CSV:", len(problems)),
+                color="Attention",
+                spacing="Small",
             )
         )
     items += [
@@ -406,12 +423,12 @@ def _bulk(field: FieldView, style: _Style) -> list[CardElement]:
         for problem in problems[: style.row_errors]
     ]
     if len(problems) > style.row_errors:
-        items.append(hint(f"and {len(problems) - style.row_errors} more problems"))
+        items.append(hint(_("and {count} more problems", count=len(problems) - style.row_errors)))
     return [
         ActionSet(
             actions=[
                 ToggleVisibilityAction(
-                    title="Send to a list (CSV)", target_elements=[BULK_CONTAINER_ID]
+                    title=_("Send to a list (CSV)"), target_elements=[BULK_CONTAINER_ID]
                 )
             ],
             spacing="Medium",

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import N_, _
+
 VERB_KEY = "verb"
-TITLE = "Send as email with Mailroom"  # the dialog's title and the command's, in the manifest
+TITLE = N_("Send as email with Mailroom")  # the dialog's title and the command's, in the manifest
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 
 
@@ -57,10 +59,10 @@ def answer(reply: dict[str, Any] | str | None) -> dict[str, Any]:
     if isinstance(reply, dict):
         if "task" in reply or "composeExtension" in reply:
             return reply
-        return task_continue(TITLE, reply)
+        return task_continue(_(TITLE), reply)
     if reply is None:
-        return task_message("Sign in to Mailroom in its chat first (/send), then try again.")
-    action = {"type": "openUrl", "value": reply, "title": "Sign in to Mailroom"}
+        return task_message(_("Sign in to Mailroom in its chat first (/send), then try again."))
+    action = {"type": "openUrl", "value": reply, "title": _("Sign in to Mailroom")}
     return {"composeExtension": {"type": "auth", "suggestedActions": {"actions": [action]}}}
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from microsoft_teams.cards import ActionSet, AdaptiveCard, CardElement, Container
 
+from bot.i18n import _, n_
 from cards import verbs
 from cards._parts import execute, finish, heading, hint, labelled, one_line, run, runs, text
 from cards.views import DraftSummary
@@ -17,38 +18,41 @@ MAX_LISTED = 3
 
 
 def build_list(drafts: Sequence[DraftSummary]) -> dict[str, Any]:
-    body: list[CardElement] = [heading("Your unfinished emails")]
+    body: list[CardElement] = [heading(_("Your unfinished emails"))]
     if not drafts:
-        body.append(text("Nothing unfinished. Type /send to start an email.", spacing="Small"))
+        body.append(text(_("Nothing unfinished. Type /send to start an email."), spacing="Small"))
     body += [row(draft, discard=True) for draft in drafts[:MAX_LISTED]]
     if len(drafts) > MAX_LISTED:
         more = len(drafts) - MAX_LISTED
         body.append(
             hint(
-                f"{more} older {'one waits' if more == 1 else 'ones wait'}: they are listed "
-                "here as you resume or discard these."
+                n_(
+                    "{count} older one waits: it is listed here as you resume or discard these.",
+                    "{count} older ones wait: they are listed here as you resume or discard these.",
+                    more,
+                )
             )
         )
     if drafts:
-        body.append(hint("Drafts are kept until you send, cancel or discard them."))
+        body.append(hint(_("Drafts are kept until you send, cancel or discard them.")))
     return finish(AdaptiveCard(body=body))
 
 
 def row(draft: DraftSummary, *, discard: bool) -> Container:
     """One draft with Resume (and Discard in the list)."""
     data = verbs.DraftRef(draft.draft_id, draft.version).data()
-    stage = "previewed, not sent" if draft.previewed else "not previewed yet"
-    actions = [execute("Resume", verbs.RESUME_DRAFT, data, style="positive")]
+    stage = _("previewed, not sent") if draft.previewed else _("not previewed yet")
+    actions = [execute(_("Resume"), verbs.RESUME_DRAFT, data, style="positive")]
     if discard:
-        actions.append(execute("Discard", verbs.DISCARD_DRAFT, data))
+        actions.append(execute(_("Discard"), verbs.DISCARD_DRAFT, data))
     return Container(
         separator=True,
         spacing="Medium",
         items=[
             text(one_line(draft.template, 200), weight="Bolder"),
             runs([run(f"{stage} · {one_line(draft.when, 60)}", subtle=True)], spacing="None"),
-            labelled("From", one_line(draft.sender, 200), subtle=True, spacing="None"),
-            labelled("To", one_line(draft.recipients, 200), subtle=True, spacing="None"),
+            labelled(_("From"), one_line(draft.sender, 200), subtle=True, spacing="None"),
+            labelled(_("To"), one_line(draft.recipients, 200), subtle=True, spacing="None"),
             ActionSet(actions=actions, spacing="Small"),
         ],
     )

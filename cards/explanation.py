@@ -14,6 +14,7 @@ from typing import Any
 
 from microsoft_teams.cards import AdaptiveCard, CardElement, Container, RichTextBlock, TextRun
 
+from bot.i18n import N_, _
 from cards._parts import (
     bullets,
     execute,
@@ -36,28 +37,28 @@ _SECTION_CHARS = 2000
 def build(view: ExplanationView) -> dict[str, Any]:
     body: list[CardElement] = [heading(one_line(view.title, 200), color="Attention")]
     for title, value in (
-        ("What happened", view.what),
-        ("Why", view.why),
-        ("How to fix it", view.fix),
-        ("Who can fix it", view.who),
+        (N_("What happened"), view.what),
+        (N_("Why"), view.why),
+        (N_("How to fix it"), view.fix),
+        (N_("Who can fix it"), view.who),
     ):
         if value.strip():  # one paragraph per line: several fixes are numbered lines
-            body.append(section(title))
+            body.append(section(_(title)))
             body += [b for part in value[:_SECTION_CHARS].split("\n") for b in prose(part)]
     if view.other_reasons:
-        body += [section("Also"), *bullets(view.other_reasons, limit=8)]
+        body += [section(_("Also")), *bullets(view.other_reasons, limit=8)]
     ids = []
     if view.reference:
-        ids.append(f"Reference {one_line(view.reference, 20)}")
+        ids.append(_("Reference {reference}", reference=one_line(view.reference, 20)))
     if view.request_id:
-        ids.append(f"Mailroom request {one_line(view.request_id, 80)}")
+        ids.append(_("Mailroom request {id}", id=one_line(view.request_id, 80)))
     if view.graph_request_id:
-        ids.append(f"Graph request id {one_line(view.graph_request_id, 80)}")
+        ids.append(_("Graph request id {id}", id=one_line(view.graph_request_id, 80)))
     if ids:
         body.append(text(" · ".join(ids), size="Small", subtle=True, spacing="Medium"))
     actions = None
     if view.retry_verb:
-        actions = [execute("Retry", view.retry_verb, view.retry_data, style="positive")]
+        actions = [execute(_("Retry"), view.retry_verb, view.retry_data, style="positive")]
     return finish(AdaptiveCard(body=body, actions=actions))
 
 

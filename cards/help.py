@@ -16,6 +16,7 @@ from microsoft_teams.cards import (
     TextRun,
 )
 
+from bot.i18n import _
 from cards import verbs
 from cards._common import to_json
 
@@ -35,7 +36,7 @@ def build(commands: Sequence[CommandHelp], *, note: str | None = None) -> dict[s
     body += [
         TextBlock(text="Mailroom", size="Large", weight="Bolder", wrap=True),
         TextBlock(
-            text=(
+            text=_(
                 "Send email as a colleague who granted you Send As or Send on Behalf, "
                 "from a shared mailbox, or from a no-reply mailbox. Pick a sender and a "
                 "template, preview exactly what recipients will see, get approval when "
@@ -43,11 +44,11 @@ def build(commands: Sequence[CommandHelp], *, note: str | None = None) -> dict[s
             ),
             wrap=True,
         ),
-        TextBlock(text="Commands", weight="Bolder", wrap=True, spacing="Medium"),
+        TextBlock(text=_("Commands"), weight="Bolder", wrap=True, spacing="Medium"),
         FactSet(facts=[Fact(title=c.usage, value=c.description) for c in commands]),
-        TextBlock(text="Bulk send", weight="Bolder", wrap=True, spacing="Medium"),
+        TextBlock(text=_("Bulk send"), weight="Bolder", wrap=True, spacing="Medium"),
         TextBlock(
-            text=(
+            text=_(
                 "One personalised message per recipient: start /send, pick the sender and "
                 "template, and paste a CSV into “Personalised bulk send”. Its first row is "
                 "`email` and the template's variables (e.g. `email,customer_name`), then one "
@@ -58,7 +59,7 @@ def build(commands: Sequence[CommandHelp], *, note: str | None = None) -> dict[s
             wrap=True,
         ),
         TextBlock(
-            text=(
+            text=_(
                 "The leading / is optional, and plain sentences work too (“send an email "
                 "from support”). In group chats and channels, @mention Mailroom first."
             ),
@@ -69,7 +70,7 @@ def build(commands: Sequence[CommandHelp], *, note: str | None = None) -> dict[s
     ]
     card = AdaptiveCard(
         body=body,
-        actions=[ExecuteAction(title="Send an email", verb=verbs.SEND_START, data={})],
+        actions=[ExecuteAction(title=_("Send an email"), verb=verbs.SEND_START, data={})],
     )
     return to_json(card)
 
@@ -79,16 +80,16 @@ def build_likely(note: str, commands: Sequence[CommandHelp]) -> dict[str, Any]:
     to, each with its usage, and a way to the full list."""
     body: list[Any] = [
         RichTextBlock(inlines=[TextRun(text=note, color="Attention")]),
-        TextBlock(text="Perhaps one of these?", weight="Bolder", wrap=True, spacing="Medium"),
+        TextBlock(text=_("Perhaps one of these?"), weight="Bolder", wrap=True, spacing="Medium"),
         FactSet(facts=[Fact(title=c.usage, value=c.description) for c in commands]),
         TextBlock(
-            text="You can also ask in plain words, e.g. “send an email from support”.",
+            text=_("You can also ask in plain words, e.g. “send an email from support”."),
             wrap=True,
             is_subtle=True,
             size="Small",
         ),
     ]
     card = AdaptiveCard(
-        body=body, actions=[ExecuteAction(title="All commands", verb=verbs.HELP, data={})]
+        body=body, actions=[ExecuteAction(title=_("All commands"), verb=verbs.HELP, data={})]
     )
     return to_json(card)

@@ -6,6 +6,7 @@ from typing import Any
 
 from microsoft_teams.cards import AdaptiveCard
 
+from bot.i18n import _
 from cards._parts import execute, finish, heading, one_line, paragraphs
 
 _TEXT_CHARS = 2000
@@ -17,16 +18,18 @@ def build(
     *,
     retry_verb: str | None = None,
     data: dict[str, str] | None = None,
-    action_title: str = "Retry",
+    action_title: str | None = None,
 ) -> dict[str, Any]:
     """``title`` and ``text`` are shown as plain text (one line per line of ``text``); a
     button (``action_title``, verb ``retry_verb`` with ``data``) only when ``retry_verb``
-    is given."""
+    is given (``action_title`` defaults to "Retry")."""
     card = AdaptiveCard(
         body=[
             heading(one_line(title, 200)),
             *paragraphs(text, max_chars=_TEXT_CHARS, max_lines=20),
         ],
-        actions=[execute(one_line(action_title, 60), retry_verb, data)] if retry_verb else None,
+        actions=[execute(one_line(action_title or _("Retry"), 60), retry_verb, data)]
+        if retry_verb
+        else None,
     )
     return finish(card)

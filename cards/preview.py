@@ -27,6 +27,7 @@ from microsoft_teams.cards import (
     TimeInput,
 )
 
+from bot.i18n import _, format_number, n_
 from cards import verbs
 from cards._parts import (
     bullets,
@@ -66,7 +67,7 @@ def build(view: PreviewView) -> dict[str, Any]:
 
 
 def _build(view: PreviewView, limits: _Limits) -> dict[str, Any]:
-    body: list[CardElement] = [heading("Check before sending")]
+    body: list[CardElement] = [heading(_("Check before sending"))]
     if view.message_count > 1:
         body += _rows(view)
     body += _envelope(view, limits)
@@ -74,21 +75,27 @@ def _build(view: PreviewView, limits: _Limits) -> dict[str, Any]:
         body.append(_privacy_prompt(view))
     body.append(_message(view, limits))
     if view.row_files:
-        body += [section("Each recipient's files"), *bullets(view.row_files, limit=10)]
+        body += [section(_("Each recipient's files")), *bullets(view.row_files, limit=10)]
     if view.notes:
-        body += [section("Notes", subtle=True), *bullets(view.notes, limit=5, subtle=True)]
+        body += [section(_("Notes"), subtle=True), *bullets(view.notes, limit=5, subtle=True)]
     if view.schedule_error:
         body.append(
-            text(f"Not scheduled: {view.schedule_error}", color="Attention", weight="Bolder")
+            text(
+                _("Not scheduled: {reason}", reason=view.schedule_error),
+                color="Attention",
+                weight="Bolder",
+            )
         )
     if view.needs_approval:
-        body.append(section("Needs approval before it is sent"))
+        body.append(section(_("Needs approval before it is sent")))
         if view.approval_reasons:
             body += bullets(view.approval_reasons, limit=5)
         else:
-            body.append(text("Policy asks for an approval before this is sent."))
+            body.append(text(_("Policy asks for an approval before this is sent.")))
         if view.approvers:
-            body.append(labelled("Who can approve", one_line(view.approvers, 300), spacing="Small"))
+            body.append(
+                labelled(_("Who can approve"), one_line(view.approvers, 300), spacing="Small")
+            )
     card = AdaptiveCard(
         body=body, actions=_actions(view), msteams=TeamsCardProperties(width="full")
     )
@@ -100,7 +107,12 @@ def _rows(view: PreviewView) -> list[CardElement]:
     count, row = view.message_count, min(max(view.row, 1), view.message_count)
     parts: list[CardElement] = [
         text(
-            f"{count:,} personalised messages · row {row:,} of {count:,}",
+            n_(
+                "{count} personalised message · row {row} of {count}",
+                "{count} personalised messages · row {row} of {count}",
+                count,
+                row=format_number(row),
+            ),
             color="Accent",
             weight="Bolder",
             spacing="Small",
@@ -108,9 +120,9 @@ def _rows(view: PreviewView) -> list[CardElement]:
     ]
     steps: list[Action] = []
     if row > 1:
-        steps.append(execute("Previous row", verbs.PREVIEW_ROW, _row(view, row - 1)))
+        steps.append(execute(_("Previous row"), verbs.PREVIEW_ROW, _row(view, row - 1)))
     if row < count:
-        steps.append(execute("Next row", verbs.PREVIEW_ROW, _row(view, row + 1)))
+        steps.append(execute(_("Next row"), verbs.PREVIEW_ROW, _row(view, row + 1)))
     parts.append(ActionSet(actions=steps, spacing="Small"))
     return parts
 
@@ -122,46 +134,56 @@ def _row(view: PreviewView, row: int) -> dict[str, str | int]:
 def _envelope(view: PreviewView, limits: _Limits) -> list[CardElement]:
     shown = limits.recipients
     lines: list[CardElement] = [
-        labelled("From", one_line(view.from_line, limits.line_chars), spacing="Medium"),
-        labelled("To", people(view.to, shown=shown) or "nobody", spacing="None"),
+        labelled(_("From"), one_line(view.from_line, limits.line_chars), spacing="Medium"),
+        labelled(_("To"), people(view.to, shown=shown) or _("nobody"), spacing="None"),
     ]
     if view.cc:
-        lines.append(labelled("Cc", people(view.cc, shown=shown), spacing="None"))
+        lines.append(labelled(_("Cc"), people(view.cc, shown=shown), spacing="None"))
     if view.bcc:
         lines.append(
             labelled(
-                "Bcc (hidden from other recipients)", people(view.bcc, shown=shown), spacing="None"
+                _("Bcc (hidden from other recipients)"),
+                people(view.bcc, shown=shown),
+                spacing="None",
             )
         )
     if view.external_recipients:
         lines.append(outside_warning(people(view.external_recipients, shown=shown)))
-    lines.append(labelled("Subject", one_line(view.subject, limits.line_chars) or "(no subject)"))
+    lines.append(
+        labelled(_("Subject"), one_line(view.subject, limits.line_chars) or _("(no subject)"))
+    )
     if view.files:
         listed = ", ".join(f"{one_line(f.name, 80)} ({f.size})" for f in view.files[:20])
-        lines.append(labelled("Files", listed, spacing="None"))
+        lines.append(labelled(_("Files"), listed, spacing="None"))
     if view.reference:
-        lines.append(labelled("Reference", one_line(view.reference, 20), subtle=True))
+        lines.append(labelled(_("Reference"), one_line(view.reference, 20), subtle=True))
     return lines
 
 
 def _privacy_prompt(view: PreviewView) -> Container:
     """Many external addresses in To/Cc: every recipient would see all of them."""
     data = request_data(view.request_id, view.version)
-    buttons: list[Action] = [execute("Put everyone in Bcc", verbs.TO_BCC, data)]
+    buttons: list[Action] = [execute(_("Put everyone in Bcc"), verbs.TO_BCC, data)]
     if view.offer_one_each:
-        buttons.append(execute("Send one email to each", verbs.ONE_EACH, data))
+        buttons.append(execute(_("Send one email to each"), verbs.ONE_EACH, data))
     count = len(view.exposed)
     return Container(
         style="attention",
         spacing="Medium",
         items=[
             text(
-                f"{count:,} addresses outside your organisation are in To or Cc",
+                n_(
+                    "{count} address outside your organisation is in To or Cc",
+                    "{count} addresses outside your organisation are in To or Cc",
+                    count,
+                ),
                 weight="Bolder",
             ),
             text(
-                "Every recipient will see all of them. Put everyone in Bcc (one email, "
-                "nobody sees the others), or send one email to each recipient.",
+                _(
+                    "Every recipient will see all of them. Put everyone in Bcc (one email, "
+                    "nobody sees the others), or send one email to each recipient."
+                ),
                 spacing="Small",
             ),
             ActionSet(actions=buttons, spacing="Small"),
@@ -171,12 +193,12 @@ def _privacy_prompt(view: PreviewView) -> Container:
 
 def _message(view: PreviewView, limits: _Limits) -> Container:
     lines = paragraphs(view.text_body, max_chars=limits.body_chars, max_lines=limits.body_lines)
-    items: list[CardElement] = [*lines] or [text("(no text)", subtle=True)]
+    items: list[CardElement] = [*lines] or [text(_("(no text)"), subtle=True)]
     if view.has_noreply_footer:
         footer = one_line(view.footer_text or "", 500) or DEFAULT_FOOTER
         if footer not in one_line(" ".join(_texts(lines)), 100_000):
             items += [
-                text("Footer added to every message:", subtle=True, separator=True),
+                text(_("Footer added to every message:"), subtle=True, separator=True),
                 text(footer, subtle=True, spacing="None"),
             ]
     return Container(items=items, style="emphasis", spacing="Medium")
@@ -194,9 +216,9 @@ def _texts(blocks: list[RichTextBlock]) -> list[str]:
 def _actions(view: PreviewView) -> list[Action]:
     data = request_data(view.request_id, view.version)
     actions: list[Action] = [
-        execute("Request approval", verbs.REQUEST_APPROVAL, data, style="positive")
+        execute(_("Request approval"), verbs.REQUEST_APPROVAL, data, style="positive")
         if view.needs_approval
-        else execute("Send", verbs.SEND, data, style="positive"),
+        else execute(_("Send"), verbs.SEND, data, style="positive"),
     ]
     # A bulk send's timing is its sender's send window, and the privacy prompt comes first:
     # their buttons need the room (six actions at most).
@@ -207,9 +229,9 @@ def _actions(view: PreviewView) -> list[Action]:
         and not view.exposed
     ):
         actions.append(_send_later(view))
-    actions += [execute("Edit", verbs.EDIT, data), execute("Cancel", verbs.CANCEL, data)]
+    actions += [execute(_("Edit"), verbs.EDIT, data), execute(_("Cancel"), verbs.CANCEL, data)]
     if view.preview_url and is_web_url(view.preview_url):
-        actions.append(OpenUrlAction(title="View full preview", url=view.preview_url))
+        actions.append(OpenUrlAction(title=_("View full preview"), url=view.preview_url))
     return actions
 
 
@@ -217,16 +239,16 @@ def _send_later(view: PreviewView) -> ShowCardAction:
     """ "Send later": a quick pick, or a date and a time — both read in the user's time zone
     (the one their Teams client reports) when sent. One button, so the preview stays within
     the Teams Store's six actions."""
-    choices = [Choice(title="At the date and time below", value="")]
-    choices += [Choice(title=label, value=key) for key, label in verbs.QUICK_PICKS.items()]
+    choices = [Choice(title=_("At the date and time below"), value="")]
+    choices += [Choice(title=_(label), value=key) for key, label in verbs.QUICK_PICKS.items()]
     chosen = verbs.SendLater(view.request_id, view.version).data()
     later = AdaptiveCard(
         body=[
-            text("Send it at a time of your choosing, in your own time zone."),
-            ChoiceSetInput(id="pick", label="When", style="compact", choices=choices, value=""),
-            DateInput(id="send_date", label="Date", spacing="Medium"),
-            TimeInput(id="send_time", label="Time", value="09:00"),
+            text(_("Send it at a time of your choosing, in your own time zone.")),
+            ChoiceSetInput(id="pick", label=_("When"), style="compact", choices=choices, value=""),
+            DateInput(id="send_date", label=_("Date"), spacing="Medium"),
+            TimeInput(id="send_time", label=_("Time"), value="09:00"),
         ],
-        actions=[execute("Send at this time", verbs.SEND_LATER, chosen, style="positive")],
+        actions=[execute(_("Send at this time"), verbs.SEND_LATER, chosen, style="positive")],
     )
-    return ShowCardAction(title="Send later", card=later)
+    return ShowCardAction(title=_("Send later"), card=later)

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from microsoft_teams.cards import AdaptiveCard, ExecuteAction, OpenUrlAction, TextBlock
 
+from bot.i18n import _, format_number
 from cards import verbs
 from cards._common import plain_text, to_json
 
@@ -91,23 +92,26 @@ def eta_text(seconds: float | None) -> str | None:
     if seconds is None or seconds < 0 or not math.isfinite(seconds):
         return None
     if seconds < 60:
-        return "less than a minute left"
+        return _("less than a minute left")
     minutes = math.ceil(seconds / 60)
     if minutes < 60:
-        return f"about {minutes} min left"
+        return _("about {minutes} min left", minutes=minutes)
     hours, rest = divmod(minutes, 60)
-    return f"about {hours} h {rest} min left" if rest else f"about {hours} h left"
+    if rest:
+        return _("about {hours} h {minutes} min left", hours=hours, minutes=rest)
+    return _("about {hours} h left", hours=hours)
 
 
 def summary_line(view: ProgressView) -> str:
     """ "Sent 137 of 400 · 3 failed · about 9 min left"."""
-    parts = [f"Sent {view.sent} of {view.total}"]
+    number = format_number
+    parts = [_("Sent {sent} of {total}", sent=number(view.sent), total=number(view.total))]
     if view.failed:
-        parts.append(f"{view.failed} failed")
+        parts.append(_("{count} failed", count=number(view.failed)))
     if view.cancelled:
-        parts.append(f"{view.cancelled} cancelled")
+        parts.append(_("{count} cancelled", count=number(view.cancelled)))
     if view.unknown:
-        parts.append(f"{view.unknown} unknown")
+        parts.append(_("{count} unknown", count=number(view.unknown)))
     if view.phase in ("waiting", "running"):
         eta = eta_text(view.eta_seconds)
         if eta is not None:
@@ -122,26 +126,25 @@ def _clip(text: str, limit: int = MAX_TEXT) -> str:
 def _title(view: ProgressView) -> tuple[str, str]:
     """The heading and its colour."""
     if view.phase == "expired":
-        return "Request expired: nothing was sent", "Warning"
+        return _("Request expired: nothing was sent"), "Warning"
     if view.phase == "rejected":
-        return "Request rejected: nothing was sent", "Attention"
+        return _("Request rejected: nothing was sent"), "Attention"
     if view.phase == "cancelled":
-        return ("Send cancelled" if view.single else "Bulk send cancelled"), "Warning"
+        return (_("Send cancelled") if view.single else _("Bulk send cancelled")), "Warning"
     if view.phase == "done":
         if view.unknown and not view.failed:
-            return ("Outcome unknown" if view.single else "Bulk send finished, some unknown"), (
-                "Warning"
-            )
+            unknown = _("Outcome unknown") if view.single else _("Bulk send finished, some unknown")
+            return unknown, "Warning"
         if view.failed == 0:
-            return ("Sent" if view.single else "Bulk send finished"), "Good"
+            return (_("Sent") if view.single else _("Bulk send finished")), "Good"
         if view.single:
-            return "Not sent", "Attention"
-        return "Bulk send finished with failures", "Attention"
+            return _("Not sent"), "Attention"
+        return _("Bulk send finished with failures"), "Attention"
     if view.phase == "waiting" and view.scheduled_for:
-        return "Scheduled", "Accent"
+        return _("Scheduled"), "Accent"
     if view.phase == "waiting":
-        return ("Sending…" if view.single else "Bulk send queued"), "Default"
-    return ("Sending…" if view.single else "Bulk send in progress"), "Default"
+        return (_("Sending…") if view.single else _("Bulk send queued")), "Default"
+    return (_("Sending…") if view.single else _("Bulk send in progress")), "Default"
 
 
 def build(view: ProgressView) -> dict[str, Any]:
@@ -149,14 +152,16 @@ def build(view: ProgressView) -> dict[str, Any]:
     body: list[Any] = [
         TextBlock(text=title, size="Large", weight="Bolder", color=colour, wrap=True)
     ]
-    body.append(plain_text(_clip(f"From {view.sender}"), subtle=True))
-    body.append(plain_text(_clip(f"Subject: {view.subject}"), subtle=True))
+    body.append(plain_text(_clip(_("From {sender}", sender=view.sender)), subtle=True))
+    body.append(plain_text(_clip(_("Subject: {subject}", subject=view.subject)), subtle=True))
     if view.reference:
-        body.append(plain_text(_clip(f"Reference: {view.reference}"), subtle=True))
+        reference = _("Reference: {reference}", reference=view.reference)
+        body.append(plain_text(_clip(reference), subtle=True))
     if view.single and view.recipients:
-        body.append(plain_text(_clip(f"To: {', '.join(view.recipients)}"), subtle=True))
+        to = _("To: {recipients}", recipients=", ".join(view.recipients))
+        body.append(plain_text(_clip(to), subtle=True))
     if view.scheduled_for and view.phase == "waiting":
-        body.append(plain_text(_clip(f"Goes out {view.scheduled_for}")))
+        body.append(plain_text(_clip(_("Goes out {when}", when=view.scheduled_for))))
     if view.window_note and view.phase in ("waiting", "running"):
         body.append(plain_text(_clip(view.window_note)))
     if not view.single or view.phase not in ("running", "waiting"):
@@ -166,22 +171,30 @@ def build(view: ProgressView) -> dict[str, Any]:
         where = view.check_mailbox or view.sender
         body.append(
             plain_text(_clip(
-                f"Whether {'it' if view.single else f'{view.unknown} of them'} went out is "
-                f"unknown: check the Sent Items of {where} before sending again."
+                _("Whether it went out is unknown: check the Sent Items of {mailbox} before "
+                  "sending again.", mailbox=where)
+                if view.single
+                else _("Whether {count} of them went out is unknown: check the Sent Items of "
+                       "{mailbox} before sending again.",
+                       count=format_number(view.unknown), mailbox=where)
             ))
         )  # fmt: skip
     if view.phase in ("waiting", "running") and view.quota_resumes_at is not None:
-        limit = f" ({view.recipients_per_day:,} a day)" if view.recipients_per_day else ""
         body.append(
             plain_text(_clip(
-                f"{view.sender} has reached Exchange's recipient limit{limit}: the rest go "
-                f"out from {view.quota_resumes_at}, as the limit allows."
+                _("{sender} has reached Exchange's recipient limit ({limit} a day): the rest "
+                  "go out from {when}, as the limit allows.", sender=view.sender,
+                  limit=format_number(view.recipients_per_day), when=view.quota_resumes_at)
+                if view.recipients_per_day
+                else _("{sender} has reached Exchange's recipient limit: the rest go out from "
+                       "{when}, as the limit allows.", sender=view.sender,
+                       when=view.quota_resumes_at)
             ))
         )  # fmt: skip
     if view.phase in ("waiting", "running"):
         body.append(
             TextBlock(
-                text="This card updates as messages go out.",
+                text=_("This card updates as messages go out."),
                 wrap=True,
                 is_subtle=True,
                 size="Small",
@@ -195,16 +208,16 @@ def _failures(view: ProgressView) -> list[Any]:
     if not view.failures:
         return []
     blocks: list[Any] = [
-        TextBlock(text="Not sent", weight="Bolder", wrap=True, spacing="Medium"),
+        TextBlock(text=_("Not sent"), weight="Bolder", wrap=True, spacing="Medium"),
     ]
     for failure in view.failures[:MAX_FAILURES_SHOWN]:
-        who = ", ".join(failure.recipients) or "(no recipients)"
+        who = ", ".join(failure.recipients) or _("(no recipients)")
         blocks.append(plain_text(_clip(f"{who} — {failure.reason}")))
     hidden = max(view.failed, len(view.failures)) - MAX_FAILURES_SHOWN
     if hidden > 0:
         blocks.append(
             TextBlock(
-                text=f"and {hidden} more (`mailroom audit` lists every message)",
+                text=_("and {count} more (`mailroom audit` lists every message)", count=hidden),
                 wrap=True,
                 is_subtle=True,
             )
@@ -216,29 +229,33 @@ def _results(view: ProgressView) -> list[Any]:
     """Every recipient's result, row by row (the first ``MAX_RESULTS_SHOWN``; the CSV has
     them all)."""
     blocks: list[Any] = [
-        TextBlock(text="Recipients", weight="Bolder", wrap=True, spacing="Medium"),
+        TextBlock(text=_("Recipients"), weight="Bolder", wrap=True, spacing="Medium"),
     ]
     for result in view.results[:MAX_RESULTS_SHOWN]:
-        who = ", ".join(result.recipients) or "(no recipients)"
-        line = f"{who} — {result.result}" + (f": {result.reason}" if result.reason else "")
+        who = ", ".join(result.recipients) or _("(no recipients)")
+        line = f"{who} — {_(result.result)}" + (f": {result.reason}" if result.reason else "")
         blocks.append(plain_text(_clip(line)))
     hidden = view.total - min(len(view.results), MAX_RESULTS_SHOWN)
     if hidden > 0:
-        where = "in the results CSV" if view.results_url else "in `mailroom audit`"
-        blocks.append(TextBlock(text=f"and {hidden} more {where}", wrap=True, is_subtle=True))
+        more = (
+            _("and {count} more in the results CSV", count=hidden)
+            if view.results_url
+            else _("and {count} more in `mailroom audit`", count=hidden)
+        )
+        blocks.append(TextBlock(text=more, wrap=True, is_subtle=True))
     return blocks
 
 
 def _actions(view: ProgressView) -> list[Any]:
     data = verbs.RequestRef(view.request_id).data()
     if view.phase in ("waiting", "running"):
-        return [ExecuteAction(title="Cancel", verb=CANCEL_VERB, data=data, style="destructive")]
+        return [ExecuteAction(title=_("Cancel"), verb=CANCEL_VERB, data=data, style="destructive")]
     actions: list[Any] = []
     if view.phase == "done" and view.failed:
-        title = "Retry" if view.single else "Retry failed"
+        title = _("Retry") if view.single else _("Retry failed")
         actions.append(
             ExecuteAction(title=title, verb=RETRY_FAILED_VERB, data=data, style="positive")
         )
     if view.results_url and view.results_url.startswith(("https://", "http://")):
-        actions.append(OpenUrlAction(title="Download results (CSV)", url=view.results_url))
+        actions.append(OpenUrlAction(title=_("Download results (CSV)"), url=view.results_url))
     return actions

@@ -17,6 +17,7 @@ from microsoft_teams.cards import (
     OpenUrlAction,
 )
 
+from bot.i18n import N_, _
 from cards import verbs
 from cards._parts import (
     bullets,
@@ -39,24 +40,25 @@ from cards.views import ProgressView, RequestSummary
 CANCELLABLE_STATES = frozenset({"draft", "pending_approval", "approved", "queued"})
 
 STATE_LABELS = {
-    "draft": "Draft",
-    "pending_approval": "Waiting for approval",
-    "approved": "Approved",
-    "queued": "Queued",
-    "sending": "Sending",
-    "sent": "Sent",
-    "failed": "Failed",
-    "unknown": "Outcome unknown: check Sent Items",
-    "rejected": "Rejected",
-    "cancelled": "Cancelled",
-    "expired": "Expired",
+    "draft": N_("Draft"),
+    "pending_approval": N_("Waiting for approval"),
+    "approved": N_("Approved"),
+    "queued": N_("Queued"),
+    "sending": N_("Sending"),
+    "sent": N_("Sent"),
+    "failed": N_("Failed"),
+    "unknown": N_("Outcome unknown: check Sent Items"),
+    "rejected": N_("Rejected"),
+    "cancelled": N_("Cancelled"),
+    "expired": N_("Expired"),
 }
 
 _ROW_LIMITS = (20, 10, 5)
 
 
 def state_label(state: str) -> str:
-    return STATE_LABELS.get(state, one_line(state.replace("_", " ").capitalize(), 40))
+    label = STATE_LABELS.get(state)
+    return _(label) if label else one_line(state.replace("_", " ").capitalize(), 40)
 
 
 def build_list(title: str, rows: Sequence[RequestSummary], empty_text: str) -> dict[str, Any]:
@@ -76,7 +78,7 @@ def _list(
     shown = rows[:limit]
     body += [_row(row) for row in shown]
     if len(rows) > limit:
-        body.append(hint(f"Showing the first {limit} of {len(rows)}."))
+        body.append(hint(_("Showing the first {limit} of {total}.", limit=limit, total=len(rows))))
     if shown:
         body += _pick(shown)
     return finish(AdaptiveCard(body=body))
@@ -98,8 +100,8 @@ def _row(row: RequestSummary) -> Container:
                 ],
                 spacing="None",
             ),
-            labelled("From", one_line(row.from_line, 200), subtle=True, spacing="None"),
-            labelled("To", one_line(row.recipients, 200), subtle=True, spacing="None"),
+            labelled(_("From"), one_line(row.from_line, 200), subtle=True, spacing="None"),
+            labelled(_("To"), one_line(row.recipients, 200), subtle=True, spacing="None"),
         ],
     )
 
@@ -107,7 +109,7 @@ def _row(row: RequestSummary) -> Container:
 def _pick(rows: Sequence[RequestSummary]) -> list[CardElement]:
     choices = [
         Choice(
-            title=one_line(f"{row.short_id} · {row.subject or '(no subject)'}", 120),
+            title=one_line(f"{row.short_id} · {row.subject or _('(no subject)')}", 120),
             value=row.request_id,
         )
         for row in rows
@@ -115,18 +117,18 @@ def _pick(rows: Sequence[RequestSummary]) -> list[CardElement]:
     return [
         ChoiceSetInput(
             id="request",
-            label="Request",
+            label=_("Request"),
             choices=choices,
             value=rows[0].request_id,
             is_required=True,
-            error_message="Pick a request.",
+            error_message=_("Pick a request."),
             separator=True,
             spacing="Medium",
         ),
         ActionSet(
             actions=[
-                execute("Details", verbs.STATUS),
-                execute("Send again", verbs.SEND_AGAIN),
+                execute(_("Details"), verbs.STATUS),
+                execute(_("Send again"), verbs.SEND_AGAIN),
             ],
             spacing="Small",
         ),
@@ -138,12 +140,12 @@ def build_status(row: RequestSummary, progress: ProgressView | None) -> dict[str
     cancelled (and its version is known), and Refresh."""
     state = progress.state if progress is not None else row.state
     body: list[CardElement] = [
-        heading(one_line(row.subject, 300) or "(no subject)"),
-        labelled("Request", one_line(row.short_id, 40), spacing="Small"),
-        labelled("State", state_label(state), spacing="None"),
-        labelled("When", one_line(row.when, 60), spacing="None"),
-        labelled("From", one_line(row.from_line, 300), spacing="None"),
-        labelled("To", one_line(row.recipients, 300), spacing="None"),
+        heading(one_line(row.subject, 300) or _("(no subject)")),
+        labelled(_("Request"), one_line(row.short_id, 40), spacing="Small"),
+        labelled(_("State"), state_label(state), spacing="None"),
+        labelled(_("When"), one_line(row.when, 60), spacing="None"),
+        labelled(_("From"), one_line(row.from_line, 300), spacing="None"),
+        labelled(_("To"), one_line(row.recipients, 300), spacing="None"),
     ]
     if progress is not None and progress.total > 1:
         body.append(text(progress_line(progress), weight="Bolder", spacing="Medium"))
@@ -152,12 +154,12 @@ def build_status(row: RequestSummary, progress: ProgressView | None) -> dict[str
             [f"{who} — {why}" for who, why in progress.failures], limit=10, color="Attention"
         )
     ref = verbs.RequestRef(row.request_id).data()
-    actions: list[Action] = [execute("Refresh", verbs.REFRESH, ref)]
+    actions: list[Action] = [execute(_("Refresh"), verbs.REFRESH, ref)]
     version = progress.version if progress is not None else row.version
     if state in CANCELLABLE_STATES and version is not None:
-        actions.append(execute("Cancel", verbs.CANCEL, request_data(row.request_id, version)))
+        actions.append(execute(_("Cancel"), verbs.CANCEL, request_data(row.request_id, version)))
     if row.preview_url and is_web_url(row.preview_url):  # the message as it was sent
-        actions.append(OpenUrlAction(title="View", url=row.preview_url))
+        actions.append(OpenUrlAction(title=_("View"), url=row.preview_url))
     if state not in CANCELLABLE_STATES:  # a new request from this one's sender, template …
-        actions.append(execute("Send again", verbs.SEND_AGAIN, ref))
+        actions.append(execute(_("Send again"), verbs.SEND_AGAIN, ref))
     return finish(AdaptiveCard(body=body, actions=actions))

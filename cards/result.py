@@ -8,9 +8,9 @@ from typing import Any
 
 from microsoft_teams.cards import Action, AdaptiveCard, CardElement, OpenUrlAction
 
+from bot.i18n import _, n_
 from cards import verbs
 from cards._parts import (
-    count,
     execute,
     finish,
     heading,
@@ -26,26 +26,31 @@ _SHOWN_RECIPIENTS = 10
 
 
 def build(view: ResultView) -> dict[str, Any]:
-    title = "Sent" if view.message_count <= 1 else f"Sent {count(view.message_count, 'message')}"
+    title = (
+        _("Sent")
+        if view.message_count <= 1
+        else n_("Sent {count} message", "Sent {count} messages", view.message_count)
+    )
     body: list[CardElement] = [
         heading(title, color="Good"),
-        labelled("Sent at", one_line(view.sent_at, 80), spacing="Small"),
-        labelled("From", one_line(view.from_line, 300), spacing="None"),
-        labelled("To", people(view.to, shown=_SHOWN_RECIPIENTS) or "nobody", spacing="None"),
-        labelled("Subject", one_line(view.subject, 400) or "(no subject)", spacing="None"),
+        labelled(_("Sent at"), one_line(view.sent_at, 80), spacing="Small"),
+        labelled(_("From"), one_line(view.from_line, 300), spacing="None"),
+        labelled(_("To"), people(view.to, shown=_SHOWN_RECIPIENTS) or _("nobody"), spacing="None"),
+        labelled(_("Subject"), one_line(view.subject, 400) or _("(no subject)"), spacing="None"),
     ]
     if view.reference:
-        body.append(labelled("Reference", one_line(view.reference, 20), spacing="None"))
+        body.append(labelled(_("Reference"), one_line(view.reference, 20), spacing="None"))
     if view.approval:
         body.append(text(one_line(view.approval, 1200), spacing="Small"))
-    ids = f"Mailroom request {one_line(view.request_id, 80)}"
+    ids = _("Mailroom request {id}", id=one_line(view.request_id, 80))
     if view.graph_request_id:
-        ids += f" · Graph request id {one_line(view.graph_request_id, 80)}"
+        graph_id = _("Graph request id {id}", id=one_line(view.graph_request_id, 80))
+        ids += f" · {graph_id}"
     body.append(text(ids, size="Small", subtle=True, spacing="Medium"))
     actions: list[Action] = []
     if view.can_send_again:
         ref = verbs.RequestRef(view.request_id).data()
-        actions.append(execute("Send again", verbs.SEND_AGAIN, ref))
+        actions.append(execute(_("Send again"), verbs.SEND_AGAIN, ref))
     if view.preview_url and is_web_url(view.preview_url):
-        actions.append(OpenUrlAction(title="View", url=view.preview_url))
+        actions.append(OpenUrlAction(title=_("View"), url=view.preview_url))
     return finish(AdaptiveCard(body=body, actions=actions))

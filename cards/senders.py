@@ -22,6 +22,7 @@ from microsoft_teams.cards import (
     Container,
 )
 
+from bot.i18n import N_, _
 from cards import drafts as drafts_card
 from cards import verbs
 from cards._parts import (
@@ -41,11 +42,11 @@ from cards.views import DraftSummary, SenderKindName, SenderOption
 # One group per kind of sender, named for what recipients see: Send As shows only the
 # mailbox, Send on Behalf shows "you on behalf of …".
 GROUPS: tuple[tuple[str, tuple[SenderKindName, ...]], ...] = (
-    ("You", ("self",)),
-    ("Send as", ("send_as",)),
-    ("Send on behalf of", ("send_on_behalf",)),
-    ("Shared mailboxes", ("shared",)),
-    ("No-reply", ("noreply",)),
+    (N_("You"), ("self",)),
+    (N_("Send as"), ("send_as",)),
+    (N_("Send on behalf of"), ("send_on_behalf",)),
+    (N_("Shared mailboxes"), ("shared",)),
+    (N_("No-reply"), ("noreply",)),
 )
 
 MAX_ACTIONS = 6  # the Teams Store's limit per card (docs/platform.md, "Teams Store rules")
@@ -79,17 +80,20 @@ def _build(
     body: list[CardElement] = []
     if resume is not None:
         body += [
-            heading("Pick up where you left off?"),
+            heading(_("Pick up where you left off?")),
             drafts_card.row(resume, discard=False),
-            hint("Or start a new email below. /drafts lists every unfinished one."),
+            hint(_("Or start a new email below. /drafts lists every unfinished one.")),
         ]
-    body.append(heading("Who do you want to send as?"))
+    body.append(heading(_("Who do you want to send as?")))
     if not options:
         body.append(
-            text("No senders are set up for you. Ask your Mailroom administrator.", spacing="Small")
+            text(
+                _("No senders are set up for you. Ask your Mailroom administrator."),
+                spacing="Small",
+            )
         )
     elif not available:
-        body.append(text("There is no sender you can use right now.", spacing="Small"))
+        body.append(text(_("There is no sender you can use right now."), spacing="Small"))
     elif sum(len(group) for _, group in available) <= MAX_BUTTONS:
         for title, group in available:
             body.append(section(title))
@@ -97,15 +101,17 @@ def _build(
     else:
         body += _choice_list(available, limits)
     if unavailable:
-        body.append(section("Not available to you"))
+        body.append(section(_("Not available to you")))
         why_buttons = max(0, MAX_ACTIONS - _buttons_in(body))
         listed = unavailable[: limits.unavailable]
         body += [_unavailable(o, why=i < why_buttons) for i, o in enumerate(listed)]
         if len(unavailable) > limits.unavailable:
             more = len(unavailable) - limits.unavailable
-            body += bullets([f"{more} more. Type /why followed by an address to ask."], limit=1)
+            body += bullets(
+                [_("{more} more. Type /why followed by an address to ask.", more=more)], limit=1
+            )
         elif len(listed) > why_buttons:
-            body.append(hint("Type /why followed by an address for the full reason."))
+            body.append(hint(_("Type /why followed by an address for the full reason.")))
     return finish(AdaptiveCard(body=body))
 
 
@@ -123,7 +129,7 @@ def _buttons_in(body: list[CardElement]) -> int:
 
 
 def _grouped(options: Sequence[SenderOption]) -> list[tuple[str, list[SenderOption]]]:
-    groups = [(title, [o for o in options if o.kind in kinds]) for title, kinds in GROUPS]
+    groups = [(_(title), [o for o in options if o.kind in kinds]) for title, kinds in GROUPS]
     return [(title, group) for title, group in groups if group]
 
 
@@ -134,14 +140,14 @@ def _in_group_order(options: Sequence[SenderOption]) -> list[SenderOption]:
 def _option(option: SenderOption) -> Container:
     items: list[CardElement] = [
         text(one_line(option.display_name, _NAME_CHARS), weight="Bolder"),
-        labelled("From", one_line(option.from_line, _FROM_CHARS), subtle=True, spacing="None"),
+        labelled(_("From"), one_line(option.from_line, _FROM_CHARS), subtle=True, spacing="None"),
     ]
     if option.reason:
         items.append(text(one_line(option.reason, _REASON_CHARS), subtle=True, spacing="None"))
     items.append(
         ActionSet(
             actions=[
-                execute("Choose", verbs.PICK_SENDER, verbs.SenderChoice(option.address).data())
+                execute(_("Choose"), verbs.PICK_SENDER, verbs.SenderChoice(option.address).data())
             ],
             spacing="Small",
         )
@@ -161,22 +167,26 @@ def _choice_list(
     elements: list[CardElement] = [
         ChoiceSetInput(
             id="sender",
-            label="Sender",
+            label=_("Sender"),
             style="filtered",
             choices=choices,
             is_required=True,
-            error_message="Pick a sender.",
-            placeholder="Type to search",
+            error_message=_("Pick a sender."),
+            placeholder=_("Type to search"),
         ),
     ]
     if len(options) > len(shown):
         elements.append(
             hint(
-                f"Showing {len(shown)} of {len(options)}. For another one, type "
-                "/send from: followed by its address."
+                _(
+                    "Showing {shown} of {total}. For another one, type "
+                    "/send from: followed by its address.",
+                    shown=len(shown),
+                    total=len(options),
+                )
             )
         )
-    elements.append(ActionSet(actions=[execute("Next", verbs.PICK_SENDER, style="positive")]))
+    elements.append(ActionSet(actions=[execute(_("Next"), verbs.PICK_SENDER, style="positive")]))
     return elements
 
 
@@ -188,10 +198,11 @@ def _choice_title(group: str, option: SenderOption, limit: int) -> str:
 def _unavailable(option: SenderOption, *, why: bool) -> Container:
     items: list[CardElement] = [
         text(one_line(option.display_name, _NAME_CHARS), weight="Bolder"),
-        labelled("From", one_line(option.from_line, _FROM_CHARS), subtle=True, spacing="None"),
+        labelled(_("From"), one_line(option.from_line, _FROM_CHARS), subtle=True, spacing="None"),
         text(
             one_line(
-                option.reason or "You don't have the rights to send as this sender.", _REASON_CHARS
+                option.reason or _("You don't have the rights to send as this sender."),
+                _REASON_CHARS,
             ),
             color="Attention",
             spacing="None",
@@ -200,7 +211,7 @@ def _unavailable(option: SenderOption, *, why: bool) -> Container:
     if why:
         items.append(
             ActionSet(
-                actions=[execute("Why?", verbs.WHY, verbs.SenderChoice(option.address).data())],
+                actions=[execute(_("Why?"), verbs.WHY, verbs.SenderChoice(option.address).data())],
                 spacing="Small",
             )
         )

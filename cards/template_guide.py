@@ -9,6 +9,7 @@ from typing import Any
 
 from microsoft_teams.cards import AdaptiveCard, Container
 
+from bot.i18n import _
 from cards import verbs
 from cards._parts import execute, finish, heading, hint, one_line, paragraphs, run, runs, section
 
@@ -39,24 +40,26 @@ def build(view: TemplateGuideView) -> dict[str, Any]:
     body: list[Any] = [
         heading(one_line(view.title, 200)),
         *paragraphs(view.description, max_chars=1000, max_lines=6),
-        section("Variables"),
+        section(_("Variables")),
     ]
     body += [_variable(v) for v in view.variables[:_SHOWN]]
     if not view.variables:
-        body.append(hint("This template has no variables."))
+        body.append(hint(_("This template has no variables.")))
     body += [
-        section("Send it in one line"),
+        section(_("Send it in one line")),
         Container(items=[runs([run(view.command[:4000], monospace=True)])], style="emphasis"),
         hint(
-            "Copy it, change the values and send it to Mailroom: you see a preview first. "
-            "Quote values with spaces."
+            _(
+                "Copy it, change the values and send it to Mailroom: you see a preview first. "
+                "Quote values with spaces."
+            )
         ),
     ]
     actions = None
     if view.sender:
         actions = [
             execute(
-                f"Fill it in from {one_line(view.sender, 60)}",
+                _("Fill it in from {sender}", sender=one_line(view.sender, 60)),
                 verbs.PICK_SENDER,
                 {"sender": view.sender},
             )
@@ -65,7 +68,7 @@ def build(view: TemplateGuideView) -> dict[str, Any]:
 
 
 def _variable(variable: VariableGuide) -> Container:
-    need = "required" if variable.required else "optional"
+    need = _("required") if variable.required else _("optional")
     details = f" · {variable.type} · {need}"
     lines = [
         runs(
@@ -79,5 +82,5 @@ def _variable(variable: VariableGuide) -> Container:
         lines.append(runs([run(one_line(variable.label, 200))], spacing="None"))
     if variable.example:
         example = one_line(variable.example, _EXAMPLE_CHARS)
-        lines.append(runs([run("Example: ", subtle=True), run(example)], spacing="None"))
+        lines.append(runs([run(_("Example: "), subtle=True), run(example)], spacing="None"))
     return Container(items=lines, spacing="Small")

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, Self
 
+from bot import i18n  # as a module: every upper-case name here is a verb or a limit
 from cards._common import MAX_COMMENT, MAX_ID, MAX_SENDER, MAX_TEMPLATE
 
 HELP = "help.show"
@@ -219,9 +220,9 @@ class SendLater:
 _MAX_WHEN = 32
 
 QUICK_PICKS = {
-    "in_1h": "In 1 hour",
-    "tomorrow_0900": "Tomorrow 09:00",
-    "monday_0900": "Monday 09:00",
+    "in_1h": i18n.N_("In 1 hour"),
+    "tomorrow_0900": i18n.N_("Tomorrow 09:00"),
+    "monday_0900": i18n.N_("Monday 09:00"),
 }
 """The "Send later" quick picks: ``pick`` key → button label. ``bot.domain.schedule``
 resolves a key to a moment when it is clicked, in the user's time zone."""

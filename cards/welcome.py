@@ -6,6 +6,7 @@ from typing import Any
 
 from microsoft_teams.cards import AdaptiveCard, TextBlock
 
+from bot.i18n import _
 from cards import verbs
 from cards._parts import execute, finish, heading, one_line
 
@@ -16,19 +17,19 @@ def build(user_name: str | None, waiting: str | None = None) -> dict[str, Any]:
     """``user_name`` is the person's Teams display name, shown as plain text; ``waiting``:
     "2 requests wait for your approval (type /approvals)", for an approver."""
     name = one_line(user_name or "", _NAME_CHARS)
-    greeting = f"Welcome to Mailroom, {name}" if name else "Welcome to Mailroom"
+    greeting = _("Welcome to Mailroom, {name}", name=name) if name else _("Welcome to Mailroom")
     card = AdaptiveCard(
         body=[
             heading(greeting, size="Large"),
             TextBlock(
-                text=(
+                text=_(
                     "Send email as a colleague who granted you Send As or Send on Behalf, "
                     "from a shared mailbox, or from a no-reply mailbox."
                 ),
                 wrap=True,
             ),
             TextBlock(
-                text=(
+                text=_(
                     "Pick a sender and a template, see exactly what recipients will see, "
                     "and get a clear answer about what happened."
                 ),
@@ -41,8 +42,8 @@ def build(user_name: str | None, waiting: str | None = None) -> dict[str, Any]:
             ),
         ],
         actions=[
-            execute("Send an email", verbs.SEND_START, style="positive"),
-            execute("Help", verbs.HELP),
+            execute(_("Send an email"), verbs.SEND_START, style="positive"),
+            execute(_("Help"), verbs.HELP),
         ],
     )
     return finish(card)

@@ -27,6 +27,7 @@ from collections.abc import Collection
 from typing import Literal
 
 from bot.domain.senders import ApprovalRule, ApprovalRuleKind, SenderConfig
+from bot.i18n import _, format_number, n_
 
 Viewer = Literal["requester", "approver", "other"]
 Refusal = Literal["not_an_approver", "self_approval"]
@@ -109,18 +110,28 @@ def reason_in_words(key: str, *, recipients: int, external: int, rule: ApprovalR
     configured, so its limit is unknown)."""
     match key:
         case "approval_always":
-            return "every send from this sender is approved first"
+            return _("every send from this sender is approved first")
         case "approval_external":
-            people = "recipient is" if external == 1 else "recipients are"
-            return f"{external} {people} outside the organisation"
+            return n_(
+                "{count} recipient is outside the organisation",
+                "{count} recipients are outside the organisation",
+                external,
+            )
         case "approval_over_recipients" if rule is not None and rule.over_recipients:
-            return f"more than {rule.over_recipients} recipients (this send has {recipients})"
+            return _(
+                "more than {limit} recipients (this send has {count})",
+                limit=format_number(rule.over_recipients),
+                count=format_number(recipients),
+            )
         case "approval_over_recipients":
-            return f"more recipients than this sender may write to without approval ({recipients})"
-    return "the sender's policy asks for an approval"
+            return _(
+                "more recipients than this sender may write to without approval ({count})",
+                count=format_number(recipients),
+            )
+    return _("the sender's policy asks for an approval")
 
 
 def approvers_in_words(group_name: str | None, members: int) -> str:
     """Who can approve: the approvers group by name, and how many people it asks."""
-    people = "1 person" if members == 1 else f"{members} people"
-    return f"{group_name or 'the approvers group'} ({people})"
+    people = n_("{count} person", "{count} people", members)
+    return f"{group_name or _('the approvers group')} ({people})"

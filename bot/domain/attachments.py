@@ -23,6 +23,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.i18n import _
+
 MB = 1024 * 1024
 INLINE_LIMIT = 3 * MB
 """Below this, in total, files ride inline in the draft; from it, each file separately."""
@@ -126,17 +128,26 @@ def size_problem(files: Sequence[AttachmentMeta], body_bytes: int, limit_bytes: 
     ``None`` when it fits. ``body_bytes``: the rest of the message (subject, body, headers)."""
     for f in files:
         if f.size > SESSION_MAXIMUM:
-            return (
-                f"'{f.name}' is {human_size(f.size)}; Microsoft Graph attaches files of at most "
-                f"{human_size(SESSION_MAXIMUM)}"
+            return _(
+                "'{name}' is {size}; Microsoft Graph attaches files of at most {limit}",
+                name=f.name,
+                size=human_size(f.size),
+                limit=human_size(SESSION_MAXIMUM),
             )
     if len(files) > MAX_FILES:
-        return f"an email can carry at most {MAX_FILES} files; this one has {len(files)}"
+        return _(
+            "an email can carry at most {limit} files; this one has {count}",
+            limit=MAX_FILES,
+            count=len(files),
+        )
     encoded = body_bytes + sum(encoded_size(f.size) for f in files)
     if encoded <= limit_bytes:
         return None
-    return (
-        f"the files add up to {human_size(total_size(files))}, which with the email's encoding "
-        f"is {human_size(encoded)}; your organisation's message size limit is "
-        f"{human_size(limit_bytes)}. Send fewer or smaller files, or share a link instead"
+    return _(
+        "the files add up to {total}, which with the email's encoding is {encoded}; your "
+        "organisation's message size limit is {limit}. Send fewer or smaller files, or share a "
+        "link instead",
+        total=human_size(total_size(files)),
+        encoded=human_size(encoded),
+        limit=human_size(limit_bytes),
     )

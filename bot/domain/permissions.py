@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from bot.domain.approvals import REASON_KEYS, reason_in_words
 from bot.domain.senders import ApprovalRuleKind, Mode, Policy, RightsMode, SenderConfig, SenderKind
+from bot.i18n import N_, _, format_number
 
 
 class Outcome(StrEnum):
@@ -136,10 +137,14 @@ def decide(
 
 def _mailbox_reasons(user: UserFacts, sender: SenderConfig, params: dict[str, str]) -> list[Reason]:
     if sender.kind is SenderKind.SELF and not user.has_mailbox:
-        return [_deny("no_mailbox", f"{user.upn} has no Exchange Online mailbox", params)]
+        return [
+            _deny("no_mailbox", _("{user} has no Exchange Online mailbox", user=user.upn), params)
+        ]
     if sender.kind in (SenderKind.SEND_AS, SenderKind.SEND_ON_BEHALF) and not user.has_mailbox:
         # /me/sendMail needs the acting user's own mailbox.
-        return [_deny("no_mailbox", f"{user.upn} has no Exchange Online mailbox", params)]
+        return [
+            _deny("no_mailbox", _("{user} has no Exchange Online mailbox", user=user.upn), params)
+        ]
     return []
 
 
@@ -149,18 +154,22 @@ def _group_reasons(
     if not sender.allowed_groups:
         return []
     if user.groups is None:
-        return [_deny("groups_unverified", "your group membership could not be read", params)]
+        return [_deny("groups_unverified", _("your group membership could not be read"), params)]
     if user.groups.isdisjoint(sender.allowed_groups):
         named = [names.get(g.lower()) or names.get(g) or g for g in sender.allowed_groups]
         groups = ", ".join(named)
         return [
             _deny(
                 "not_in_allowed_group",
-                f"you are not in a group allowed to use {sender.address} ({groups})",
+                _(
+                    "you are not in a group allowed to use {mailbox} ({groups})",
+                    mailbox=sender.address,
+                    groups=groups,
+                ),
                 {**params, "groups": groups},
             )
         ]
-    return [_grant("in_allowed_group", "you are in a group allowed to use this sender", params)]
+    return [_grant("in_allowed_group", _("you are in a group allowed to use this sender"), params)]
 
 
 def _rights_reasons(sender: SenderConfig, rights: Rights, params: dict[str, str]) -> list[Reason]:
@@ -172,8 +181,10 @@ def _rights_reasons(sender: SenderConfig, rights: Rights, params: dict[str, str]
             Reason(
                 "note",
                 "rights_by_policy",
-                "Mailroom's policy decides who may use this sender (its allowed groups); "
-                "Exchange rights are not read",
+                _(
+                    "Mailroom's policy decides who may use this sender (its allowed groups); "
+                    "Exchange rights are not read"
+                ),
                 params,
             )
         ]
@@ -183,35 +194,37 @@ def _rights_reasons(sender: SenderConfig, rights: Rights, params: dict[str, str]
             return [
                 _deny(
                     "rights_app_refused" if rights.app_refused else "rights_unverified",
-                    "your rights on this mailbox could not be verified right now",
-                    {**params, "problem": rights.problem or "Exchange did not answer"},
+                    _("your rights on this mailbox could not be verified right now"),
+                    {**params, "problem": rights.problem or _("Exchange did not answer")},
                 )
             ]
         return [
             Reason(
                 "note",
                 "not_verified",
-                "allowed, not verified: Exchange checks your rights when sending",
+                _("allowed, not verified: Exchange checks your rights when sending"),
                 params,
             )
         ]
     if sender.kind is SenderKind.SEND_AS:
-        return [_need(rights, "send_as", "Send As", params)]
+        return [_need(rights, "send_as", SEND_AS, params)]
     if sender.kind is SenderKind.SEND_ON_BEHALF:
         if rights.send_on_behalf:
-            return [_held(rights, "send_on_behalf", "Send on Behalf", params)]
+            return [_held(rights, "send_on_behalf", SEND_ON_BEHALF, params)]
         if rights.send_as:
-            return [_held(rights, "send_as", "Send As", params, " (recipients see the mailbox)")]
-        return [_deny("missing_send_on_behalf", "you do not hold Send on Behalf", params)]
+            note = _(" (recipients see the mailbox)")
+            return [_held(rights, "send_as", SEND_AS, params, note)]
+        held = _("you do not hold {right}", right=_(SEND_ON_BEHALF))
+        return [_deny("missing_send_on_behalf", held, params)]
     # shared: /users/{shared}/sendMail needs Full Access and a sending right
-    reasons = [_need(rights, "full_access", "Full Access", params)]
+    reasons = [_need(rights, "full_access", FULL_ACCESS, params)]
     if rights.send_as:
-        reasons.append(_held(rights, "send_as", "Send As", params))
+        reasons.append(_held(rights, "send_as", SEND_AS, params))
     elif rights.send_on_behalf:
-        reasons.append(_held(rights, "send_on_behalf", "Send on Behalf", params))
+        reasons.append(_held(rights, "send_on_behalf", SEND_ON_BEHALF, params))
     else:
         reasons.append(
-            _deny("missing_send_as", "you hold neither Send As nor Send on Behalf", params)
+            _deny("missing_send_as", _("you hold neither Send As nor Send on Behalf"), params)
         )
     return reasons
 
@@ -228,7 +241,10 @@ def _request_reasons(
         reasons.append(
             _deny(
                 "template_not_allowed",
-                f"the template {request.template!r} is not allowed for this sender",
+                _(
+                    "the template {template!r} is not allowed for this sender",
+                    template=request.template,
+                ),
                 {**params, "template": request.template,
                  "templates": ", ".join(sender.templates or ())},
             )
@@ -239,7 +255,11 @@ def _request_reasons(
         reasons.append(
             _deny(
                 "too_many_recipients",
-                f"{count} recipients; this sender allows at most {rules.max_recipients}",
+                _(
+                    "{count} recipients; this sender allows at most {max}",
+                    count=format_number(count),
+                    max=format_number(rules.max_recipients),
+                ),
                 {**params, "count": str(count), "max": str(rules.max_recipients)},
             )
         )
@@ -248,7 +268,7 @@ def _request_reasons(
         reasons.append(
             _deny(
                 "external_not_allowed",
-                "this sender may only write to internal recipients",
+                _("this sender may only write to internal recipients"),
                 {**params, "external": _sample(external)},
             )
         )
@@ -258,7 +278,7 @@ def _request_reasons(
             reasons.append(
                 _deny(
                     "domain_not_allowed",
-                    "some recipients are outside the domains this sender may write to",
+                    _("some recipients are outside the domains this sender may write to"),
                     {**params, "external": _sample(outside),
                      "domains": ", ".join(rules.allowed_domains)},
                 )
@@ -289,16 +309,23 @@ def _approval_reasons(
 def _need(rights: Rights, right: str, label: str, params: dict[str, str]) -> Reason:
     if getattr(rights, right):
         return _held(rights, right, label, params)
-    return _deny(f"missing_{right}", f"you do not hold {label}", params)
+    return _deny(f"missing_{right}", _("you do not hold {right}", right=_(label)), params)
 
 
 def _held(rights: Rights, right: str, label: str, params: dict[str, str], note: str = "") -> Reason:
-    """The grant for a right the user holds, naming the group it comes through, if any."""
+    """The grant for a right the user holds, naming the group it comes through, if any.
+    ``label``: ``SEND_AS`` and the like (translated here)."""
     group = rights.group_for(right)
     if group is None:
-        return _grant(f"has_{right}", f"you hold {label}{note}", params)
-    text = f"you hold {label} through the group {group}{note}"
+        return _grant(f"has_{right}", _("you hold {right}", right=_(label)) + note, params)
+    text = _("you hold {right} through the group {group}", right=_(label), group=group) + note
     return _grant(f"has_{right}", text, {**params, "group": group})
+
+
+# Exchange's names for the rights, as its admin center shows them.
+SEND_AS = N_("Send As")
+SEND_ON_BEHALF = N_("Send on Behalf")
+FULL_ACCESS = N_("Full Access")
 
 
 def _grant(key: str, text: str, params: dict[str, str]) -> Reason:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.i18n import _, format_weekday_datetime
+
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -87,33 +89,37 @@ def scheduled_time(
     if pick:
         when = resolve_pick(pick, zone, now)
         if when is None:
-            return ScheduleProblem("pick", "Pick one of the offered times.")
+            return ScheduleProblem("pick", _("Pick one of the offered times."))
     else:
         if not _DATE.match(day.strip()):
-            return ScheduleProblem("send_date", "Choose a date.")
+            return ScheduleProblem("send_date", _("Choose a date."))
         try:
             picked_day = date.fromisoformat(day.strip())
         except ValueError:
-            return ScheduleProblem("send_date", "That is not a date.")
+            return ScheduleProblem("send_date", _("That is not a date."))
         picked_time = read_clock_time(at)
         if picked_time is None:
-            return ScheduleProblem("send_time", "Choose a time (hours and minutes).")
+            return ScheduleProblem("send_time", _("Choose a time (hours and minutes)."))
         when = _local(zone, picked_day, picked_time).astimezone(UTC)
     if when <= now + timedelta(minutes=1):
         return ScheduleProblem(
-            "send_time", f"That time has passed ({describe(when, zone)}). Pick a later one."
+            "send_time",
+            _("That time has passed ({when}). Pick a later one.", when=describe(when, zone)),
         )
     if when > now + max_ahead:
         days = max_ahead.days or 1
-        return ScheduleProblem("send_date", f"A send can be scheduled at most {days} days ahead.")
+        return ScheduleProblem(
+            "send_date", _("A send can be scheduled at most {days} days ahead.", days=days)
+        )
     return when
 
 
 def describe(moment: datetime, zone: ZoneInfo | None) -> str:
-    """``"Thu 3 Dec 2026, 09:00 (Europe/Berlin)"``; in UTC without a zone."""
+    """``"Thu 3 Dec 2026, 09:00 (Europe/Berlin)"``; in UTC without a zone; in the reader's
+    language (bot/i18n)."""
     local = moment.astimezone(zone or UTC)
     name = zone.key if zone is not None else "UTC"
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} ({name})"
+    return f"{format_weekday_datetime(local)} ({name})"
 
 
 # --- send windows ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot.domain.attachments import SESSION_MAXIMUM
 from bot.flow.attachments import BUNDLE_FIELD
+from bot.i18n import _
 
 __all__ = ["BUNDLE_FIELD", "Bundle", "extract", "index", "is_zip"]
 MAX_MEMBERS = 5_000
@@ -42,11 +43,11 @@ def index(data: bytes) -> Bundle | str:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir()]
     except (zipfile.BadZipFile, ValueError):
-        return "it is not a zip file Mailroom can read"
+        return _("it is not a zip file Mailroom can read")
     if len(infos) > MAX_MEMBERS:
-        return f"it holds more than {MAX_MEMBERS} files"
+        return _("it holds more than {count} files", count=MAX_MEMBERS)
     if any(i.flag_bits & 0x1 for i in infos):
-        return "it is password-protected"
+        return _("it is password-protected")
     sizes = {i.filename: i.file_size for i in infos}
     bases: dict[str, list[str]] = {}
     for name in sizes:
@@ -73,4 +74,4 @@ async def extract(data: bytes, members: Iterable[str]) -> dict[str, bytes] | str
     try:
         return await asyncio.to_thread(_extract, data, tuple(members))
     except (zipfile.BadZipFile, ValueError, KeyError, RuntimeError) as exc:
-        return f"the zip could not be read ({type(exc).__name__})"
+        return _("the zip could not be read ({reason})", reason=type(exc).__name__)

@@ -14,6 +14,7 @@ from email.utils import getaddresses
 from email_validator import EmailNotValidError, validate_email
 
 from bot.errors import FieldError
+from bot.i18n import _
 
 MAX_RECIPIENTS_PER_MESSAGE = 500
 MAX_BULK_ROWS = 2_000
@@ -69,7 +70,11 @@ def parse_addresses(raw: str, field: str) -> tuple[tuple[str, ...], list[FieldEr
         except EmailNotValidError:
             shown = f"{name} <{candidate}>" if name and candidate else name or candidate
             errors.append(
-                FieldError(field, f"“{shown[:80]}” is not an email address", "name@example.com")
+                FieldError(
+                    field,
+                    _("“{entry}” is not an email address", entry=shown[:80]),
+                    "name@example.com",
+                )
             )
             continue
         lowered = normalised.lower()
@@ -79,9 +84,12 @@ def parse_addresses(raw: str, field: str) -> tuple[tuple[str, ...], list[FieldEr
         errors.append(
             FieldError(
                 field,
-                f"{len(addresses)} addresses; one message takes at most "
-                f"{MAX_RECIPIENTS_PER_MESSAGE}",
-                "fewer addresses, or a bulk CSV with one row per recipient",
+                _(
+                    "{count} addresses; one message takes at most {limit}",
+                    count=len(addresses),
+                    limit=MAX_RECIPIENTS_PER_MESSAGE,
+                ),
+                _("fewer addresses, or a bulk CSV with one row per recipient"),
             )
         )
     return tuple(addresses), errors
@@ -121,13 +129,15 @@ def parse_bulk_csv(
     try:
         rows = list(reader)
     except csv.Error as error:
-        return NO_SHEET, [FieldError(field, f"not valid CSV: {error}", "comma-separated rows")]
+        return NO_SHEET, [
+            FieldError(field, _("not valid CSV: {error}", error=error), _("comma-separated rows"))
+        ]
     header = [h.strip().lower() for h in rows[0]]
     errors: list[FieldError] = []
     if "email" not in header:
         return NO_SHEET, [
             FieldError(
-                field, "the first row needs an “email” column", "email," + ",".join(variables)
+                field, _("the first row needs an “email” column"), "email," + ",".join(variables)
             )
         ]
     unknown = [h for h in header if h not in ("email", FILES_COLUMN) and h not in variables]
@@ -135,13 +145,18 @@ def parse_bulk_csv(
         errors.append(
             FieldError(
                 field,
-                f"unknown column(s): {', '.join(unknown)}",
-                "email, files (each row's files in the zip sent in the chat) and the "
-                "template's variables: " + ", ".join(variables),
+                _("unknown column(s): {columns}", columns=", ".join(unknown)),
+                _(
+                    "email, files (each row's files in the zip sent in the chat) and the "
+                    "template's variables: {variables}",
+                    variables=", ".join(variables),
+                ),
             )
         )
     if len(rows) - 1 > MAX_BULK_ROWS:
-        return NO_SHEET, [FieldError(field, f"more than {MAX_BULK_ROWS} rows", "a smaller list")]
+        return NO_SHEET, [
+            FieldError(field, _("more than {count} rows", count=MAX_BULK_ROWS), _("a smaller list"))
+        ]
     columns = tuple(h for h in header if h in variables)
     parsed: list[BulkRow] = []
     seen: set[str] = set()
@@ -149,20 +164,35 @@ def parse_bulk_csv(
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            parsed.append(BulkRow(number, "", {}, (f"{len(row)} cells, expected {len(header)}",)))
+            parsed.append(
+                BulkRow(
+                    number,
+                    "",
+                    {},
+                    (
+                        _(
+                            "{count} cells, expected {expected}",
+                            count=len(row),
+                            expected=len(header),
+                        ),
+                    ),
+                )
+            )
             continue
         cells = dict(zip(header, (c.strip() for c in row), strict=True))
         values = {k: v for k, v in cells.items() if k in columns}
         address, problems = parse_addresses(cells["email"], field)
         if problems or len(address) != 1:
-            parsed.append(BulkRow(number, "", values, ("column email: not one valid address",)))
+            parsed.append(BulkRow(number, "", values, (_("column email: not one valid address"),)))
         elif address[0] in seen:
-            parsed.append(BulkRow(number, "", values, (f"{address[0]} appears twice",)))
+            parsed.append(
+                BulkRow(number, "", values, (_("{address} appears twice", address=address[0]),))
+            )
         else:
             seen.add(address[0])
             named = cells.get(FILES_COLUMN, "")
             files = tuple(n.strip() for n in named.split(";") if n.strip())
             parsed.append(BulkRow(number, address[0], values, files=files))
     if not parsed and not errors:
-        errors.append(FieldError(field, "no rows after the header", "one row per recipient"))
+        errors.append(FieldError(field, _("no rows after the header"), _("one row per recipient")))
     return BulkSheet(columns, tuple(parsed)), errors

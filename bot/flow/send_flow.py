@@ -52,6 +52,7 @@ from bot.flow import bundles, privacy
 from bot.flow.facts import FactsService
 from bot.flow.recipients import FILES_COLUMN, BulkSheet, parse_addresses, parse_bulk_csv
 from bot.graph.message import request_bytes_for, request_size_problem
+from bot.i18n import _
 from bot.rendering import RenderSender, TemplateCatalog
 from bot.store import ComposeDraft, Store
 
@@ -214,7 +215,7 @@ class SendFlow:
                     candidates.append(_discovered(address))
         choices = []
         for sender in candidates:
-            _, decision = await self._facts.decide(user_oid, sender)
+            _facts, decision = await self._facts.decide(user_oid, sender)
             choices.append(SenderChoice(sender, decision, from_line(sender, user)))
         return choices
 
@@ -241,7 +242,7 @@ class SendFlow:
         sender = await self.resolve(user, address)
         if sender is None:
             return None, None
-        _, decision = await self._facts.decide(user_oid, sender)
+        _facts, decision = await self._facts.decide(user_oid, sender)
         return sender, decision
 
     # --- compose -------------------------------------------------------------------------
@@ -262,7 +263,7 @@ class SendFlow:
         sender = await self.resolve(user, address)
         if sender is None:
             return _refused("unknown_sender", mailbox=address[:100], user=user.upn)
-        _, decision = await self._facts.decide(user_oid, sender)
+        _facts, decision = await self._facts.decide(user_oid, sender)
         if decision.outcome is Outcome.DENIED:
             return self._denied(decision)
         templates = self._templates_for(sender)
@@ -289,15 +290,21 @@ class SendFlow:
     def _template_problem(self, name: str, sender: SenderConfig, allowed: tuple[str, ...]) -> str:
         shown = name[:60]
         if name in self._catalog:
-            problem = f"The template “{shown}” can't be sent from {sender.address}."
+            problem = _("The template “{name}” can't be sent from {mailbox}.", name=shown,
+                        mailbox=sender.address)  # fmt: skip
         else:
-            problem = f"There is no template called “{shown}”."
+            problem = _("There is no template called “{name}”.", name=shown)
         close = difflib.get_close_matches(name, allowed or self._catalog.names(), n=1)
         if close:
-            problem += f" Did you mean {close[0]}?"
+            problem += " " + _("Did you mean {suggestion}?", suggestion=close[0])
         if allowed:
-            return problem + f" Templates for {sender.address}: {', '.join(allowed)}."
-        return problem + f" No template can be sent from {sender.address}."
+            allowed_list = _(
+                "Templates for {mailbox}: {templates}.",
+                mailbox=sender.address,
+                templates=", ".join(allowed),
+            )
+            return f"{problem} {allowed_list}"
+        return problem + " " + _("No template can be sent from {mailbox}.", mailbox=sender.address)
 
     async def choose_template(
         self, user_oid: str, draft_id: str, version: int, template: str
@@ -310,7 +317,7 @@ class SendFlow:
         if template not in templates:
             return Compose(
                 draft, sender, from_line(sender, user), templates,
-                errors={"template": "Pick one of the templates in the list."},
+                errors={"template": _("Pick one of the templates in the list.")},
             )  # fmt: skip
         updated = await self._store.update_compose(draft.id, draft.version, template=template)
         return Compose(updated, sender, from_line(sender, user), templates)
@@ -359,7 +366,9 @@ class SendFlow:
                 errors=_by_field(errors), general=_general(errors),
             )  # fmt: skip
         everyone = tuple(a for m in messages for a in m.recipients.all())
-        _, decision = await self._facts.decide(user_oid, sender, RequestFacts(everyone, template))
+        _facts, decision = await self._facts.decide(
+            user_oid, sender, RequestFacts(everyone, template)
+        )
         if decision.outcome is Outcome.DENIED:
             await self._store.update_compose(draft.id, draft.version, fields=fields)
             return self._denied(decision)
@@ -481,7 +490,7 @@ class SendFlow:
             problem = size_problem(metas, body, self._max_message_bytes)
             if problem is not None:
                 line = per_row.lines[number] if per_row else 0
-                errors.append(_row_error(line, f"column files: {problem}") if own
+                errors.append(_row_error(line, _("column files: {problem}", problem=problem)) if own
                               else FieldError("", problem))  # fmt: skip
                 continue
             content = replace(message.content, attachments=metas)
@@ -501,7 +510,7 @@ class SendFlow:
         raw = fields.get(BULK_FIELD, "")
         if not raw.strip() or FILES_COLUMN not in raw.split("\n", 1)[0].lower():
             return RowFiles((), ())
-        sheet, _ = parse_bulk_csv(raw, variables, BULK_FIELD)
+        sheet, _problems = parse_bulk_csv(raw, variables, BULK_FIELD)
         rows = [row for row in sheet.rows if not row.problems]
         if len(rows) != len(messages) or not any(row.files for row in rows):
             return RowFiles((), ())
@@ -511,8 +520,8 @@ class SendFlow:
             zipped = await self._store.attachment_content(files.owner(user_oid), bundle.sha256)
         if bundle is None or zipped is None:
             first = next(row for row in rows if row.files)
-            return [_row_error(first.line, "column files: send the zip with the files in "
-                               "this chat first")]  # fmt: skip
+            return [_row_error(first.line, _("column files: send the zip with the files in "
+                                             "this chat first"))]  # fmt: skip
         indexed = bundles.index(zipped)
         if isinstance(indexed, str):
             return [FieldError(BULK_FIELD, f"{bundle.name}: {indexed}")]
@@ -522,11 +531,11 @@ class SendFlow:
             for name in row.files:
                 member = indexed.find(name)
                 if member is None:
-                    errors.append(_row_error(row.line, f"column files: {name} is not in "
-                                             f"{bundle.name}"))  # fmt: skip
+                    errors.append(_row_error(row.line, _("column files: {name} is not in {zip}",
+                                                         name=name, zip=bundle.name)))  # fmt: skip
                 elif indexed.sizes[member] > SESSION_MAXIMUM:
-                    errors.append(_row_error(row.line, f"column files: {name} is over "
-                                             f"{human_size(SESSION_MAXIMUM)}"))  # fmt: skip
+                    errors.append(_row_error(row.line, _("column files: {name} is over {size}",
+                                      name=name, size=human_size(SESSION_MAXIMUM))))  # fmt: skip
                 else:
                     wanted.setdefault(number, []).append((name, member))
         if errors:
@@ -688,7 +697,7 @@ class SendFlow:
         reopened = await self._reopen(user_oid, request_id, version)
         if not isinstance(reopened, tuple):
             return reopened
-        draft, values, sender, _ = reopened
+        draft, values, sender, _user = reopened
         fields = privacy.rewritten(values, remedy, sender.address)
         return await self.preview(user_oid, draft.id, draft.version, fields)
 
@@ -770,7 +779,7 @@ class SendFlow:
         sender = await self.resolve(user, request.sender_address)
         if sender is None:
             return _refused("unknown_sender", mailbox=request.sender_address, user=user.upn)
-        _, decision = await self._facts.decide(user_oid, sender)
+        _facts, decision = await self._facts.decide(user_oid, sender)
         if decision.outcome is Outcome.DENIED:
             return self._denied(decision)
         draft = await self._store.create_compose(
@@ -853,7 +862,7 @@ class SendFlow:
         sender = await self.resolve(user, draft.sender_address)
         if sender is None:
             return _refused("unknown_sender", mailbox=draft.sender_address, user=user.upn)
-        _, decision = await self._facts.decide(user_oid, sender)
+        _facts, decision = await self._facts.decide(user_oid, sender)
         if decision.outcome is Outcome.DENIED:
             return self._denied(decision)
         return draft, sender, user
@@ -890,9 +899,9 @@ class SendFlow:
         sheet, bad = parse_bulk_csv(fields.get(BULK_FIELD, ""), variables, BULK_FIELD)
         errors += bad
         if not to and not sheet.rows and not bad:
-            errors.append(FieldError("to", "add at least one recipient", "name@example.com"))
+            errors.append(FieldError("to", _("add at least one recipient"), "name@example.com"))
         if fields.get("importance", "normal") not in IMPORTANCE:
-            errors.append(FieldError("importance", "must be low, normal or high"))
+            errors.append(FieldError("importance", _("must be low, normal or high")))
         values = {k[len(VAR_PREFIX) :]: v for k, v in fields.items() if k.startswith(VAR_PREFIX)}
         as_sender = render_sender(sender)
         if sheet.rows:
@@ -909,7 +918,11 @@ class SendFlow:
             bad = [FieldError(VAR_PREFIX + e.field, e.problem, e.accepted) for e in invalid.errors]
             return [], bad
         except TemplateRenderError as error:
-            return [], [FieldError("", f"the template could not be rendered: {error.problem}")]
+            return [], [
+                FieldError(
+                    "", _("the template could not be rendered: {problem}", problem=error.problem)
+                )
+            ]
         content = RenderedContent(email.subject, email.html, email.text)
         return [OutgoingMessage(Recipients(to, cc, bcc), content, dict(values))], []
 
@@ -947,12 +960,14 @@ class SendFlow:
             problems = list(row.problems)
             empty = [c for c in sheet.columns if c in required and c in row.values
                      and not row.values[c]]  # fmt: skip
-            problems += [f"column {c}: is empty, and this variable is required" for c in empty]
+            problems += [_("column {name}: is empty, and this variable is required", name=c)
+                         for c in empty]  # fmt: skip
             values = {**shared, **row.values}
             try:
                 email = self._catalog.render(template, values, sender, zone)
             except ValuesInvalid as invalid:
-                problems += [f"column {e.field}: {e.problem}" for e in invalid.errors
+                problems += [_("column {name}: {problem}", name=e.field, problem=e.problem)
+                             for e in invalid.errors
                              if e.field in sheet.columns and e.field not in empty]  # fmt: skip
             except TemplateRenderError as error:
                 problems.append(error.problem)
@@ -971,8 +986,9 @@ def guess_type(name: str) -> str:
 
 def _row_error(line: int, problem: str) -> FieldError:
     """``row 3, column email: …`` or ``row 3: …``, as the compose card lists them."""
-    joint = ", " if problem.startswith("column ") else ": "
-    return FieldError(BULK_FIELD, f"row {line}{joint}{problem}")
+    if problem.startswith(_("column") + " "):  # each "column …" text begins with the word
+        return FieldError(BULK_FIELD, _("row {line}, {problem}", line=line, problem=problem))
+    return FieldError(BULK_FIELD, _("row {line}: {problem}", line=line, problem=problem))
 
 
 def _too_large(messages: list[OutgoingMessage], sender: str) -> list[FieldError]:
@@ -982,7 +998,7 @@ def _too_large(messages: list[OutgoingMessage], sender: str) -> list[FieldError]
         problem = request_size_problem(message.content.subject, message.content.html,
                                        (r.to, r.cc, r.bcc), sender)  # fmt: skip
         if problem is not None:
-            which = f"message {number}: " if len(messages) > 1 else ""
+            which = _("message {number}: ", number=number) if len(messages) > 1 else ""
             return [FieldError("", which + problem)]
     return []
 
@@ -1035,7 +1051,8 @@ def _by_field(errors: list[FieldError]) -> dict[str, str]:
     out: dict[str, str] = {}
     for error in errors:
         if error.field:
-            text = error.problem + (f" (accepted: {error.accepted})" if error.accepted else "")
+            accepted = _(" (accepted: {accepted})", accepted=error.accepted)
+            text = error.problem + (accepted if error.accepted else "")
             # A CSV's problems are listed one a line (row by row); a field's share one line.
             joint = "\n" if error.field == BULK_FIELD else "; "
             out[error.field] = f"{out[error.field]}{joint}{text}" if error.field in out else text

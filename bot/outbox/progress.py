@@ -23,7 +23,8 @@ from bot.domain.explanations import explain
 from bot.domain.references import reference_of
 from bot.domain.schedule import SendWindow, describe, zone_named
 from bot.domain.send_request import SendRequest, SendState
-from bot.errors import StoreError
+from bot.errors import NotFound, StoreError
+from bot.i18n import N_, _, use_locale_of
 from bot.outbox.routing import where_to_check
 from bot.outbox.windows import held_until
 from bot.store.protocol import Store
@@ -100,14 +101,16 @@ def failure_reason(job: Job) -> str:
 def job_result(job: Job) -> tuple[str, str]:
     """One message's result and its reason, as the final card and the results CSV say it."""
     if job.state is JobState.SENT:
-        return "sent", ""
+        return N_("sent"), ""
     if job.state is JobState.FAILED:
-        return "not sent", failure_reason(job)
+        return N_("not sent"), failure_reason(job)
     if job.state is JobState.CANCELLED:
-        return "cancelled", ""
+        return N_("cancelled"), ""
     if job.state is JobState.UNKNOWN:
-        return "unknown", f"check the Sent Items of {job.sender_address} before sending again"
-    return "not sent yet", ""
+        return N_("unknown"), _(
+            "check the Sent Items of {mailbox} before sending again", mailbox=job.sender_address
+        )
+    return N_("not sent yet"), ""
 
 
 async def results_of(store: Store, request: SendRequest) -> tuple[Job, ...]:
@@ -164,9 +167,10 @@ def _window_note(progress: RequestProgress) -> str | None:
     window, opens = progress.window, progress.window_opens
     if window is None or opens is None:
         return None
-    return (
-        f"Held outside the sender's send window ({window.summary()}); "
-        f"the next window opens {describe(opens, window.zone)}."
+    return _(
+        "Held outside the sender's send window ({window}); the next window opens {when}.",
+        window=window.summary(),
+        when=describe(opens, window.zone),
     )
 
 
@@ -260,7 +264,8 @@ class ProgressPublisher:
             return
         progress = await self.snapshot(request_id)
         for card in due:
-            content = self.render(progress, card)
+            with use_locale_of(card.reference):  # in the language its reader last spoke
+                content = self.render(progress, card)
             if content is None:
                 continue
             self._last[(card.request_id, card.activity_id)] = now
@@ -271,6 +276,13 @@ class ProgressPublisher:
         if len(self._last) > 1000:  # forget cards finished by other replicas
             horizon = now - timedelta(seconds=self.interval * 10)
             self._last = {k: t for k, t in self._last.items() if t >= horizon}
+
+    async def _reference_of(self, user_oid: str) -> Mapping[str, Any] | None:
+        """The user's stored conversation reference (its ``locale`` names their language)."""
+        try:
+            return (await self.store.get_conversation_ref(user_oid)).reference
+        except NotFound:
+            return None
 
     def _due(self, card: CardRef, now: datetime) -> bool:
         gap = timedelta(seconds=self.interval)
@@ -289,12 +301,15 @@ class ProgressPublisher:
             cards = [c for c in await self.store.list_cards(request_id) if c.blocked_code is None]
             progress = await self.snapshot(request_id)
             for card in cards:
-                content = self.render(progress, card)
+                with use_locale_of(card.reference):
+                    content = self.render(progress, card)
                 if content is not None:
                     await self.notifier.update_card(card, content)
             waited = progress.request.approval_required
             if waited and not any(c.role is CardRole.REQUESTER for c in cards):
-                content = self.render(progress, None)
+                requester = await self._reference_of(progress.request.requester_oid)
+                with use_locale_of(requester):
+                    content = self.render(progress, None)
                 if content is not None:
                     await self.notifier.notify_user(
                         progress.request.requester_oid, content, request_id=request_id

@@ -22,6 +22,7 @@ from bot.packaging.checks import (
     check_public_url,
     load_icons,
 )
+from bot.packaging.languages import load_languages
 from bot.packaging.options import PackageOptions
 from bot.packaging.schema import SchemaValidator
 from bot.packaging.template import Json, fill, template_values
@@ -69,6 +70,8 @@ def build_package(
     findings: list[Finding] = [*check_public_url(options), *check_manifest(manifest)]
     icon_findings, icons = load_icons(manifest, app_package_dir)
     findings.extend(icon_findings)
+    language_findings, languages = load_languages(manifest, app_package_dir, commands, validator)
+    findings.extend(language_findings)
     report = validator.validate(manifest)
     problems: list[PackageProblem] = []
     covered: set[str] = set()
@@ -80,7 +83,7 @@ def build_package(
     if problems:
         raise PackageError(_unique(problems))
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    files = (PackageFile(MANIFEST_NAME, text.encode("utf-8")), *icons)
+    files = (PackageFile(MANIFEST_NAME, text.encode("utf-8")), *icons, *languages)
     return AppPackage(manifest, files, report.schema_file)
 
 

@@ -340,3 +340,89 @@ def _check_outline_icon(data: bytes) -> list[str]:
     if not any(a > 0 for _x, _y, (_r, _g, _b, a) in pixels):
         problems.append(f"is fully transparent: there is nothing to see; {_REDRAW}")
     return problems
+
+
+# --- the localization files (localizationInfo) ------------------------------------------------
+
+# What a Teams localization file may translate, with Microsoft's length limits: the schema
+# MicrosoftTeams.Localization.schema.json (v1.30) of @microsoft/app-manifest, "properties" and
+# "patternProperties" (docs/platform.md, "Languages").
+LOCALIZED_FIELDS = {
+    "name.short": 30,
+    "name.full": 100,
+    "description.short": 80,
+    "description.full": 4000,
+}
+REQUIRED_LOCALIZED = ("name.short", "description.short", "description.full")
+_LOCALIZED_PATTERNS = (
+    (
+        re.compile(
+            r"^bots\[0\]\.commandLists\[([0-2])\]\.commands\[([0-9]|1[01])\]\.(title|description)$"
+        ),
+        "/bots/0/commandLists/{0}/commands/{1}",
+        {"title": 128, "description": 4000},
+    ),
+    (
+        re.compile(r"^composeExtensions\[0\]\.commands\[([0-9])\]\.(title|description)$"),
+        "/composeExtensions/0/commands/{0}",
+        {"title": 32, "description": 128},
+    ),
+)
+_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$", re.IGNORECASE)
+
+
+def check_language_file(
+    manifest: Json, pointer: str, name: str, strings: Json, shipped: tuple[str, ...]
+) -> Iterator[Finding]:
+    """One ``additionalLanguages`` entry (at ``pointer``) and its parsed file ``strings``:
+    only keys Teams localizes, each naming something the manifest has, within Microsoft's
+    limits; a bot command's title never (Teams inserts it and the bot parses that word); and
+    a language Mailroom's own cards speak (``shipped``: bot/i18n's catalogues)."""
+    tag = _text(manifest, f"{pointer}/languageTag")
+    if not _LANGUAGE_TAG.match(tag):
+        yield Finding.at(f"{pointer}/languageTag", f"{tag!r} is not a language tag like de-de")
+    elif tag.split("-")[0].lower() not in shipped:
+        yield Finding.at(
+            f"{pointer}/languageTag",
+            f"Mailroom's cards have no {tag.split('-')[0]!r} catalogue (bot/i18n/locales has "
+            f"{', '.join(shipped)}): Teams would show the app in {tag} and every card in English",
+        )
+    if not isinstance(strings, dict):
+        yield Finding.at(f"{pointer}/file", f"appPackage/{name} must hold a JSON object")
+        return
+    for key in REQUIRED_LOCALIZED:
+        if key not in strings:
+            yield Finding.at(f"{pointer}/file", f"appPackage/{name} must translate {key!r}")
+    for key, value in strings.items():
+        if key == "$schema":
+            continue
+        where = f"{pointer}/file ({key})"
+        limit = _localized_limit(manifest, key)
+        if isinstance(limit, str):
+            yield Finding.at(where, f"appPackage/{name}: {limit}")
+        elif not isinstance(value, str) or not value.strip():
+            yield Finding.at(where, f"appPackage/{name}: {key!r} must be a non-empty string")
+        elif len(value) > limit:
+            yield Finding.at(
+                where, f"appPackage/{name}: {key!r} has {len(value)} characters; at most {limit}"
+            )
+
+
+def _localized_limit(manifest: Json, key: str) -> int | str:
+    """The length limit for a localized key, or why the key is not one Teams takes."""
+    if key in LOCALIZED_FIELDS:
+        return LOCALIZED_FIELDS[key]
+    for pattern, target, limits in _LOCALIZED_PATTERNS:
+        match = pattern.match(key)
+        if match is None:
+            continue
+        *indexes, field_name = match.groups()
+        if lookup(manifest, target.format(*indexes)) is None:
+            return f"{key!r} names an element the manifest does not have"
+        if target.startswith("/bots") and field_name == "title":
+            return (
+                f"{key!r} must not be translated: Teams inserts a command's title in the "
+                "compose box and the bot reads that word"
+            )
+        return limits[field_name]
+    return f"{key!r} is not a field Teams localizes"

@@ -36,6 +36,11 @@ class SchemaReport:
 class SchemaValidator(Protocol):
     def validate(self, manifest: Json) -> SchemaReport: ...
 
+    def validate_localization(self, strings: Json, manifest_version: str) -> SchemaReport:
+        """A localization file (``localizationInfo.additionalLanguages[].file``) against the
+        localization schema of that manifest version."""
+        ...
+
 
 def _unavailable(message: str) -> SchemaReport:
     return SchemaReport((PackageProblem("/", message),))
@@ -49,6 +54,12 @@ class NodeSchemaValidator:
     node: str | None = None  # the node executable; found on PATH when None
 
     def validate(self, manifest: Json) -> SchemaReport:
+        return self._run(manifest, [])
+
+    def validate_localization(self, strings: Json, manifest_version: str) -> SchemaReport:
+        return self._run(strings, ["--localization", manifest_version])
+
+    def _run(self, document: Json, arguments: list[str]) -> SchemaReport:
         node = self.node or shutil.which("node")
         setup = f"install Node.js 20 or newer, then run `npm ci` in {self.tools_dir}"
         if node is None:
@@ -63,8 +74,8 @@ class NodeSchemaValidator:
             )
         try:
             completed = subprocess.run(  # noqa: S603 - fixed script, manifest on stdin
-                [node, str(self.tools_dir / SCRIPT)],
-                input=json.dumps(manifest),
+                [node, str(self.tools_dir / SCRIPT), *arguments],
+                input=json.dumps(document),
                 capture_output=True,
                 text=True,
                 cwd=self.tools_dir,

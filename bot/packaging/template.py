@@ -25,6 +25,7 @@ from typing import TypeAlias
 from urllib.parse import urlsplit
 
 from bot.errors import PackageError, PackageProblem
+from bot.i18n import _
 from bot.legal_pages import PRIVACY_PATH, TERMS_PATH, page_url
 from bot.packaging.options import PackageOptions
 from bot.teams.commands import CommandSpec
@@ -37,10 +38,13 @@ _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 def manifest_command(spec: CommandSpec) -> dict[str, Json]:
     """One manifest command. Its title is what Teams inserts in the compose box, so it is the
     word the bot parses (``send``); the description carries the human title and the usage."""
-    return {
-        "title": spec.name,
-        "description": f"{spec.title}: {spec.description}. Usage: {spec.usage}",
-    }
+    description = _(
+        "{title}: {description}. Usage: {usage}",
+        title=_(spec.title),
+        description=_(spec.description),
+        usage=spec.usage,
+    )
+    return {"title": spec.name, "description": description}
 
 
 def template_values(options: PackageOptions, commands: Sequence[CommandSpec]) -> dict[str, Json]:

@@ -14,6 +14,8 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.i18n import N_
+
 _MONTHS = (
     "January",
     "February",
@@ -36,8 +38,8 @@ _MONTH_BY_NAME: dict[str, int] = {
     "sept": 9,
 }
 
-DATE_ACCEPTED = "a date such as 2026-11-26, 26 Nov 2026 or Nov 26, 2026"
-DATETIME_ACCEPTED = (
+DATE_ACCEPTED = N_("a date such as 2026-11-26, 26 Nov 2026 or Nov 26, 2026")
+DATETIME_ACCEPTED = N_(
     "a date and 24-hour time such as 2026-11-26T22:00, 2026-11-26 22:00+01:00 or 26 Nov 2026 22:00"
 )
 

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 
 from bot.errors import FieldError
+from bot.i18n import _
 from bot.rendering.datetimes import DATE_ACCEPTED, DATETIME_ACCEPTED, parse_date, parse_datetime
 
 
@@ -120,47 +121,52 @@ class Variable:
         """What this variable accepts, in words, for help texts and error messages."""
         match self.type:
             case VariableType.STRING:
-                return f"text on one line, at most {self.max_length} characters"
+                return _("text on one line, at most {count} characters", count=self.max_length)
             case VariableType.TEXT:
-                return f"text, at most {self.max_length} characters"
+                return _("text, at most {count} characters", count=self.max_length)
             case VariableType.EMAIL:
-                return "an email address such as name@contoso.com"
+                return _("an email address such as name@contoso.com")
             case VariableType.EMAIL_LIST:
-                return (
-                    "email addresses separated by commas, semicolons or new lines "
-                    f"(at most {MAX_LIST_ADDRESSES})"
+                return _(
+                    "email addresses separated by commas, semicolons or new lines (at most "
+                    "{count})",
+                    count=MAX_LIST_ADDRESSES,
                 )
             case VariableType.DATE:
-                return DATE_ACCEPTED
+                return _(DATE_ACCEPTED)
             case VariableType.DATETIME:
-                return DATETIME_ACCEPTED
+                return _(DATETIME_ACCEPTED)
             case VariableType.NUMBER:
-                words = "a number such as 42 or 12.5 (a dot for decimals, no thousands separators)"
+                words = _(
+                    "a number such as 42 or 12.5 (a dot for decimals, no thousands separators)"
+                )
                 if self.minimum is not None and self.maximum is not None:
-                    return f"{words} from {self.minimum} to {self.maximum}"
+                    return _("{words} from {minimum} to {maximum}", words=words,
+                             minimum=self.minimum, maximum=self.maximum)  # fmt: skip
                 if self.minimum is not None:
-                    return f"{words}, at least {self.minimum}"
+                    return _("{words}, at least {minimum}", words=words, minimum=self.minimum)
                 if self.maximum is not None:
-                    return f"{words}, at most {self.maximum}"
+                    return _("{words}, at most {maximum}", words=words, maximum=self.maximum)
                 return words
             case VariableType.CHOICE:
-                return "one of: " + ", ".join(self.options)
+                return _("one of: {options}", options=", ".join(self.options))
             case VariableType.URL:
-                return "a web address starting with https:// or http://"
+                return _("a web address starting with https:// or http://")
 
     def parse(self, raw: str, zone: tzinfo | None = None) -> object:
         """The typed value for ``raw`` (already known to be non-empty), or a FieldError.
         ``zone``: the writer's time zone, for a date and time typed without an offset."""
         if len(raw) > self.max_length:
             return self._error(
-                f"is {len(raw)} characters long", f"at most {self.max_length} characters"
+                _("is {count} characters long", count=len(raw)),
+                _("at most {count} characters", count=self.max_length),
             )
         if _CONTROL.search(raw):
-            return self._error("contains control characters")
+            return self._error(_("contains control characters"))
         if self.type is VariableType.TEXT:
             return self._text(raw)
         if _LINE_BREAKS.search(raw) and self.type is not VariableType.EMAIL_LIST:
-            return self._error("must be on one line (it contains a line break)")
+            return self._error(_("must be on one line (it contains a line break)"))
         parsed = self._PARSERS[self.type](self, raw.replace("\t", " ").strip())
         if isinstance(parsed, datetime) and parsed.tzinfo is None and zone is not None:
             return parsed.replace(tzinfo=zone)  # the wall-clock time the user meant
@@ -180,26 +186,26 @@ class Variable:
         try:
             return _normalise_email(text)
         except EmailNotValidError as exc:
-            return self._error(f"is not a valid email address: {exc}")
+            return self._error(_("is not a valid email address: {reason}", reason=exc))
 
     def _date(self, text: str) -> date | FieldError:
         day = parse_date(text)
-        return day if day is not None else self._error("is not a date I can read")
+        return day if day is not None else self._error(_("is not a date I can read"))
 
     def _datetime(self, text: str) -> datetime | FieldError:
         moment = parse_datetime(text)
-        return moment if moment is not None else self._error("is not a date and time I can read")
+        return moment if moment is not None else self._error(_("is not a date and time I can read"))
 
     def _choice(self, text: str) -> str | FieldError:
         for option in self.options:
             if option.casefold() == text.casefold():
                 return option
-        return self._error("is not one of the options")
+        return self._error(_("is not one of the options"))
 
     def _email_list(self, raw: str) -> tuple[str, ...] | FieldError:
         entries = [e.strip() for e in _LIST_SEPARATORS.split(raw) if e.strip()]
         if len(entries) > MAX_LIST_ADDRESSES:
-            return self._error(f"has {len(entries)} addresses")
+            return self._error(_("has {count} addresses", count=len(entries)))
         addresses: list[str] = []
         bad: list[str] = []
         for entry in entries:
@@ -212,38 +218,40 @@ class Variable:
                 addresses.append(address)
         if bad:
             listed = ", ".join(repr(b) for b in bad[:5]) + (" ..." if len(bad) > 5 else "")
-            return self._error(f"has entries that are not email addresses: {listed}")
+            return self._error(
+                _("has entries that are not email addresses: {listed}", listed=listed)
+            )
         if not addresses:
-            return self._error("has no email address")
+            return self._error(_("has no email address"))
         return tuple(addresses)
 
     def _number(self, text: str) -> int | Decimal | FieldError:
         if not _NUMBER.fullmatch(text):
-            return self._error("is not a number")
+            return self._error(_("is not a number"))
         try:
             number = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the regex admits only valid forms
-            return self._error("is not a number")
+            return self._error(_("is not a number"))
         if self.minimum is not None and number < self.minimum:
-            return self._error(f"is below {self.minimum}")
+            return self._error(_("is below {minimum}", minimum=self.minimum))
         if self.maximum is not None and number > self.maximum:
-            return self._error(f"is above {self.maximum}")
+            return self._error(_("is above {maximum}", maximum=self.maximum))
         return int(number) if "." not in text else number
 
     def _url(self, text: str) -> str | FieldError:
         if re.search(r"\s", text):
-            return self._error("contains spaces")
+            return self._error(_("contains spaces"))
         try:
             parts = urlsplit(text)
             parts.port  # noqa: B018 - raises ValueError for a malformed port
         except ValueError:
-            return self._error("is not a web address")
+            return self._error(_("is not a web address"))
         if parts.scheme.lower() not in ("http", "https"):
-            return self._error("must start with https:// or http://")
+            return self._error(_("must start with https:// or http://"))
         if not parts.hostname:
-            return self._error("has no host name")
+            return self._error(_("has no host name"))
         if "@" in parts.netloc:
-            return self._error("must not carry a user name or password")
+            return self._error(_("must not carry a user name or password"))
         return text
 
     # Which parser reads which type (the functions above, looked up per value).

@@ -20,9 +20,10 @@ from microsoft_agents.activity import (
 )
 from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
+from bot.i18n import _, use_language
 from bot.teams.dispatch import EXTENSION_INVOKES, Dispatcher
 from bot.teams.invoke import error_response
-from bot.teams.turn import TurnInfo, turn_info
+from bot.teams.turn import TurnInfo, turn_info, user_locale
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,11 @@ class MailroomAgent(ActivityHandler):
         self._allowed_tenants = frozenset(t.lower() for t in allowed_tenants)
 
     async def on_turn(self, turn_context: TurnContextProtocol[Any]) -> None:
+        # Everything this turn says is in the user's language (bot/i18n).
+        with use_language(user_locale(turn_context.activity)):
+            await self._turn(turn_context)
+
+    async def _turn(self, turn_context: TurnContextProtocol[Any]) -> None:
         info = turn_info(turn_context.activity)
         turn_context.turn_state[_TURN_KEY] = info
         if self._allowed_tenants and (info.tenant_id or "").lower() not in self._allowed_tenants:
@@ -44,7 +50,7 @@ class MailroomAgent(ActivityHandler):
 
     async def _refuse_tenant(self, turn_context: TurnContextProtocol[Any]) -> None:
         logger.info("activity refused: tenant not allowed")
-        text = "Mailroom is not enabled for your organisation."
+        text = _("Mailroom is not enabled for your organisation.")
         if turn_context.activity.type == ActivityTypes.invoke:
             response = error_response(403, "TenantNotAllowed", text)
             await _send_invoke_response(turn_context, response)

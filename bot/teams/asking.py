@@ -28,6 +28,7 @@ from bot.domain.send_request import JsonValue, SendRequest
 from bot.domain.senders import Policy
 from bot.errors import GraphError, GraphTransportError, IdentityError, NotFound, StoreError
 from bot.flow.approvals import ApprovalFlow, Approver, Requested
+from bot.i18n import use_locale_of
 from bot.store import Store
 from bot.teams.followers import Followers
 from bot.teams.reach import PENDING, ApproverReach
@@ -142,7 +143,11 @@ class ApproverAsking:
     ) -> None:
         async with self._slots:
             try:
-                card = await self._followers.views.card(request, "approver", requested=requested)
+                # In the approver's language (their last activity's), else the requester's.
+                with use_locale_of(await self._followers.reference_of(approver.oid)):
+                    card = await self._followers.views.card(
+                        request, "approver", requested=requested
+                    )
                 await self._reach.tell(approver, card, request, origin)
             except (StoreError, GraphError, GraphTransportError, IdentityError) as error:
                 # Left pending: resume takes it over once it is stale.

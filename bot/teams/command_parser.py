@@ -13,6 +13,7 @@ import difflib
 import shlex
 from dataclasses import dataclass, field
 
+from bot.i18n import _, format_number
 from bot.teams import plain_words
 from bot.teams.commands import COMMANDS
 
@@ -56,9 +57,9 @@ class ParseError:
         """The line shown above the help: what was wrong, a suggestion, the usage."""
         note = self.message
         if self.suggestion:
-            note += f" Did you mean {self.suggestion}?"
+            note += " " + _("Did you mean {suggestion}?", suggestion=self.suggestion)
         if self.usage and not self.likely:  # the likely commands come with their usage
-            note += f" Usage: {self.usage}"
+            note += " " + _("Usage: {usage}", usage=self.usage)
         return note
 
 
@@ -71,8 +72,13 @@ def parse(text: str) -> Command | ParseError:
     if not cleaned:
         return Command("help")
     if len(cleaned) > MAX_TEXT:
-        return ParseError(f"That message is too long for a command ({len(cleaned)} characters).")
-    word, _, rest = cleaned.partition(" ")
+        return ParseError(
+            _(
+                "That message is too long for a command ({count} characters).",
+                count=format_number(len(cleaned)),
+            )
+        )
+    word, _space, rest = cleaned.partition(" ")
     name = word.lstrip("/").lower()
     rest = rest.strip()
     known = [c.name for c in COMMANDS]
@@ -86,9 +92,9 @@ def parse(text: str) -> Command | ParseError:
         if close:
             ranked = (close[0], *(n for n in ranked if n != close[0]))[:3]
         return ParseError(
-            "I didn't understand that."
+            _("I didn't understand that.")
             if " " in cleaned and not word.startswith("/")
-            else f"I don't know the command “{word[:40]}”.",
+            else _("I don't know the command “{word}”.", word=word[:40]),
             token=word[:40],
             suggestion=f"/{close[0]}" if close else None,
             usage="/help",
@@ -115,13 +121,15 @@ def _parse_known(name: str, rest: str) -> Command | ParseError:
         return _parse_send(rest)
     if name in _NEEDS_ARGUMENT:
         if not rest:
-            return ParseError(f"/{name} needs an argument.", token=None, usage=usage_of(name))
+            return ParseError(
+                _("/{name} needs an argument.", name=name), token=None, usage=usage_of(name)
+            )
         return Command(name, rest.split(maxsplit=1)[0][:200])
     if name in _OPTIONAL_ARGUMENT:
         return Command(name, rest.split(maxsplit=1)[0][:200] if rest else None)
     if rest:
         return ParseError(
-            f"/{name} takes no arguments.",
+            _("/{name} takes no arguments.", name=name),
             token=rest.split(maxsplit=1)[0][:40],
             usage=usage_of(name),
         )
@@ -134,7 +142,7 @@ def _command_of(name: str, argument: str | None) -> Command | ParseError:
         return Command("send", fast=FastSend(sender=argument)) if argument else Command("send")
     if name in _NEEDS_ARGUMENT and not argument:
         return ParseError(
-            f"To /{name}, say which request: its reference is on its card.",
+            _("To /{name}, say which request: its reference is on its card.", name=name),
             usage=usage_of(name),
         )
     return Command(name, argument)
@@ -146,15 +154,17 @@ def _parse_send(rest: str) -> Command | ParseError:
     try:
         tokens = shlex.split(rest, posix=True)
     except ValueError:
-        return ParseError("A quote is not closed.", usage=_SEND_USAGE)
+        return ParseError(_("A quote is not closed."), usage=_SEND_USAGE)
     fields: dict[str, str] = {}
     values: dict[str, str] = {}
     for token in tokens:
         key, value, kind = _split_token(token)
         if kind is None:
             return ParseError(
-                "Expected key:value (from:, template:, to:, cc:, bcc:, importance:) or "
-                "variable=value.",
+                _(
+                    "Expected key:value (from:, template:, to:, cc:, bcc:, importance:) or "
+                    "variable=value."
+                ),
                 token=token[:60],
                 usage=_SEND_USAGE,
             )
@@ -162,22 +172,26 @@ def _parse_send(rest: str) -> Command | ParseError:
             if key not in _FAST_KEYS:
                 close = difflib.get_close_matches(key, _FAST_KEYS, n=1, cutoff=0.5)
                 return ParseError(
-                    f"Unknown option “{key[:30]}:”.",
+                    _("Unknown option “{key}:”.", key=key[:30]),
                     token=token[:60],
                     suggestion=f"{close[0]}:" if close else None,
                     usage=_SEND_USAGE,
                 )
             if key in fields and key not in ("to", "cc", "bcc"):
-                return ParseError(f"{key}: is given twice.", token=token[:60], usage=_SEND_USAGE)
+                return ParseError(
+                    _("{key}: is given twice.", key=key), token=token[:60], usage=_SEND_USAGE
+                )
             fields[key] = f"{fields[key]},{value}" if key in fields else value
         else:
             if key in values:
-                return ParseError(f"{key} is given twice.", token=token[:60], usage=_SEND_USAGE)
+                return ParseError(
+                    _("{key} is given twice.", key=key), token=token[:60], usage=_SEND_USAGE
+                )
             values[key] = value
     importance = fields.get("importance")
     if importance is not None and importance.lower() not in _IMPORTANCE:
         return ParseError(
-            "importance must be low, normal or high.",
+            _("importance must be low, normal or high."),
             token=f"importance:{importance[:20]}",
             usage=_SEND_USAGE,
         )

@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 from microsoft_agents.activity import InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 
+from bot.i18n import _
 from bot.teams.command_parser import Command, ParseError, parse
 from bot.teams.files import SharedFile
 from bot.teams.handlers import help
@@ -146,8 +147,8 @@ class Dispatcher:
         if parsed.name == "help":
             return help_card_json(await self._waiting(turn))
         if turn is None:
-            why = "Teams did not say who sent this message, so Mailroom can't act."
-            return notice_card.build("Who are you?", why)
+            why = _("Teams did not say who sent this message, so Mailroom can't act.")
+            return notice_card.build(_("Who are you?"), why)
         handler = self._routes.commands.get(parsed.name)
         if handler is None:
             return self._not_ready(f"/{parsed.name}")
@@ -192,20 +193,20 @@ class Dispatcher:
             return action
         payload_type = verbs.payload_type(action.verb)
         if payload_type is None:
-            return error_response(400, "UnknownVerb", f"Unknown action {action.verb[:64]!r}.")
+            unknown = _("Unknown action {verb!r}.", verb=action.verb[:64])
+            return error_response(400, "UnknownVerb", unknown)
         payload = payload_type.parse(action.data)
         if isinstance(payload, Invalid):
             logger.warning("card action %s refused: %s %s", action.verb, payload.field,
                            payload.problem)  # fmt: skip
             return error_response(
-                400, "BadRequest", f"This card's data is not valid ({payload.field}: "
-                f"{payload.problem}). Start again with /send."
+                400, "BadRequest", _("This card's data is not valid ({field}: {problem}). Start "
+                "again with /send.", field=payload.field, problem=payload.problem)
             )  # fmt: skip
         if not info.user_oid and action.verb != verbs.HELP:
             logger.warning("card action %s refused: no user id", action.verb)
-            return error_response(
-                400, "NoUser", "Teams did not say who clicked, so Mailroom can't act."
-            )
+            who = _("Teams did not say who clicked, so Mailroom can't act.")
+            return error_response(400, "NoUser", who)
         if is_shared(info) and action.verb != verbs.HELP:
             logger.info("card action %s in a shared conversation: pointed to the 1:1 chat",
                         action.verb)  # fmt: skip
@@ -226,14 +227,13 @@ class Dispatcher:
     async def on_extension(
         self, context: TurnContext, info: TurnInfo, name: str, value: object
     ) -> InvokeResponse:
-        """``composeExtension/fetchTask`` and ``/submitAction``: the answer is a dialog (a
-        ``task``), a sign-in request or a closing message, always with HTTP 200."""
+        """``composeExtension/fetchTask``, ``/submitAction``: a dialog, sign-in or message; 200."""
         handler = self._routes.extension.get(name)
         if not isinstance(value, dict) or not info.user_oid:
             logger.warning("%s refused: no value or no user id", name)
-            body = dialog.task_message("Teams did not say which message or who you are.")
+            body = dialog.task_message(_("Teams did not say which message or who you are."))
         elif handler is None:
-            body = dialog.task_continue(dialog.TITLE, self._not_ready(name))
+            body = dialog.task_continue(_(dialog.TITLE), self._not_ready(name))
         else:
             turn = Turn(context, info, info.user_oid)
             reply = await respond(name, lambda: handler(turn, value))
@@ -246,5 +246,5 @@ class Dispatcher:
         """The one place that answers "not started yet", saying in the log what is missing."""
         waiting = ", ".join(self._waiting_for()) or "the services"
         logger.warning("%s answered before Mailroom was ready: waiting for %s", what, waiting)
-        problem = "the database" if "database" in waiting else "Mailroom is still starting"
+        problem = _("the database") if "database" in waiting else _("Mailroom is still starting")
         return unavailable_card(problem)

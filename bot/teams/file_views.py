@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.domain.attachments import AttachmentMeta, human_size
 from bot.flow.attachments import bundle_of, manifest
+from bot.i18n import _
 from cards.views import FileView
 
 
@@ -19,5 +20,5 @@ def compose_files(fields: Mapping[str, str]) -> tuple[FileView, ...]:
     bundle = bundle_of(fields)
     if bundle is None:
         return shown
-    name = f"{bundle.name} (each CSV row's files, named in its files column)"
+    name = _("{name} (each CSV row's files, named in its files column)", name=bundle.name)
     return (*shown, FileView(name, human_size(bundle.size), bundle.sha256))

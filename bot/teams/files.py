@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.domain.attachments import human_size
+from bot.i18n import _
 from bot.netclient import Timeouts
 
 logger = logging.getLogger(__name__)
@@ -86,23 +87,24 @@ async def download(
     """The file's bytes, or why not in the user's words."""
     if not allowed_host(file.download_url, hosts):
         logger.warning("file download refused: host not allowed")
-        return "Mailroom does not download files from that location"
+        return _("Mailroom does not download files from that location")
     try:
         async with http.stream(
             "GET", file.download_url, timeout=timeouts.for_attempt(timeouts.total)
         ) as answer:
             if answer.status_code != 200:
                 logger.info("file download answered %s", answer.status_code)
-                return "Teams' link to the file no longer works; send the file again"
+                return _("Teams' link to the file no longer works; send the file again")
             data = bytearray()
             async for chunk in answer.aiter_bytes():
                 data.extend(chunk)
                 if len(data) > max_bytes:
-                    return (
-                        "it is larger than your organisation's message size limit of "
-                        f"{human_size(max_bytes)} (files included); send a link to it instead"
+                    return _(
+                        "it is larger than your organisation's message size limit of {size} "
+                        "(files included); send a link to it instead",
+                        size=human_size(max_bytes),
                     )
             return bytes(data)
     except httpx.HTTPError as exc:
         logger.info("file download failed: %s", type(exc).__name__)
-        return "Mailroom could not fetch the file from Teams; send it again"
+        return _("Mailroom could not fetch the file from Teams; send it again")

@@ -11,10 +11,12 @@ does not stop the others.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from bot.domain.approvals import Viewer
-from bot.domain.send_request import SendRequest
+from bot.domain.send_request import JsonValue, SendRequest
 from bot.errors import StoreError
+from bot.i18n import use_locale_of
 from bot.store import CardRole, Store
 from bot.teams.notifier import Delivered, Notifier, NotifyOutcome
 from bot.teams.request_views import RequestViews
@@ -28,6 +30,10 @@ class Followers:
         self._store = store
         self.views = views
         self._notifier = notifier
+
+    async def reference_of(self, user_oid: str) -> Mapping[str, JsonValue] | None:
+        """The user's stored conversation reference: its ``locale`` is their cards' language."""
+        return await self._notifier.reference_of(user_oid)
 
     async def changed(
         self, request_id: str, *, skip: str | None = None, showing: frozenset[str] = frozenset()
@@ -49,7 +55,8 @@ class Followers:
             viewer: Viewer = "approver" if card.role is CardRole.APPROVER else "requester"
             try:
                 current = await self._store.get_request(request_id)
-                shown = await self.views.card(current, viewer)
+                with use_locale_of(card.reference):  # its reader's language
+                    shown = await self.views.card(current, viewer)
                 outcome: NotifyOutcome = await self._notifier.update_card(card, shown)
             except (StoreError, *TRANSIENT) as error:
                 logger.warning("request card not updated: %s", type(error).__name__)
@@ -82,7 +89,8 @@ class Followers:
             cards = await self._store.list_cards(request.id)
             if any(c.role is CardRole.REQUESTER for c in cards):
                 return
-            shown = await self.views.card(request, "requester")
+            with use_locale_of(await self._notifier.reference_of(request.requester_oid)):
+                shown = await self.views.card(request, "requester")
             await self._notifier.notify_user(request.requester_oid, shown, request_id=request.id)
         except (StoreError, *TRANSIENT) as error:
             logger.warning("requester not told of the expiry: %s", type(error).__name__)

@@ -13,6 +13,8 @@ from typing import Any
 
 from microsoft_agents.activity import InvokeResponse
 
+from bot.i18n import _, format_number
+
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 ERROR_TYPE = "application/vnd.microsoft.error"
@@ -73,15 +75,15 @@ InvokeResult = CardResult | MessageResult | LoginResult | ErrorResult
 def parse_invoke_action(value: object) -> InvokeAction | InvokeResponse:
     """Parse an untrusted invoke value; on any problem, return the 400 response to send."""
     if not isinstance(value, dict):
-        return error_response(400, "BadRequest", "The action carried no value.")
+        return error_response(400, "BadRequest", _("The action carried no value."))
     action = value.get("action")
     if not isinstance(action, dict):
-        return error_response(400, "BadRequest", "The action is missing.")
+        return error_response(400, "BadRequest", _("The action is missing."))
     if action.get("type") != "Action.Execute":
-        return error_response(400, "NotSupported", "Only Action.Execute is supported.")
+        return error_response(400, "NotSupported", _("Only Action.Execute is supported."))
     verb = action.get("verb")
     if not isinstance(verb, str) or not verb or len(verb) > MAX_VERB_LENGTH:
-        return error_response(400, "BadRequest", "The action has no valid verb.")
+        return error_response(400, "BadRequest", _("The action has no valid verb."))
     data = flat_data(action.get("data", {}))
     if isinstance(data, InvokeResponse):
         return data
@@ -98,19 +100,25 @@ def flat_data(raw: object) -> dict[str, str] | InvokeResponse:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict) or len(raw) > MAX_DATA_KEYS:
-        return error_response(400, "BadRequest", "The action data is not an object.")
+        return error_response(400, "BadRequest", _("The action data is not an object."))
     data: dict[str, str] = {}
     for key, item in raw.items():
         if not isinstance(key, str):
             continue
         text = _as_text(item)
         if text is None:
-            return error_response(400, "BadRequest", f"The field {key[:40]!r} is not valid.")
+            return error_response(
+                400, "BadRequest", _("The field {key!r} is not valid.", key=key[:40])
+            )
         if len(text) > MAX_VALUE_LENGTH:  # say so: "not valid" leaves a 10,000-address paste
             return error_response(  # a mystery
                 400,
                 "BadRequest",
-                f"The field {key[:40]!r} is too long: at most {MAX_VALUE_LENGTH:,} characters.",
+                _(
+                    "The field {key!r} is too long: at most {limit} characters.",
+                    key=key[:40],
+                    limit=format_number(MAX_VALUE_LENGTH),
+                ),
             )
         data[key] = text
     return data
@@ -162,11 +170,11 @@ def to_invoke_response(result: InvokeResult) -> InvokeResponse:
 
 
 def _login_response(result: LoginResult) -> InvokeResponse:
-    button: dict[str, Any] = {"type": "signin", "title": "Sign in", "text": "Sign in"}
+    button: dict[str, Any] = {"type": "signin", "title": _("Sign in"), "text": _("Sign in")}
     if result.sign_in_url:
         button["value"] = result.sign_in_url
     value = {
-        "text": "Sign in to let Mailroom send as you",
+        "text": _("Sign in to let Mailroom send as you"),
         "connectionName": result.connection_name,
         "tokenExchangeResource": {"id": str(uuid.uuid4()), "uri": result.resource_uri},
         "buttons": [button],

@@ -143,6 +143,14 @@ class Notifier:
         """Post ``content`` as a new message into the referenced conversation."""
         return await self._deliver(reference, card_activity(content))
 
+    async def reference_of(self, user_oid: str) -> Mapping[str, JsonValue] | None:
+        """The user's stored conversation reference, to build a card in their language
+        (``bot.i18n.use_locale_of``) before posting it; None when Mailroom has none."""
+        try:
+            return (await self._store.get_conversation_ref(user_oid)).reference
+        except (NotFound, StoreError):
+            return None
+
     async def notify_user(
         self,
         user_oid: str,

@@ -23,6 +23,7 @@ from microsoft_agents.activity import ChannelAccount, ConversationParameters
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
+from bot.i18n import _
 from bot.teams.replies import card_activity
 from bot.teams.turn import TurnInfo
 
@@ -54,10 +55,11 @@ def pointer_text(context: TurnContext, *, delivered: bool) -> str:
     """The public line: where the answer is, and nothing of what it says."""
     link = chat_link(bot_id_of(context))
     if delivered:
-        return f"I answered you in [our 1:1 chat]({link}), where only you can see it."
-    return (
-        f"Mailroom works in your 1:1 chat with it, where only you can see your mail: "
-        f"[open the chat]({link}) and ask there."
+        return _("I answered you in [our 1:1 chat]({link}), where only you can see it.", link=link)
+    return _(
+        "Mailroom works in your 1:1 chat with it, where only you can see your mail: "
+        "[open the chat]({link}) and ask there.",
+        link=link,
     )
 
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy
 from bot.errors import StoreError
+from bot.i18n import _, use_locale_of
 from bot.store import CardRole, RequestCursor, Store
 from bot.teams.notifier import Delivered, Notifier
 from bot.teams.times import format_time
@@ -58,8 +59,9 @@ class Reminders:
         approvers = {
             c.user_oid for c in cards if c.role is CardRole.APPROVER and c.user_oid is not None
         }
-        card = reminder_card(request)
         for oid in sorted(approvers):
+            with use_locale_of(await self._notifier.reference_of(oid)):  # the approver's language
+                card = reminder_card(request)
             outcome = await self._notifier.notify_user(oid, card)
             if not isinstance(outcome, Delivered):
                 logger.info("reminder not delivered: %s", outcome)
@@ -69,7 +71,7 @@ class Reminders:
 async def waiting_requests(store: Store) -> AsyncIterator[SendRequest]:
     """Every request waiting for approval, page by page (the chores' sweep)."""
     after: RequestCursor | None = None
-    for _ in range(MAX_PAGES):
+    for _page in range(MAX_PAGES):
         page = await store.page_requests(
             states=[SendState.PENDING_APPROVAL], after=after, limit=PAGE
         )
@@ -82,12 +84,19 @@ async def waiting_requests(store: Store) -> AsyncIterator[SendRequest]:
 
 def reminder_card(request: SendRequest) -> dict[str, object]:
     subject = request.subject if len(request.subject) <= 120 else request.subject[:117] + "..."
-    who = request.requester_upn or "A colleague"
+    who = request.requester_upn or _("A colleague")
     return notice_card.build(
-        "Reminder: a request waits for your approval",
-        f"{who} asked on {format_time(request.updated_at)} to send “{subject}” from "
-        f"{request.sender_address} (request {request.id[:8]}). Nobody has decided yet.",
+        _("Reminder: a request waits for your approval"),
+        _(
+            "{who} asked on {when} to send “{subject}” from {sender} (request {id}). Nobody "
+            "has decided yet.",
+            who=who,
+            when=format_time(request.updated_at),
+            subject=subject,
+            sender=request.sender_address,
+            id=request.id[:8],
+        ),
         retry_verb=verbs.STATUS,
         data={"request": request.id},
-        action_title="Open it",
+        action_title=_("Open it"),
     )

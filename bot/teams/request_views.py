@@ -18,6 +18,7 @@ from bot.flow.approvals import ApprovalFlow, Requested, stored_refusal
 from bot.flow.facts import FactsService
 from bot.flow.preview_links import PreviewLinks
 from bot.flow.send_flow import from_line
+from bot.i18n import _
 from bot.outbox.progress import MAX_FAILURES_LISTED, RequestProgress, results_of
 from bot.outbox.windows import held_until
 from bot.store import Approval, ApprovalDecision, CardRef, CardRole, JobState, Store, utc_now
@@ -135,21 +136,26 @@ class RequestViews:
     async def _outcome(self, request: SendRequest, approval: Approval | None) -> str | None:
         if approval is None:
             if request.state is SendState.EXPIRED:
-                return "Nobody decided before the request expired."
+                return _("Nobody decided before the request expired.")
             if request.state is SendState.CANCELLED:
-                return "The requester cancelled the request."
+                return _("The requester cancelled the request.")
             return None
         approver = await self._facts.user(approval.approver_oid)
         when = format_time(approval.decided_at)
         if approval.decision is ApprovalDecision.APPROVED:
             refused = stored_refusal(request, self._policy)
             if refused is not None:  # the requester's rights were gone by then
-                return (
-                    f"Approved by {approver.display_name} at {when}, but not sent: "
-                    f"{refused.title}. {refused.why}"
+                return _(
+                    "Approved by {approver} at {when}, but not sent: {title}. {why}",
+                    approver=approver.display_name,
+                    when=when,
+                    title=refused.title,
+                    why=refused.why,
                 )
-            return f"Approved by {approver.display_name} at {when}{_comment(approval)}"
-        return f"Rejected by {approver.display_name} at {when}{_comment(approval)}"
+            said = _("Approved by {approver} at {when}", approver=approver.display_name, when=when)
+            return said + _comment(approval)
+        said = _("Rejected by {approver} at {when}", approver=approver.display_name, when=when)
+        return said + _comment(approval)
 
     def _reasons(self, request: SendRequest) -> tuple[str, ...]:
         return approval_reasons(request, self._policy)

@@ -23,6 +23,7 @@ from bot.errors import (
     StoreUnavailable,
     TokenServiceUnavailable,
 )
+from bot.i18n import _
 from bot.teams.invoke import ErrorResult, LoginResult
 from bot.teams.views import explanation_of
 from cards import explanation as explanation_card
@@ -54,9 +55,11 @@ async def respond(what: str, build: Callable[[], Awaitable[R]]) -> R | Card:
     except Exception:
         logger.exception("%s failed", what)
         return notice_card.build(
-            "Mailroom could not finish this step",
-            "Something went wrong on Mailroom's side and it was logged for your Mailroom "
-            "administrator. Try again in a moment; /status shows where your requests stand.",
+            _("Mailroom could not finish this step"),
+            _(
+                "Something went wrong on Mailroom's side and it was logged for your Mailroom "
+                "administrator. Try again in a moment; /status shows where your requests stand."
+            ),
         )
 
 
@@ -67,9 +70,9 @@ def unavailable_card(problem: str) -> Card:
 
 def _describe(error: Exception) -> str:
     if isinstance(error, StoreUnavailable):
-        return "the database"
+        return _("the database")
     if isinstance(error, TokenServiceUnavailable):
-        return "the Bot Framework token service"
+        return _("the Bot Framework token service")
     if isinstance(error, IdentityError):
         return "Microsoft Entra ID"
     if isinstance(error, ExchangeError):

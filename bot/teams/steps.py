@@ -12,6 +12,7 @@ from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import Policy
 from bot.flow.preview_links import PreviewLinks
 from bot.flow.send_flow import Compose, NotCancelled, Preview, Refused, Stale
+from bot.i18n import N_, _
 from bot.rendering import TemplateCatalog
 from bot.teams.request_views import RequestViews
 from bot.teams.views import compose_view, explanation_view, preview_view
@@ -67,7 +68,9 @@ class StepCards:
             if step.request is not None:
                 return await self.requests.card(step.request, viewer)
             return notice_card.build(
-                "This card is out of date", "Start again with /send.", retry_verb=verbs.SEND_START
+                _("This card is out of date"),
+                _("Start again with /send."),
+                retry_verb=verbs.SEND_START,
             )
         return await self.requests.card(step, viewer)
 
@@ -82,38 +85,45 @@ class StepCards:
 # Why a request could not be cancelled, by the state it had already reached.
 _TOO_LATE: dict[SendState, tuple[str, str]] = {
     SendState.SENT: (
-        "Already sent: nothing was cancelled",
-        "This request had already been sent. A sent email can't be called back from Mailroom.",
+        N_("Already sent: nothing was cancelled"),
+        N_("This request had already been sent. A sent email can't be called back from Mailroom."),
     ),
     SendState.SENDING: (
-        "Already being sent: nothing was cancelled",
-        "Mailroom had already started sending it; what Exchange has accepted can't be called "
-        "back. Its card shows how far it got.",
+        N_("Already being sent: nothing was cancelled"),
+        N_(
+            "Mailroom had already started sending it; what Exchange has accepted can't be called "
+            "back. Its card shows how far it got."
+        ),
     ),
     SendState.FAILED: (
-        "Already finished: nothing was cancelled",
-        "This request had already ended with failures; nothing more will be sent unless you "
-        "retry it.",
+        N_("Already finished: nothing was cancelled"),
+        N_(
+            "This request had already ended with failures; nothing more will be sent unless you "
+            "retry it."
+        ),
     ),
     SendState.UNKNOWN: (
-        "Already handed to Exchange: nothing was cancelled",
-        "Mailroom could not confirm whether it went out; it will not send it again.",
+        N_("Already handed to Exchange: nothing was cancelled"),
+        N_("Mailroom could not confirm whether it went out; it will not send it again."),
     ),
-    SendState.CANCELLED: ("Already cancelled", "It was cancelled before; nothing was sent."),
-    SendState.REJECTED: ("Already rejected", "An approver rejected it; nothing was sent."),
-    SendState.EXPIRED: ("Already expired", "Nobody approved it in time; nothing was sent."),
+    SendState.CANCELLED: (
+        N_("Already cancelled"),
+        N_("It was cancelled before; nothing was sent."),
+    ),
+    SendState.REJECTED: (N_("Already rejected"), N_("An approver rejected it; nothing was sent.")),
+    SendState.EXPIRED: (N_("Already expired"), N_("Nobody approved it in time; nothing was sent.")),
 }
 
 
 def not_cancelled_card(request: SendRequest) -> Card:
     title, why = _TOO_LATE.get(
-        request.state, ("Nothing was cancelled", "This request can no longer be cancelled.")
+        request.state, (N_("Nothing was cancelled"), N_("This request can no longer be cancelled."))
     )
     subject = request.subject if len(request.subject) <= 120 else request.subject[:117] + "..."
     return notice_card.build(
-        title,
-        f"“{subject}” ({reference_of(request.id)}).\n{why}",
+        _(title),
+        f"“{subject}” ({reference_of(request.id)}).\n{_(why)}",
         retry_verb=verbs.STATUS,
         data={"request": request.id},
-        action_title="Show its status",
+        action_title=_("Show its status"),
     )

@@ -62,6 +62,20 @@ class Turn:
         return reference_json(self.context.activity)
 
 
+def user_locale(activity: Activity) -> str | None:
+    """The client's language: ``activity.locale``, else the ``clientInfo`` entity's
+    ``locale`` (docs/platform.md, "Languages")."""
+    if activity.locale:
+        return str(activity.locale)
+    for entity in activity.entities or []:
+        data = entity.model_dump() if hasattr(entity, "model_dump") else entity
+        if isinstance(data, dict) and data.get("type") == "clientInfo":
+            locale = data.get("locale")
+            if isinstance(locale, str) and locale:
+                return locale
+    return None
+
+
 def reference_json(activity: Activity) -> dict[str, JsonValue]:
     """What to store (``Store.save_conversation_ref`` / ``CardRef.reference``) to reach the
     conversation of ``activity`` later."""

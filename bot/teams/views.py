@@ -19,6 +19,7 @@ from bot.flow.send_flow import (
     Refused,
     SenderChoice,
 )
+from bot.i18n import _
 from bot.rendering import TemplateCatalog, Variable
 from bot.teams.file_views import compose_files, file_views
 from cards.views import (
@@ -39,12 +40,12 @@ def sender_options(choices: list[SenderChoice]) -> list[SenderOption]:
         available = decision.outcome is not Outcome.DENIED
         reason = None
         if not available:
-            reason = decision.denials[0].text if decision.denials else "not available"
+            reason = decision.denials[0].text if decision.denials else _("not available")
         elif any(r.key == "not_verified" for r in decision.reasons):
-            reason = "not verified in advance: Exchange checks when sending"
+            reason = _("not verified in advance: Exchange checks when sending")
         name = choice.sender.display_name
         if choice.sender.kind.value == "self":
-            name = f"{name} (you)"
+            name = _("{name} (you)", name=name)
         options.append(
             SenderOption(
                 address=choice.sender.address,
@@ -119,21 +120,25 @@ def compose_view(step: Compose, catalog: TemplateCatalog) -> ComposeView:
     return replace(
         base,
         template=draft.template,
-        to=address("to", "To", required=False),
-        cc=address("cc", "Cc", required=False),
-        bcc=address("bcc", "Bcc", required=False),
+        to=address("to", _("To"), required=False),
+        cc=address("cc", _("Cc"), required=False),
+        bcc=address("bcc", _("Bcc"), required=False),
         importance=values.get("importance", "normal"),
         fields=tuple(_field(v, values, errors) for v in template.variables),
         bulk_csv=FieldView(
             name=BULK_FIELD,
-            label="Personalised bulk send (optional): CSV, first row = email,"
-            + ",".join(template.variable_names),
+            label=_(
+                "Personalised bulk send (optional): CSV, first row = email,{names}",
+                names=",".join(template.variable_names),
+            ),
             type="text",
             max_length=200_000,
             value=values.get(BULK_FIELD, ""),
             error=errors.get(BULK_FIELD),
-            help="One message per row. A column fills its variable from each row (the field "
-            "above is then not used); an empty cell of a required variable is an error.",
+            help=_(
+                "One message per row. A column fills its variable from each row (the field "
+                "above is then not used); an empty cell of a required variable is an error."
+            ),
         ),
     )
 
@@ -155,7 +160,7 @@ def _field(variable: Variable, values: Mapping[str, str], errors: Mapping[str, s
     # Not required on the card itself: a bulk CSV's column may supply it, and Teams would
     # refuse the Preview click over an empty field the CSV fills. The label says so; the
     # bot checks, and answers next to the field (or the CSV's row) when it is missing.
-    label = f"{variable.label} (required)" if variable.required else variable.label
+    label = _("{label} (required)", label=variable.label) if variable.required else variable.label
     return FieldView(
         name=name,
         label=label,
@@ -225,6 +230,7 @@ def preview_view(
         can_send_later=step.sender.can_send_later,
         files=() if step.row_files else file_views(content.attachments if content else ()),
         row_files=tuple(
-            f"{who}: {', '.join(names) if names else 'no files'}" for who, names in step.row_files
+            f"{who}: {', '.join(names) if names else _('no files')}"
+            for who, names in step.row_files
         ),
     )

@@ -7,6 +7,7 @@ import json
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -33,10 +34,15 @@ class SchemaSays:
 
     problems: tuple[PackageProblem, ...] = ()
     seen: list[Json] = field(default_factory=list)
+    localized: list[Json] = field(default_factory=list)
 
     def validate(self, manifest: Json) -> SchemaReport:
         self.seen.append(manifest)
         return SchemaReport(self.problems, "schema.json", "1.30")
+
+    def validate_localization(self, strings: Json, manifest_version: str) -> SchemaReport:
+        self.localized.append(strings)
+        return SchemaReport((), "localization.schema.json", manifest_version)
 
 
 @pytest.fixture
@@ -44,7 +50,7 @@ def app_package_dir(tmp_path: Path) -> Path:
     """A copy of appPackage/ that a test may spoil."""
     target = tmp_path / "appPackage"
     target.mkdir()
-    for name in ("manifest.json", "color.png", "outline.png"):
+    for name in ("manifest.json", "color.png", "outline.png", "de.json"):
         shutil.copy(ROOT / "appPackage" / name, target / name)
     return target
 
@@ -72,7 +78,8 @@ def paths(problems: list[PackageProblem]) -> list[str]:
 
 def test_good_options_build_without_problems(app_package_dir: Path) -> None:
     package = build_package(GOOD, app_package_dir=app_package_dir, validator=SchemaSays())
-    assert [item.name for item in package.files] == ["manifest.json", "color.png", "outline.png"]
+    names = [item.name for item in package.files]
+    assert names == ["manifest.json", "color.png", "outline.png", "de.json"]
     assert json.loads(package.files[0].data) == package.manifest
 
 
@@ -228,3 +235,98 @@ def test_a_template_that_is_not_json_is_reported_with_its_line(app_package_dir: 
     (app_package_dir / "manifest.json").write_text('{\n  "id": \n}', encoding="utf-8")
     [problem] = problems_of(app_package_dir)
     assert "not valid JSON (line 3" in problem.message
+
+
+# --- localizationInfo: the German file ----------------------------------------------------------
+
+
+def german_file(package_files: tuple[Any, ...]) -> dict[str, str]:
+    data = next(item.data for item in package_files if item.name == "de.json")
+    strings: dict[str, str] = json.loads(data)
+    return strings
+
+
+def spoil_german(app_package_dir: Path, **changes: Any) -> None:
+    path = app_package_dir / "de.json"
+    strings = json.loads(path.read_text(encoding="utf-8"))
+    strings.update(changes)
+    for key in [k for k, v in strings.items() if v is None]:
+        del strings[key]
+    path.write_text(json.dumps(strings, ensure_ascii=False), encoding="utf-8")
+
+
+def test_the_package_carries_the_german_file_with_every_command_described_in_german(
+    app_package_dir: Path,
+) -> None:
+    schema = SchemaSays()
+    package = build_package(GOOD, app_package_dir=app_package_dir, validator=schema)
+    assert schema.localized == [german_file(package.files)]  # Microsoft's schema checks it too
+    info = package.manifest["localizationInfo"]
+    assert info == {
+        "defaultLanguageTag": "en-us",
+        "additionalLanguages": [{"languageTag": "de-de", "file": "de.json"}],
+    }
+    german = german_file(package.files)
+    assert german["name.short"] == "Mailroom"
+    assert "freigegebenen" in german["name.full"]
+    for i in range(2):  # the slash list and the @mention list
+        for j, spec in enumerate(COMMANDS):
+            described = german[f"bots[0].commandLists[{i}].commands[{j}].description"]
+            assert described.endswith(f"Verwendung: {spec.usage}")
+        assert f"bots[0].commandLists[{i}].commands[0].title" not in german  # stays "send"
+    assert german["bots[0].commandLists[0].commands[0].description"].startswith(
+        "E-Mail senden: Absender und Vorlage wählen"
+    )
+    assert package.manifest["bots"][0]["commandLists"][0]["commands"][0]["description"] == (
+        "Send an email: Pick a sender and a template, preview, send. Usage: /send"
+    )
+
+
+def test_a_missing_language_file_is_named(app_package_dir: Path) -> None:
+    (app_package_dir / "de.json").unlink()
+    problems = problems_of(app_package_dir)
+    assert paths(problems) == ["/localizationInfo/additionalLanguages/0/file"]
+    assert "appPackage/de.json cannot be read" in problems[0].message
+
+
+def test_a_translated_bot_command_title_is_refused(app_package_dir: Path) -> None:
+    spoil_german(app_package_dir, **{"bots[0].commandLists[0].commands[0].title": "senden"})
+    (problem,) = problems_of(app_package_dir)
+    assert "must not be translated" in problem.message
+
+
+def test_a_german_text_longer_than_teams_allows_is_reported_with_its_length(
+    app_package_dir: Path,
+) -> None:
+    spoil_german(app_package_dir, **{"name.short": "M" * 31})
+    (problem,) = problems_of(app_package_dir)
+    assert "'name.short' has 31 characters; at most 30" in problem.message
+
+
+def test_keys_teams_does_not_localize_or_the_manifest_lacks_are_refused(
+    app_package_dir: Path,
+) -> None:
+    spoil_german(
+        app_package_dir,
+        **{"developer.name": "Contoso", "composeExtensions[0].commands[5].title": "X"},
+    )
+    messages = sorted(p.message for p in problems_of(app_package_dir))
+    assert len(messages) == 2
+    assert "'composeExtensions[0].commands[5].title' names an element" in messages[0]
+    assert "'developer.name' is not a field Teams localizes" in messages[1]
+
+
+def test_a_required_german_text_that_is_missing_is_named(app_package_dir: Path) -> None:
+    spoil_german(app_package_dir, **{"description.full": None})
+    (problem,) = problems_of(app_package_dir)
+    assert "must translate 'description.full'" in problem.message
+
+
+def test_a_language_mailroom_has_no_catalogue_for_is_refused(app_package_dir: Path) -> None:
+    path = app_package_dir / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["localizationInfo"]["additionalLanguages"][0]["languageTag"] = "fr-fr"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    (problem,) = problems_of(app_package_dir)
+    assert problem.path == "/localizationInfo/additionalLanguages/0/languageTag"
+    assert "no 'fr' catalogue" in problem.message

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bot.packaging.schema import NodeSchemaValidator
 from bot.teams.commands import COMMANDS
 from tests.packaging.conftest import APP_ID, GOOD_ENV, mailroom_package
 
@@ -60,6 +61,18 @@ def test_the_package_passes_microsofts_own_schema(
     assert "@microsoft/app-manifest" in str(report["schemaFile"])
 
 
+def test_the_german_file_passes_microsofts_localization_schema(
+    built_zip: zipfile.ZipFile, node_tools: Path
+) -> None:
+    validator = NodeSchemaValidator(node_tools)
+    report = validator.validate_localization(json.loads(built_zip.read("de.json")), "1.30")
+    assert report.problems == ()
+    assert report.schema_file.endswith("MicrosoftTeams.Localization.schema.json")
+    spoiled = {**json.loads(built_zip.read("de.json")), "name.short": "M" * 31, "nope": "x"}
+    wrong = validator.validate_localization(spoiled, "1.30")
+    assert {p.path for p in wrong.problems} >= {"/name.short", "/nope"}
+
+
 def test_the_template_uses_the_newest_schema_the_pinned_package_bundles(
     built_zip: zipfile.ZipFile, node_tools: Path
 ) -> None:
@@ -72,10 +85,12 @@ def test_the_template_uses_the_newest_schema_the_pinned_package_bundles(
     )
 
 
-def test_the_zip_holds_the_manifest_and_both_icons_at_its_root(
+def test_the_zip_holds_the_manifest_both_icons_and_the_german_file_at_its_root(
     built_zip: zipfile.ZipFile,
 ) -> None:
-    assert sorted(built_zip.namelist()) == ["color.png", "manifest.json", "outline.png"]
+    assert sorted(built_zip.namelist()) == ["color.png", "de.json", "manifest.json", "outline.png"]
+    german = json.loads(built_zip.read("de.json"))
+    assert german["description.short"].startswith("E-Mails aus Teams")
     assert manifest_of(built_zip)["icons"] == {"color": "color.png", "outline": "outline.png"}
 
 

@@ -30,7 +30,7 @@ def test_command_titles_have_no_slash_and_the_slash_list_carries_the_slash_form(
 def test_a_command_title_with_a_slash_is_refused(tmp_path: Path) -> None:
     app_package_dir = tmp_path / "appPackage"
     app_package_dir.mkdir()
-    for name in ("manifest.json", "color.png", "outline.png"):
+    for name in ("manifest.json", "color.png", "outline.png", "de.json"):
         (app_package_dir / name).write_bytes((ROOT / "appPackage" / name).read_bytes())
     slashed = (CommandSpec("/send", "/send", "Send an email", "Sends"),)
     problems = problems_of(app_package_dir, commands=slashed)

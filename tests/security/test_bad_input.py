@@ -284,7 +284,8 @@ async def test_any_compose_input_gets_a_card_or_an_error_body(
     assert mail_submissions(bot.emulator) == []  # a preview never sends
 
 
-VERB_NAMES = [getattr(verbs, n) for n in dir(verbs) if n.isupper()]
+# The verbs (strings); cards.verbs also has upper-case tables (``_PAYLOADS``, ``QUICK_PICKS``).
+VERB_NAMES = [v for n in dir(verbs) if n.isupper() and isinstance(v := getattr(verbs, n), str)]
 
 
 @FEW

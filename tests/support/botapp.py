@@ -69,6 +69,8 @@ class Person:
     upn: str
     name: str
     teams_id: str = field(default="")
+    locale: str | None = "en-GB"
+    """The Teams client's language (``activity.locale``; None: the activity has none)."""
 
     def __post_init__(self) -> None:
         self.teams_id = self.teams_id or f"29:{self.oid}"
@@ -118,7 +120,7 @@ class BotHarness:
             },
             "recipient": {"id": "28:mailroom", "name": "Mailroom"},
             "channelData": {"tenant": {"id": self.emulator.tenant_id}},
-            "locale": "en-GB",
+            **({"locale": who.locale} if who.locale else {}),
         }
         activity.update(fields)
         return activity

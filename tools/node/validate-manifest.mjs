@@ -2,6 +2,10 @@
 // @microsoft/app-manifest (pinned in package.json). Used by `mailroom package` and the tests.
 //
 //   node validate-manifest.mjs < manifest.json
+//   node validate-manifest.mjs --localization 1.30 < de.json
+//
+// The second form checks a localization file (localizationInfo.additionalLanguages[].file)
+// against json-schemas/teams/v<version>/MicrosoftTeams.Localization.schema.json instead.
 //
 // Reads the manifest from stdin and picks the schema for its "manifestVersion" from the
 // package's json-schemas/teams/v<version>/MicrosoftTeams.schema.json. Prints one JSON object:
@@ -54,8 +58,11 @@ function loadSchema(file) {
   return JSON.parse(raw);
 }
 
-function compile(schema) {
-  const options = { allErrors: true, strictTypes: false };
+function compile(schema, { unicode = true } = {}) {
+  // The localization schema has a pattern that is no valid regular expression with the "u"
+  // flag ("\b]" in activities.activityTypes[...]): it is compiled without it, as the pattern
+  // was written (ajv's unicodeRegExp option).
+  const options = { allErrors: true, strictTypes: false, unicodeRegExp: unicode };
   const ajv = String(schema.$schema ?? "").includes("2020-12")
     ? new Ajv2020(options)
     : new AjvDraft04(options);
@@ -100,8 +107,11 @@ try {
   fail("@microsoft/app-manifest is not installed; run `npm ci` in tools/node");
 }
 
-const version = String(manifest?.manifestVersion ?? "");
-const schemaFile = path.join(dir, `v${version}`, "MicrosoftTeams.schema.json");
+const localization = process.argv[2] === "--localization" ? String(process.argv[3] ?? "") : null;
+const version = localization ?? String(manifest?.manifestVersion ?? "");
+const schemaName =
+  localization === null ? "MicrosoftTeams.schema.json" : "MicrosoftTeams.Localization.schema.json";
+const schemaFile = path.join(dir, `v${version}`, schemaName);
 let schema;
 try {
   schema = loadSchema(schemaFile);
@@ -109,7 +119,7 @@ try {
   fail(`@microsoft/app-manifest has no schema for manifestVersion "${version}" (${schemaFile})`);
 }
 
-const validate = compile(schema);
+const validate = compile(schema, { unicode: localization === null });
 const valid = validate(manifest);
 const errors = valid ? [] : (validate.errors ?? []).map(describe);
 process.stdout.write(

@@ -19,6 +19,7 @@ from bot.domain.senders import Policy
 from bot.flow.approvals import ApprovalFlow, Requested
 from bot.flow.facts import FactsService
 from bot.flow.send_flow import Refused, Stale
+from bot.i18n import _, n_
 from bot.store import RequestCursor, Store
 from bot.teams.asking import ApproverAsking
 from bot.teams.command_parser import Command
@@ -88,7 +89,7 @@ async def waiting_command(deps: Deps, turn: Turn, command: Command) -> Card:
     """``/approvals``: the pending requests this user may decide, newest first."""
     rows = [summary(r, turn.time_zone) for r in await waiting_for(deps, turn.user_oid)]
     return requests_card.build_list(
-        "Waiting for your approval", rows, "Nothing waits for your approval."
+        _("Waiting for your approval"), rows, _("Nothing waits for your approval.")
     )
 
 
@@ -100,8 +101,12 @@ async def waiting_note(deps: Deps, user_oid: str) -> str | None:
     if count == 0:
         return None
     many = f"{count}+" if count >= LISTED else str(count)
-    requests = "request waits" if count == 1 else "requests wait"
-    return f"{many} {requests} for your approval (type /approvals)."
+    return n_(
+        "{count} request waits for your approval (type /approvals).",
+        "{count} requests wait for your approval (type /approvals).",
+        count,
+        count=many,
+    )
 
 
 async def waiting_for(deps: Deps, user_oid: str) -> list[SendRequest]:
@@ -110,7 +115,7 @@ async def waiting_for(deps: Deps, user_oid: str) -> list[SendRequest]:
     senders = [s.address for s in deps.policy.senders if in_group(approvers_group(s), groups)]
     found: list[SendRequest] = []
     after: RequestCursor | None = None
-    for _ in range(MAX_PAGES):  # own requests are skipped: a few pages fill the list
+    for _page in range(MAX_PAGES):  # own requests are skipped: a few pages fill the list
         page = await deps.store.page_requests(
             states=[SendState.PENDING_APPROVAL], senders=senders, after=after, limit=LISTED
         )

@@ -12,6 +12,7 @@ import httpx
 from bot.domain.attachments import SESSION_MAXIMUM, describe
 from bot.flow.bundles import is_zip
 from bot.flow.send_flow import Compose, Refused, SendFlow
+from bot.i18n import _
 from bot.netclient import Timeouts
 from bot.rendering import TemplateCatalog
 from bot.teams.command_parser import Command
@@ -80,7 +81,7 @@ async def files_sent(deps: FileDeps, turn: Turn, files: Sequence[SharedFile]) ->
             continue
         step = await deps.flow.attach(turn.user_oid, describe(file.name, file.content_type, data))
     if step is None:
-        return notice_card.build("No file attached", "\n".join(problems))
+        return notice_card.build(_("No file attached"), "\n".join(problems))
     if problems and isinstance(step, Compose):
         step = replace(step, general=(*step.general, *problems))
     return await deps.steps.of(step)
@@ -92,7 +93,7 @@ async def cancel(deps: Deps, turn: Turn, payload: DraftRef) -> Card:
     discarded = await deps.flow.discard(turn.user_oid, payload.draft)
     if isinstance(discarded, Refused):
         return deps.steps.refused(discarded)
-    return notice_card.build("Cancelled", "Nothing was sent.")
+    return notice_card.build(_("Cancelled"), _("Nothing was sent."))
 
 
 async def templates_command(deps: Deps, turn: Turn, command: Command) -> Card:
@@ -102,5 +103,7 @@ async def templates_command(deps: Deps, turn: Turn, command: Command) -> Card:
         own = senders[0].sender.address  # the user's own mailbox comes first
         return template_guide_card.build(guide(catalog.get(name), senders, own))
     lines = [f"• {n}: {catalog.get(n).title}" for n in catalog.names()]
-    title = "Templates" if not name else f"No template called {name[:60]}; these exist"
+    title = (
+        _("Templates") if not name else _("No template called {name}; these exist", name=name[:60])
+    )
     return notice_card.build(title, "\n".join(lines))

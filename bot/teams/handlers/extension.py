@@ -35,6 +35,7 @@ from bot.domain.senders import Policy
 from bot.errors import GraphError, NotFound
 from bot.flow.facts import FactsService
 from bot.flow.send_flow import Refused, SendFlow
+from bot.i18n import _
 from bot.rendering import TemplateCatalog
 from bot.rendering.variables import VariableType
 from bot.store import Store
@@ -83,7 +84,7 @@ class SourceMessage:
 
 async def fetch_task(deps: Deps, turn: Turn, value: Mapping[str, Any]) -> Body | LoginResult:
     if value.get("commandId") != COMMAND_ID:
-        return task_message("Mailroom has no such command.")
+        return task_message(_("Mailroom has no such command."))
     source = source_message(value)
     template = await _template_for(deps, turn.user_oid)
     inputs = {f"var_{BODY_VARIABLE}": source.text} if source.text else {}
@@ -94,28 +95,31 @@ async def fetch_task(deps: Deps, turn: Turn, value: Mapping[str, Any]) -> Body |
         inputs["to"] = recipient
     started = await deps.flow.start(turn.user_oid, turn.tenant_id, "me", template, inputs)
     if isinstance(started, Refused):
-        return task_continue(TITLE, deps.steps.refused(started))
-    return task_continue(TITLE, deps.steps.compose(started))
+        return task_continue(_(TITLE), deps.steps.refused(started))
+    return task_continue(_(TITLE), deps.steps.compose(started))
 
 
 async def submit_action(deps: Deps, turn: Turn, value: Mapping[str, Any]) -> Body | LoginResult:
     if value.get("commandId") != COMMAND_ID:
-        return task_message("Mailroom has no such command.")
+        return task_message(_("Mailroom has no such command."))
     data = flat_data(value.get("data"))
     if not isinstance(data, dict):
-        return task_message("This dialog's data is not valid. Start again from the message.")
+        return task_message(_("This dialog's data is not valid. Start again from the message."))
     verb = data.pop(VERB_KEY, "")
     if verb == verbs.COMPOSE_CANCEL:
-        return task_message("Cancelled. Nothing was sent.")
+        return task_message(_("Cancelled. Nothing was sent."))
     route = deps.verbs.get(verb) if verb in DIALOG_VERBS else None
     if route is None:
         logger.warning("dialog action refused: unknown verb")
-        return task_message("Mailroom does not know this button. Start again from the message.")
+        return task_message(_("Mailroom does not know this button. Start again from the message."))
     payload = route.payload.parse(data)
     if isinstance(payload, Invalid):
         logger.warning("dialog action %s refused: %s %s", verb, payload.field, payload.problem)
         return task_message(
-            f"This card's data is not valid ({payload.field}). Start again from the message."
+            _(
+                "This card's data is not valid ({field}). Start again from the message.",
+                field=payload.field,
+            )
         )
     reply = await respond(verb, lambda: route.handler(turn, payload))
     if isinstance(reply, LoginResult):
@@ -123,14 +127,16 @@ async def submit_action(deps: Deps, turn: Turn, value: Mapping[str, Any]) -> Bod
     if isinstance(reply, ErrorResult):  # the chat's sign-in fallback has no place in a dialog
         logger.warning("dialog action %s: sign-in did not complete (%s)", verb, reply.code)
         return task_message(
-            "Mailroom could not finish signing you in here. Open your chat with Mailroom and "
-            "send it from there with /send."
+            _(
+                "Mailroom could not finish signing you in here. Open your chat with Mailroom and "
+                "send it from there with /send."
+            )
         )
     if isinstance(payload, RequestAt) and verb in (verbs.SEND, verbs.REQUEST_APPROVAL):
         done = await _queued(deps, turn, payload.request)
         if done is not None:
             return task_message(done)
-    return task_continue(TITLE, reply)
+    return task_continue(_(TITLE), reply)
 
 
 def source_message(value: Mapping[str, Any]) -> SourceMessage:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import _
 from bot.teams.command_parser import ParseError
 from bot.teams.commands import COMMANDS
 from bot.teams.turn import Turn
@@ -14,7 +15,7 @@ from cards.verbs import NoData
 
 def help_card_json(note: str | None = None) -> dict[str, Any]:
     return help_card.build(
-        [help_card.CommandHelp(c.usage, c.description) for c in COMMANDS], note=note
+        [help_card.CommandHelp(c.usage, _(c.description)) for c in COMMANDS], note=note
     )
 
 
@@ -22,7 +23,7 @@ def likely_card_json(note: str, names: tuple[str, ...]) -> dict[str, Any]:
     by_name = {c.name: c for c in COMMANDS}
     shown = [by_name[n] for n in names if n in by_name]
     return help_card.build_likely(
-        note, [help_card.CommandHelp(c.usage, c.description) for c in shown]
+        note, [help_card.CommandHelp(c.usage, _(c.description)) for c in shown]
     )
 
 

@@ -39,6 +39,7 @@ from bot.errors import (
     TokenAcquisitionError,
 )
 from bot.flow.send_flow import Later, Preview, Refused, SendFlow
+from bot.i18n import _
 from bot.identity import sign_in_setup
 from bot.identity.provider import GRAPH_RESOURCE, TokenProvider
 from bot.identity.sso import SignInAttempt, SsoSource
@@ -149,7 +150,7 @@ async def _queue(
             return await _not_set_up(deps, setup, request_id)
         return ErrorResult(412, "412", "authentication token could not be exchanged")
     except MagicCodeRefused:
-        return ErrorResult(401, "InvalidAuthCode", "The sign-in code is not valid.")
+        return ErrorResult(401, "InvalidAuthCode", _("The sign-in code is not valid."))
     except SignInNotSetUp as setup:
         return await _not_set_up(deps, setup, request_id)
     deps.logins.signed_in(turn.user_oid, request_id)

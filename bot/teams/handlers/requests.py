@@ -16,6 +16,7 @@ from bot.domain.send_request import SendRequest, SendState
 from bot.errors import NotFound
 from bot.flow.approvals import ApprovalFlow
 from bot.flow.send_flow import Refused, SendFlow
+from bot.i18n import _
 from bot.store import CardRole, Store
 from bot.teams.command_parser import Command
 from bot.teams.handlers import send
@@ -123,7 +124,7 @@ async def _waiting_with_prefix(deps: Deps, user_oid: str, prefix: str) -> SendRe
 
 
 async def history_command(deps: Deps, turn: Turn, command: Command) -> Card:
-    return await _recent(deps, turn, "Your recent send requests")
+    return await _recent(deps, turn, _("Your recent send requests"))
 
 
 async def cancel_command(deps: Deps, turn: Turn, command: Command) -> Card:
@@ -137,7 +138,7 @@ async def _recent(deps: Deps, turn: Turn, title: str) -> Card:
     page = await deps.store.page_requests(requester_oid=turn.user_oid, limit=LISTED)
     links = deps.steps.links
     rows = [summary(r, turn.time_zone, links.url(r.id)) for r in page.requests]
-    return requests_card.build_list(title, rows, "You have not sent anything with Mailroom yet.")
+    return requests_card.build_list(title, rows, _("You have not sent anything with Mailroom yet."))
 
 
 async def _own(deps: Deps, user_oid: str, typed: str) -> SendRequest | Card:
@@ -151,18 +152,25 @@ async def _own(deps: Deps, user_oid: str, typed: str) -> SendRequest | Card:
         found = await deps.store.requests_by_prefix(user_oid, by_reference, limit=LISTED)
         if len(found) > 1:  # a derived reference two requests share: let them pick
             return requests_card.build_list(
-                f"{len(found)} of your requests have the reference {reference_of(found[0].id)}",
+                _(
+                    "{count} of your requests have the reference {reference}",
+                    count=len(found),
+                    reference=reference_of(found[0].id),
+                ),
                 [summary(r) for r in found],
                 "",
             )
     if not found:
         return notice_card.build(
-            "Not found",
-            "You have no send request with that reference. /history lists your requests "
-            "with theirs.",
+            _("Not found"),
+            _(
+                "You have no send request with that reference. /history lists your requests "
+                "with theirs."
+            ),
         )
     if len(found) > 1:
         return notice_card.build(
-            "More than one request", "Several of your requests start with that id: type more of it."
+            _("More than one request"),
+            _("Several of your requests start with that id: type more of it."),
         )
     return found[0]

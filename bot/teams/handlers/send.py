@@ -11,6 +11,7 @@ from bot.domain.explanations import explain, explain_all
 from bot.domain.send_request import SendRequest, SendState
 from bot.domain.senders import ApprovalRule, ApprovalRuleKind, SenderKind
 from bot.flow.send_flow import Refused, SendFlow
+from bot.i18n import _, format_number
 from bot.teams.command_parser import Command
 from bot.teams.draft_view import draft_summary
 from bot.teams.followers import Followers
@@ -128,24 +129,33 @@ async def why_card(deps: Deps, user_oid: str, address: str) -> Card:
     if decision.denials:
         answer = explain_all([(r.key, r.params) for r in decision.denials])
         return explanation_card.build(replace(explanation_of(answer), what=""))
-    as_whom = "from" if sender.kind in (SenderKind.SHARED, SenderKind.NOREPLY) else "as"
-    if sender.kind is SenderKind.SEND_ON_BEHALF:
-        as_whom = "on behalf of"
     grants = [r.text for r in decision.reasons if r.effect == "grant"]
-    because = "; ".join(grants) if grants else "nothing in Mailroom's policy limits this sender"
-    lines = [f"You can send {as_whom} {sender.address} because {because}."]
+    because = "; ".join(grants) if grants else _("nothing in Mailroom's policy limits this sender")
+    if sender.kind in (SenderKind.SHARED, SenderKind.NOREPLY):
+        title = _("Yes: you can send from {mailbox}", mailbox=sender.address)
+        line = _("You can send from {mailbox} because {because}.", mailbox=sender.address,
+                 because=because)  # fmt: skip
+    elif sender.kind is SenderKind.SEND_ON_BEHALF:
+        title = _("Yes: you can send on behalf of {mailbox}", mailbox=sender.address)
+        line = _("You can send on behalf of {mailbox} because {because}.",
+                 mailbox=sender.address, because=because)  # fmt: skip
+    else:
+        title = _("Yes: you can send as {mailbox}", mailbox=sender.address)
+        line = _("You can send as {mailbox} because {because}.", mailbox=sender.address,
+                 because=because)  # fmt: skip
+    lines = [line]
     if sender.kind is SenderKind.SELF:
-        lines = ["You can send from your own mailbox."]
-    lines += [f"Note: {r.text}." for r in decision.reasons if r.effect == "note"]
+        lines = [_("You can send from your own mailbox.")]
+    lines += [_("Note: {text}.", text=r.text) for r in decision.reasons if r.effect == "note"]
     approval = _approval_rule(sender.approval)
     if approval:
         lines.append(approval)
     return notice_card.build(
-        f"Yes: you can send {as_whom} {sender.address}",
+        title,
         "\n".join(lines),
         retry_verb=verbs.PICK_SENDER,
         data={"sender": sender.address},
-        action_title=f"Send from {sender.address}",
+        action_title=_("Send from {mailbox}", mailbox=sender.address),
     )
 
 
@@ -153,13 +163,13 @@ def _approval_rule(rule: ApprovalRule) -> str | None:
     """The sender's approval rule in words (a /why has no recipients to apply it to yet)."""
     match rule.rule:
         case ApprovalRuleKind.ALWAYS:
-            return "Every send from this sender needs an approver's OK first."
+            return _("Every send from this sender needs an approver's OK first.")
         case ApprovalRuleKind.EXTERNAL:
-            return "A send to anyone outside the organisation needs an approver's OK first."
+            return _("A send to anyone outside the organisation needs an approver's OK first.")
         case ApprovalRuleKind.OVER_RECIPIENTS:
-            return (
-                f"A send to more than {rule.over_recipients} recipients needs an approver's "
-                "OK first."
+            return _(
+                "A send to more than {count} recipients needs an approver's OK first.",
+                count=format_number(rule.over_recipients),
             )
         case ApprovalRuleKind.NEVER:
             return None

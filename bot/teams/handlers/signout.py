@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.i18n import _
 from bot.identity.provider import TokenProvider
 from bot.identity.sso import SsoSource
 from bot.teams.command_parser import Command
@@ -27,7 +28,9 @@ async def signout_command(deps: Deps, turn: Turn, command: Command) -> Card:
     await deps.tokens.forget_user(turn.user_oid)
     await deps.sso.sign_out(sign_in_attempt(turn))
     return notice_card.build(
-        "You are signed out of Mailroom",
-        "Mailroom no longer holds a token to send as you. The next time you send from your "
-        "own mailbox or as a colleague, Teams asks you to sign in again.",
+        _("You are signed out of Mailroom"),
+        _(
+            "Mailroom no longer holds a token to send as you. The next time you send from your "
+            "own mailbox or as a colleague, Teams asks you to sign in again."
+        ),
     )
