@@ -167,14 +167,15 @@ async def test_a_slow_answer_is_preceded_by_a_typing_indicator_and_a_quick_one_i
 ) -> None:
     """ "Bots must respond to user commands within two seconds or display a typing
     indicator"; "Bots mustn't display a typing indicator after responding to the user
-    command" [Mandatory Fix]. Graph is made slow by the emulator; the threshold is shortened
-    from 1.5 s so the test waits on the slow Graph, not on a clock."""
-    settings = settings_for(emulator, tmp_path, typing_after_seconds=0.05)
+    command" [Mandatory Fix]. Graph is made slow by the emulator (a second per call, well
+    past the threshold); the threshold is shortened from 1.5 s to half a second, which a
+    "hello" answered without Graph stays far below even on a busy machine."""
+    settings = settings_for(emulator, tmp_path, typing_after_seconds=0.5)
     async with running_bot(settings, emulator) as bot:
         adele = bot.person("adele.vance@contoso.com")
         await bot.say(adele, "hello")  # answered at once: no indicator
         assert [r["activity"]["type"] for r in bot.connector_log(adele)] == ["message"]
-        emulator.control.add_fault("*", "/v1.0/*", "delay", count=20, delay=0.4)
+        emulator.control.add_fault("*", "/v1.0/*", "delay", count=20, delay=1.0)
         try:
             await bot.say(adele, "/senders")
         finally:
