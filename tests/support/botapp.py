@@ -11,7 +11,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,7 +25,9 @@ from bot.metrics import Metrics
 from bot.services import Services, build_services
 from bot.settings import Secret, Settings
 from emulator.testing import RunningEmulator
+from tests.support.databases import start_migrated
 from tests.support.servers import serve
+from tests.support.templates import static_for
 
 ROOT = Path(__file__).resolve().parents[2]
 Json = dict[str, Any]
@@ -39,6 +41,8 @@ PREVIEW_KEY = "preview-signing-key-for-tests-0123456789"
 def settings_for(
     emulator: RunningEmulator, tmp_path: Path, *, policy: Path | None = None, **overrides: Any
 ) -> Settings:
+    """The bot's settings against ``emulator``; its database (unless ``overrides`` name
+    another) is ``tmp_path/mailroom.db``, which starts as a migrated empty one."""
     app = emulator.bot_app
     base = Settings(
         host="127.0.0.1",
@@ -58,6 +62,8 @@ def settings_for(
         token_service_url=emulator.base_url,
         dev_token_source=True,
     )
+    if "database_url" not in overrides:
+        start_migrated(base.database_url)
     return replace(base, **overrides)
 
 
@@ -274,6 +280,12 @@ def text_of(card: Json) -> str:
     return "\n".join(parts)
 
 
+def bot_services(settings: Settings, **kwargs: Any) -> AbstractAsyncContextManager[Services]:
+    """``build_services`` as ``mailroom serve`` calls it: with the policy and templates loaded
+    first (``static``), here the shipped templates from the catalog every test shares."""
+    return build_services(settings, static=static_for(settings), **kwargs)
+
+
 @asynccontextmanager
 async def running_bot(
     settings: Settings,
@@ -288,7 +300,7 @@ async def running_bot(
     metrics = Metrics()
     app = create_app(
         settings,
-        services=lambda: build_services(settings, metrics=metrics),
+        services=lambda: bot_services(settings, metrics=metrics),
         signing_keys=signing_keys,
         metrics=metrics,
     )

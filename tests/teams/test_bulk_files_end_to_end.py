@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.rendering import TemplateCatalog
 from cards import verbs
 from emulator.testing import RunningEmulator
 from tests.support.botapp import (
@@ -28,9 +27,10 @@ from tests.support.botapp import (
     settings_for,
     text_of,
 )
+from tests.support.templates import shipped_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 SUPPORT = "support@contoso.com"
 ROWS = 50
 

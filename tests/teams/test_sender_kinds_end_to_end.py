@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from bot.rendering import TemplateCatalog
 from cards import verbs
 from emulator.requirements import app_grants, load_statement
 from emulator.seed import DEMO_SEED
@@ -26,9 +25,10 @@ from tests.support.botapp import (
     settings_for,
     text_of,
 )
+from tests.support.templates import shipped_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 STATEMENT = load_statement()
 JOHANNA = "johanna.lorenz@contoso.com"
 ADELE = "adele.vance@contoso.com"
