@@ -12,6 +12,7 @@ import httpx
 from cards import verbs
 from emulator.testing import RunningEmulator
 from tests.support.botapp import BotHarness, Person, action, card_in
+from tests.support.servers import http_client
 from tests.support.templates import shipped_catalog
 
 CATALOG = shipped_catalog()
@@ -71,7 +72,7 @@ def invoke_for(
 
 
 async def post(bot: BotHarness, activity: Json | bytes) -> httpx.Response:
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with http_client(timeout=30) as http:
         if isinstance(activity, bytes):
             return await http.post(
                 f"{bot.url}/api/messages",

@@ -26,7 +26,7 @@ from bot.services import Services, build_services
 from bot.settings import Secret, Settings
 from emulator.testing import RunningEmulator
 from tests.support.databases import start_migrated
-from tests.support.servers import serve
+from tests.support.servers import http_client, serve
 from tests.support.templates import static_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +91,7 @@ class BotHarness:
         self.url = url
         self.emulator = emulator
         self.app = app
-        self._http = httpx.AsyncClient(timeout=30, headers=headers)
+        self._http = http_client(timeout=30, headers=headers)
         # The message holding the card a user last clicked on, as Teams tracks it: invokes
         # carry it as replyToId, and the outbox updates that message in place.
         self._last_card: dict[str, str] = {}

@@ -29,6 +29,7 @@ from tests.support.templates import shipped_catalog
 
 CATALOG = shipped_catalog()
 SIGNED_LINKS = True  # the bot fixture (conftest.py) signs links with PREVIEW_KEY
+FAST_SUPPORT = True  # and paces support@ so that a bulk send is over at once
 KEY = PREVIEW_KEY
 SUPPORT = "support@contoso.com"
 ROWS = [
