@@ -217,6 +217,7 @@ async def test_every_sender_kind_sends_in_both_modes_in_a_tenant_built_from_the_
 ) -> None:
     emulator = statement_emulator
     emulator.control.reset()
+    emulator.control.set_move_delay(0)  # as the shared fixture: Inboxes can be read at once
     mailroom = emulator.bot_app
     granted = app_grants(STATEMENT, mailroom.client_id)
     assert mailroom.application_permissions == set(granted["application_permissions"])
