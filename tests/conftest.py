@@ -15,6 +15,7 @@ a longer timeout; the browser tests share another.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,13 @@ PROCESS_MODULES = frozenset(
     }
 )
 PROCESS_TIMEOUT_SECONDS = 300
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection imported lives as long as the run: frozen out of the garbage
+    collector's way, so its full collections during the tests do not walk it each time."""
+    gc.collect()
+    gc.freeze()
 
 
 def kind_of(path: Path) -> str:
