@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -138,13 +139,7 @@ class BotHarness:
         )
         response = await self._http.post(f"{self.url}/api/messages", json=activity)
         assert response.status_code == 202, response.text
-        for _ in range(100):
-            replies = self.replies(who)
-            if len(replies) > before:
-                self._last_card[who.oid] = str(replies[-1]["id"])
-                return replies[-1]
-            await asyncio.sleep(0.05)
-        raise AssertionError("the bot did not reply")
+        return await self._next_reply(who, before, within=5.0)
 
     async def send_file(self, who: Person, attachment: Json) -> Json:
         """The user sends a file in the personal chat: a message whose attachment is the one
@@ -153,13 +148,23 @@ class BotHarness:
         activity = self.activity(who, type="message", text="", attachments=[attachment])
         response = await self._http.post(f"{self.url}/api/messages", json=activity)
         assert response.status_code == 202, response.text
-        for _ in range(400):
+        return await self._next_reply(who, before, within=20.0)
+
+    async def _next_reply(self, who: Person, before: int, *, within: float) -> Json:
+        """The first reply after the ``before`` already posted, within ``within`` seconds.
+        A reply usually comes a few milliseconds after the 202: the first looks are quick,
+        then every 50 ms."""
+        deadline = time.monotonic() + within
+        pause = 0.005
+        while True:
             replies = self.replies(who)
             if len(replies) > before:
                 self._last_card[who.oid] = str(replies[-1]["id"])
                 return replies[-1]
-            await asyncio.sleep(0.05)
-        raise AssertionError("the bot did not reply")
+            if time.monotonic() > deadline:
+                raise AssertionError("the bot did not reply")
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
     async def act(
         self,
