@@ -19,8 +19,14 @@ import gc
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 pytest_plugins = ["emulator.pytest_plugin"]
+
+# Property tests try Hypothesis's default 100 examples each in the full run; the inner loop
+# (``scripts/test --fast`` passes ``--hypothesis-profile=fast``) tries 25 of them, enough
+# to catch most breaks while one works. A test that sets its own max_examples keeps it.
+settings.register_profile("fast", max_examples=25)
 
 _TESTS = Path(__file__).resolve().parent
 # Pure logic: no emulator, no bot process, no database server.
