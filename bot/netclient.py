@@ -8,6 +8,7 @@ removes the system roots.
 from __future__ import annotations
 
 import email.utils
+import functools
 import math
 import ssl
 from dataclasses import dataclass
@@ -43,10 +44,20 @@ class Timeouts:
 
 
 def tls_context(ca_bundle: Path | None) -> ssl.SSLContext:
-    """A verifying client context: system CAs, plus ``ca_bundle`` when given."""
+    """A verifying client context: system CAs, plus ``ca_bundle`` when given. The clients of
+    a process share one context per bundle as it is on disk (a changed file gets a new one):
+    building one reads the whole system store, about a tenth of a second each time."""
+    if ca_bundle is None:
+        return _shared_context(None, None)
+    stat = ca_bundle.stat()
+    return _shared_context(str(ca_bundle.resolve()), (stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _shared_context(ca_bundle: str | None, _version: tuple[int, int] | None) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
     if ca_bundle is not None:
-        context.load_verify_locations(cafile=str(ca_bundle))
+        context.load_verify_locations(cafile=ca_bundle)
     return context
 
 

@@ -15,11 +15,18 @@ a longer timeout; the browser tests share another.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 pytest_plugins = ["emulator.pytest_plugin"]
+
+# Property tests try Hypothesis's default 100 examples each in the full run; the inner loop
+# (``scripts/test --fast`` passes ``--hypothesis-profile=fast``) tries 25 of them, enough
+# to catch most breaks while one works. A test that sets its own max_examples keeps it.
+settings.register_profile("fast", max_examples=25)
 
 _TESTS = Path(__file__).resolve().parent
 # Pure logic: no emulator, no bot process, no database server.
@@ -73,6 +80,13 @@ PROCESS_MODULES = frozenset(
     }
 )
 PROCESS_TIMEOUT_SECONDS = 300
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection imported lives as long as the run: frozen out of the garbage
+    collector's way, so its full collections during the tests do not walk it each time."""
+    gc.collect()
+    gc.freeze()
 
 
 def kind_of(path: Path) -> str:

@@ -11,7 +11,7 @@ import pytest
 from bot.app import create_app
 from bot.settings import Settings
 from tests.support.activities import TENANT, card_action, message
-from tests.support.servers import ConnectorStandIn, serve
+from tests.support.servers import ConnectorStandIn, http_client, serve
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ async def bot_url() -> AsyncIterator[str]:
 
 
 async def post(url: str, activity: object, **kwargs: object) -> httpx.Response:
-    async with httpx.AsyncClient() as client:
+    async with http_client() as client:
         return await client.post(f"{url}/api/messages", json=activity, **kwargs)  # type: ignore[arg-type]
 
 
@@ -117,7 +117,7 @@ async def test_unknown_verb_is_a_400_in_the_body_never_an_http_500(
     ],
 )
 async def test_malformed_activities_are_refused_without_a_500(bot_url: str, payload: bytes) -> None:
-    async with httpx.AsyncClient() as client:
+    async with http_client() as client:
         response = await client.post(
             f"{bot_url}/api/messages",
             content=payload,
@@ -160,7 +160,7 @@ async def test_with_an_app_id_a_request_without_a_token_gets_401_and_nothing_hap
 
 
 async def test_health_and_readiness(bot_url: str) -> None:
-    async with httpx.AsyncClient() as client:
+    async with http_client() as client:
         alive = await client.get(f"{bot_url}/healthz")
         ready = await client.get(f"{bot_url}/readyz")
     assert alive.status_code == 200

@@ -13,11 +13,10 @@ import pytest
 
 from bot.errors import GraphError
 from bot.graph import APP
-from bot.services import build_services
 from emulator.seed import DEMO_SEED
 from emulator.testing import RunningEmulator, start_emulator_thread
 from tests.bot.doctor_support import BOT_APP
-from tests.support.botapp import settings_for
+from tests.support.botapp import bot_services, settings_for
 from tests.support.deploy_guide import permission_rows
 
 ADELE = "0862d2f8-2a75-481c-9d98-1ef98ae00e42"
@@ -56,7 +55,7 @@ def _deploy_guide_grants() -> tuple[list[str], list[str]]:
 async def test_a_tenant_set_up_by_the_deploy_guide_lets_mailroom_read_the_requester(
     granted: RunningEmulator, tmp_path: Path
 ) -> None:
-    async with build_services(settings_for(granted, tmp_path)) as services:
+    async with bot_services(settings_for(granted, tmp_path)) as services:
         user = await services.graph.get_user(APP, ADELE)
         groups = await services.graph.check_member_groups(APP, ADELE, [SUPPORT_AGENTS])
 
@@ -70,7 +69,7 @@ async def test_a_tenant_set_up_by_the_deploy_guide_lets_mailroom_read_the_reques
 async def test_group_member_read_all_alone_cannot_read_a_user(
     granted: RunningEmulator, tmp_path: Path
 ) -> None:
-    async with build_services(settings_for(granted, tmp_path)) as services:
+    async with bot_services(settings_for(granted, tmp_path)) as services:
         with pytest.raises(GraphError) as refused:
             await services.graph.get_user(APP, ADELE)
 

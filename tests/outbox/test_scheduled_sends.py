@@ -15,7 +15,7 @@ import pytest
 
 from bot.domain.schedule import SendWindow
 from bot.domain.send_request import SendRequest, SendState
-from bot.domain.senders import Mode, SenderConfig, SenderKind
+from bot.domain.senders import Mode, RateLimits, SenderConfig, SenderKind
 from bot.outbox import GuardResult, Worker
 from bot.outbox.progress import default_render_card
 from bot.store import JobState, Store, utc_now
@@ -189,6 +189,7 @@ def windowed(address: str) -> SenderConfig | None:
         kind=SenderKind.NOREPLY,
         mode=Mode.APPLICATION,
         window=WEEKDAYS,
+        rate=RateLimits(per_minute=6000),  # paced as fast_config's senders: not what is tested
     )
 
 

@@ -11,10 +11,9 @@ import httpx
 
 from bot.app import create_app
 from bot.netclient import Timeouts
-from bot.services import build_services
 from bot.settings import Settings
 from emulator.testing import RunningEmulator
-from tests.support.botapp import BotHarness
+from tests.support.botapp import BotHarness, bot_services
 from tests.support.servers import serve
 
 # Far below the production defaults (5 s connect, 30 s read, 60 s per call), so "slow past
@@ -32,7 +31,7 @@ async def running_bot(
 ) -> AsyncIterator[BotHarness]:
     app = create_app(
         settings,
-        services=lambda: build_services(settings, timeouts=timeouts),
+        services=lambda: bot_services(settings, timeouts=timeouts),
         startup_retry_seconds=startup_retry_seconds,
     )
     async with serve(app) as url:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.rendering import TemplateCatalog
-from tests.rendering.helpers import SHIPPED
+from tests.support.templates import shipped_catalog
 
 
 @pytest.fixture(scope="session")
 def shipped() -> TemplateCatalog:
     """The five templates the project ships, loaded once."""
-    return TemplateCatalog.load(SHIPPED)
+    return shipped_catalog()

@@ -20,6 +20,7 @@ from bot.settings import Secret, Settings
 from emulator.testing import RunningEmulator
 from tests.security.tokens import emulator_keys
 from tests.support.botapp import BotHarness, running_bot, settings_for
+from tests.support.servers import http_client
 
 REPORTING_APP = "9b799f5e-3895-4108-9ea0-0ef517425fa7"  # "Contoso Reporting", demo seed
 REPORTING_SECRET = "reporting-secret-not-for-production"
@@ -49,7 +50,7 @@ class ChannelBot(BotHarness):
 
     async def post_as(self, authorization: str | None, activity: dict[str, Any]) -> httpx.Response:
         headers = {} if authorization is None else {"Authorization": authorization}
-        async with httpx.AsyncClient(timeout=30) as http:
+        async with http_client(timeout=30) as http:
             return await http.post(f"{self.url}/api/messages", json=activity, headers=headers)
 
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bot.rendering import TemplateCatalog
 from cards import verbs
 from emulator.testing import RunningEmulator
 from tests.support.botapp import BotHarness, Person, action, card_in
+from tests.support.servers import http_client
+from tests.support.templates import shipped_catalog
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 Json = dict[str, Any]
 
 ADELE = "adele.vance@contoso.com"
@@ -73,7 +72,7 @@ def invoke_for(
 
 
 async def post(bot: BotHarness, activity: Json | bytes) -> httpx.Response:
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with http_client(timeout=30) as http:
         if isinstance(activity, bytes):
             return await http.post(
                 f"{bot.url}/api/messages",

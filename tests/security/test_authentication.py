@@ -29,7 +29,7 @@ from emulator.testing import RunningEmulator
 from tests.reliability.figures import Figures
 from tests.security.tokens import Minter, emulator_keys, entra_issuer, other_key
 from tests.support.activities import card_action, message
-from tests.support.servers import serve
+from tests.support.servers import http_client, serve
 
 OTHER_TENANT = "5b0d1e0f-3c52-4b4e-9d1f-0a8b7c6d5e4f"
 OTHER_APP = "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"
@@ -99,7 +99,7 @@ async def start(
         app_token_source=app_tokens.app_token,
         signing_keys=keys,
     )
-    async with serve(app) as url, httpx.AsyncClient(timeout=20) as http:
+    async with serve(app) as url, http_client(timeout=20) as http:
         yield AuthedBot(url, Minter.for_emulator(emulator), emulator, http)
 
 
@@ -264,7 +264,7 @@ async def test_in_anonymous_mode_a_presented_bad_token_is_still_refused(
     emulator: RunningEmulator, figures: Figures
 ) -> None:
     settings = Settings(host="127.0.0.1", ca_bundle=emulator.ca_path)
-    async with serve(create_app(settings)) as url, httpx.AsyncClient() as http:
+    async with serve(create_app(settings)) as url, http_client() as http:
         activity = message("/help", emulator.base_url)
         refused = await http.post(
             f"{url}/api/messages", json=activity, headers={"Authorization": "Bearer x.y.z"}
@@ -328,7 +328,7 @@ async def test_the_production_wiring_replies_with_the_bots_own_token(
     refuses anything else)."""
     emulator.control.set_connector_auth(True)
     app = create_app(credentials(emulator), signing_keys=emulator_keys(emulator))
-    async with serve(app) as url, httpx.AsyncClient(timeout=20) as http:
+    async with serve(app) as url, http_client(timeout=20) as http:
         bot = AuthedBot(url, Minter.for_emulator(emulator), emulator, http)
         activity = bot.activity()
         response = await bot.post(activity, bearer(bot.minter.bot_framework()))

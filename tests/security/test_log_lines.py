@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -29,7 +28,7 @@ from tests.reliability.figures import Figures
 from tests.security.channel import authenticated_settings
 from tests.security.tokens import emulator_keys
 from tests.support.activities import card_action, message
-from tests.support.servers import serve
+from tests.support.servers import http_client, serve
 
 # Every field a Mailroom record may carry (bot/logs.py prints these).
 FIELDS = ("activity_id", "activity_type", "conversation_id", "duration_ms", "outcome", "status",
@@ -148,7 +147,7 @@ async def test_a_refused_activity_with_crlf_in_its_conversation_id_writes_one_li
     activity = message("/help", emulator.base_url)
     activity["conversation"]["id"] = "a:1" + FORGED
     with text_log() as stream:
-        async with httpx.AsyncClient() as http:
+        async with http_client() as http:
             response = await http.post(f"{bot_url}/api/messages", json=activity)
     output = stream.getvalue()
     forged = [line for line in output.split("\n") if line.startswith("2026-12-01 09:00:00")]
@@ -193,7 +192,7 @@ async def test_no_activity_field_can_start_a_line_of_the_bots_log(
     body = json.dumps(activity, ensure_ascii=True).encode()
     token = emulator.control.mint_channel_token(service_url=emulator.base_url)
     with text_log() as stream:
-        async with httpx.AsyncClient() as http:
+        async with http_client() as http:
             response = await http.post(
                 f"{bot_url}/api/messages",
                 content=body,

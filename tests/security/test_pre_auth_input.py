@@ -31,7 +31,7 @@ from tests.reliability.figures import Figures
 from tests.reliability.watch import LogWatch
 from tests.security.channel import authenticated_settings
 from tests.support.activities import message
-from tests.support.servers import serve
+from tests.support.servers import http_client, serve
 
 READ_SECONDS = 0.5  # the body-read deadline of the app under test
 
@@ -50,7 +50,7 @@ async def endpoint(emulator: RunningEmulator, tmp_path: Path) -> AsyncIterator[E
     install_library_filters()
     app = create_app(authenticated_settings(emulator, tmp_path))
     app[BODY_LIMITS] = BodyLimits(read_seconds=READ_SECONDS)
-    async with serve(app) as url, httpx.AsyncClient(timeout=20) as http:
+    async with serve(app) as url, http_client(timeout=20) as http:
         yield Endpoint(url, http)
 
 

@@ -18,7 +18,6 @@ from aiohttp import web
 from cryptography.fernet import Fernet
 
 from bot.app import create_app
-from bot.services import build_services
 from bot.settings import Secret
 from cards import verbs
 from emulator.testing import RunningEmulator
@@ -27,7 +26,7 @@ from tests.reliability.load import ServeProcess
 from tests.reliability.watch import LogWatch
 from tests.security.helpers import ADELE, JOHANNA, preview, settle_outbox
 from tests.security.tokens import Minter, emulator_keys
-from tests.support.botapp import BotHarness, action, running_bot, settings_for
+from tests.support.botapp import BotHarness, action, bot_services, running_bot, settings_for
 from tests.support.servers import serve
 from tests.teams.sso_steps import JOHANNA as SSO_USER
 from tests.teams.sso_steps import delivered, previewed
@@ -66,7 +65,7 @@ async def test_a_send_with_credentials_and_tokens_in_play_logs_none_of_them(
     assert app_registration.secret not in repr(settings)
     emulator.control.set_connector_auth(True)
     app = create_app(
-        settings, services=lambda: build_services(settings), signing_keys=emulator_keys(emulator)
+        settings, services=lambda: bot_services(settings), signing_keys=emulator_keys(emulator)
     )
     inbound = Minter.for_emulator(emulator).bot_framework()
     report.register_secret(inbound)

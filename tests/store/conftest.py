@@ -14,6 +14,7 @@ from psycopg import sql
 from bot.store import Store
 from bot.store.factory import open_store
 from tests.store.helpers import Clock
+from tests.support.databases import start_migrated
 from tests.support.postgres import postgres_base_url
 
 OpenStore = Callable[[], Awaitable[Store]]
@@ -47,10 +48,13 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def open_another(database_url: str, clock: Clock) -> AsyncIterator[OpenStore]:
-    """Open another store (its own connection or pool) on the same database, migrated."""
+    """Open another store (its own connection or pool) on the same database, migrated (a
+    SQLite one starts as a copy of a migrated database: tests/support/databases.py)."""
     opened: list[Store] = []
 
     async def open_one() -> Store:
+        if database_url.startswith("sqlite:"):
+            start_migrated(database_url)
         store = open_store(database_url, clock=clock)
         await store.connect()
         opened.append(store)

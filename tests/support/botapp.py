@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,7 +26,9 @@ from bot.metrics import Metrics
 from bot.services import Services, build_services
 from bot.settings import Secret, Settings
 from emulator.testing import RunningEmulator
-from tests.support.servers import serve
+from tests.support.databases import start_migrated
+from tests.support.servers import http_client, serve
+from tests.support.templates import static_for
 
 ROOT = Path(__file__).resolve().parents[2]
 Json = dict[str, Any]
@@ -39,6 +42,8 @@ PREVIEW_KEY = "preview-signing-key-for-tests-0123456789"
 def settings_for(
     emulator: RunningEmulator, tmp_path: Path, *, policy: Path | None = None, **overrides: Any
 ) -> Settings:
+    """The bot's settings against ``emulator``; its database (unless ``overrides`` name
+    another) is ``tmp_path/mailroom.db``, which starts as a migrated empty one."""
     app = emulator.bot_app
     base = Settings(
         host="127.0.0.1",
@@ -58,6 +63,8 @@ def settings_for(
         token_service_url=emulator.base_url,
         dev_token_source=True,
     )
+    if "database_url" not in overrides:
+        start_migrated(base.database_url)
     return replace(base, **overrides)
 
 
@@ -87,7 +94,7 @@ class BotHarness:
         self.url = url
         self.emulator = emulator
         self.app = app
-        self._http = httpx.AsyncClient(timeout=30, headers=headers)
+        self._http = http_client(timeout=30, headers=headers)
         # The message holding the card a user last clicked on, as Teams tracks it: invokes
         # carry it as replyToId, and the outbox updates that message in place.
         self._last_card: dict[str, str] = {}
@@ -134,13 +141,7 @@ class BotHarness:
         )
         response = await self._http.post(f"{self.url}/api/messages", json=activity)
         assert response.status_code == 202, response.text
-        for _ in range(100):
-            replies = self.replies(who)
-            if len(replies) > before:
-                self._last_card[who.oid] = str(replies[-1]["id"])
-                return replies[-1]
-            await asyncio.sleep(0.05)
-        raise AssertionError("the bot did not reply")
+        return await self._next_reply(who, before, within=5.0)
 
     async def send_file(self, who: Person, attachment: Json) -> Json:
         """The user sends a file in the personal chat: a message whose attachment is the one
@@ -149,13 +150,23 @@ class BotHarness:
         activity = self.activity(who, type="message", text="", attachments=[attachment])
         response = await self._http.post(f"{self.url}/api/messages", json=activity)
         assert response.status_code == 202, response.text
-        for _ in range(400):
+        return await self._next_reply(who, before, within=20.0)
+
+    async def _next_reply(self, who: Person, before: int, *, within: float) -> Json:
+        """The first reply after the ``before`` already posted, within ``within`` seconds.
+        A reply usually comes a few milliseconds after the 202: the first looks are quick,
+        then every 50 ms."""
+        deadline = time.monotonic() + within
+        pause = 0.005
+        while True:
             replies = self.replies(who)
             if len(replies) > before:
                 self._last_card[who.oid] = str(replies[-1]["id"])
                 return replies[-1]
-            await asyncio.sleep(0.05)
-        raise AssertionError("the bot did not reply")
+            if time.monotonic() > deadline:
+                raise AssertionError("the bot did not reply")
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
     async def act(
         self,
@@ -276,6 +287,12 @@ def text_of(card: Json) -> str:
     return "\n".join(parts)
 
 
+def bot_services(settings: Settings, **kwargs: Any) -> AbstractAsyncContextManager[Services]:
+    """``build_services`` as ``mailroom serve`` calls it: with the policy and templates loaded
+    first (``static``), here the shipped templates from the catalog every test shares."""
+    return build_services(settings, static=static_for(settings), **kwargs)
+
+
 @asynccontextmanager
 async def running_bot(
     settings: Settings,
@@ -290,7 +307,7 @@ async def running_bot(
     metrics = Metrics()
     app = create_app(
         settings,
-        services=lambda: build_services(settings, metrics=metrics),
+        services=lambda: bot_services(settings, metrics=metrics),
         signing_keys=signing_keys,
         metrics=metrics,
     )

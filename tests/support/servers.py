@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import socket
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any
 
+import httpx
 from aiohttp import web
 
 
@@ -22,6 +25,17 @@ async def serve(app: web.Application, host: str = "127.0.0.1") -> AsyncIterator[
         yield f"http://{host}:{port}"
     finally:
         await runner.cleanup()
+
+
+@cache
+def _client_tls() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
+def http_client(**kwargs: Any) -> httpx.AsyncClient:
+    """An httpx client for a bot's plain-HTTP port. Unless given one, httpx builds a TLS
+    context (reading a whole CA bundle) for every client; these clients share one."""
+    return httpx.AsyncClient(verify=_client_tls(), **kwargs)
 
 
 def free_port() -> int:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
-from bot.rendering import TemplateCatalog
 from cards import verbs
 from emulator.testing import RunningEmulator
 from tests.support.botapp import BotHarness, Person, action, card_in
+from tests.support.templates import shipped_catalog
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 JOHANNA = "johanna.lorenz@contoso.com"
 ALEX = "alex.wilber@contoso.com"
 

@@ -4,15 +4,13 @@ every way of deciding without the right is refused."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
-from bot.rendering import TemplateCatalog
 from cards import verbs
 from tests.support.botapp import BotHarness, Person, action, actions_of, card_in, text_of
+from tests.support.templates import shipped_catalog
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 APPROVERS_GROUP = "b24c3e6b-01b6-4cbf-97f5-38261ebe40d6"  # Notice Approvers: Megan, Diego
 CUSTOMERS = [f"customer{i}@fabrikam.com" for i in range(21)]  # > 20: noreply needs approval
 

@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.logs import Scrubber, TextFormatter
-from bot.rendering import TemplateCatalog
 from cards import verbs
 from emulator.testing import RunningEmulator
 from tests.store.helpers import run_raw_sql
@@ -32,9 +31,9 @@ from tests.support.botapp import (
     settings_for,
     text_of,
 )
+from tests.support.templates import shipped_catalog
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 MB = 1024 * 1024
 SUPPORT = "support@contoso.com"
 JOHANNA = "johanna.lorenz@contoso.com"

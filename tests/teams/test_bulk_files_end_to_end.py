@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.rendering import TemplateCatalog
 from cards import verbs
 from emulator.testing import RunningEmulator
 from tests.support.botapp import (
@@ -28,29 +27,20 @@ from tests.support.botapp import (
     settings_for,
     text_of,
 )
+from tests.support.policies import fast_support_policy, match_transport
+from tests.support.templates import shipped_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 SUPPORT = "support@contoso.com"
 ROWS = 50
-
-
-def fast_policy(tmp_path: Path) -> Path:
-    """The example policy with support@ paced for a test (Exchange's 30 a minute would make
-    50 messages take two minutes; the emulator's transport is set to match)."""
-    text = (ROOT / "mailroom.example.toml").read_text(encoding="utf-8")
-    marker = 'templates = ["ticket-reply"]\n'
-    assert marker in text
-    path = tmp_path / "mailroom.toml"
-    path.write_text(text.replace(marker, marker + "[senders.rate]\nper_minute = 3000\n", 1))
-    return path
 
 
 @pytest.fixture
 async def bot(emulator: RunningEmulator, tmp_path: Path) -> AsyncIterator[BotHarness]:
     host = urlsplit(emulator.base_url).hostname or ""
     settings = settings_for(
-        emulator, tmp_path, policy=fast_policy(tmp_path), file_download_hosts=(host,)
+        emulator, tmp_path, policy=fast_support_policy(tmp_path), file_download_hosts=(host,)
     )
     async with running_bot(settings, emulator) as harness:
         yield harness
@@ -85,7 +75,7 @@ def csv_of(rows: list[tuple[str, str]]) -> str:
 
 
 async def test_50_rows_each_get_exactly_their_own_pdf_from_the_zip(bot: BotHarness) -> None:
-    bot.emulator.control.set_message_rate(6000)  # Exchange's per-minute pace, out of the way
+    match_transport(bot.emulator)  # Exchange's per-minute pace, out of the way
     adele = bot.person("adele.vance@contoso.com")
     files = {f"statements/customer{n}.pdf": pdf(n) for n in range(ROWS)}
     compose = await compose_with_zip(bot, adele, zipped(files))

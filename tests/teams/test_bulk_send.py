@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,7 +14,6 @@ import httpx
 
 from bot.flow.preview_links import PreviewLinks
 from bot.outbox.progress import RequestProgress, results_of
-from bot.rendering import TemplateCatalog
 from bot.teams.progress_cards import card_renderer
 from cards import verbs
 from tests.support.botapp import (
@@ -27,10 +25,11 @@ from tests.support.botapp import (
     card_in,
     text_of,
 )
+from tests.support.templates import shipped_catalog
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 SIGNED_LINKS = True  # the bot fixture (conftest.py) signs links with PREVIEW_KEY
+FAST_SUPPORT = True  # and paces support@ so that a bulk send is over at once
 KEY = PREVIEW_KEY
 SUPPORT = "support@contoso.com"
 ROWS = [

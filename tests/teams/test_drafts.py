@@ -5,13 +5,11 @@ send it again as a new request. Through the real bot over HTTP."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 
 from bot.domain.send_request import SendState
-from bot.rendering import TemplateCatalog
 from cards import verbs
 from tests.cards.anatomy import inputs
 from tests.support.botapp import (
@@ -23,9 +21,9 @@ from tests.support.botapp import (
     card_in,
     text_of,
 )
+from tests.support.templates import shipped_catalog
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 SIGNED_LINKS = True  # the bot fixture (conftest.py) signs links with PREVIEW_KEY
 KEY = PREVIEW_KEY
 SUPPORT = "support@contoso.com"

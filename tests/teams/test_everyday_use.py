@@ -8,19 +8,17 @@ import asyncio
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from bot.domain.references import reference_of
 from bot.domain.send_request import SendState
-from bot.rendering import TemplateCatalog
 from cards import verbs
 from tests.cards.anatomy import inputs, of_type
 from tests.store.helpers import draft
 from tests.support.botapp import BotHarness, Person, action, card_in, text_of
+from tests.support.templates import shipped_catalog
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 SUPPORT = "support@contoso.com"
 JOHANNA = "johanna.lorenz@contoso.com"
 HR_TEAM = "b5f44c90-245e-43d1-aeb9-4742c8f1c9e4"

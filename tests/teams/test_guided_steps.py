@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from bot.rendering import TemplateCatalog
 from cards import verbs
 from tests.support.botapp import BotHarness, action, card_in, text_of
+from tests.support.templates import shipped_catalog
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 
 
 def sample_inputs(template: str, **recipients: str) -> dict[str, str]:

@@ -19,14 +19,15 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.domain.send_request import SendState
 from bot.metrics import Metrics, metrics_handler
-from bot.rendering import TemplateCatalog
 from bot.settings import Secret
 from cards import verbs
 from emulator.testing import RunningEmulator
 from tests.support.botapp import BotHarness, action, card_in, running_bot, settings_for
+from tests.support.policies import fast_support_policy, match_transport
+from tests.support.templates import shipped_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 DASHBOARD = ROOT / "docs" / "grafana-mailroom.json"
 SUPPORT = "support@contoso.com"
 READERS = (
@@ -42,7 +43,9 @@ Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 @pytest.fixture
 async def bot(emulator: RunningEmulator, tmp_path: Path) -> AsyncIterator[BotHarness]:
-    async with running_bot(settings_for(emulator, tmp_path), emulator) as harness:
+    match_transport(emulator)
+    settings = settings_for(emulator, tmp_path, policy=fast_support_policy(tmp_path))
+    async with running_bot(settings, emulator) as harness:
         yield harness
 
 

@@ -4,14 +4,12 @@ at send time, and failing closed when Exchange cannot be asked."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
-from bot.rendering import TemplateCatalog
 from cards import verbs
 from tests.support.botapp import BotHarness, action, card_in, text_of
+from tests.support.templates import shipped_catalog
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 
 
 def exchange_calls(bot: BotHarness) -> int:

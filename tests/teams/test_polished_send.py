@@ -5,7 +5,6 @@ recipient lists, /cancel too late, /why as a question, and the full preview page
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +12,6 @@ import httpx
 
 from bot.domain.send_request import SendState
 from bot.flow.preview_links import PreviewLinks
-from bot.rendering import TemplateCatalog
 from cards import verbs
 from tests.cards.anatomy import inputs
 from tests.support.botapp import (
@@ -25,9 +23,9 @@ from tests.support.botapp import (
     card_in,
     text_of,
 )
+from tests.support.templates import shipped_catalog
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 SIGNED_LINKS = True  # the bot fixture (conftest.py) signs links with PREVIEW_KEY
 KEY = PREVIEW_KEY
 SUPPORT = "support@contoso.com"

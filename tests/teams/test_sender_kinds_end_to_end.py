@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from bot.rendering import TemplateCatalog
 from cards import verbs
 from emulator.requirements import app_grants, load_statement
 from emulator.seed import DEMO_SEED
@@ -26,9 +25,10 @@ from tests.support.botapp import (
     settings_for,
     text_of,
 )
+from tests.support.templates import shipped_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 STATEMENT = load_statement()
 JOHANNA = "johanna.lorenz@contoso.com"
 ADELE = "adele.vance@contoso.com"
@@ -217,6 +217,7 @@ async def test_every_sender_kind_sends_in_both_modes_in_a_tenant_built_from_the_
 ) -> None:
     emulator = statement_emulator
     emulator.control.reset()
+    emulator.control.set_move_delay(0)  # as the shared fixture: Inboxes can be read at once
     mailroom = emulator.bot_app
     granted = app_grants(STATEMENT, mailroom.client_id)
     assert mailroom.application_permissions == set(granted["application_permissions"])

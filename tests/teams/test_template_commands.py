@@ -3,18 +3,15 @@ parser, to exactly the values it shows."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.rendering import TemplateCatalog
 from bot.teams.command_parser import QUOTES, Command, parse
 from bot.teams.template_guide import example_of, quoted, ready_command
+from tests.support.templates import shipped_catalog
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 
 
 @pytest.mark.parametrize("name", CATALOG.names())

@@ -13,16 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from microsoft_agents.activity import Activity
 
-from bot.rendering import TemplateCatalog
 from bot.rendering.datetimes import format_datetime, format_time
 from bot.teams.time_zone import user_zone
 from bot.teams.times import format_time as card_time
 from cards import verbs
 from emulator.testing import RunningEmulator
 from tests.support.botapp import BotHarness, action, card_in, running_bot, settings_for, text_of
+from tests.support.templates import shipped_catalog
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOG = TemplateCatalog.load(ROOT / "templates")
+CATALOG = shipped_catalog()
 NOREPLY = "noreply@contoso.com"
 BERLIN = {
     "entities": [
