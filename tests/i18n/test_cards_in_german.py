@@ -13,8 +13,10 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.domain.explanations import CATALOGUE, explain
+from bot.errors import SignInNotSetUp
 from bot.i18n import use_language
 from bot.i18n.catalog import po_path
+from bot.identity import sign_in_setup
 from bot.teams.handlers.help import help_card_json, likely_card_json
 from bot.teams.views import explanation_of
 from cards import (
@@ -127,6 +129,18 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     "template guide": lambda: template_guide.build(GUIDE),
     "notice": lambda: notice.build("Titel", "Text", retry_verb="send.start"),
     **{f"explanation {key}": (lambda key=key: _explanation(key)) for key in sorted(CATALOGUE)},
+    # These two name the tenant requirements' own steps (bot/tenant-requirements.toml).
+    **{
+        f"sign-in not set up, AADSTS{code}": (
+            lambda code=code, needs=needs: explanation.build(
+                explanation_of(sign_in_setup.explanation(SignInNotSetUp(code, needs), "app-1"))
+            )
+        )
+        for code, needs in sign_in_setup.SETUP_ERRORS.items()
+    },
+    "sign-in did not finish": lambda: explanation.build(
+        explanation_of(sign_in_setup.unfinished("app-1"))
+    ),
 }
 
 

@@ -7,11 +7,24 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from bot.domain.send_request import SendState
 from cards import verbs
-from tests.support.botapp import BotHarness, Person, action, card_in, text_of
+from emulator.testing import start_emulator_thread
+from tests.bot.doctor_support import seed_without
+from tests.i18n.test_cards_in_german import FRAGMENTS
+from tests.support.botapp import (
+    BotHarness,
+    Person,
+    action,
+    card_in,
+    running_bot,
+    settings_for,
+    text_of,
+)
+from tests.teams.sso_steps import JOHANNA, previewed
 from tests.teams.test_everyday_use import SUPPORT, samples, state_becomes
 
 Json = dict[str, Any]
@@ -128,3 +141,32 @@ async def test_a_german_user_sees_the_forms_problems_in_german(bot: BotHarness) 
     again = text_of(card_in(await bot.act(adele, verbs.PREVIEW, data)))
     assert "fügen Sie mindestens einen Empfänger hinzu" in again
     assert "add at least one recipient" not in again
+
+
+async def test_a_german_user_whose_sign_in_is_not_set_up_is_told_all_of_it_in_german(
+    tmp_path: Path,
+) -> None:
+    """The tenant's app registration has no Application ID URI (AADSTS500011): the card's
+    sentence and the statement's step it names are German, the portal's German names
+    included; the URI itself stays as Entra writes it."""
+    running = start_emulator_thread(
+        seed=seed_without(tmp_path, ["teams-sso-application-id-uri"]), state_dir=tmp_path
+    )
+    try:
+        settings = settings_for(running, tmp_path, dev_token_source=False, oauth_connection="sso")
+        async with running_bot(settings, running) as bot:
+            johanna = german(bot, JOHANNA)
+            send = await previewed(bot, johanna)
+            text = text_of(card_in(await bot.act(johanna, verbs.SEND, send)))
+            app_id = bot.emulator.bot_app.client_id
+    finally:
+        running.stop()
+
+    assert "Die Anmeldung bei Mailroom ist nicht eingerichtet" in text, text
+    assert "AADSTS500011" in text
+    assert "Es fehlt: die Anwendungs-ID-URI" in text
+    assert "App-Registrierungen → Mailroom → API verfügbar machen → Anwendungs-ID-URI" in text
+    assert f"api://botid-{app_id}" in text
+    assert "Expose an API" not in text
+    assert "App registrations" not in text
+    assert [fragment for fragment in FRAGMENTS if fragment in text] == []
