@@ -60,6 +60,8 @@ async def test_a_german_user_sends_an_email_in_german_end_to_end(bot: BotHarness
     senders = card_in(await bot.say(adele, "/send"))
     assert "Als wer möchten Sie senden?" in text_of(senders)
     assert "Freigegebene Postfächer" in text_of(senders)
+    # The From line as German Outlook shows a send on behalf.
+    assert "Adele Vance im Auftrag von Megan Bowen <megan.bowen@contoso.com>" in text_of(senders)
 
     compose = card_in(await bot.act(adele, verbs.PICK_SENDER, {"sender": SUPPORT}))
     shown = text_of(compose)
