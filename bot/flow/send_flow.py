@@ -341,7 +341,7 @@ class SendFlow:
         templates = self._templates_for(sender)
         if draft.template is None or draft.template not in templates:
             return Compose(draft, sender, from_line(sender, user), templates,
-                           errors={"template": "Pick a template first."})  # fmt: skip
+                           errors={"template": _("Pick a template first.")})  # fmt: skip
         template = draft.template
         fields = _kept_inputs(inputs, self._catalog.get(template).variable_names)
         # The compose card may withhold very long values to stay under Teams' size limit;

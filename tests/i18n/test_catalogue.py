@@ -163,3 +163,22 @@ def test_send_windows_name_days_and_times_as_the_language_does() -> None:
     with use_language("de-DE"):
         assert window.summary() == "Mo.–Fr. 08:00–18:00 (Europe/Berlin)"
         assert some_days.summary() == "Mo., Mi., Fr. 08:00–18:00 (Europe/Berlin)"
+
+
+def test_why_exchange_rights_are_unknown_is_said_in_the_language() -> None:
+    """The reason goes into the card's explanation (``exchange_unavailable``)."""
+    from bot.errors import ExchangeError, GraphTransportError
+    from bot.flow.facts import _problem
+
+    with use_language("en-GB"):
+        assert _problem(ExchangeError(503, "ServiceUnavailable")) == (
+            "Exchange answered 503 ServiceUnavailable"
+        )
+        assert _problem(ExchangeError(0, "")) == "Exchange answered nothing"
+    with use_language("de-DE"):
+        assert _problem(ExchangeError(503, "ServiceUnavailable")) == (
+            "Exchange antwortete mit 503 ServiceUnavailable"
+        )
+        assert _problem(GraphTransportError("not", "timeout")) == (
+            "Microsoft Graph konnte nicht sagen, in welchen Gruppen Sie sind"
+        )
