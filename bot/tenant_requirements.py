@@ -14,6 +14,8 @@ from pathlib import Path
 from bot.errors import ConfigError
 
 STATEMENT = Path(__file__).with_name("tenant-requirements.toml")
+UNFILLED = "{app_id}"
+"""The app id that leaves the texts as written (the message catalogue's ids for them)."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.i18n import _, format_weekday_datetime
+from bot.i18n import _, format_clock, format_weekday, format_weekday_datetime
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -160,8 +160,10 @@ class SendWindow:
         raise AssertionError("a window with at least one day opens within a week")
 
     def summary(self) -> str:
-        """``"Mon–Fri 08:00–18:00 (Europe/Berlin)"``."""
-        return f"{_days_text(self.days)} {self.start:%H:%M}–{self.end:%H:%M} ({self.zone.key})"
+        """``"Mon–Fri 08:00–18:00 (Europe/Berlin)"``; day names and times in the reader's
+        language (``"Mo.–Fr. 08:00–18:00 (Europe/Berlin)"``)."""
+        hours = f"{format_clock(self.start)}–{format_clock(self.end)}"
+        return f"{_days_text(self.days)} {hours} ({self.zone.key})"
 
 
 def parse_days(raw: str) -> frozenset[int] | None:
@@ -181,5 +183,5 @@ def parse_days(raw: str) -> frozenset[int] | None:
 def _days_text(days: frozenset[int]) -> str:
     ordered = sorted(days)
     if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
-        return f"{DAY_NAMES[ordered[0]].title()}–{DAY_NAMES[ordered[-1]].title()}"
-    return ", ".join(DAY_NAMES[d].title() for d in ordered)
+        return f"{format_weekday(ordered[0])}–{format_weekday(ordered[-1])}"
+    return ", ".join(format_weekday(d) for d in ordered)

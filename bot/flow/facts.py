@@ -27,6 +27,7 @@ from bot.exchange.source import Right, RightsSource
 from bot.flow.trustees import Holding, TrusteeMatcher
 from bot.graph.caller import APP
 from bot.graph.client import GraphClient
+from bot.i18n import _
 
 logger = logging.getLogger(__name__)
 
@@ -214,8 +215,11 @@ async def _ask(
 
 
 def _problem(error: Exception) -> str:
+    """Why the rights are unknown, for the explanation the user reads."""
+    if isinstance(error, ExchangeError) and error.status:
+        return _("Exchange answered {status} {code}", status=error.status, code=error.code).strip()
     if isinstance(error, ExchangeError):
-        return f"Exchange answered {error.status or 'nothing'} {error.code}".strip()
+        return _("Exchange answered nothing {code}", code=error.code).strip()
     if isinstance(error, (GraphError, GraphTransportError)):
-        return "Microsoft Graph could not tell which groups you are in"
-    return "Mailroom could not get a token for Exchange"
+        return _("Microsoft Graph could not tell which groups you are in")
+    return _("Mailroom could not get a token for Exchange")

@@ -52,7 +52,7 @@ from bot.flow import bundles, privacy
 from bot.flow.facts import FactsService
 from bot.flow.recipients import FILES_COLUMN, BulkSheet, parse_addresses, parse_bulk_csv
 from bot.graph.message import request_bytes_for, request_size_problem
-from bot.i18n import _
+from bot.i18n import _, format_number
 from bot.rendering import RenderSender, TemplateCatalog
 from bot.store import ComposeDraft, Store
 
@@ -166,10 +166,12 @@ class Redecided:
 
 
 def from_line(sender: SenderConfig, user: UserFacts) -> str:
-    """What recipients see in From, as Outlook shows it."""
+    """What recipients see in From, as Outlook shows it (in the reader's language: Outlook
+    writes "im Auftrag von" for German)."""
+    mailbox = f"{sender.display_name} <{sender.address}>"
     if sender.kind is SenderKind.SEND_ON_BEHALF:
-        return f"{user.display_name} on behalf of {sender.display_name} <{sender.address}>"
-    return f"{sender.display_name} <{sender.address}>"
+        return _("{user} on behalf of {mailbox}", user=user.display_name, mailbox=mailbox)
+    return mailbox
 
 
 def _refused(key: str, **params: str) -> Refused:
@@ -339,7 +341,7 @@ class SendFlow:
         templates = self._templates_for(sender)
         if draft.template is None or draft.template not in templates:
             return Compose(draft, sender, from_line(sender, user), templates,
-                           errors={"template": "Pick a template first."})  # fmt: skip
+                           errors={"template": _("Pick a template first.")})  # fmt: skip
         template = draft.template
         fields = _kept_inputs(inputs, self._catalog.get(template).variable_names)
         # The compose card may withhold very long values to stay under Teams' size limit;
@@ -641,12 +643,12 @@ class SendFlow:
         fits = quota.fits_at(counted, count, limit, now)
         if fits is None:
             text = explain("recipient_quota_message", mailbox=request.sender_address,
-                           count=count, limit=f"{limit:,}")  # fmt: skip
+                           count=count, limit=format_number(limit))  # fmt: skip
             return Refused(text, request_id=request.id)
         if fits <= now:
             return None
         text = explain("recipient_quota", mailbox=request.sender_address, count=count,
-                       limit=f"{limit:,}", used=f"{quota.used(counted, now):,}",
+                       limit=format_number(limit), used=format_number(quota.used(counted, now)),
                        fits_at=fits.strftime("%Y-%m-%d %H:%M"))  # fmt: skip
         return Refused(text, request_id=request.id)
 

@@ -10,7 +10,13 @@ every task a turn starts, so concurrent turns never see each other's language.
 
 from bot.i18n.catalog import DEFAULT, LANGUAGES, Language, language_for
 from bot.i18n.context import N_, _, current, n_, use_language, use_locale_of
-from bot.i18n.formats import format_datetime, format_number, format_weekday_datetime
+from bot.i18n.formats import (
+    format_clock,
+    format_datetime,
+    format_number,
+    format_weekday,
+    format_weekday_datetime,
+)
 
 __all__ = [
     "DEFAULT",
@@ -19,8 +25,10 @@ __all__ = [
     "Language",
     "_",
     "current",
+    "format_clock",
     "format_datetime",
     "format_number",
+    "format_weekday",
     "format_weekday_datetime",
     "language_for",
     "n_",

@@ -1,14 +1,17 @@
 """Keeps the catalogue in step with the code: ``python -m bot.i18n.extract``.
 
-Collects every ``_``, ``n_`` and ``N_`` text from ``bot/`` and ``cards/`` into
-``locales/messages.pot``, then updates each language's ``.po``: new texts are added (English
-gets its own text, other languages an empty translation to fill), removed texts dropped,
-translations kept. ``tests/i18n`` fails while a text is missing or untranslated."""
+Collects every ``_``, ``n_`` and ``N_`` text from ``bot/`` and ``cards/``, and each tenant
+requirement's ``what`` and ``fix`` from ``bot/tenant-requirements.toml`` (the sign-in
+explanations show them), into ``locales/messages.pot``, then updates each language's ``.po``:
+new texts are added (English gets its own text, other languages an empty translation to fill),
+removed texts dropped, translations kept. ``tests/i18n`` fails while a text is missing or
+untranslated."""
 
 from __future__ import annotations
 
 import copy
 import sys
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from bot.i18n.catalog import DEFAULT, SUPPORTED, TEMPLATE, po_path
+from bot.tenant_requirements import STATEMENT
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("bot", "cards")
@@ -49,7 +53,25 @@ def template() -> Catalog:
         for filename, lineno, message, comments, context in found:
             location = (f"{folder}/{filename}", lineno)
             catalog.add(message, locations=[location], auto_comments=comments, context=context)
+    _requirements(catalog)
     return catalog
+
+
+def _requirements(catalog: Catalog) -> None:
+    """The statement's texts as written (``{app_id}`` unfilled: the code translates them
+    first, then fills it in), each noted with the requirement it belongs to."""
+    source = STATEMENT.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    location = STATEMENT.relative_to(ROOT).as_posix()
+    for entry in tomllib.loads(source)["requirement"]:
+        line = lines.index(f'id = "{entry["id"]}"') + 1
+        for key in ("what", "fix"):
+            note = (
+                f"i18n: tenant requirement {entry['id']} ({key}); keep ids, permission and "
+                "role names, cmdlets and GUIDs as they are; portal names as Microsoft's German "
+                "portal shows them"
+            )
+            catalog.add(entry[key], locations=[(location, line)], auto_comments=[note])
 
 
 def _flags(catalog: Catalog) -> None:

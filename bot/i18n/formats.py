@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
-from babel.dates import format_date, format_time, get_datetime_format
+from babel.dates import format_date, format_time, get_datetime_format, get_day_names
 from babel.dates import format_datetime as format_babel_datetime
 from babel.numbers import format_decimal
 
@@ -39,3 +39,13 @@ def format_datetime(moment: datetime) -> str:
     return pattern.format(
         format_time(moment, "short", locale=locale), format_date(moment, "medium", locale=locale)
     )
+
+
+def format_weekday(weekday: int) -> str:
+    """The abbreviated name of ``weekday`` (0 = Monday, as ``date.weekday()``): ``Mon``, ``Mo.``."""
+    return str(get_day_names("abbreviated", locale=current().locale)[weekday])
+
+
+def format_clock(moment: time) -> str:
+    """A wall-clock time, the locale's short form: ``08:00``."""
+    return format_time(moment, "short", locale=current().locale)

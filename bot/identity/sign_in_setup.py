@@ -32,7 +32,8 @@ from functools import lru_cache
 
 from bot.domain.explanations import Explanation, explain
 from bot.errors import SignInNotSetUp, TokenAcquisitionError
-from bot.tenant_requirements import load_requirements
+from bot.i18n import _
+from bot.tenant_requirements import UNFILLED, load_requirements
 
 logger = logging.getLogger(__name__)
 
@@ -82,22 +83,32 @@ def from_refusal(error: TokenAcquisitionError) -> SignInNotSetUp | None:
     return not_set_up(error.codes)
 
 
-@lru_cache(maxsize=4)
-def _fixes(app_id: str) -> dict[str, tuple[str, str]]:
-    return {r.id: (r.what, r.fix) for r in load_requirements(app_id)}
+@lru_cache(maxsize=1)
+def _statement() -> dict[str, tuple[str, str]]:
+    """Each requirement's what and fix as the statement writes them, ``{app_id}`` unfilled:
+    the catalogue's texts (bot/i18n/extract.py), translated for the card's reader."""
+    return {r.id: (r.what, r.fix) for r in load_requirements(UNFILLED)}
 
 
 def _listing(app_id: str, requirements: Sequence[str]) -> tuple[str, str]:
-    """(what is missing, how to fix it): the statement's texts, one per line when several."""
-    found = [(_lower_article(what), fix) for what, fix in (_fixes(app_id)[r] for r in requirements)]
+    """(what is missing, how to fix it): the statement's texts in the reader's language, one
+    per line when several."""
+    found = [
+        (_lower_article(_(what, app_id=app_id)), _(fix, app_id=app_id))
+        for what, fix in (_statement()[r] for r in requirements)
+    ]
     if len(found) == 1:
         return found[0]
-    whats = "; ".join(what for what, _ in found)
-    return whats, "\n".join(f"{n}. {fix}" for n, (_, fix) in enumerate(found, 1))
+    whats = "; ".join(what for what, _fix in found)
+    return whats, "\n".join(f"{n}. {fix}" for n, (_what, fix) in enumerate(found, 1))
+
+
+# Inside the sentence ("Missing: the app registration's ..."), a leading article is lower case.
+_ARTICLES = ("The ", "Die ", "Der ", "Das ")
 
 
 def _lower_article(what: str) -> str:
-    return "the " + what[4:] if what.startswith("The ") else what
+    return what[0].lower() + what[1:] if what.startswith(_ARTICLES) else what
 
 
 def explanation(error: SignInNotSetUp, app_id: str) -> Explanation:

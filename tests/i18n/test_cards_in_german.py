@@ -13,8 +13,10 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.domain.explanations import CATALOGUE, explain
+from bot.errors import SignInNotSetUp
 from bot.i18n import use_language
 from bot.i18n.catalog import po_path
+from bot.identity import sign_in_setup
 from bot.teams.handlers.help import help_card_json, likely_card_json
 from bot.teams.views import explanation_of
 from cards import (
@@ -38,8 +40,12 @@ from tests.cards.test_senders import EVERYONE
 from tests.cards.test_store_rules import draft
 from tests.cards.test_template_guide import VIEW as GUIDE
 
-# The approval card's reasons come from the bot (in German there), not from the card.
+# The approval card's reasons and the preview's From line come from the bot (in German
+# there), not from the card.
 APPROVAL = replace(test_approval.VIEW, reasons=("mehr als 100 Empfänger",))
+PREVIEW = replace(
+    test_preview.VIEW, from_line="Alex Wilber im Auftrag von Megan Bowen <megan@contoso.com>"
+)
 
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
@@ -101,12 +107,12 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     "compose, picking": lambda: compose.build(test_compose.PICKING),
     "compose, filling": lambda: compose.build(test_compose.FILLING),
     "compose, maximal": lambda: compose.build(test_compose.maximal_view(csv_chars=40_000)),
-    "preview": lambda: preview.build(test_preview.VIEW),
+    "preview": lambda: preview.build(PREVIEW),
     "preview, approval": lambda: preview.build(
-        replace(test_preview.VIEW, needs_approval=True, approvers="HR (2)", approval_reasons=())
+        replace(PREVIEW, needs_approval=True, approvers="HR (2)", approval_reasons=())
     ),
     "preview, bulk": lambda: preview.build(
-        replace(test_preview.VIEW, message_count=12, row=3, exposed=("x@fabrikam.com",) * 9)
+        replace(PREVIEW, message_count=12, row=3, exposed=("x@fabrikam.com",) * 9)
     ),
     "sending": lambda: sending.build(test_sending.SINGLE),
     "sending, bulk": lambda: sending.build(test_sending.BULK),
@@ -127,6 +133,18 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     "template guide": lambda: template_guide.build(GUIDE),
     "notice": lambda: notice.build("Titel", "Text", retry_verb="send.start"),
     **{f"explanation {key}": (lambda key=key: _explanation(key)) for key in sorted(CATALOGUE)},
+    # These two name the tenant requirements' own steps (bot/tenant-requirements.toml).
+    **{
+        f"sign-in not set up, AADSTS{code}": (
+            lambda code=code, needs=needs: explanation.build(
+                explanation_of(sign_in_setup.explanation(SignInNotSetUp(code, needs), "app-1"))
+            )
+        )
+        for code, needs in sign_in_setup.SETUP_ERRORS.items()
+    },
+    "sign-in did not finish": lambda: explanation.build(
+        explanation_of(sign_in_setup.unfinished("app-1"))
+    ),
 }
 
 

@@ -4,15 +4,21 @@ every translation keeps its placeholders."""
 from __future__ import annotations
 
 import asyncio
+import re
 import string
+from dataclasses import replace
+from datetime import time
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from bot.domain.schedule import SendWindow
 from bot.i18n import _, current, format_datetime, format_number, n_, use_language
 from bot.i18n.catalog import SUPPORTED, TEMPLATE, po_path
 from bot.i18n.extract import template
+from bot.tenant_requirements import UNFILLED, load_requirements
 
 
 def _read(path: str) -> Catalog:
@@ -109,3 +115,70 @@ def test_plural_forms_fill_the_count_for_the_language() -> None:
     with use_language("de"):
         assert n_("{count} recipient", "{count} recipients", 1200) == "1.200 Empfänger"
         assert n_("{count} recipient", "{count} recipients", 1) == "1 Empfänger"
+
+
+# Identifiers inside a requirement's texts: permissions, URIs, GUIDs, cmdlets and their
+# parameters, settings and file names. A translation keeps each byte for byte.
+_TECHNICAL = re.compile(r"\S[._:/]\S|^-[A-Z]|^[A-Z]\w+-[A-Z]|^[0-9a-f]{8}-|^[A-Z]\w*[0-9]$")
+
+
+def _identifiers(text: str) -> list[str]:
+    words = (word.strip("\"'()<>.,;:") for word in text.split())
+    return [word for word in words if _TECHNICAL.search(word)]
+
+
+def test_the_tenant_requirements_texts_are_in_the_catalogue_with_their_ids() -> None:
+    """The sign-in explanations show a requirement's ``what`` and ``fix``: each is a
+    catalogue text, noted with the requirement's id, with no placeholder but ``{app_id}``
+    (the code fills only that one)."""
+    pot = _read(str(TEMPLATE))
+    for requirement in load_requirements(UNFILLED):
+        for text in (requirement.what, requirement.fix):
+            message = pot.get(text)
+            assert message is not None, text
+            assert any(f"tenant requirement {requirement.id} " in c for c in message.auto_comments)
+            assert _fields(text) <= {"app_id"}, text
+
+
+def test_german_keeps_the_requirements_identifiers() -> None:
+    german = _read(str(po_path("de")))
+    kept = []
+    for requirement in load_requirements(UNFILLED):
+        for text in (requirement.what, requirement.fix):
+            translated = german[text].string
+            assert isinstance(translated, str)
+            assert translated != text
+            kept += [(token, token in translated) for token in _identifiers(text)]
+    assert [token for token, found in kept if not found] == []
+    assert ("api://botid-{app_id}/access_as_user", True) in kept  # the scan finds them
+    assert ("5e3ce6c0-2b1f-4285-8d4b-75ee78787346", True) in kept
+
+
+def test_send_windows_name_days_and_times_as_the_language_does() -> None:
+    window = SendWindow(frozenset(range(5)), time(8, 0), time(18, 0), ZoneInfo("Europe/Berlin"))
+    some_days = replace(window, days=frozenset({0, 2, 4}))
+    with use_language("en-GB"):
+        assert window.summary() == "Mon–Fri 08:00–18:00 (Europe/Berlin)"
+        assert some_days.summary() == "Mon, Wed, Fri 08:00–18:00 (Europe/Berlin)"
+    with use_language("de-DE"):
+        assert window.summary() == "Mo.–Fr. 08:00–18:00 (Europe/Berlin)"
+        assert some_days.summary() == "Mo., Mi., Fr. 08:00–18:00 (Europe/Berlin)"
+
+
+def test_why_exchange_rights_are_unknown_is_said_in_the_language() -> None:
+    """The reason goes into the card's explanation (``exchange_unavailable``)."""
+    from bot.errors import ExchangeError, GraphTransportError
+    from bot.flow.facts import _problem
+
+    with use_language("en-GB"):
+        assert _problem(ExchangeError(503, "ServiceUnavailable")) == (
+            "Exchange answered 503 ServiceUnavailable"
+        )
+        assert _problem(ExchangeError(0, "")) == "Exchange answered nothing"
+    with use_language("de-DE"):
+        assert _problem(ExchangeError(503, "ServiceUnavailable")) == (
+            "Exchange antwortete mit 503 ServiceUnavailable"
+        )
+        assert _problem(GraphTransportError("not", "timeout")) == (
+            "Microsoft Graph konnte nicht sagen, in welchen Gruppen Sie sind"
+        )
