@@ -19,6 +19,7 @@ from emulator.testing import RunningEmulator, start_emulator_thread
 from tests.bot.doctor_support import seed_without
 from tests.i18n.test_cards_in_german import FRAGMENTS
 from tests.support.botapp import (
+    ROOT,
     BotHarness,
     Person,
     action,
@@ -27,7 +28,7 @@ from tests.support.botapp import (
     settings_for,
     text_of,
 )
-from tests.teams.sso_steps import JOHANNA, ROOT, previewed
+from tests.teams.sso_steps import JOHANNA, previewed
 from tests.teams.test_bulk_send import bulk_preview
 from tests.teams.test_everyday_use import SUPPORT, samples, state_becomes
 
