@@ -51,7 +51,10 @@ async def serve(args: argparse.Namespace) -> int:
         "pid": os.getpid(),
     }
     info_path = args.state_dir / "emulator.json"
-    info_path.write_text(json.dumps(info, indent=2), encoding="utf-8")
+    # Written whole, then renamed into place: whoever waits for the file never reads half of it.
+    partial = info_path.with_suffix(".json.part")
+    partial.write_text(json.dumps(info, indent=2), encoding="utf-8")
+    partial.replace(info_path)
     sys.stdout.write(f"emulator listening on {server.base_url}\nCA: {info['ca_path']}\n")
     sys.stdout.flush()
     stop = asyncio.Event()

@@ -62,6 +62,7 @@ SLOW_MODULES = frozenset(
         "security/test_bad_input.py",
         "security/test_callers.py",
         "teams/test_approvals.py",
+        "teams/test_missing_requirements.py",
         "teams/test_send_safety.py",
     }
 )

@@ -17,7 +17,6 @@ The bot also serves the development inbox (``bot/devmode/inbox.py``) at ``/_dev/
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from typing import TextIO
 from bot.devmode import node as nodejs
 from bot.devmode import playground_config, service_url
 from bot.devmode.environment import bot_env
+from bot.devmode.files import write_json
 from bot.devmode.processes import Child, StopSignals, free_port, port_in_use
 from bot.devmode.readiness import (
     EmulatorInfo,
@@ -280,7 +280,7 @@ class DevSession:
             second_user=self.second if second_url else None,
             second_playground_url=second_url,
         )
-        self.paths.run_file.write_text(json.dumps(running.as_json(), indent=2), encoding="utf-8")
+        write_json(self.paths.run_file, running.as_json())
         self.say(banner(running, self.tenant, ui_note))
         return self._watch()
 

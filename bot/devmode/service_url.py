@@ -27,7 +27,6 @@ The Playgrounds are listed in ``.mailroom/playgrounds.json`` (``register``), wri
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.devmode import playground_config
+from bot.devmode.files import write_json
 from emulator.seed import Account
 
 PREFIX = "/_dev/connector"
@@ -74,9 +74,7 @@ def service_url(bot_url: str) -> str:
 def register(path: Path, client: Client) -> None:
     """Add ``client`` to the list (replacing one at the same address), atomically."""
     clients = [c for c in load(path) if c.url != client.url] + [client]
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps([asdict(c) for c in clients], indent=2), encoding="utf-8")
-    os.replace(temporary, path)
+    write_json(path, [asdict(c) for c in clients])
 
 
 def load(path: Path) -> list[Client]:
