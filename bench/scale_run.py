@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import targets
 from bench.procs import start_emulator, start_mailroom
 from bench.scale_mailboxes import MailboxConfig, mailbox_rows, measure_mailboxes, write_policy
 from bench.scale_mailboxes import write_seed as write_scale_seed
 from bench.scale_replicas import ReplicaConfig, measure_replicas, replica_rows
-from bench.scale_targets import Target, as_json, cores, from_json, not_run, rows_markdown
+from bench.scale_targets import as_json, cores, from_json, not_run
+from bench.targets import Target
 from bench.tenant import bench_users
 from emulator.testing import EmulatorControl
 
@@ -130,7 +132,7 @@ def markdown(scale: dict[str, Any], date: str) -> str:
         "",
         "### Scale targets",
         "",
-        *rows_markdown(rows_of(scale)),
+        *targets.markdown(rows_of(scale)),
     ]
     out += _mailboxes(scale["mailboxes"])
     out += _replicas(scale["replicas"])

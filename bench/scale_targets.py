@@ -1,9 +1,9 @@
 """The scale benchmarks' figures as target rows, and the arithmetic behind them.
 
-A row is a plain ``Target``: what is measured, the figure, the threshold it must meet and
-whether it did. ``met`` is ``None`` when the machine cannot show the figure at all (two
-replicas cannot run twice as fast on a machine that has no cores for the second one), so a
-report says "not measurable" instead of pretending either way.
+A row is a ``bench.targets.Target``, as the turn targets are: what is measured, the figure,
+the threshold it must meet and whether it did. ``met`` is ``None`` when the machine cannot
+show the figure at all (two replicas cannot run twice as fast on a machine that has no cores
+for the second one), so a report says "not measurable" instead of pretending either way.
 """
 
 from __future__ import annotations
@@ -12,28 +12,14 @@ import itertools
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from bench.targets import Target
 
 # Two replicas need a core each, plus one for the emulator and load generator and one for
 # the proxy: below this the replica throughput ratio measures the machine, not Mailroom.
 CORES_FOR_REPLICAS = 4
-
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    figure: str
-    threshold: str
-    met: bool | None  # None: not measurable on this machine (see ``note``)
-    note: str = ""
-
-    @property
-    def verdict(self) -> str:
-        if self.met is None:
-            return f"not measurable ({self.note})" if self.note else "not measurable"
-        return "met" if self.met else "**not met**"
 
 
 def ratio_figure(value: float | None) -> str:
@@ -155,14 +141,6 @@ def deliveries(expected: Iterable[str], delivered: Iterable[dict[str, Any]]) -> 
 
 
 # --- the table ----------------------------------------------------------------------
-
-
-def rows_markdown(rows: Sequence[Target]) -> list[str]:
-    """The rows as the Markdown targets table (target, figure, threshold, met)."""
-    # The same columns, in the same order, as the turn targets table (bench/targets.py).
-    out = ["| target | threshold | figure | met |", "|---|---:|---:|:---:|"]
-    out += [f"| {r.name} | {r.threshold} | {r.figure} | {r.verdict} |" for r in rows]
-    return out
 
 
 def as_json(rows: Sequence[Target]) -> list[dict[str, object]]:

@@ -37,7 +37,14 @@ class Target(NamedTuple):
     name: str  # what is measured
     figure: str  # the measured figure as printed, "–" when the run has none
     threshold: str  # e.g. "≤ ×1.50"
-    met: bool
+    met: bool | None  # None: this machine cannot show the figure at all (``note`` says why)
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.met is None:
+            return f"not measurable ({self.note})" if self.note else "not measurable"
+        return "met" if self.met else "**not met**"
 
 
 def check(name: str, figure: float | None, op: str, limit: float, unit: str = "×") -> Target:
@@ -118,8 +125,5 @@ def footprint_targets(footprint: dict[str, Any]) -> list[Target]:
 
 def markdown(rows: Sequence[Target]) -> list[str]:
     out = ["| target | threshold | figure | met |", "|---|---:|---:|:---:|"]
-    out += [
-        f"| {row.name} | {row.threshold} | {row.figure} | {'met' if row.met else '**not met**'} |"
-        for row in rows
-    ]
+    out += [f"| {row.name} | {row.threshold} | {row.figure} | {row.verdict} |" for row in rows]
     return out

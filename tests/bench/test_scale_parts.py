@@ -27,10 +27,10 @@ from bench.scale_targets import (
     held_back,
     most_in_a_minute,
     overlap_per_minute,
-    rows_markdown,
     steady_per_minute,
     throttled,
 )
+from bench.targets import markdown
 from tests.support.servers import free_port
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -102,7 +102,7 @@ def test_a_throughput_target_is_not_judged_on_too_few_cores() -> None:
 
 def test_rows_print_as_a_targets_table_and_survive_json() -> None:
     rows = [exactly("lost", 0, 0), exactly("429s", 2, 0), cpu_permitting(at_least("x", 1, 2), 1)]
-    table = rows_markdown(rows)
+    table = markdown(rows)
     assert table[0] == "| target | threshold | figure | met |"
     assert table[2] == "| lost | = 0 | 0 | met |"
     assert table[3] == "| 429s | = 0 | 2 | **not met** |"
