@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 
 from bot.devmode import node as nodejs
 from tests.e2e.devrun import TOOLS, DevRun, PlaygroundRun, running_dev
+from tests.support.node_tools import install_once
 
 # What the Playground tests need installed under tools/node/node_modules (npm ci installs
 # all of package-lock.json; these are the ones checked before deciding to run it).
@@ -23,17 +23,12 @@ def playground_installed() -> None:
     setup = nodejs.find_node()
     if setup.problem is not None:
         pytest.skip(f"the Agents Playground needs Node.js 20+ and npm: {setup.problem}")
-    missing = [p for p in NEEDED_PACKAGES if not (TOOLS / "node_modules" / p).is_dir()]
-    if nodejs.needs_install(TOOLS) or missing:
-        result = subprocess.run(
-            [str(setup.npm), "ci", "--no-audit", "--no-fund"],
-            cwd=TOOLS,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert result.returncode == 0, f"npm ci failed:\n{result.stdout}\n{result.stderr}"
+
+    def installed() -> bool:
+        missing = [p for p in NEEDED_PACKAGES if not (TOOLS / "node_modules" / p).is_dir()]
+        return not missing and not nodejs.needs_install(TOOLS)
+
+    install_once(str(setup.npm), TOOLS, installed)
 
 
 @pytest.fixture(scope="module")

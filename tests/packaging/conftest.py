@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.node_tools import install_once
+
 ROOT = Path(__file__).resolve().parents[2]
 NODE_TOOLS = ROOT / "tools" / "node"
 APP_ID = "3f1c2b7a-5d4e-4c3b-9a8f-1e2d3c4b5a69"
@@ -70,14 +72,9 @@ def node_tools() -> Path:
     """tools/node with its npm packages installed (`npm ci` on first use)."""
     if shutil.which("node") is None:
         pytest.skip("Node.js is not installed here; the schema check needs it (CI has it)")
-    if not (NODE_TOOLS / "node_modules" / "@microsoft" / "app-manifest").is_dir():
-        npm = shutil.which("npm")
-        assert npm is not None, "node is installed but npm is not"
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=NODE_TOOLS,
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
+    npm = shutil.which("npm")
+    assert npm is not None, "node is installed but npm is not"
+    install_once(
+        npm, NODE_TOOLS, (NODE_TOOLS / "node_modules" / "@microsoft" / "app-manifest").is_dir
+    )
     return NODE_TOOLS
