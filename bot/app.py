@@ -136,11 +136,8 @@ def create_app(
         bot_tokens = msal_tokens(settings)
         app_token_source = bot_tokens.app_token
     connections = MailroomConnections(configuration, app_token_source or _no_token_source)
-    adapter = CloudAdapter(
-        channel_service_client_factory=MailroomClientFactory(
-            connections, tls_context(settings.ca_bundle)
-        )
-    )
+    client_factory = MailroomClientFactory(connections, tls_context(settings.ca_bundle))
+    adapter = CloudAdapter(channel_service_client_factory=client_factory)
     adapter.on_turn_error = _on_turn_error
     readiness: list[str] = []
     agent = MailroomAgent(
@@ -159,6 +156,7 @@ def create_app(
         app.cleanup_ctx.append(_services_lifecycle(services, startup_retry_seconds))
     if bot_tokens is not None:
         app.on_cleanup.append(_closing(bot_tokens))
+    app.on_cleanup.append(_closing_connections(client_factory))
 
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
@@ -267,6 +265,15 @@ async def _keep_services(
 def _closing(tokens: MsalTokenProvider) -> Callable[[web.Application], Awaitable[None]]:
     async def close(app: web.Application) -> None:
         tokens.close()
+
+    return close
+
+
+def _closing_connections(
+    factory: MailroomClientFactory,
+) -> Callable[[web.Application], Awaitable[None]]:
+    async def close(app: web.Application) -> None:
+        await factory.aclose()
 
     return close
 
