@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from bench.procs import ROOT, with_bytecode
+from bench.procs import ROOT
 
 _RUNS = itertools.count(1)
 
@@ -61,7 +61,6 @@ class LoadRun:
             popen = subprocess.Popen(
                 [sys.executable, "-m", "bench.loadgen", str(plan_path), str(result_path)],
                 cwd=ROOT,
-                env=with_bytecode(None),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=err,

@@ -136,8 +136,11 @@ def create_app(
         bot_tokens = msal_tokens(settings)
         app_token_source = bot_tokens.app_token
     connections = MailroomConnections(configuration, app_token_source or _no_token_source)
-    client_factory = MailroomClientFactory(connections, tls_context(settings.ca_bundle))
-    adapter = CloudAdapter(channel_service_client_factory=client_factory)
+    adapter = CloudAdapter(
+        channel_service_client_factory=MailroomClientFactory(
+            connections, tls_context(settings.ca_bundle)
+        )
+    )
     adapter.on_turn_error = _on_turn_error
     readiness: list[str] = []
     agent = MailroomAgent(
@@ -156,7 +159,6 @@ def create_app(
         app.cleanup_ctx.append(_services_lifecycle(services, startup_retry_seconds))
     if bot_tokens is not None:
         app.on_cleanup.append(_closing(bot_tokens))
-    app.on_cleanup.append(_closing_connections(client_factory))
 
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
@@ -265,15 +267,6 @@ async def _keep_services(
 def _closing(tokens: MsalTokenProvider) -> Callable[[web.Application], Awaitable[None]]:
     async def close(app: web.Application) -> None:
         tokens.close()
-
-    return close
-
-
-def _closing_connections(
-    factory: MailroomClientFactory,
-) -> Callable[[web.Application], Awaitable[None]]:
-    async def close(app: web.Application) -> None:
-        await factory.aclose()
 
     return close
 
