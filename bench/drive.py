@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from bench.procs import ROOT
+from bench.procs import ROOT, with_bytecode
 
 _RUNS = itertools.count(1)
 
@@ -61,6 +61,7 @@ class LoadRun:
             popen = subprocess.Popen(
                 [sys.executable, "-m", "bench.loadgen", str(plan_path), str(result_path)],
                 cwd=ROOT,
+                env=with_bytecode(None),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=err,

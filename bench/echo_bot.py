@@ -1,13 +1,15 @@
 """The baseline: a bare Microsoft 365 Agents SDK bot on the same stack as Mailroom.
 
-``python -m bench.echo_bot --port N [--host 127.0.0.1] [--ca-bundle PATH]``
+``SSL_CERT_FILE=CA.pem python -m bench.echo_bot --port N [--host 127.0.0.1]``
 
 An ``ActivityHandler`` that echoes a message's text and answers an ``adaptiveCard/action``
 invoke with a tiny card, behind the SDK's aiohttp ``CloudAdapter`` and JWT check (anonymous
-on loopback, like ``mailroom serve`` without app credentials). It replies through the same
-client factory as Mailroom (``MailroomClientFactory`` + ``tls_context``), so both bots reach
-the emulator's Bot Connector the same way. Nothing else: no store, no Graph, no logging per
-activity. ``GET /readyz`` answers 200 once the server listens.
+on loopback, like ``mailroom serve`` without app credentials). It replies through the SDK's
+own client factory, as a bot built from the SDK's samples does (a new session per turn);
+the emulator's certificate is trusted through ``SSL_CERT_FILE``, which OpenSSL reads when
+aiohttp makes its default TLS context (at import: so it is set in the process's
+environment). Nothing else: no store, no Graph, no logging per activity. ``GET /readyz``
+answers 200 once the server listens.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import argparse
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -29,8 +30,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_dec
 from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
 
-from bot.netclient import tls_context
-from bot.teams.connector import MailroomClientFactory, MailroomConnections
+from bot.teams.connector import MailroomConnections
 
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 AGENT = web.AppKey("agent", ActivityHandler)
@@ -69,13 +69,12 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready"})
 
 
-def create_echo_app(ca_bundle: Path | None) -> web.Application:
+def create_echo_app() -> web.Application:
     configuration = AgentAuthConfiguration(anonymous_allowed=True)
-    factory = MailroomClientFactory(
-        MailroomConnections(configuration, _no_token), tls_context(ca_bundle)
-    )
+    # The connections only name a token source; anonymous turns never ask it.
+    connections = MailroomConnections(configuration, _no_token)
     app = web.Application()
-    app[ADAPTER] = CloudAdapter(channel_service_client_factory=factory)
+    app[ADAPTER] = CloudAdapter(connection_manager=connections)
     app[AGENT] = EchoAgent()
     with warnings.catch_warnings():  # the SDK reads this plain string key
         warnings.simplefilter("ignore", web.NotAppKeyWarning)
@@ -89,9 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.echo_bot", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--ca-bundle", type=Path, default=None)
     args = parser.parse_args(argv)
-    web.run_app(create_echo_app(args.ca_bundle), host=args.host, port=args.port, print=None)
+    web.run_app(create_echo_app(), host=args.host, port=args.port, print=None)
     return 0
 
 

@@ -40,11 +40,8 @@ from bot.settings import Settings
 from bot.store import Store
 from bot.store.records import utc_now
 from bot.teams.agent import MailroomAgent
-from bot.teams.connector import (
-    AppTokenSource,
-    MailroomClientFactory,
-    MailroomConnections,
-)
+from bot.teams.connector import AppTokenSource, MailroomConnections
+from bot.teams.connector_pool import MailroomClientFactory
 from bot.teams.dispatch import Dispatcher
 from bot.teams.runtime import start_teams
 
@@ -56,6 +53,9 @@ MAX_STARTUP_RETRY_SECONDS = 30.0
 
 SETTINGS = web.AppKey("settings", Settings)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
+# The adapter's connector clients; whoever uses the adapter without running the app
+# (tests, tools) closes them with ``aclose``.
+CONNECTOR_CLIENTS = web.AppKey("connector_clients", MailroomClientFactory)
 AGENT = web.AppKey("agent", MailroomAgent)
 READINESS = web.AppKey("readiness", list[str])  # names of components not yet ready
 AUTH = web.AppKey("auth", InboundAuth)
@@ -136,11 +136,8 @@ def create_app(
         bot_tokens = msal_tokens(settings)
         app_token_source = bot_tokens.app_token
     connections = MailroomConnections(configuration, app_token_source or _no_token_source)
-    adapter = CloudAdapter(
-        channel_service_client_factory=MailroomClientFactory(
-            connections, tls_context(settings.ca_bundle)
-        )
-    )
+    client_factory = MailroomClientFactory(connections, tls_context(settings.ca_bundle))
+    adapter = CloudAdapter(channel_service_client_factory=client_factory)
     adapter.on_turn_error = _on_turn_error
     readiness: list[str] = []
     agent = MailroomAgent(
@@ -150,6 +147,7 @@ def create_app(
 
     app[SETTINGS] = settings
     app[ADAPTER] = adapter
+    app[CONNECTOR_CLIENTS] = client_factory
     app[AGENT] = agent
     app[READINESS] = readiness
     app[SERVICES] = holder
@@ -159,6 +157,7 @@ def create_app(
         app.cleanup_ctx.append(_services_lifecycle(services, startup_retry_seconds))
     if bot_tokens is not None:
         app.on_cleanup.append(_closing(bot_tokens))
+    app.on_cleanup.append(_closing_connections(client_factory))
 
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
@@ -267,6 +266,15 @@ async def _keep_services(
 def _closing(tokens: MsalTokenProvider) -> Callable[[web.Application], Awaitable[None]]:
     async def close(app: web.Application) -> None:
         tokens.close()
+
+    return close
+
+
+def _closing_connections(
+    factory: MailroomClientFactory,
+) -> Callable[[web.Application], Awaitable[None]]:
+    async def close(app: web.Application) -> None:
+        await factory.aclose()
 
     return close
 

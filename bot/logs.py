@@ -24,9 +24,13 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_log import AccessLogger
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
 
 _SECRETS = (
     (re.compile(r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"), "[jwt]"),
@@ -188,3 +192,18 @@ def configure_logging(log_format: str, level: str) -> None:
     logging.getLogger("microsoft_agents.hosting.core.connector.client.user_token_client").setLevel(
         logging.ERROR
     )
+
+
+MESSAGES_PATH = "/api/messages"
+
+
+class AccessLog(AccessLogger):
+    """aiohttp's access log without the lines ``mailroom.activity`` already writes: an
+    answered ``POST /api/messages`` is logged once, by the activity line (type, verb,
+    status, duration). A refused one (4xx) keeps its access line too, with the caller's
+    address. Each turn then costs one log line instead of two."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        if request.path == MESSAGES_PATH and response.status < HTTPStatus.BAD_REQUEST:
+            return
+        super().log(request, response, time)

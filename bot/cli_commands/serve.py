@@ -89,7 +89,7 @@ _GRAPH_NAMES = (
 
 def run(args: argparse.Namespace) -> int:
     from bot.app import create_app  # noqa: PLC0415 - keep `mailroom --help` light
-    from bot.logs import configure_logging  # noqa: PLC0415
+    from bot.logs import AccessLog, configure_logging  # noqa: PLC0415
     from bot.metrics import Metrics  # noqa: PLC0415
     from bot.services import build_services, load_static  # noqa: PLC0415
 
@@ -110,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         ),
         host=settings.host,
         port=settings.port,
+        access_log_class=AccessLog,
         print=lambda line: print(line, file=sys.stderr),
     )
     return 0

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.logs import JsonFormatter, Scrubber, scrub
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
+
+from bot.logs import AccessLog, JsonFormatter, Scrubber, scrub
 
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZGVsZUBjb250b3NvLmNvbSJ9.c2lnbmF0dXJlLXZhbHVl"
 
@@ -30,3 +34,24 @@ def test_json_lines_carry_the_activity_fields_and_no_secret() -> None:
     assert entry["activity_id"] == "a1"
     assert entry["duration_ms"] == 3.2
     assert JWT not in json.dumps(entry)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "logged"),
+    [
+        ("POST", "/api/messages", 200, False),  # the activity line says it
+        ("POST", "/api/messages", 202, False),
+        ("POST", "/api/messages", 401, True),  # a refused caller keeps its address
+        ("GET", "/preview/abc", 200, True),
+        ("GET", "/readyz", 503, True),
+    ],
+)
+def test_access_log_leaves_out_only_answered_activities(
+    method: str, path: str, status: int, logged: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    access = logging.getLogger("aiohttp.access")
+    log = AccessLog(access, "%r %s")
+    with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+        log.log(make_mocked_request(method, path), web.Response(status=status), 0.001)
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert lines == ([f"{method} {path} HTTP/1.1 {status}"] if logged else [])

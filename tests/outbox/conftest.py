@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import ADAPTER, create_app
+from bot.app import ADAPTER, CONNECTOR_CLIENTS, create_app
 from bot.graph import GraphClient
 from bot.identity import MsalTokenProvider
 from bot.outbox import Worker
@@ -41,14 +41,16 @@ def graph(
 
 
 @pytest.fixture
-def notifier_for(emulator: RunningEmulator) -> Callable[[Store], Notifier]:
+async def notifier_for(emulator: RunningEmulator) -> AsyncIterator[Callable[[Store], Notifier]]:
     settings = Settings(host="127.0.0.1", ca_bundle=emulator.ca_path)
-    adapter = create_app(settings)[ADAPTER]
+    app = create_app(settings)
+    adapter = app[ADAPTER]
 
     def make(database: Store, **kwargs: Any) -> Notifier:
         return Notifier(adapter, database, app_id=None, **kwargs)
 
-    return make
+    yield make
+    await app[CONNECTOR_CLIENTS].aclose()
 
 
 @pytest.fixture

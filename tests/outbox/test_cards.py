@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from bot.app import ADAPTER, create_app
+from bot.app import ADAPTER, CONNECTOR_CLIENTS, create_app
 from bot.domain.send_request import JsonValue, SendState
 from bot.identity import MsalTokenProvider
 from bot.outbox import Worker
@@ -335,13 +335,16 @@ async def test_with_an_app_id_updates_carry_the_bots_token(
         host="127.0.0.1",
         ca_bundle=emulator.ca_path,
     )
-    adapter = create_app(settings, app_token_source=msal_tokens.app_token)[ADAPTER]
-    notifier = Notifier(adapter, store, app_id=app.client_id)
+    bot = create_app(settings, app_token_source=msal_tokens.app_token)
+    notifier = Notifier(bot[ADAPTER], store, app_id=app.client_id)
     emulator.control.set_connector_auth(True)
     request = await queue_request(store, emulator, state=SendState.DRAFT)
 
-    card = await post_card(emulator, store, notifier, request.id, "a:signed")
-    outcome = await notifier.update_card(card, {"type": "AdaptiveCard", "body": []})
+    try:
+        card = await post_card(emulator, store, notifier, request.id, "a:signed")
+        outcome = await notifier.update_card(card, {"type": "AdaptiveCard", "body": []})
+    finally:
+        await bot[CONNECTOR_CLIENTS].aclose()
 
     assert outcome == Delivered(card.activity_id)
     calls = [e for e in emulator.control.request_log() if e["path"].startswith("/v3/")]
