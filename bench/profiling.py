@@ -51,9 +51,10 @@ def profile_run(bot: BotProcess, plan: dict[str, Any], workdir: Path) -> dict[st
         run.result().check("profile warm-up")
     argv = [tool, "record", "--pid", str(bot.process.pid), "--format", "raw", "--gil"]
     argv += ["--rate", "250", "--nonblocking", "--full-filenames", "-o", str(raw)]
-    with (workdir / "py-spy.log").open("w") as log:
+    spy_log = workdir / "py-spy.log"
+    with spy_log.open("w") as log:
         spy = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-    time.sleep(1.0)  # py-spy attaches
+    _wait_until_sampling(spy, spy_log)
     cpu_before = bot.process.cpu_seconds()
     run.go()
     result = run.result()
@@ -73,6 +74,18 @@ def profile_run(bot: BotProcess, plan: dict[str, Any], workdir: Path) -> dict[st
     for row in figures.get("by_package", []):
         row["cpu_ms_per_turn"] = round(row["share"] * cpu_ms, 2)
     return {"turns": result.count, "cpu_ms_per_turn": round(cpu_ms, 2), **figures}
+
+
+def _wait_until_sampling(spy: subprocess.Popen[bytes], log: Path, limit_s: float = 30.0) -> None:
+    """Until py-spy says it samples ("Sampling process …", printed once it has attached):
+    on a loaded machine attaching takes seconds, and a run started before would go
+    unsampled. Gives up when py-spy exits or after ``limit_s`` (the run then reports what
+    was sampled, perhaps nothing)."""
+    deadline = time.monotonic() + limit_s
+    while spy.poll() is None and time.monotonic() < deadline:
+        if "Sampling process" in log.read_text(errors="replace"):
+            return
+        time.sleep(0.05)  # polling py-spy's output: it signals nothing else
 
 
 def _frame_file(frame: str) -> str:
