@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from functools import partial
@@ -44,6 +43,7 @@ from bot.teams.connector import AppTokenSource, MailroomConnections
 from bot.teams.connector_pool import MailroomClientFactory
 from bot.teams.dispatch import Dispatcher
 from bot.teams.runtime import start_teams
+from bot.validated_activity import ValidatedRequest, web_response
 
 logger = logging.getLogger("mailroom.activity")
 
@@ -305,18 +305,14 @@ async def _authorized_messages(
     identity = await request.app[AUTH].authorize(request, activity, callers)
     if isinstance(identity, web.StreamResponse):
         return identity
-    invalid = _invalid_fields(activity)
-    if invalid is not None:
-        logger.warning("activity refused: not a valid activity (%s)", invalid)
+    validated = _validated(activity)
+    if isinstance(validated, str):
+        logger.warning("activity refused: not a valid activity (%s)", validated)
         return _bad_request("The activity is not valid.")
-    # Where the SDK's adapter reads the caller's claims (its own middleware puts them here).
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", web.NotAppKeyWarning)
-        request["claims_identity"] = identity
     adapter = request.app[ADAPTER]
     agent = request.app[AGENT]
-    response = await adapter.process(request, agent)
-    return response if response is not None else web.Response(status=202)
+    answer = await adapter.process_request(ValidatedRequest(request, validated, identity), agent)
+    return web_response(answer)
 
 
 async def messages(request: web.Request) -> web.StreamResponse:
@@ -357,15 +353,16 @@ class _QuietSdkValidation(logging.Filter):
 _SDK_ACTIVITY_LOGGER = logging.getLogger("microsoft_agents.activity.activity")
 
 
-def _invalid_fields(activity: dict[str, Any]) -> str | None:
-    """The top-level fields that make ``activity`` invalid for the SDK, or None. Checked
-    here, before the SDK sees it, so a malformed activity is a 400 and one warning (field
-    names only, never values), not an error with a traceback. An activity the bot could
-    not answer (no recipient, an empty id: no conversation reference) is invalid too."""
+def _validated(activity: dict[str, Any]) -> Activity | str:
+    """``activity`` as the SDK's model, or the top-level fields that make it invalid.
+    Checked here, before the SDK sees it, so a malformed activity is a 400 and one warning
+    (field names only, never values), not an error with a traceback. An activity the bot
+    could not answer (no recipient, an empty id: no conversation reference) is invalid too."""
     quiet = _QuietSdkValidation()
     _SDK_ACTIVITY_LOGGER.addFilter(quiet)  # synchronous: no other task runs meanwhile
     try:
-        Activity.model_validate(activity).get_conversation_reference()
+        model = Activity.model_validate(activity)
+        model.get_conversation_reference()
     except ValidationError as error:
         names = {str(e["loc"][0])[:40] for e in error.errors() if e.get("loc")}
         return ", ".join(sorted(names)[:10]) or "the activity"
@@ -375,7 +372,7 @@ def _invalid_fields(activity: dict[str, Any]) -> str | None:
         return f"the activity ({type(error).__name__})"
     finally:
         _SDK_ACTIVITY_LOGGER.removeFilter(quiet)
-    return None
+    return model
 
 
 def _shape_problem(body: Any) -> str | None:
