@@ -17,7 +17,6 @@ from __future__ import annotations
 from urllib.parse import parse_qs, unquote
 
 from bot.errors import ConfigError
-from bot.store.postgres_driver import PostgresDriver
 from bot.store.protocol import Store
 from bot.store.records import Clock, utc_now
 from bot.store.sql_store import SqlStore
@@ -45,6 +44,10 @@ def open_store(database_url: str, *, clock: Clock = utc_now, postgres_pool_size:
         driver = SqliteDriver(sqlite_path(url), busy_timeout_ms=_busy_timeout_ms(url))
         return SqlStore(driver, clock=clock)
     if scheme in ("postgresql", "postgres"):
+        # Imported here: psycopg and its pool take about 0.1 s to import, a tenth of a
+        # SQLite deployment's startup that it would never use.
+        from bot.store.postgres_driver import PostgresDriver  # noqa: PLC0415
+
         return SqlStore(PostgresDriver(url, max_size=postgres_pool_size), clock=clock)
     raise ConfigError(
         SETTING, "use sqlite:///path/to/file.db or postgresql://user@host:port/database"
