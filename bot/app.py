@@ -157,7 +157,7 @@ def create_app(
         app.cleanup_ctx.append(_services_lifecycle(services, startup_retry_seconds))
     if bot_tokens is not None:
         app.on_cleanup.append(_closing(bot_tokens))
-    app.on_cleanup.append(_closing_connections(client_factory))
+    app.on_cleanup.append(lambda _app: client_factory.aclose())
 
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
@@ -266,15 +266,6 @@ async def _keep_services(
 def _closing(tokens: MsalTokenProvider) -> Callable[[web.Application], Awaitable[None]]:
     async def close(app: web.Application) -> None:
         tokens.close()
-
-    return close
-
-
-def _closing_connections(
-    factory: MailroomClientFactory,
-) -> Callable[[web.Application], Awaitable[None]]:
-    async def close(app: web.Application) -> None:
-        await factory.aclose()
 
     return close
 

@@ -43,6 +43,9 @@ class _TurnConnectorClient(TeamsConnectorClient):
         await self.client.close()
 
 
+_USER_TOKENS_ELSEWHERE = "user tokens come from bot.identity"
+
+
 class _NoUserTokens:
     """The SDK's per-turn ``UserTokenClient``, which Mailroom never uses: user tokens come
     from bot.identity (its own token-service client). The SDK builds one every turn (an
@@ -51,32 +54,32 @@ class _NoUserTokens:
 
     @property
     def agent_sign_in(self) -> Any:
-        raise NotImplementedError("user tokens come from bot.identity")
+        raise NotImplementedError(_USER_TOKENS_ELSEWHERE)
 
     @property
     def user_token(self) -> Any:
-        raise NotImplementedError("user tokens come from bot.identity")
+        raise NotImplementedError(_USER_TOKENS_ELSEWHERE)
 
     async def get_user_token(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("user tokens come from bot.identity")
+        raise NotImplementedError(_USER_TOKENS_ELSEWHERE)
 
     async def get_sign_in_resource(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("user tokens come from bot.identity")
+        raise NotImplementedError(_USER_TOKENS_ELSEWHERE)
 
     async def sign_out_user(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError("user tokens come from bot.identity")
+        raise NotImplementedError(_USER_TOKENS_ELSEWHERE)
 
     async def get_token_status(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("user tokens come from bot.identity")
+        raise NotImplementedError(_USER_TOKENS_ELSEWHERE)
 
     async def get_aad_tokens(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("user tokens come from bot.identity")
+        raise NotImplementedError(_USER_TOKENS_ELSEWHERE)
 
     async def exchange_token(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("user tokens come from bot.identity")
+        raise NotImplementedError(_USER_TOKENS_ELSEWHERE)
 
     async def get_token_or_sign_in_resource(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("user tokens come from bot.identity")
+        raise NotImplementedError(_USER_TOKENS_ELSEWHERE)
 
     async def close(self) -> None:
         return None
