@@ -35,14 +35,13 @@ from cards._parts import (
     hint,
     is_web_url,
     labelled,
-    one_line,
     outside_warning,
     paragraphs,
-    people,
     request_data,
     section,
     text,
 )
+from cards.blocks import one_line, people
 from cards.views import ApprovalView
 
 MAX_REFRESH_USERS = 60  # Teams' limit for refresh.userIds

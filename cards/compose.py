@@ -49,9 +49,9 @@ from cards._parts import (
     heading,
     hint,
     labelled,
-    one_line,
     text,
 )
+from cards.blocks import one_line
 from cards.views import ComposeView, FieldView, TemplateOption
 
 EMAIL_REGEX = r"^\s*[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+\s*$"

@@ -9,7 +9,8 @@ from microsoft_teams.cards import ActionSet, AdaptiveCard, CardElement, Containe
 
 from bot.i18n import _, n_
 from cards import verbs
-from cards._parts import execute, finish, heading, hint, labelled, one_line, run, runs, text
+from cards._parts import execute, finish, heading, hint, labelled, run, runs, text
+from cards.blocks import one_line
 from cards.views import DraftSummary
 
 # Resume and Discard for each: three drafts are the six actions a card may have (Teams Store

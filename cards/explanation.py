@@ -15,17 +15,8 @@ from typing import Any
 from microsoft_teams.cards import AdaptiveCard, CardElement, Container, RichTextBlock, TextRun
 
 from bot.i18n import N_, _
-from cards._parts import (
-    bullets,
-    execute,
-    finish,
-    heading,
-    one_line,
-    run,
-    runs,
-    section,
-    text,
-)
+from cards._parts import bullets, execute, finish, heading, run, runs, section, text
+from cards.blocks import one_line
 from cards.views import ExplanationView
 
 _CODE = re.compile(r"`([^`\n]+)`")

@@ -7,7 +7,8 @@ from typing import Any
 from microsoft_teams.cards import AdaptiveCard
 
 from bot.i18n import _
-from cards._parts import execute, finish, heading, one_line, paragraphs
+from cards._parts import execute, finish, heading, paragraphs
+from cards.blocks import one_line
 
 _TEXT_CHARS = 2000
 

@@ -1,6 +1,10 @@
 """The preview card: the message exactly as recipients will see it, then Send (or Request
 approval), Edit, Cancel and a link to the full HTML preview.
 
+It is built as JSON (``cards.elements``, ``cards.blocks``) rather than as models: it is the
+card of every compose turn, and validating then dumping its models was about a sixth of a
+preview turn's CPU.
+
 A bulk send's preview shows one row's message at a time ("Row 3 of 120") with Previous and
 Next (verb ``preview.row``); the flow holds the row to the request's rows."""
 
@@ -11,40 +15,31 @@ from functools import cache, partial
 from typing import Any
 
 from microsoft_teams.cards import (
-    Action,
-    ActionSet,
     AdaptiveCard,
-    CardElement,
     Choice,
     ChoiceSetInput,
-    Container,
     DateInput,
-    OpenUrlAction,
-    RichTextBlock,
     ShowCardAction,
-    TeamsCardProperties,
-    TextRun,
     TimeInput,
 )
 
 from bot.i18n import _, current, format_number, n_
 from cards import verbs
-from cards._parts import (
+from cards._parts import execute as execute_model
+from cards._parts import fit, is_web_url, request_data
+from cards._parts import text as text_model
+from cards.blocks import (
     bullets,
-    execute,
-    finish,
-    fit,
     heading,
-    is_web_url,
     labelled,
     one_line,
     outside_warning,
     paragraphs,
     people,
-    request_data,
     section,
     text,
 )
+from cards.elements import Element, action_set, card, container, execute, open_url
 from cards.views import PreviewView
 
 DEFAULT_FOOTER = "This message was sent from an unmonitored mailbox. Please do not reply to it."
@@ -67,7 +62,7 @@ def build(view: PreviewView) -> dict[str, Any]:
 
 
 def _build(view: PreviewView, limits: _Limits) -> dict[str, Any]:
-    body: list[CardElement] = [heading(_("Check before sending"))]
+    body: list[Element] = [heading(_("Check before sending"))]
     if view.message_count > 1:
         body += _rows(view)
     body += _envelope(view, limits)
@@ -96,9 +91,7 @@ def _build(view: PreviewView, limits: _Limits) -> dict[str, Any]:
             body.append(
                 labelled(_("Who can approve"), one_line(view.approvers, 300), spacing="Small")
             )
-    card = finish(
-        AdaptiveCard(body=body, actions=_actions(view), msteams=TeamsCardProperties(width="full"))
-    )
+    built = card(body, _actions(view), full_width=True)
     # A bulk send's timing is its sender's send window, and the privacy prompt comes first:
     # their buttons need the room (six actions at most).
     if (
@@ -107,14 +100,14 @@ def _build(view: PreviewView, limits: _Limits) -> dict[str, Any]:
         and view.message_count == 1
         and not view.exposed
     ):
-        card["actions"].insert(1, _send_later(view))  # after Send
-    return card
+        built["actions"].insert(1, _send_later(view))  # after Send
+    return built
 
 
-def _rows(view: PreviewView) -> list[CardElement]:
+def _rows(view: PreviewView) -> list[Element]:
     """ "Row 3 of 120" and the buttons to the rows either side."""
     count, row = view.message_count, min(max(view.row, 1), view.message_count)
-    parts: list[CardElement] = [
+    parts: list[Element] = [
         text(
             n_(
                 "{count} personalised message · row {row} of {count}",
@@ -127,12 +120,12 @@ def _rows(view: PreviewView) -> list[CardElement]:
             spacing="Small",
         )
     ]
-    steps: list[Action] = []
+    steps: list[Element] = []
     if row > 1:
         steps.append(execute(_("Previous row"), verbs.PREVIEW_ROW, _row(view, row - 1)))
     if row < count:
         steps.append(execute(_("Next row"), verbs.PREVIEW_ROW, _row(view, row + 1)))
-    parts.append(ActionSet(actions=steps, spacing="Small"))
+    parts.append(action_set(steps, spacing="Small"))
     return parts
 
 
@@ -140,9 +133,9 @@ def _row(view: PreviewView, row: int) -> dict[str, str | int]:
     return verbs.RequestRow(view.request_id, view.version, row).data()
 
 
-def _envelope(view: PreviewView, limits: _Limits) -> list[CardElement]:
+def _envelope(view: PreviewView, limits: _Limits) -> list[Element]:
     shown = limits.recipients
-    lines: list[CardElement] = [
+    lines: list[Element] = [
         labelled(_("From"), one_line(view.from_line, limits.line_chars), spacing="Medium"),
         labelled(_("To"), people(view.to, shown=shown) or _("nobody"), spacing="None"),
     ]
@@ -169,17 +162,15 @@ def _envelope(view: PreviewView, limits: _Limits) -> list[CardElement]:
     return lines
 
 
-def _privacy_prompt(view: PreviewView) -> Container:
+def _privacy_prompt(view: PreviewView) -> Element:
     """Many external addresses in To/Cc: every recipient would see all of them."""
     data = request_data(view.request_id, view.version)
-    buttons: list[Action] = [execute(_("Put everyone in Bcc"), verbs.TO_BCC, data)]
+    buttons: list[Element] = [execute(_("Put everyone in Bcc"), verbs.TO_BCC, data)]
     if view.offer_one_each:
         buttons.append(execute(_("Send one email to each"), verbs.ONE_EACH, data))
     count = len(view.exposed)
-    return Container(
-        style="attention",
-        spacing="Medium",
-        items=[
+    return container(
+        [
             text(
                 n_(
                     "{count} address outside your organisation is in To or Cc",
@@ -195,14 +186,16 @@ def _privacy_prompt(view: PreviewView) -> Container:
                 ),
                 spacing="Small",
             ),
-            ActionSet(actions=buttons, spacing="Small"),
+            action_set(buttons, spacing="Small"),
         ],
+        style="attention",
+        spacing="Medium",
     )
 
 
-def _message(view: PreviewView, limits: _Limits) -> Container:
+def _message(view: PreviewView, limits: _Limits) -> Element:
     lines = paragraphs(view.text_body, max_chars=limits.body_chars, max_lines=limits.body_lines)
-    items: list[CardElement] = [*lines] or [text(_("(no text)"), subtle=True)]
+    items: list[Element] = [*lines] or [text(_("(no text)"), subtle=True)]
     if view.has_noreply_footer:
         footer = one_line(view.footer_text or "", 500) or DEFAULT_FOOTER
         if footer not in one_line(" ".join(_texts(lines)), 100_000):
@@ -210,28 +203,23 @@ def _message(view: PreviewView, limits: _Limits) -> Container:
                 text(_("Footer added to every message:"), subtle=True, separator=True),
                 text(footer, subtle=True, spacing="None"),
             ]
-    return Container(items=items, style="emphasis", spacing="Medium")
+    return container(items, style="emphasis", spacing="Medium")
 
 
-def _texts(blocks: list[RichTextBlock]) -> list[str]:
-    return [
-        inline.text or ""
-        for block in blocks
-        for inline in block.inlines or []
-        if isinstance(inline, TextRun)
-    ]
+def _texts(blocks: list[Element]) -> list[str]:
+    return [str(inline["text"]) for block in blocks for inline in block["inlines"]]
 
 
-def _actions(view: PreviewView) -> list[Action]:
+def _actions(view: PreviewView) -> list[Element]:
     data = request_data(view.request_id, view.version)
-    actions: list[Action] = [
+    actions: list[Element] = [
         execute(_("Request approval"), verbs.REQUEST_APPROVAL, data, style="positive")
         if view.needs_approval
         else execute(_("Send"), verbs.SEND, data, style="positive"),
     ]
     actions += [execute(_("Edit"), verbs.EDIT, data), execute(_("Cancel"), verbs.CANCEL, data)]
     if view.preview_url and is_web_url(view.preview_url):
-        actions.append(OpenUrlAction(title=_("View full preview"), url=view.preview_url))
+        actions.append(open_url(_("View full preview"), view.preview_url))
     return actions
 
 
@@ -258,12 +246,12 @@ def _send_later_json(language: str) -> dict[str, Any]:
     choices += [Choice(title=_(label), value=key) for key, label in verbs.QUICK_PICKS.items()]
     later = AdaptiveCard(
         body=[
-            text(_("Send it at a time of your choosing, in your own time zone.")),
+            text_model(_("Send it at a time of your choosing, in your own time zone.")),
             ChoiceSetInput(id="pick", label=_("When"), style="compact", choices=choices, value=""),
             DateInput(id="send_date", label=_("Date"), spacing="Medium"),
             TimeInput(id="send_time", label=_("Time"), value="09:00"),
         ],
-        actions=[execute(_("Send at this time"), verbs.SEND_LATER, {}, style="positive")],
+        actions=[execute_model(_("Send at this time"), verbs.SEND_LATER, {}, style="positive")],
     )
     return ShowCardAction(title=_("Send later"), card=later).model_dump(
         by_alias=True, exclude_none=True

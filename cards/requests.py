@@ -28,12 +28,12 @@ from cards._parts import (
     hint,
     is_web_url,
     labelled,
-    one_line,
     request_data,
     run,
     runs,
     text,
 )
+from cards.blocks import one_line
 from cards.sending import progress_line
 from cards.views import ProgressView, RequestSummary
 

@@ -10,16 +10,8 @@ from microsoft_teams.cards import Action, AdaptiveCard, CardElement, OpenUrlActi
 
 from bot.i18n import _, n_
 from cards import verbs
-from cards._parts import (
-    execute,
-    finish,
-    heading,
-    is_web_url,
-    labelled,
-    one_line,
-    people,
-    text,
-)
+from cards._parts import execute, finish, heading, is_web_url, labelled, text
+from cards.blocks import one_line, people
 from cards.views import ResultView
 
 _SHOWN_RECIPIENTS = 10

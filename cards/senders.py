@@ -25,18 +25,8 @@ from microsoft_teams.cards import (
 from bot.i18n import N_, _
 from cards import drafts as drafts_card
 from cards import verbs
-from cards._parts import (
-    bullets,
-    execute,
-    finish,
-    fit,
-    heading,
-    hint,
-    labelled,
-    one_line,
-    section,
-    text,
-)
+from cards._parts import bullets, execute, finish, fit, heading, hint, labelled, section, text
+from cards.blocks import one_line
 from cards.views import DraftSummary, SenderKindName, SenderOption
 
 # One group per kind of sender, named for what recipients see: Send As shows only the

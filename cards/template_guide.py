@@ -11,7 +11,8 @@ from microsoft_teams.cards import AdaptiveCard, Container
 
 from bot.i18n import _
 from cards import verbs
-from cards._parts import execute, finish, heading, hint, one_line, paragraphs, run, runs, section
+from cards._parts import execute, finish, heading, hint, paragraphs, run, runs, section
+from cards.blocks import one_line
 
 _SHOWN = 30  # a template with more variables is unusual; the card stays small
 _EXAMPLE_CHARS = 120

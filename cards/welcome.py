@@ -8,7 +8,8 @@ from microsoft_teams.cards import AdaptiveCard, TextBlock
 
 from bot.i18n import _
 from cards import verbs
-from cards._parts import execute, finish, heading, one_line
+from cards._parts import execute, finish, heading
+from cards.blocks import one_line
 
 _NAME_CHARS = 80
 
