@@ -16,6 +16,8 @@ from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import HttpResponse
 from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 
+from bot.json_bytes import json_bytes
+
 
 class ValidatedRequest:
     """The SDK's ``HttpRequestProtocol`` for a request whose activity and caller are known."""
@@ -44,10 +46,15 @@ class ValidatedRequest:
 
 
 def web_response(response: HttpResponse) -> web.Response:
-    """The SDK's framework-free response as aiohttp's (as its aiohttp adapter converts it)."""
+    """The SDK's framework-free response as aiohttp's (as its aiohttp adapter converts it,
+    but for the JSON encoder: ``json_bytes``)."""
     if response.body is not None:
-        return web.json_response(
-            response.body, status=response.status_code, headers=response.headers
+        return web.Response(
+            body=json_bytes(response.body),
+            status=response.status_code,
+            headers=response.headers,
+            content_type="application/json",
+            charset="utf-8",
         )
     return web.Response(
         status=response.status_code,

@@ -8,7 +8,6 @@ The rule every card follows is in ``cards.blocks``: user-supplied text only ever
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
@@ -24,6 +23,7 @@ from microsoft_teams.cards import (
 )
 from pydantic import BaseModel
 
+from bot.json_bytes import json_bytes
 from cards import blocks, elements, verbs
 from cards._common import to_json
 from cards.elements import Element
@@ -79,8 +79,8 @@ def finish(card: AdaptiveCard) -> dict[str, Any]:
 
 
 def card_bytes(card: Mapping[str, Any]) -> int:
-    """The card's size as sent: compact JSON, UTF-8."""
-    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode())
+    """The card's size as sent: compact JSON, UTF-8 (``bot.json_bytes``)."""
+    return len(json_bytes(card))
 
 
 def fit(*builders: Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
 from typing import TypeAlias
 
@@ -121,8 +122,10 @@ class RenderedContent:
     text: str
     attachments: tuple[AttachmentMeta, ...] = ()
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
+        """Worked out once per content: a preview reads it for the request, each message
+        and the approval rules (the content never changes: the dataclass is frozen)."""
         return content_hash(self.subject, self.html, self.text, self.attachments)
 
 

@@ -10,6 +10,7 @@ import csv
 import io
 from dataclasses import dataclass
 from email.utils import getaddresses
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -30,6 +31,17 @@ def address_entries(raw: str) -> list[tuple[str, str]]:
     separators, semicolons and line breaks, become the commas that parser expects first —
     but only outside quotes, angle brackets and comments."""
     return [entry for entry in getaddresses([_commas(raw or "")]) if any(entry)]
+
+
+@lru_cache(maxsize=4096)
+def _normalised(candidate: str) -> str | None:
+    """The address as ``email_validator`` normalises it, None when it is not one. Kept for
+    the addresses seen last: every compose step parses the same recipients again, and
+    validating one costs about as much as building a card line."""
+    try:
+        return validate_email(candidate, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
 
 
 def _commas(raw: str) -> str:
@@ -65,9 +77,8 @@ def parse_addresses(raw: str, field: str) -> tuple[tuple[str, ...], list[FieldEr
     addresses: list[str] = []
     errors: list[FieldError] = []
     for name, candidate in address_entries(raw):
-        try:
-            normalised = validate_email(candidate, check_deliverability=False).normalized
-        except EmailNotValidError:
+        normalised = _normalised(candidate)
+        if normalised is None:
             shown = f"{name} <{candidate}>" if name and candidate else name or candidate
             errors.append(
                 FieldError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import HttpResponse
 
@@ -29,11 +31,13 @@ def test_the_sdk_takes_a_validated_activity_as_it_is() -> None:
 
 
 def test_an_invoke_answer_keeps_its_status_and_body() -> None:
-    response = web_response(HttpResponse(status_code=200, body={"statusCode": 200}))
+    body = {"statusCode": 200, "value": {"text": "Grüße \u2028 \U0001f4e7"}}
+    response = web_response(HttpResponse(status_code=200, body=body))
 
     assert response.status == 200
     assert response.content_type == "application/json"
-    assert response.text == '{"statusCode": 200}'
+    assert response.charset == "utf-8"
+    assert response.body == json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def test_an_accepted_activity_has_no_body() -> None:
