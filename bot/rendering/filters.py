@@ -28,15 +28,17 @@ _BLANK_LINES = re.compile(r"\n\s*\n")
 
 
 def paragraphs(value: str | None, style: str = "") -> Markup:
-    """Plain text as HTML paragraphs; every character of ``value`` is escaped."""
+    """Plain text as HTML paragraphs; every character of ``value`` is escaped. Joined as
+    strings and marked safe once: ``Markup.format`` is Python's string formatter, and was a
+    fifth of rendering an email."""
     if not value:
         return Markup("")
-    attribute = Markup(' style="{}"').format(style) if style else Markup("")
+    attribute = f' style="{escape(style)}"' if style else ""
     html = []
     for block in _BLANK_LINES.split(value.strip()):
-        lines = Markup("<br>\n").join(escape(line) for line in block.split("\n"))
-        html.append(Markup("<p{}>{}</p>").format(attribute, lines))
-    return Markup("\n").join(html)
+        lines = "<br>\n".join(escape(line) for line in block.split("\n"))
+        html.append(f"<p{attribute}>{lines}</p>")
+    return Markup("\n".join(html))  # noqa: S704 - built only of escaped text and fixed tags
 
 
 def fmt_date(value: date | None, style: str = "long") -> str:
