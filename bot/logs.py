@@ -46,6 +46,14 @@ _SECRETS = (
     (re.compile(r"(?i)\b(tempauth|authtoken)=[^&\s\"']+"), r"\1=[redacted]"),
 )
 
+# Every pattern above needs one of these words, in any case; in ASCII text that is what
+# IGNORECASE matches (beyond ASCII it also matches, say, the Kelvin sign for "k"). Looking
+# for them first spares four regular expressions over every line: most of a line's cost.
+_SECRET_WORDS = (
+    "eyj", "bearer", "client_secret", "password", "assertion", "access_token",
+    "refresh_token", "tempauth", "authtoken",
+)  # fmt: skip
+
 # Fields of the record that are ours to print in JSON mode.
 _EXTRA_FIELDS = (
     "activity_id", "activity_type", "conversation_id", "duration_ms", "outcome", "status",
@@ -87,6 +95,10 @@ def _json_line(text: str) -> str:
 
 
 def scrub(text: str) -> str:
+    if text.isascii():
+        lowered = text.lower()
+        if not any(word in lowered for word in _SECRET_WORDS):
+            return text  # no pattern can match: each needs one of these words
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
     return text

@@ -8,8 +8,10 @@ import logging
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.logs import AccessLog, JsonFormatter, Scrubber, scrub
+from bot.logs import _SECRETS, AccessLog, JsonFormatter, Scrubber, scrub
 
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZGVsZUBjb250b3NvLmNvbSJ9.c2lnbmF0dXJlLXZhbHVl"
 
@@ -55,3 +57,39 @@ def test_access_log_leaves_out_only_answered_activities(
         log.log(make_mocked_request(method, path), web.Response(status=status), 0.001)
     lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
     assert lines == ([f"{method} {path} HTTP/1.1 {status}"] if logged else [])
+
+
+def every_pattern(text: str) -> str:
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+SECRETISH = st.text(
+    alphabet=st.sampled_from(list("eyJBbearer Pasword=:\"'&_-.atcesokn\u212aKſİı")), max_size=60
+)
+SECRET_LINES = st.builds(
+    "".join,
+    st.lists(
+        st.one_of(
+            SECRETISH,
+            st.sampled_from(
+                [
+                    "Bearer abc.def",
+                    "password=hunter2",
+                    "eyJabcdefgh.ijklmnop.qrs",
+                    "TempAuth=xyz",
+                    "client_secret: s3cr3t",
+                    "bEaReR x",
+                    "\u212aey",
+                ]
+            ),
+        ),
+        max_size=6,
+    ),
+)
+
+
+@given(SECRET_LINES)
+def test_skipping_lines_without_a_secret_word_changes_no_line(text: str) -> None:
+    assert scrub(text) == every_pattern(text)
