@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
@@ -87,6 +88,14 @@ _GRAPH_NAMES = (
 )
 
 
+async def _keep_for_good(_app: web.Application) -> None:
+    """What starting made (modules, card and activity models, compiled templates, services)
+    lives as long as the process: set it aside from the garbage collector, whose full
+    collections otherwise walk those hundred thousand objects every time, a pause of tens
+    of milliseconds in whichever turn it lands (Python's ``gc.freeze``)."""
+    gc.freeze()
+
+
 def run(args: argparse.Namespace) -> int:
     from bot.app import create_app  # noqa: PLC0415 - keep `mailroom --help` light
     from bot.logs import AccessLog, configure_logging  # noqa: PLC0415
@@ -102,12 +111,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     configure_logging(settings.log_format, settings.log_level)
     metrics = Metrics()
+    app = create_app(
+        settings,
+        services=lambda: build_services(settings, static=static, metrics=metrics),
+        metrics=metrics,
+    )
+    app.on_startup.append(_keep_for_good)  # after the app's own: its services are built
     web.run_app(
-        create_app(
-            settings,
-            services=lambda: build_services(settings, static=static, metrics=metrics),
-            metrics=metrics,
-        ),
+        app,
         host=settings.host,
         port=settings.port,
         access_log_class=AccessLog,
