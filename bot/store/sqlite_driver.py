@@ -13,6 +13,8 @@ lock is taken up front and concurrent writers (other processes, other ``Store`` 
 on the same file) wait ``busy_timeout`` instead of failing halfway. A busy or unreachable
 database becomes ``StoreUnavailable``. A caller cancelled while its job runs does not stop
 the job: the transaction ends (commits or rolls back) as if the caller were still there.
+WAL checkpoints run beside it, in a thread and connection of their own
+(``bot.store.sqlite_checkpoints``), not inside a turn's commit.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any, TypeVar
 
 from bot.errors import StoreError, StoreUnavailable
 from bot.store.driver import Dialect, Param, Row, Tx
+from bot.store.sqlite_checkpoints import BACKSTOP_PAGES, Checkpointer
 
 T = TypeVar("T")
 
@@ -133,6 +136,7 @@ class SqliteDriver:
         self._busy_timeout_ms = busy_timeout_ms
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
+        self.checkpoints: Checkpointer | None = None  # file databases (WAL) only
 
     async def _call(self, fn: Callable[[], T]) -> T:
         if self._executor is None:
@@ -155,6 +159,8 @@ class SqliteDriver:
             self._executor.shutdown(wait=False)
             self._executor = None
             raise
+        if self._path != ":memory:":
+            self.checkpoints = Checkpointer(self._path)
 
     def _open(self) -> sqlite3.Connection:
         if self._path != ":memory:":
@@ -167,6 +173,8 @@ class SqliteDriver:
             conn.row_factory = sqlite3.Row
             if self._path != ":memory:":
                 conn.execute("PRAGMA journal_mode = WAL")
+                # Checkpoints run beside the writer (bot.store.sqlite_checkpoints).
+                conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
         except BaseException:
@@ -184,6 +192,9 @@ class SqliteDriver:
         self._conn = None
         self._executor = None
         executor.shutdown(wait=True)
+        if self.checkpoints is not None:
+            self.checkpoints.close()
+            self.checkpoints = None
 
     async def _job(self, body: Callable[[Tx], Coroutine[Any, Any, T]], *, write: bool) -> T:
         conn = self._conn
@@ -191,6 +202,7 @@ class SqliteDriver:
             raise StoreUnavailable("the SQLite store is not connected")
         # The body runs in the database thread; it sees the caller's context variables.
         context = contextvars.copy_context()
+        checkpoints = self.checkpoints
 
         def job() -> T:
             if write:
@@ -199,6 +211,8 @@ class SqliteDriver:
                 result = context.run(_drive, body, _SqliteTx(conn))
                 if write:
                     conn.execute("COMMIT")
+                    if checkpoints is not None:
+                        checkpoints.wrote()
                 return result
             finally:
                 # An error (or a failed COMMIT, or one SQLite already rolled back) leaves
