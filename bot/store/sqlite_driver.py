@@ -4,26 +4,25 @@ Why the stdlib ``sqlite3`` and not ``aiosqlite``: aiosqlite is a thread that run
 statement at a time, and a thread hop per statement is what a turn can least afford (each
 one hands the GIL to the database thread and back and wakes the event loop; a compose
 preview made thirteen). So: one connection, created and used only in one dedicated thread
-(a single-worker executor), and each transaction is ONE job on it: the store's body (see
+(``bot.store.sqlite_thread``), and each transaction is ONE job on it: the store's body (see
 ``bot.store.driver``) is a coroutine whose statements never suspend here, so the job drives
 it to completion in the thread — BEGIN, every statement and COMMIT in a single hop. The
-executor's queue runs one job at a time, which also keeps transactions from interleaving
+thread's queue runs one job at a time, which also keeps transactions from interleaving
 without an ``asyncio.Lock``. Write transactions start with ``BEGIN IMMEDIATE`` so the write
 lock is taken up front and concurrent writers (other processes, other ``Store`` instances
 on the same file) wait ``busy_timeout`` instead of failing halfway. A busy or unreachable
-database becomes ``StoreUnavailable``. A caller cancelled while its job runs does not stop
-the job: the transaction ends (commits or rolls back) as if the caller were still there.
+database becomes ``StoreUnavailable``. A caller cancelled while its job waits or runs does
+not stop the job: the transaction ends (commits or rolls back) as if the caller were still
+there.
 WAL checkpoints run beside it, in a thread and connection of their own
 (``bot.store.sqlite_checkpoints``), not inside a turn's commit.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import sqlite3
 from collections.abc import Callable, Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +30,7 @@ from typing import Any, TypeVar
 from bot.errors import StoreError, StoreUnavailable
 from bot.store.driver import Dialect, Param, Row, Tx
 from bot.store.sqlite_checkpoints import BACKSTOP_PAGES, Checkpointer
+from bot.store.sqlite_thread import DatabaseThread
 
 T = TypeVar("T")
 
@@ -134,30 +134,29 @@ class SqliteDriver:
     def __init__(self, path: str, *, busy_timeout_ms: int = 5000) -> None:
         self._path = path
         self._busy_timeout_ms = busy_timeout_ms
-        self._executor: ThreadPoolExecutor | None = None
+        self._thread: DatabaseThread | None = None
         self._conn: sqlite3.Connection | None = None
         self.checkpoints: Checkpointer | None = None  # file databases (WAL) only
 
     async def _call(self, fn: Callable[[], T]) -> T:
-        if self._executor is None:
+        if self._thread is None:
             raise StoreUnavailable("the SQLite store is not connected")
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor, fn)
+            return await self._thread.run(fn)
         except sqlite3.Error as exc:
             raise translate_sqlite_error(exc) from exc
         except OSError as exc:  # e.g. the database's directory cannot be created
             raise StoreUnavailable(f"SQLite database unavailable: {exc}") from exc
 
     async def connect(self) -> None:
-        if self._executor is not None:
+        if self._thread is not None:
             return
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mailroom-sqlite")
+        self._thread = DatabaseThread("mailroom-sqlite")
         try:
             self._conn = await self._call(self._open)
         except BaseException:
-            self._executor.shutdown(wait=False)
-            self._executor = None
+            self._thread.stop()
+            self._thread = None
             raise
         if self._path != ":memory:":
             self.checkpoints = Checkpointer(self._path)
@@ -183,15 +182,15 @@ class SqliteDriver:
         return conn
 
     async def close(self) -> None:
-        executor, conn = self._executor, self._conn
-        if executor is None:
+        thread, conn = self._thread, self._conn
+        if thread is None:
             return
         # The close job queues behind every job already submitted, so they finish first.
         if conn is not None:
             await self._call(conn.close)
         self._conn = None
-        self._executor = None
-        executor.shutdown(wait=True)
+        self._thread = None
+        thread.stop()
         if self.checkpoints is not None:
             self.checkpoints.close()
             self.checkpoints = None
