@@ -60,7 +60,7 @@ def test_access_log_leaves_out_only_answered_activities(
 
 
 def every_pattern(text: str) -> str:
-    for pattern, replacement in _SECRETS:
+    for _words, pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
     return text
 
@@ -93,3 +93,11 @@ SECRET_LINES = st.builds(
 @given(SECRET_LINES)
 def test_skipping_lines_without_a_secret_word_changes_no_line(text: str) -> None:
     assert scrub(text) == every_pattern(text)
+
+
+@given(SECRET_LINES)
+def test_every_match_of_a_secret_pattern_holds_one_of_its_words(text: str) -> None:
+    for words, pattern, _replacement in _SECRETS:
+        for found in pattern.finditer(text):
+            if found.group().isascii():
+                assert any(word in found.group().lower() for word in words), found.group()
