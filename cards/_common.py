@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, TypeVar
 
-from microsoft_teams.cards import AdaptiveCard, RichTextBlock, TextRun
+from microsoft_teams.cards import AdaptiveCard
 from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
@@ -55,9 +55,3 @@ def escape_markdown(text: str) -> str:
     """Backslash-escape every markdown character so user text never becomes a link,
     emphasis or list. Use for TextBlock/FactSet values that carry user-supplied text."""
     return _MARKDOWN.sub(r"\\\1", text)
-
-
-def plain_text(text: str, *, subtle: bool = False) -> RichTextBlock:
-    """User-supplied text as a RichTextBlock: TextRuns are never parsed as markdown."""
-    run = TextRun(text=text, is_subtle=subtle) if subtle else TextRun(text=text)
-    return RichTextBlock(inlines=[run])

@@ -7,7 +7,7 @@ and "Retry failed" (verb ``send.retry_failed``) when something failed. Both verb
 
 A single send uses the same card with simpler words: "Sending…", then "Sent" or "Not sent".
 User-supplied text (sender address, subject, recipients) only ever goes into ``TextRun``s
-(``plain_text``), never into markdown.
+(``cards._parts.text``), never into markdown.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from microsoft_teams.cards import AdaptiveCard, ExecuteAction, OpenUrlAction, Te
 
 from bot.i18n import _, format_number
 from cards import verbs
-from cards._common import plain_text, to_json
+from cards._common import to_json
+from cards._parts import text
 
 RETRY_FAILED_VERB = verbs.RETRY_FAILED
 CANCEL_VERB = verbs.CANCEL
@@ -152,25 +153,25 @@ def build(view: ProgressView) -> dict[str, Any]:
     body: list[Any] = [
         TextBlock(text=title, size="Large", weight="Bolder", color=colour, wrap=True)
     ]
-    body.append(plain_text(_clip(_("From {sender}", sender=view.sender)), subtle=True))
-    body.append(plain_text(_clip(_("Subject: {subject}", subject=view.subject)), subtle=True))
+    body.append(text(_clip(_("From {sender}", sender=view.sender)), subtle=True))
+    body.append(text(_clip(_("Subject: {subject}", subject=view.subject)), subtle=True))
     if view.reference:
         reference = _("Reference: {reference}", reference=view.reference)
-        body.append(plain_text(_clip(reference), subtle=True))
+        body.append(text(_clip(reference), subtle=True))
     if view.single and view.recipients:
         to = _("To: {recipients}", recipients=", ".join(view.recipients))
-        body.append(plain_text(_clip(to), subtle=True))
+        body.append(text(_clip(to), subtle=True))
     if view.scheduled_for and view.phase == "waiting":
-        body.append(plain_text(_clip(_("Goes out {when}", when=view.scheduled_for))))
+        body.append(text(_clip(_("Goes out {when}", when=view.scheduled_for))))
     if view.window_note and view.phase in ("waiting", "running"):
-        body.append(plain_text(_clip(view.window_note)))
+        body.append(text(_clip(view.window_note)))
     if not view.single or view.phase not in ("running", "waiting"):
         body.append(TextBlock(text=summary_line(view), wrap=True, spacing="Medium"))
     body += _results(view) if view.results else _failures(view)
     if view.unknown:
         where = view.check_mailbox or view.sender
         body.append(
-            plain_text(_clip(
+            text(_clip(
                 _("Whether it went out is unknown: check the Sent Items of {mailbox} before "
                   "sending again.", mailbox=where)
                 if view.single
@@ -181,7 +182,7 @@ def build(view: ProgressView) -> dict[str, Any]:
         )  # fmt: skip
     if view.phase in ("waiting", "running") and view.quota_resumes_at is not None:
         body.append(
-            plain_text(_clip(
+            text(_clip(
                 _("{sender} has reached Exchange's recipient limit ({limit} a day): the rest "
                   "go out from {when}, as the limit allows.", sender=view.sender,
                   limit=format_number(view.recipients_per_day), when=view.quota_resumes_at)
@@ -212,7 +213,7 @@ def _failures(view: ProgressView) -> list[Any]:
     ]
     for failure in view.failures[:MAX_FAILURES_SHOWN]:
         who = ", ".join(failure.recipients) or _("(no recipients)")
-        blocks.append(plain_text(_clip(f"{who} — {failure.reason}")))
+        blocks.append(text(_clip(f"{who} — {failure.reason}")))
     hidden = max(view.failed, len(view.failures)) - MAX_FAILURES_SHOWN
     if hidden > 0:
         blocks.append(
@@ -234,7 +235,7 @@ def _results(view: ProgressView) -> list[Any]:
     for result in view.results[:MAX_RESULTS_SHOWN]:
         who = ", ".join(result.recipients) or _("(no recipients)")
         line = f"{who} — {_(result.result)}" + (f": {result.reason}" if result.reason else "")
-        blocks.append(plain_text(_clip(line)))
+        blocks.append(text(_clip(line)))
     hidden = view.total - min(len(view.results), MAX_RESULTS_SHOWN)
     if hidden > 0:
         more = (

@@ -1,7 +1,8 @@
 """What the bot hands to the card builders: plain, already-decided data.
 
-Cards never import ``bot``; they render these views. Every string here may contain
-user-supplied text and must be shown escaped (``cards._common.plain_text`` /
+Cards never import ``bot`` beyond its language (``bot.i18n``) and its JSON encoder
+(``bot.json_bytes``); they render these views. Every string here may contain
+user-supplied text and must be shown escaped (``cards._parts.text`` /
 ``escape_markdown``). Verbs and their data are listed in ``cards/verbs.py``.
 """
 
